@@ -1,0 +1,341 @@
+//! Compiled views in, `build-output/` out: the only room that writes.
+//!
+//! [`compile`] turns a catalog into the full set of output files in memory
+//! (views, manifests, `index.json`), so a failed build has written nothing.
+//! [`write`] then replaces each changed file atomically (a temp file renamed
+//! in the same folder), leaves unchanged files untouched, removes the
+//! artifacts of removed personas, and writes `index.json` last. Nothing is
+//! written outside the output folder.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::catalog::Catalog;
+use crate::diag::{Diagnostic, code};
+use crate::model::*;
+use crate::render::{RenderedPersona, Renderer, View};
+use crate::resolve::ResolveError;
+use crate::tokens::{self, Tokenizer};
+
+pub const INDEX: &str = "index.json";
+/// The shape of `index.json`; bumped on incompatible changes.
+pub const FORMAT: u64 = 1;
+/// Prefix of the temporary files of atomic writes.
+pub const TEMP_PREFIX: &str = ".personac-tmp-";
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// Every output file, by path relative to the output folder.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub files: BTreeMap<String, Vec<u8>>,
+    pub personas: Vec<String>,
+}
+
+/// One compiled view of a persona.
+struct Artifact {
+    path: String,
+    bytes: Vec<u8>,
+    hash: String,
+    tokens: usize,
+    dropped: Option<Vec<String>>,
+}
+
+/// Compiles every persona of the catalog.
+pub fn compile(catalog: &Catalog, renderer: &Renderer, tokenizer: &Tokenizer, stamp: Option<Value>) -> Result<Output, Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let mut output = Output::default();
+    let mut index_personas = serde_json::Map::new();
+    for name in catalog.personas.keys() {
+        match compile_persona(catalog, renderer, tokenizer, name) {
+            Ok((artifacts, entry)) => {
+                for a in artifacts {
+                    output.files.insert(format!("{name}/{}", a.path), a.bytes);
+                }
+                index_personas.insert(name.clone(), entry);
+                output.personas.push(name.clone());
+            }
+            Err(d) => diags.extend(d),
+        }
+    }
+    if !diags.is_empty() {
+        crate::diag::normalize(&mut diags);
+        return Err(diags);
+    }
+    let mut index = json!({
+        "encoding": tokenizer.encoding(),
+        "format": FORMAT,
+        "personas": index_personas,
+    });
+    if let Some(stamp) = stamp {
+        index["source"] = stamp;
+    }
+    output.files.insert(INDEX.to_string(), pretty(&index));
+    Ok(output)
+}
+
+fn pretty(value: &Value) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+fn definitions(err: ResolveError) -> Vec<Diagnostic> {
+    match err {
+        ResolveError::Definitions(d) => d,
+        ResolveError::Request(msg) => vec![Diagnostic::error(code::UNKNOWN_STAGE, msg)],
+    }
+}
+
+/// The views of one persona for one request: summary and detail.
+pub fn views(renderer: &Renderer, tokenizer: &Tokenizer, resolved: &ResolvedPersona) -> Result<(RenderedPersona, [tokens::Fitted; 2]), Vec<Diagnostic>> {
+    let rendered = renderer.render_texts(resolved)?;
+    let variant = match (&resolved.channel, &resolved.stage) {
+        (Some(c), _) => format!(" on channel `{c}`"),
+        (None, Some(s)) => format!(" at stage `{}`", s.stage().name.value),
+        _ => String::new(),
+    };
+    let fit = |view| tokens::fit(renderer, &rendered, view, resolved.budget, tokenizer).map_err(|e| e.into_diagnostic(resolved, view, &variant));
+    let (summary, detail) = (fit(View::Summary), fit(View::Detail));
+    match (summary, detail) {
+        (Ok(s), Ok(d)) => Ok((rendered, [s, d])),
+        (s, d) => Err(s.err().into_iter().chain(d.err()).collect()),
+    }
+}
+
+fn compile_persona(catalog: &Catalog, renderer: &Renderer, tokenizer: &Tokenizer, name: &str) -> Result<(Vec<Artifact>, Value), Vec<Diagnostic>> {
+    let base = catalog.resolve(name, &Request::default()).map_err(definitions)?;
+    let mut artifacts = Vec::new();
+    let mut diags = Vec::new();
+    let push_views = |prefix: &str, resolved: &ResolvedPersona, artifacts: &mut Vec<Artifact>, diags: &mut Vec<Diagnostic>| -> Option<RenderedPersona> {
+        match views(renderer, tokenizer, resolved) {
+            Ok((rendered, fitted)) => {
+                for (view, f) in View::BOTH.into_iter().zip(fitted) {
+                    artifacts.push(Artifact {
+                        path: format!("{prefix}{}.md", view.as_str()),
+                        bytes: f.text.into_bytes(),
+                        hash: f.hash,
+                        tokens: f.tokens,
+                        dropped: Some(f.dropped),
+                    });
+                }
+                Some(rendered)
+            }
+            Err(d) => {
+                diags.extend(d);
+                None
+            }
+        }
+    };
+    let rendered = push_views("", &base, &mut artifacts, &mut diags);
+    if let Some(stage) = &base.stage {
+        for s in &stage.arc.stages {
+            let request = Request { stage: Some(s.name.value.clone()), ..Request::default() };
+            match catalog.resolve(name, &request) {
+                Ok(r) => _ = push_views(&format!("stages/{}/", s.name.value), &r, &mut artifacts, &mut diags),
+                Err(e) => diags.extend(definitions(e)),
+            }
+        }
+    }
+    for channel in &base.channels {
+        let request = Request { channel: Some(channel.clone()), ..Request::default() };
+        match catalog.resolve(name, &request) {
+            Ok(r) => _ = push_views(&format!("channels/{channel}/"), &r, &mut artifacts, &mut diags),
+            Err(e) => diags.extend(definitions(e)),
+        }
+    }
+    let Some(rendered) = rendered.filter(|_| diags.is_empty()) else {
+        return Err(diags);
+    };
+
+    let token_counts: BTreeMap<&str, usize> = artifacts[..2].iter().map(|a| (a.path.trim_end_matches(".md"), a.tokens)).collect();
+    let manifest = pretty(&manifest(&base, &rendered, &token_counts));
+    let hash = sha256_hex(&manifest);
+    artifacts.push(Artifact {
+        path: "manifest.json".into(),
+        tokens: tokenizer.count_hashed(std::str::from_utf8(&manifest).unwrap_or_default(), &hash),
+        bytes: manifest,
+        hash,
+        dropped: None,
+    });
+    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let mut fingerprint = Sha256::new();
+    let mut entries = serde_json::Map::new();
+    let mut all_dropped = BTreeSet::new();
+    for a in &artifacts {
+        fingerprint.update(format!("{} {}\n", a.hash, a.path));
+        let mut entry = json!({ "sha256": a.hash, "tokens": a.tokens });
+        if let Some(dropped) = &a.dropped {
+            entry["dropped"] = json!(dropped);
+            all_dropped.extend(dropped.iter().cloned());
+        }
+        entries.insert(a.path.clone(), entry);
+    }
+    let fingerprint: String = fingerprint.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let version = base.version.as_ref().map(ToString::to_string).unwrap_or_default();
+    let entry = json!({
+        "artifacts": entries,
+        "dropped": all_dropped,
+        "fingerprint": format!("sha256:{fingerprint}"),
+        "id": format!("{name}@{version}+{}", &fingerprint[..12]),
+        "sources": base.sources.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        "stage": base.stage.as_ref().map(|s| json!({ "arc": s.arc.meta.name, "name": s.stage().name.value })),
+        "version": version,
+    });
+    Ok((artifacts, entry))
+}
+
+/// The lightweight discovery view of a persona.
+pub fn manifest(resolved: &ResolvedPersona, rendered: &RenderedPersona, tokens: &BTreeMap<&str, usize>) -> Value {
+    let describe = |description: &str, fallback: &str| if description.is_empty() { fallback.to_string() } else { description.to_string() };
+    json!({
+        "name": resolved.name,
+        "version": resolved.version.as_ref().map(ToString::to_string),
+        "description": describe(&rendered.persona.description, &rendered.persona.summary),
+        "summary": rendered.persona.summary,
+        "tags": resolved.tags,
+        "parts": rendered.parts.iter().map(|p| json!({
+            "name": p.name,
+            "type": p.part_type,
+            "description": describe(&p.description, &p.summary),
+        })).collect::<Vec<_>>(),
+        "traits": rendered.traits.iter().map(|t| json!({
+            "name": t.name,
+            "trait_type": t.item_type,
+            "description": t.description,
+        })).collect::<Vec<_>>(),
+        "skills": rendered.skills.iter().map(|s| &s.name).collect::<Vec<_>>(),
+        "guardrails": rendered.guardrails.iter().map(|g| &g.name).collect::<Vec<_>>(),
+        "stage": rendered.stage.as_ref().map(|s| json!({
+            "arc": s.arc,
+            "name": s.name,
+            "description": s.description,
+            "condition": s.condition,
+            "next": s.next,
+        })),
+        "channels": resolved.channels,
+        "tokens": tokens,
+        "on_demand_tools": {
+            "get_agent_part": "Fetch one part's full content by name, when the task needs what its description promises.",
+            "get_agent_trait": "Fetch one trait's full instruction by name.",
+            "get_agent_skill": "Fetch one skill's full instructions by name before you use it.",
+            "get_agent_guardrail": "Fetch one guardrail's full rule and severity by name.",
+            "compile_persona": "Fetch the whole compiled persona (summary and detail) in one call, when the context has room for it.",
+        },
+    })
+}
+
+/// What a write changed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct WriteReport {
+    pub written: Vec<String>,
+    pub removed: Vec<String>,
+    pub unchanged: usize,
+}
+
+/// The artifacts an existing `index.json` lists, by path relative to the
+/// output folder, with their recorded hash and token count.
+pub fn read_index(out_dir: &Path) -> Option<(String, HashMap<String, (String, usize)>)> {
+    let bytes = std::fs::read(out_dir.join(INDEX)).ok()?;
+    let index: Value = serde_json::from_slice(&bytes).ok()?;
+    let encoding = index.get("encoding")?.as_str()?.to_string();
+    let mut artifacts = HashMap::new();
+    for (persona, entry) in index.get("personas")?.as_object()? {
+        for (path, a) in entry.get("artifacts").and_then(Value::as_object).into_iter().flatten() {
+            let hash = a.get("sha256").and_then(Value::as_str).unwrap_or_default().to_string();
+            let tokens = a.get("tokens").and_then(Value::as_u64).unwrap_or(0) as usize;
+            artifacts.insert(format!("{persona}/{path}"), (hash, tokens));
+        }
+    }
+    Some((encoding, artifacts))
+}
+
+/// Files the previous build wrote that this one does not.
+fn stale(out_dir: &Path, output: &Output) -> Vec<String> {
+    let Some((_, previous)) = read_index(out_dir) else { return Vec::new() };
+    let mut stale: Vec<String> = previous.into_keys().filter(|p| !output.files.contains_key(p) && out_dir.join(p).is_file()).collect();
+    stale.sort();
+    stale
+}
+
+/// Writes the output: changed files atomically, `index.json` last, stale
+/// artifacts removed.
+pub fn write(out_dir: &Path, output: &Output) -> std::io::Result<WriteReport> {
+    std::fs::create_dir_all(out_dir)?;
+    let stale = stale(out_dir, output);
+    let mut report = WriteReport::default();
+    let index = output.files.get(INDEX);
+    for (rel, bytes) in output.files.iter().filter(|(p, _)| p.as_str() != INDEX) {
+        if write_if_changed(out_dir, rel, bytes)? {
+            report.written.push(rel.clone());
+        } else {
+            report.unchanged += 1;
+        }
+    }
+    for rel in stale {
+        let path = out_dir.join(&rel);
+        std::fs::remove_file(&path)?;
+        remove_empty_parents(out_dir, &path);
+        report.removed.push(rel);
+    }
+    if let Some(index) = index {
+        if write_if_changed(out_dir, INDEX, index)? {
+            report.written.push(INDEX.to_string());
+        } else {
+            report.unchanged += 1;
+        }
+    }
+    Ok(report)
+}
+
+fn write_if_changed(out_dir: &Path, rel: &str, bytes: &[u8]) -> std::io::Result<bool> {
+    let path = out_dir.join(rel);
+    if std::fs::read(&path).is_ok_and(|old| old == bytes) {
+        return Ok(false);
+    }
+    let parent = path.parent().unwrap_or(out_dir);
+    std::fs::create_dir_all(parent)?;
+    let mut temp = tempfile::Builder::new().prefix(TEMP_PREFIX).tempfile_in(parent)?;
+    temp.write_all(bytes)?;
+    temp.as_file().sync_all()?;
+    temp.persist(&path).map_err(|e| e.error)?;
+    Ok(true)
+}
+
+fn remove_empty_parents(out_dir: &Path, file: &Path) {
+    let mut dir: Option<PathBuf> = file.parent().map(Path::to_path_buf);
+    while let Some(d) = dir {
+        if d == out_dir || !d.starts_with(out_dir) || std::fs::remove_dir(&d).is_err() {
+            break;
+        }
+        dir = d.parent().map(Path::to_path_buf);
+    }
+}
+
+/// What `build --check` finds: files that differ, are missing, or are stale.
+pub fn check(out_dir: &Path, output: &Output) -> Vec<(String, &'static str)> {
+    let mut problems = Vec::new();
+    for (rel, bytes) in &output.files {
+        match std::fs::read(out_dir.join(rel)) {
+            Ok(old) if &old == bytes => {}
+            Ok(_) => problems.push((rel.clone(), "out of date")),
+            Err(_) => problems.push((rel.clone(), "missing")),
+        }
+    }
+    for rel in stale(out_dir, output) {
+        problems.push((rel, "stale: its persona no longer exists"));
+    }
+    problems
+}

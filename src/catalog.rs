@@ -1,0 +1,207 @@
+//! Every definition of a snapshot, by kind and name.
+//!
+//! Loading parses each file (pure, cacheable by content), then checks what
+//! needs the whole repository but no persona: unique names, part types
+//! (built-in or declared in `personac.toml`), and arc stages' parts. It
+//! collects every diagnostic of the snapshot; it reads nothing but the
+//! snapshot.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest, Sha256};
+
+use crate::diag::{Diagnostic, code};
+use crate::model::*;
+use crate::parse;
+use crate::snapshot::{CONFIG_FILE, Snapshot, TEMPLATES_DIR};
+
+/// Definitions by name, one map per kind.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    pub config: Config,
+    pub config_file: Option<Arc<str>>,
+    pub personas: BTreeMap<String, Persona>,
+    pub parts: BTreeMap<String, Part>,
+    pub traits: BTreeMap<String, Trait>,
+    pub skills: BTreeMap<String, Skill>,
+    pub guardrails: BTreeMap<String, Guardrail>,
+    pub arcs: BTreeMap<String, CharacterArc>,
+    /// Built-in part types, then those declared in `personac.toml`.
+    pub part_types: Vec<String>,
+    /// Layout templates (`templates/*.j2`), by path.
+    pub templates: BTreeMap<Arc<str>, Arc<str>>,
+}
+
+/// Parsed files by content hash, so that a rebuild (watch, diff) parses only
+/// what changed. Keyed by path and text, so a moved file is parsed again.
+#[derive(Default)]
+pub struct ParseCache {
+    entries: Mutex<HashMap<[u8; 32], Result<Definition, Vec<Diagnostic>>>>,
+}
+
+impl ParseCache {
+    fn parse(&self, path: &Arc<str>, text: &str) -> Result<Definition, Vec<Diagnostic>> {
+        let mut hasher = Sha256::new();
+        hasher.update(path.as_bytes());
+        hasher.update([0]);
+        hasher.update(text.as_bytes());
+        let key: [u8; 32] = hasher.finalize().into();
+        if let Some(hit) = self.entries.lock().ok().and_then(|e| e.get(&key).cloned()) {
+            return hit;
+        }
+        let parsed = parse::parse_definition(path, text);
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.insert(key, parsed.clone());
+        }
+        parsed
+    }
+
+    /// Forgets entries; a long-running process calls this between runs to
+    /// keep only what the current snapshot uses.
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
+}
+
+impl Catalog {
+    /// Loads every definition of the snapshot; errors if any file is invalid.
+    pub fn load(snapshot: &Snapshot) -> Result<Catalog, Vec<Diagnostic>> {
+        Catalog::load_cached(snapshot, &ParseCache::default())
+    }
+
+    pub fn load_cached(snapshot: &Snapshot, cache: &ParseCache) -> Result<Catalog, Vec<Diagnostic>> {
+        let mut catalog = Catalog::default();
+        let mut diags = Vec::new();
+
+        if let Some(text) = snapshot.get(CONFIG_FILE) {
+            let file: Arc<str> = CONFIG_FILE.into();
+            match parse::parse_config(&file, text) {
+                Ok(config) => catalog.config = config,
+                Err(d) => diags.extend(d),
+            }
+            catalog.config_file = Some(file);
+        }
+        catalog.part_types = PART_TYPES.iter().map(|t| t.to_string()).collect();
+        for t in &catalog.config.part_types {
+            if !catalog.part_types.contains(&t.value) {
+                catalog.part_types.push(t.value.clone());
+            }
+        }
+
+        let mut seen: HashMap<(Kind, String), Arc<str>> = HashMap::new();
+        for (path, text) in snapshot.files() {
+            if &**path == CONFIG_FILE {
+                continue;
+            }
+            if path.starts_with(&format!("{TEMPLATES_DIR}/")) {
+                catalog.templates.insert(path.clone(), text.clone());
+                continue;
+            }
+            let definition = match cache.parse(path, text) {
+                Ok(d) => d,
+                Err(d) => {
+                    diags.extend(d);
+                    continue;
+                }
+            };
+            let kind = definition.kind();
+            let meta = definition.meta();
+            if let Some(first) = seen.get(&(kind, meta.name.clone())) {
+                diags.push(
+                    Diagnostic::error(code::DUPLICATE_NAME, format!("two {}s are named `{}`: `{first}` and `{path}`", kind, meta.name))
+                        .at(path, meta.name_span.clone())
+                        .help(format!("names are unique within a kind across sub-folders; rename or remove one of `{first}` and `{path}`")),
+                );
+                continue;
+            }
+            seen.insert((kind, meta.name.clone()), path.clone());
+            catalog.insert(definition);
+        }
+
+        catalog.check_part_types(&mut diags);
+        catalog.check_arcs(&mut diags);
+        if diags.is_empty() { Ok(catalog) } else { Err(diags) }
+    }
+
+    fn insert(&mut self, definition: Definition) {
+        match definition {
+            Definition::Persona(d) => _ = self.personas.insert(d.meta.name.clone(), d),
+            Definition::Part(d) => _ = self.parts.insert(d.meta.name.clone(), d),
+            Definition::Trait(d) => _ = self.traits.insert(d.meta.name.clone(), d),
+            Definition::Skill(d) => _ = self.skills.insert(d.meta.name.clone(), d),
+            Definition::Guardrail(d) => _ = self.guardrails.insert(d.meta.name.clone(), d),
+            Definition::Arc(d) => _ = self.arcs.insert(d.meta.name.clone(), d),
+        }
+    }
+
+    fn check_part_types(&self, diags: &mut Vec<Diagnostic>) {
+        for part in self.parts.values() {
+            let t = &part.part_type;
+            if !self.part_types.contains(&t.value) {
+                diags.push(
+                    Diagnostic::error(code::UNKNOWN_PART_TYPE, format!("unknown part type `{}`", t.value))
+                        .at(&part.meta.file, t.span.clone())
+                        .suggest(&t.value, self.part_types.iter().map(String::as_str))
+                        .help(format!(
+                            "part types are: {}; declare another with `part_types = [\"{}\"]` in personac.toml",
+                            self.part_types.join(", "),
+                            t.value
+                        )),
+                );
+            }
+        }
+    }
+
+    fn check_arcs(&self, diags: &mut Vec<Diagnostic>) {
+        for arc in self.arcs.values() {
+            for stage in &arc.stages {
+                for part in &stage.parts {
+                    if !self.parts.contains_key(&part.value) {
+                        diags.push(self.unknown(Kind::Part, &arc.meta.file, part));
+                    }
+                }
+            }
+        }
+    }
+
+    /// "unknown part `x`", with a did-you-mean among the kind's names.
+    pub fn unknown(&self, kind: Kind, file: &Arc<str>, name: &Spanned<String>) -> Diagnostic {
+        let names: Vec<&str> = self.names(kind).collect();
+        let diag = Diagnostic::error(code::UNKNOWN_REFERENCE, format!("unknown {kind} `{}`", name.value))
+            .at(file, name.span.clone())
+            .label(format!("no {kind} has this name"))
+            .suggest(&name.value, names.iter().copied());
+        if names.is_empty() {
+            diag.help(format!("there are no {kind} definitions; create `{}/{}.md`", kind.folder(), name.value))
+        } else {
+            diag
+        }
+    }
+
+    /// Names of one kind, sorted.
+    pub fn names(&self, kind: Kind) -> Box<dyn Iterator<Item = &str> + '_> {
+        match kind {
+            Kind::Persona => Box::new(self.personas.keys().map(String::as_str)),
+            Kind::Part => Box::new(self.parts.keys().map(String::as_str)),
+            Kind::Trait => Box::new(self.traits.keys().map(String::as_str)),
+            Kind::Skill => Box::new(self.skills.keys().map(String::as_str)),
+            Kind::Guardrail => Box::new(self.guardrails.keys().map(String::as_str)),
+            Kind::Arc => Box::new(self.arcs.keys().map(String::as_str)),
+        }
+    }
+
+    /// The metadata of one definition.
+    pub fn meta(&self, kind: Kind, name: &str) -> Option<&Meta> {
+        match kind {
+            Kind::Persona => self.personas.get(name).map(|d| &d.meta),
+            Kind::Part => self.parts.get(name).map(|d| &d.meta),
+            Kind::Trait => self.traits.get(name).map(|d| &d.meta),
+            Kind::Skill => self.skills.get(name).map(|d| &d.meta),
+            Kind::Guardrail => self.guardrails.get(name).map(|d| &d.meta),
+            Kind::Arc => self.arcs.get(name).map(|d| &d.meta),
+        }
+    }
+}

@@ -1,0 +1,496 @@
+//! The command line: clap types become plain options at the edge; this is
+//! the only module that prints or picks an exit code.
+//!
+//! Exit codes: 0 success; 1 the definitions have errors, or a check failed;
+//! 2 bad invocation or environment.
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde_json::json;
+
+use crate::Project;
+use crate::artifacts;
+use crate::catalog::ParseCache;
+use crate::diag::{self, Diagnostic, Format};
+use crate::model::{Kind, Override, Request};
+use crate::render::View;
+use crate::resolve::ResolveError;
+use crate::snapshot::Snapshot;
+
+#[derive(Parser)]
+#[command(name = "personac", version, about = "Compile persona definitions into versioned prompt artifacts")]
+struct Cli {
+    /// Run as if started in DIR (the repository root)
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// When to use colours
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// Print only errors
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// Print more: every file written
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DiagFormat {
+    Text,
+    Json,
+    Github,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum BuildFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DocFormat {
+    Md,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ViewArg {
+    Summary,
+    Detail,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile every persona into the output folder
+    Build {
+        /// Output folder (default: `out_dir` of personac.toml, else build-output)
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Write nothing; fail if the output folder is not up to date
+        #[arg(long)]
+        check: bool,
+        #[arg(long, value_enum, default_value_t = BuildFormat::Text)]
+        format: BuildFormat,
+    },
+    /// Validate every definition without writing anything
+    Check {
+        #[arg(long, value_enum, default_value_t = DiagFormat::Text)]
+        format: DiagFormat,
+    },
+    /// Print one compiled view of a persona
+    Show(ShowArgs),
+    /// Print a persona's manifest
+    Manifest { persona: String },
+    /// Print one definition
+    Get {
+        kind: String,
+        name: String,
+        #[arg(long, value_enum, default_value_t = DocFormat::Md)]
+        format: DocFormat,
+    },
+    /// List the definitions of a kind
+    List {
+        kind: String,
+        /// Only this part or trait type
+        #[arg(long = "type", value_name = "TYPE")]
+        type_: Option<String>,
+        /// Only definitions with this tag
+        #[arg(long, value_name = "TAG")]
+        tag: Option<String>,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+}
+
+#[derive(Args)]
+struct ShowArgs {
+    persona: String,
+    #[arg(long, value_enum, default_value_t = ViewArg::Detail)]
+    view: ViewArg,
+    /// Arc stage (default: the persona's current stage)
+    #[arg(long, value_name = "S")]
+    stage: Option<String>,
+    #[arg(long, value_name = "C")]
+    channel: Option<String>,
+    /// Replace the parts of TYPE with PART
+    #[arg(long = "override", value_name = "TYPE=PART")]
+    overrides: Vec<String>,
+    /// Keep only parts of these types
+    #[arg(long, value_name = "T,…", value_delimiter = ',')]
+    types: Option<Vec<String>>,
+    /// Keep the N parts with the highest priority
+    #[arg(long, value_name = "N")]
+    limit: Option<usize>,
+    /// Set a template variable
+    #[arg(long = "var", value_name = "K=V")]
+    vars: Vec<String>,
+    #[arg(long, value_enum, default_value_t = DocFormat::Md)]
+    format: DocFormat,
+}
+
+/// How a command ended.
+enum Failure {
+    /// Errors in the definitions, or a failed check (exit 1).
+    Definitions,
+    /// A bad invocation or environment (exit 2), with its message.
+    Usage(String),
+}
+
+type Outcome = Result<(), Failure>;
+
+struct Ctx {
+    root: PathBuf,
+    color: bool,
+    quiet: bool,
+    verbose: bool,
+}
+
+pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal(),
+    };
+    let root = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let ctx = Ctx { root, color, quiet: cli.quiet, verbose: cli.verbose };
+    if !ctx.root.is_dir() {
+        return finish(&ctx, Err(Failure::Usage(format!("`{}` is not a directory", ctx.root.display()))));
+    }
+    let outcome = match cli.command {
+        Command::Build { out, check, format } => build(&ctx, out, check, format),
+        Command::Check { format } => check(&ctx, format),
+        Command::Show(args) => show(&ctx, args),
+        Command::Manifest { persona } => manifest(&ctx, &persona),
+        Command::Get { kind, name, format } => get(&ctx, &kind, &name, format),
+        Command::List { kind, type_, tag, format } => list(&ctx, &kind, type_.as_deref(), tag.as_deref(), format),
+    };
+    finish(&ctx, outcome)
+}
+
+fn finish(ctx: &Ctx, outcome: Outcome) -> ExitCode {
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Definitions) => ExitCode::from(1),
+        Err(Failure::Usage(msg)) => {
+            let prefix = if ctx.color { "\x1b[1;91merror\x1b[0m" } else { "error" };
+            eprintln!("{prefix}: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Prints diagnostics: people read them on stderr, machines on stdout.
+fn report(ctx: &Ctx, diags: &[Diagnostic], snapshot: &Snapshot, format: DiagFormat) {
+    let text = match format {
+        DiagFormat::Text => diag::print(diags, snapshot, Format::Human { color: ctx.color }),
+        DiagFormat::Json => diag::print(diags, snapshot, Format::Json),
+        DiagFormat::Github => diag::print(diags, snapshot, Format::Github),
+    };
+    if format == DiagFormat::Text {
+        eprint!("{text}");
+    } else {
+        print!("{text}");
+    }
+}
+
+fn status(ctx: &Ctx, verb: &str, rest: &str) {
+    if ctx.quiet {
+        return;
+    }
+    if ctx.color {
+        eprintln!("\x1b[1;32m{verb:>12}\x1b[0m {rest}");
+    } else {
+        eprintln!("{verb:>12} {rest}");
+    }
+}
+
+/// Reads the snapshot and loads the project, reporting errors.
+fn load(ctx: &Ctx, format: DiagFormat) -> Result<(Snapshot, Project), Failure> {
+    let snapshot = match Snapshot::from_dir(&ctx.root) {
+        Ok(s) => s,
+        Err(diags) => {
+            report(ctx, &diags, &Snapshot::default(), format);
+            return Err(Failure::Definitions);
+        }
+    };
+    match Project::load(&snapshot, &ParseCache::default()) {
+        Ok(project) => Ok((snapshot, project)),
+        Err(diags) => {
+            report(ctx, &diags, &snapshot, format);
+            Err(Failure::Definitions)
+        }
+    }
+}
+
+fn out_dir(ctx: &Ctx, project: &Project, out: Option<PathBuf>) -> Result<PathBuf, Failure> {
+    let dir = match out {
+        Some(dir) => dir,
+        None => ctx.root.join(&project.catalog.config.out_dir.value),
+    };
+    // The output folder is cleaned of stale artifacts: it must never hold sources.
+    let abs = |p: &Path| std::path::absolute(p).map(|p| normalize(&p)).unwrap_or_else(|_| p.to_path_buf());
+    let (dir_abs, root_abs) = (abs(&dir), abs(&ctx.root));
+    let mut protected = vec![root_abs.clone(), root_abs.join(crate::snapshot::TEMPLATES_DIR)];
+    protected.extend(Kind::ALL.iter().map(|k| root_abs.join(k.folder())));
+    if root_abs.starts_with(&dir_abs) || protected.iter().skip(1).any(|p| dir_abs.starts_with(p)) {
+        return Err(Failure::Usage(format!(
+            "the output folder `{}` would overwrite sources\n  help: set `out_dir` in personac.toml (or `--out`) to a folder of its own, such as `build-output`",
+            dir.display()
+        )));
+    }
+    Ok(dir)
+}
+
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir => _ = out.pop(),
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn display_dir(ctx: &Ctx, dir: &Path) -> String {
+    dir.strip_prefix(&ctx.root).unwrap_or(dir).display().to_string()
+}
+
+fn build(ctx: &Ctx, out: Option<PathBuf>, check_only: bool, format: BuildFormat) -> Outcome {
+    let diag_format = if format == BuildFormat::Json { DiagFormat::Json } else { DiagFormat::Text };
+    let (snapshot, project) = load(ctx, diag_format)?;
+    let dir = out_dir(ctx, &project, out)?;
+    if let Some((encoding, known)) = artifacts::read_index(&dir)
+        && encoding == project.tokenizer.encoding()
+    {
+        project.tokenizer.remember(known.into_values());
+    }
+    let output = match artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, None) {
+        Ok(output) => output,
+        Err(diags) => {
+            report(ctx, &diags, &snapshot, diag_format);
+            return Err(Failure::Definitions);
+        }
+    };
+    let shown = display_dir(ctx, &dir);
+    if check_only {
+        let problems = artifacts::check(&dir, &output);
+        if format == BuildFormat::Json {
+            let problems: Vec<_> = problems.iter().map(|(p, why)| json!({"file": p, "problem": why})).collect();
+            println!("{}", json!({ "up_to_date": problems.is_empty(), "problems": problems }));
+        } else {
+            for (path, why) in &problems {
+                eprintln!("{}: {shown}/{path}: {why}", if ctx.color { "\x1b[1;91merror\x1b[0m" } else { "error" });
+            }
+            if !problems.is_empty() {
+                eprintln!("{shown} is not up to date: run `personac build` and commit the result");
+            } else {
+                status(ctx, "Checked", &format!("{shown} is up to date ({} personas)", output.personas.len()));
+            }
+        }
+        return if problems.is_empty() { Ok(()) } else { Err(Failure::Definitions) };
+    }
+    let report = artifacts::write(&dir, &output).map_err(|e| Failure::Usage(format!("cannot write to `{shown}`: {e}")))?;
+    if format == BuildFormat::Json {
+        println!(
+            "{}",
+            json!({ "personas": output.personas, "written": report.written, "removed": report.removed, "unchanged": report.unchanged })
+        );
+        return Ok(());
+    }
+    if ctx.verbose {
+        for path in &report.written {
+            status(ctx, "Wrote", &format!("{shown}/{path}"));
+        }
+        for path in &report.removed {
+            status(ctx, "Removed", &format!("{shown}/{path}"));
+        }
+    }
+    let n = output.personas.len();
+    let changes = if report.written.is_empty() && report.removed.is_empty() {
+        "up to date".to_string()
+    } else {
+        format!("{} written, {} removed, {} unchanged", report.written.len(), report.removed.len(), report.unchanged)
+    };
+    status(ctx, "Compiled", &format!("{n} persona{} into {shown} ({changes})", if n == 1 { "" } else { "s" }));
+    Ok(())
+}
+
+fn check(ctx: &Ctx, format: DiagFormat) -> Outcome {
+    let (snapshot, project) = load(ctx, format)?;
+    match artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, None) {
+        Ok(output) => {
+            if format == DiagFormat::Text {
+                let n = output.personas.len();
+                status(ctx, "Checked", &format!("{n} persona{}: no errors", if n == 1 { "" } else { "s" }));
+            }
+            Ok(())
+        }
+        Err(diags) => {
+            report(ctx, &diags, &snapshot, format);
+            Err(Failure::Definitions)
+        }
+    }
+}
+
+fn parse_pair(arg: &str, what: &str) -> Result<(String, String), Failure> {
+    match arg.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(Failure::Usage(format!("`{arg}` is not of the form {what}"))),
+    }
+}
+
+fn resolve_error(ctx: &Ctx, snapshot: &Snapshot, err: ResolveError) -> Failure {
+    match err {
+        ResolveError::Request(msg) => Failure::Usage(msg),
+        ResolveError::Definitions(mut diags) => {
+            diag::normalize(&mut diags);
+            report(ctx, &diags, snapshot, DiagFormat::Text);
+            Failure::Definitions
+        }
+    }
+}
+
+fn show(ctx: &Ctx, args: ShowArgs) -> Outcome {
+    let mut request = Request { stage: args.stage, channel: args.channel, types: args.types, limit: args.limit, ..Request::default() };
+    for o in &args.overrides {
+        let (part_type, part) = parse_pair(o, "TYPE=PART")?;
+        request.overrides.push(Override { part_type, part });
+    }
+    for v in &args.vars {
+        let (k, v) = parse_pair(v, "K=V")?;
+        if !crate::parse::is_identifier(&k) {
+            return Err(Failure::Usage(format!("`{k}` is not a valid variable name")));
+        }
+        request.vars.insert(k, v.into());
+    }
+    let (snapshot, project) = load(ctx, DiagFormat::Text)?;
+    let resolved = project.catalog.resolve(&args.persona, &request).map_err(|e| resolve_error(ctx, &snapshot, e))?;
+    let (_, fitted) = artifacts::views(&project.renderer, &project.tokenizer, &resolved).map_err(|diags| {
+        report(ctx, &diags, &snapshot, DiagFormat::Text);
+        Failure::Definitions
+    })?;
+    let view = match args.view {
+        ViewArg::Summary => View::Summary,
+        ViewArg::Detail => View::Detail,
+    };
+    let [summary, detail] = fitted;
+    let fitted = if view == View::Summary { summary } else { detail };
+    let mut stdout = std::io::stdout().lock();
+    match args.format {
+        DocFormat::Md => _ = stdout.write_all(fitted.text.as_bytes()),
+        DocFormat::Json => {
+            let dropped: Vec<&str> = fitted.dropped.iter().map(String::as_str).collect();
+            let value = json!({
+                "persona": resolved.name,
+                "version": resolved.version.as_ref().map(ToString::to_string),
+                "view": view,
+                "stage": resolved.stage.as_ref().map(|s| s.stage().name.value.clone()),
+                "channel": resolved.channel,
+                "parts": resolved.parts.iter().filter(|p| !dropped.contains(&p.part.meta.name.as_str())).map(|p| json!({
+                    "name": p.part.meta.name, "type": p.part.part_type.value, "order": p.order, "priority": p.priority,
+                })).collect::<Vec<_>>(),
+                "traits": resolved.traits.iter().map(|t| &t.meta.name).collect::<Vec<_>>(),
+                "skills": resolved.skills.iter().map(|s| &s.meta.name).collect::<Vec<_>>(),
+                "guardrails": resolved.guardrails.iter().map(|g| &g.meta.name).collect::<Vec<_>>(),
+                "dropped": fitted.dropped,
+                "tokens": fitted.tokens,
+                "text": fitted.text,
+            });
+            let _ = writeln!(stdout, "{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        }
+    }
+    Ok(())
+}
+
+fn manifest(ctx: &Ctx, persona: &str) -> Outcome {
+    let (snapshot, project) = load(ctx, DiagFormat::Text)?;
+    let resolved = project.catalog.resolve(persona, &Request::default()).map_err(|e| resolve_error(ctx, &snapshot, e))?;
+    let (rendered, [summary, detail]) = artifacts::views(&project.renderer, &project.tokenizer, &resolved).map_err(|diags| {
+        report(ctx, &diags, &snapshot, DiagFormat::Text);
+        Failure::Definitions
+    })?;
+    let tokens = [("summary", summary.tokens), ("detail", detail.tokens)].into_iter().collect();
+    let value = artifacts::manifest(&resolved, &rendered, &tokens);
+    println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+    Ok(())
+}
+
+fn parse_kind(word: &str) -> Result<Kind, Failure> {
+    Kind::parse(word).ok_or_else(|| {
+        let names = Kind::ALL.map(|k| k.as_str());
+        let mut msg = format!("`{word}` is not a kind of definition");
+        if let Some(best) = diag::did_you_mean(word, names) {
+            msg.push_str(&format!("\n  help: did you mean `{best}`?"));
+        }
+        msg.push_str(&format!("\n  help: kinds are: {}", names.join(", ")));
+        Failure::Usage(msg)
+    })
+}
+
+fn get(ctx: &Ctx, kind: &str, name: &str, format: DocFormat) -> Outcome {
+    let kind = parse_kind(kind)?;
+    let (_, project) = load(ctx, DiagFormat::Text)?;
+    let catalog = &project.catalog;
+    let Some(value) = crate::describe::definition(catalog, kind, name) else {
+        let mut msg = format!("no {kind} named `{name}`");
+        if let Some(best) = diag::did_you_mean(name, catalog.names(kind)) {
+            msg.push_str(&format!("\n  help: did you mean `{best}`?"));
+        }
+        return Err(Failure::Usage(msg));
+    };
+    match format {
+        DocFormat::Json => println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default()),
+        DocFormat::Md => print!("{}", crate::describe::markdown(&value)),
+    }
+    Ok(())
+}
+
+fn list(ctx: &Ctx, kind: &str, type_: Option<&str>, tag: Option<&str>, format: ListFormat) -> Outcome {
+    let kind = parse_kind(kind)?;
+    let (_, project) = load(ctx, DiagFormat::Text)?;
+    let rows = crate::describe::list(&project.catalog, kind, type_, tag);
+    match format {
+        ListFormat::Json => println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default()),
+        ListFormat::Text => {
+            let name_w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
+            let type_w = rows.iter().map(|r| r.item_type.as_deref().map_or(1, str::len)).max().unwrap_or(4).max(4);
+            let mut out = format!("{:name_w$}  {:type_w$}  DESCRIPTION\n", "NAME", "TYPE");
+            for r in &rows {
+                let t = r.item_type.as_deref().unwrap_or("-");
+                let line = format!("{:name_w$}  {t:type_w$}  {}", r.name, r.description.as_deref().unwrap_or(""));
+                out.push_str(line.trim_end());
+                out.push('\n');
+            }
+            print!("{out}");
+        }
+    }
+    Ok(())
+}

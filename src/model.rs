@@ -1,0 +1,350 @@
+//! Definitions as parsed, and personas as resolved: data only.
+//!
+//! Parsed definitions keep the span of every value so that any later step can
+//! point at the text that caused a problem. A [`ResolvedPersona`] has every
+//! reference looked up; render takes only that, so an unresolved name cannot
+//! reach a template.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+/// The six kinds of definition, each with its own folder and name space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Persona,
+    Part,
+    Trait,
+    Skill,
+    Guardrail,
+    Arc,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] = [Kind::Persona, Kind::Part, Kind::Trait, Kind::Skill, Kind::Guardrail, Kind::Arc];
+
+    pub fn folder(self) -> &'static str {
+        match self {
+            Kind::Persona => "personas",
+            Kind::Part => "parts",
+            Kind::Trait => "traits",
+            Kind::Skill => "skills",
+            Kind::Guardrail => "guardrails",
+            Kind::Arc => "arcs",
+        }
+    }
+
+    pub fn from_folder(folder: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.folder() == folder)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Persona => "persona",
+            Kind::Part => "part",
+            Kind::Trait => "trait",
+            Kind::Skill => "skill",
+            Kind::Guardrail => "guardrail",
+            Kind::Arc => "arc",
+        }
+    }
+
+    /// Accepts the singular and the folder name (`part`, `parts`).
+    pub fn parse(word: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == word || k.folder() == word)
+    }
+
+    /// The field a Markdown body fills.
+    pub fn body_field(self) -> Option<&'static str> {
+        match self {
+            Kind::Persona => Some("detail"),
+            Kind::Part | Kind::Skill | Kind::Guardrail => Some("content"),
+            Kind::Trait => Some("instruction"),
+            Kind::Arc => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+pub const PART_TYPES: [&str; 16] = [
+    "system",
+    "agent",
+    "soul",
+    "identity",
+    "skill",
+    "specialization",
+    "tone",
+    "goal",
+    "context",
+    "protocol",
+    "backstory",
+    "motivation",
+    "voice",
+    "archetype",
+    "flaw",
+    "relationship",
+];
+
+pub const TRAIT_TYPES: [&str; 5] = ["personality", "cognitive", "emotional", "social", "behavioral"];
+
+pub const SEVERITIES: [&str; 4] = ["low", "medium", "high", "critical"];
+
+/// A value and the byte range of the text it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Range<usize>,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, span: Range<usize>) -> Self {
+        Spanned { value, span }
+    }
+}
+
+/// A text field: a template source, and where it sits in its file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Text {
+    pub source: String,
+    /// The span of the whole value (quotes included), for errors that cannot
+    /// be placed more precisely.
+    pub span: Range<usize>,
+    /// The file offset of `source[0]`, when the source appears verbatim in the
+    /// file (no escapes), so template errors can point inside it.
+    pub origin: Option<usize>,
+}
+
+/// What every definition has.
+#[derive(Clone, Debug)]
+pub struct Meta {
+    pub name: String,
+    pub file: Arc<str>,
+    /// Span of the name (the `name` field, else the start of the file).
+    pub name_span: Range<usize>,
+    pub description: Option<Text>,
+    pub tags: Vec<Spanned<String>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Part {
+    pub meta: Meta,
+    pub part_type: Spanned<String>,
+    pub summary: Text,
+    pub content: Option<Text>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Trait {
+    pub meta: Meta,
+    pub trait_type: Spanned<String>,
+    pub instruction: Option<Text>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Skill {
+    pub meta: Meta,
+    pub content: Option<Text>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Guardrail {
+    pub meta: Meta,
+    pub content: Option<Text>,
+    pub severity: Spanned<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Stage {
+    pub name: Spanned<String>,
+    pub description: Option<Text>,
+    pub condition: Option<Text>,
+    pub parts: Vec<Spanned<String>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct CharacterArc {
+    pub meta: Meta,
+    pub summary: Option<Text>,
+    pub stages: Vec<Stage>,
+}
+
+/// A link to a part from a persona, with its optional placement.
+#[derive(Clone, Debug)]
+pub struct PartRef {
+    pub name: Spanned<String>,
+    pub order: Option<i64>,
+    pub priority: Option<i64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ArcRef {
+    pub name: Spanned<String>,
+    pub stage: Option<Spanned<String>>,
+}
+
+/// `(type, part)` pairs: a channel's or a caller's overrides.
+pub type Overrides = Vec<(Spanned<String>, Spanned<String>)>;
+
+#[derive(Clone, Debug)]
+pub struct Channel {
+    pub name: Spanned<String>,
+    pub overrides: Overrides,
+    pub vars: Vars,
+}
+
+/// Template variables, by name.
+pub type Vars = BTreeMap<String, serde_json::Value>;
+
+#[derive(Clone, Debug)]
+pub struct Persona {
+    pub meta: Meta,
+    pub version: Option<Spanned<semver::Version>>,
+    pub summary: Option<Text>,
+    pub detail: Option<Text>,
+    pub extends: Option<Spanned<String>>,
+    pub parts: Vec<PartRef>,
+    pub traits: Vec<Spanned<String>>,
+    pub skills: Vec<Spanned<String>>,
+    pub guardrails: Vec<Spanned<String>>,
+    pub arc: Option<ArcRef>,
+    pub runtime_vars: Option<Vec<Spanned<String>>>,
+    pub budget: Option<Spanned<u64>>,
+    pub vars: Vars,
+    pub channels: Option<Vec<Channel>>,
+}
+
+/// One parsed definition file.
+#[derive(Clone, Debug)]
+pub enum Definition {
+    Persona(Persona),
+    Part(Part),
+    Trait(Trait),
+    Skill(Skill),
+    Guardrail(Guardrail),
+    Arc(CharacterArc),
+}
+
+impl Definition {
+    pub fn meta(&self) -> &Meta {
+        match self {
+            Definition::Persona(d) => &d.meta,
+            Definition::Part(d) => &d.meta,
+            Definition::Trait(d) => &d.meta,
+            Definition::Skill(d) => &d.meta,
+            Definition::Guardrail(d) => &d.meta,
+            Definition::Arc(d) => &d.meta,
+        }
+    }
+
+    pub fn kind(&self) -> Kind {
+        match self {
+            Definition::Persona(_) => Kind::Persona,
+            Definition::Part(_) => Kind::Part,
+            Definition::Trait(_) => Kind::Trait,
+            Definition::Skill(_) => Kind::Skill,
+            Definition::Guardrail(_) => Kind::Guardrail,
+            Definition::Arc(_) => Kind::Arc,
+        }
+    }
+}
+
+/// `personac.toml`.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub out_dir: Spanned<String>,
+    pub encoding: Spanned<String>,
+    pub part_types: Vec<Spanned<String>>,
+    pub vars: Vars,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            out_dir: Spanned::new("build-output".into(), 0..0),
+            encoding: Spanned::new("o200k_base".into(), 0..0),
+            part_types: Vec::new(),
+            vars: Vars::new(),
+        }
+    }
+}
+
+/// A runtime override: replace the parts of `part_type` with `part`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Override {
+    pub part_type: String,
+    pub part: String,
+}
+
+/// What a caller asks of one resolution.
+#[derive(Clone, Debug, Default)]
+pub struct Request {
+    pub stage: Option<String>,
+    pub channel: Option<String>,
+    pub overrides: Vec<Override>,
+    pub types: Option<Vec<String>>,
+    pub limit: Option<usize>,
+    pub vars: Vars,
+}
+
+/// A part in a resolved persona, with its effective placement.
+#[derive(Clone, Debug)]
+pub struct PlacedPart<'c> {
+    pub part: &'c Part,
+    pub order: i64,
+    pub priority: i64,
+}
+
+/// The active arc stage of a resolved persona.
+#[derive(Clone, Debug)]
+pub struct ActiveStage<'c> {
+    pub arc: &'c CharacterArc,
+    pub index: usize,
+}
+
+impl<'c> ActiveStage<'c> {
+    pub fn stage(&self) -> &'c Stage {
+        &self.arc.stages[self.index]
+    }
+}
+
+/// A persona with every reference looked up and every layer applied.
+#[derive(Clone, Debug)]
+pub struct ResolvedPersona<'c> {
+    pub persona: &'c Persona,
+    pub name: String,
+    pub version: Option<semver::Version>,
+    pub summary: Option<&'c Text>,
+    pub description: Option<&'c Text>,
+    pub detail: Option<&'c Text>,
+    /// The file each inherited text came from, for template errors.
+    pub text_files: TextFiles,
+    pub tags: Vec<String>,
+    pub parts: Vec<PlacedPart<'c>>,
+    pub traits: Vec<&'c Trait>,
+    pub skills: Vec<&'c Skill>,
+    pub guardrails: Vec<&'c Guardrail>,
+    pub stage: Option<ActiveStage<'c>>,
+    pub channel: Option<String>,
+    pub channels: Vec<String>,
+    pub vars: Vars,
+    pub runtime_vars: Vec<String>,
+    pub budget: Option<u64>,
+    /// Repository files that contributed, sorted.
+    pub sources: Vec<Arc<str>>,
+}
+
+/// Files of the persona-level texts, which may come from an ancestor.
+#[derive(Clone, Debug, Default)]
+pub struct TextFiles {
+    pub summary: Option<Arc<str>>,
+    pub description: Option<Arc<str>>,
+    pub detail: Option<Arc<str>>,
+}

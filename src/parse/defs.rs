@@ -1,0 +1,579 @@
+//! Reads each kind's fields from a parsed tree: required fields, field types,
+//! unknown fields (with "did you mean"), names, and the Markdown body.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use super::node::{Entry, Node, Value, verbatim_origin};
+use super::{Document, Syntax, is_identifier, is_valid_name, suggest_name};
+use crate::diag::{Diagnostic, code};
+use crate::model::*;
+
+const COMMON: [&str; 3] = ["name", "description", "tags"];
+
+/// Reads the fields of one table, remembering which were used.
+struct Reader<'a> {
+    file: &'a Arc<str>,
+    text: &'a str,
+    syntax: Syntax,
+    /// "part `tone-warm`", "stage 2 of arc `hero`"…, for messages.
+    what: String,
+    entries: &'a [Entry],
+    used: Vec<bool>,
+    anchor: Range<usize>,
+    diags: Vec<Diagnostic>,
+}
+
+impl<'a> Reader<'a> {
+    fn new(file: &'a Arc<str>, text: &'a str, syntax: Syntax, what: String, node: &'a Node, anchor: Range<usize>) -> Result<Self, Diagnostic> {
+        let Value::Table(entries) = &node.value else {
+            return Err(Diagnostic::error(code::FIELD_TYPE, format!("{what} must be a table of fields, found {}", node.value.describe()))
+                .at(file, node.span.clone()));
+        };
+        Ok(Reader { file, text, syntax, what, used: vec![false; entries.len()], entries, anchor, diags: Vec::new() })
+    }
+
+    fn take(&mut self, key: &str) -> Option<&'a Entry> {
+        let i = self.entries.iter().position(|e| e.key == key)?;
+        self.used[i] = true;
+        Some(&self.entries[i])
+    }
+
+    fn type_error(&mut self, entry: &Entry, expected: &str) {
+        self.diags.push(
+            Diagnostic::error(
+                code::FIELD_TYPE,
+                format!("`{}` must be {expected}, found {}", entry.key, entry.node.value.describe()),
+            )
+            .at(self.file, entry.node.span.clone()),
+        );
+    }
+
+    fn string(&mut self, key: &str) -> Option<Spanned<String>> {
+        let entry = self.take(key)?;
+        match &entry.node.value {
+            Value::Str(s) => Some(Spanned::new(s.clone(), entry.node.span.clone())),
+            _ => {
+                self.type_error(entry, "a string");
+                None
+            }
+        }
+    }
+
+    fn text(&mut self, key: &str) -> Option<Text> {
+        let entry = self.take(key)?;
+        self.text_of(entry)
+    }
+
+    fn text_of(&mut self, entry: &Entry) -> Option<Text> {
+        match &entry.node.value {
+            Value::Str(s) => Some(Text {
+                source: s.clone(),
+                span: entry.node.span.clone(),
+                origin: verbatim_origin(self.text, &entry.node.span, s),
+            }),
+            _ => {
+                self.type_error(entry, "a string");
+                None
+            }
+        }
+    }
+
+    fn string_list(&mut self, key: &str) -> Option<Vec<Spanned<String>>> {
+        let entry = self.take(key)?;
+        let Value::List(items) = &entry.node.value else {
+            self.type_error(entry, "a list of strings");
+            return None;
+        };
+        let mut out = Vec::new();
+        for item in items {
+            match &item.value {
+                Value::Str(s) => out.push(Spanned::new(s.clone(), item.span.clone())),
+                other => self.diags.push(
+                    Diagnostic::error(code::FIELD_TYPE, format!("`{key}` must list strings, found {}", other.describe()))
+                        .at(self.file, item.span.clone()),
+                ),
+            }
+        }
+        Some(out)
+    }
+
+    /// A list of definition names: each must be a valid name.
+    fn name_list(&mut self, key: &str) -> Vec<Spanned<String>> {
+        let names = self.string_list(key).unwrap_or_default();
+        names.into_iter().filter(|n| self.check_name_ref(n)).collect()
+    }
+
+    fn check_name_ref(&mut self, name: &Spanned<String>) -> bool {
+        if is_valid_name(&name.value) {
+            return true;
+        }
+        let mut diag = Diagnostic::error(code::INVALID_NAME, format!("`{}` is not a valid name", name.value))
+            .at(self.file, name.span.clone())
+            .help("names use lowercase letters, digits, `-` and `_`, start with a letter or digit, and have at most 64 characters");
+        if let Some(fixed) = suggest_name(&name.value) {
+            diag = diag.help(format!("did you mean `{fixed}`?"));
+        }
+        self.diags.push(diag);
+        false
+    }
+
+    fn int(&mut self, key: &str) -> Option<Spanned<i64>> {
+        let entry = self.take(key)?;
+        match entry.node.value {
+            Value::Int(i) => Some(Spanned::new(i, entry.node.span.clone())),
+            _ => {
+                self.type_error(entry, "an integer");
+                None
+            }
+        }
+    }
+
+    fn table(&mut self, key: &str) -> Option<&'a Entry> {
+        let entry = self.take(key)?;
+        match entry.node.value {
+            Value::Table(_) => Some(entry),
+            _ => {
+                self.type_error(entry, "a table");
+                None
+            }
+        }
+    }
+
+    fn one_of(&mut self, key: &str, allowed: &[&str], code: &'static str, what: &str) -> Option<Spanned<String>> {
+        let value = self.string(key)?;
+        if allowed.contains(&value.value.as_str()) {
+            return Some(value);
+        }
+        self.diags.push(
+            Diagnostic::error(code, format!("unknown {what} `{}`", value.value))
+                .at(self.file, value.span.clone())
+                .suggest(&value.value, allowed.iter().copied())
+                .help(format!("{what}s are: {}", allowed.join(", "))),
+        );
+        None
+    }
+
+    fn require<T>(&mut self, key: &str, value: Option<T>, example: &str) -> Option<T> {
+        if value.is_none() && !self.entries.iter().any(|e| e.key == key) {
+            let how = match self.syntax {
+                Syntax::Toml => format!("{key} = {example}"),
+                Syntax::Yaml => format!("{key}: {}", example.trim_matches('"')),
+            };
+            self.diags.push(
+                Diagnostic::error(code::MISSING_FIELD, format!("{} is missing the required field `{key}`", self.what))
+                    .at(self.file, self.anchor.clone())
+                    .help(format!("add `{how}`")),
+            );
+        }
+        value
+    }
+
+    /// Reports fields that are not in `allowed`; returns the diagnostics.
+    fn finish(mut self, allowed: &[&str]) -> Vec<Diagnostic> {
+        for (entry, used) in self.entries.iter().zip(&self.used) {
+            if !used && !allowed.contains(&entry.key.as_str()) {
+                self.diags.push(
+                    Diagnostic::error(code::UNKNOWN_FIELD, format!("unknown field `{}` in {}", entry.key, self.what))
+                        .at(self.file, entry.key_span.clone())
+                        .suggest(&entry.key, allowed.iter().copied())
+                        .help(format!("the fields of {} are: {}", self.what, allowed.join(", "))),
+                );
+            }
+        }
+        self.diags
+    }
+}
+
+pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &str, doc: Document) -> Result<Definition, Vec<Diagnostic>> {
+    let what = format!("{kind} `{stem}`");
+    let mut r = Reader::new(file, text, doc.syntax, what, &doc.fields, doc.anchor.clone()).map_err(|d| vec![d])?;
+
+    // The name: the file stem, which a `name` field may repeat.
+    let mut name_span = doc.anchor.clone();
+    if let Some(name) = r.string("name") {
+        if name.value != stem {
+            r.diags.push(
+                Diagnostic::error(code::NAME_MISMATCH, format!("`name` is `{}` but the file is named `{stem}`", name.value))
+                    .at(file, name.span.clone())
+                    .help(format!("a definition's name is its file name: remove `name`, or rename the file to `{}`", name.value)),
+            );
+        }
+        name_span = name.span;
+    }
+    if !is_valid_name(stem) {
+        let mut diag = Diagnostic::error(code::INVALID_NAME, format!("`{stem}` is not a valid {kind} name"))
+            .at(file, doc.anchor.clone())
+            .help("names use lowercase letters, digits, `-` and `_`, start with a letter or digit, and have at most 64 characters");
+        if let Some(fixed) = suggest_name(stem) {
+            diag = diag.help(format!("rename the file to `{}`", file.replacen(stem, &fixed, 1).rsplit('/').next().unwrap_or(&fixed)));
+        }
+        r.diags.push(diag);
+    }
+
+    let description = r.text("description");
+    let tags = r.string_list("tags").unwrap_or_default();
+    let meta = Meta { name: stem.to_string(), file: file.clone(), name_span, description, tags };
+
+    // The Markdown body fills the kind's long-text field.
+    let body = doc.body.map(|(source, offset)| Text { span: offset..offset + source.len(), origin: Some(offset), source });
+    let mut long_text = |r: &mut Reader, field: &str| -> Option<Text> {
+        let in_fields = r.text(field);
+        match (in_fields, &body) {
+            (Some(t), Some(_)) => {
+                r.diags.push(
+                    Diagnostic::error(code::BODY_AND_FIELD, format!("`{field}` is given both in the front matter and as the Markdown body"))
+                        .at(file, t.span.clone())
+                        .help(format!("keep one: remove `{field}` from the front matter, or empty the body")),
+                );
+                None
+            }
+            (Some(t), None) => Some(t),
+            (None, b) => b.clone(),
+        }
+    };
+
+    let definition = match kind {
+        Kind::Part => {
+            let part_type = r.string("type");
+            let part_type = r.require("type", part_type, "\"tone\"");
+            let summary = r.text("summary");
+            let summary = r.require("summary", summary, "\"...\"");
+            let content = long_text(&mut r, "content");
+            let diags = r.finish(&[&COMMON[..], &["type", "summary", "content"]].concat());
+            finish_or(diags, || Definition::Part(Part { meta, part_type: part_type.unwrap(), summary: summary.unwrap(), content }))
+        }
+        Kind::Trait => {
+            let trait_type = r.one_of("type", &TRAIT_TYPES, code::UNKNOWN_TRAIT_TYPE, "trait type");
+            let trait_type = r.require("type", trait_type, "\"personality\"");
+            if meta.description.is_none() {
+                r.require::<()>("description", None, "\"...\"");
+            }
+            let instruction = long_text(&mut r, "instruction");
+            let diags = r.finish(&[&COMMON[..], &["type", "instruction"]].concat());
+            finish_or(diags, || Definition::Trait(Trait { meta, trait_type: trait_type.unwrap(), instruction }))
+        }
+        Kind::Skill => {
+            if meta.description.is_none() {
+                r.require::<()>("description", None, "\"...\"");
+            }
+            let content = long_text(&mut r, "content");
+            let diags = r.finish(&[&COMMON[..], &["content"]].concat());
+            finish_or(diags, || Definition::Skill(Skill { meta, content }))
+        }
+        Kind::Guardrail => {
+            if meta.description.is_none() {
+                r.require::<()>("description", None, "\"...\"");
+            }
+            let content = long_text(&mut r, "content");
+            let severity = if r.entries.iter().any(|e| e.key == "severity") {
+                r.one_of("severity", &SEVERITIES, code::UNKNOWN_SEVERITY, "severity")
+            } else {
+                Some(Spanned::new("medium".to_string(), 0..0))
+            };
+            let diags = r.finish(&[&COMMON[..], &["content", "severity"]].concat());
+            finish_or(diags, || Definition::Guardrail(Guardrail { meta, content, severity: severity.unwrap() }))
+        }
+        Kind::Arc => {
+            let summary = r.text("summary");
+            let stages = read_stages(&mut r, stem);
+            let stages = r.require("stages", stages, "[{ name = \"start\", parts = [] }]");
+            let diags = r.finish(&[&COMMON[..], &["summary", "stages"]].concat());
+            finish_or(diags, || Definition::Arc(CharacterArc { meta, summary, stages: stages.unwrap() }))
+        }
+        Kind::Persona => {
+            let persona = read_persona(&mut r, meta, &mut long_text);
+            let diags = r.finish(&[&COMMON[..], &PERSONA_FIELDS[..]].concat());
+            finish_or(diags, || Definition::Persona(persona.unwrap()))
+        }
+    };
+    definition
+}
+
+const PERSONA_FIELDS: [&str; 14] = [
+    "version",
+    "summary",
+    "detail",
+    "extends",
+    "parts",
+    "traits",
+    "skills",
+    "guardrails",
+    "arc",
+    "runtime_vars",
+    "budget",
+    "vars",
+    "channels",
+    "tags",
+];
+
+fn finish_or(diags: Vec<Diagnostic>, make: impl FnOnce() -> Definition) -> Result<Definition, Vec<Diagnostic>> {
+    if diags.is_empty() { Ok(make()) } else { Err(diags) }
+}
+
+fn read_persona(r: &mut Reader, meta: Meta, long_text: &mut dyn FnMut(&mut Reader, &str) -> Option<Text>) -> Option<Persona> {
+    let file = r.file;
+    let extends = r.string("extends").filter(|n| r.check_name_ref(n));
+    let version = r.string("version").and_then(|v| match semver::Version::parse(&v.value) {
+        Ok(version) => Some(Spanned::new(version, v.span)),
+        Err(err) => {
+            r.diags.push(
+                Diagnostic::error(code::INVALID_VERSION, format!("`{}` is not a semantic version: {err}", v.value))
+                    .at(file, v.span)
+                    .help("write versions as MAJOR.MINOR.PATCH, for example `1.0.0`"),
+            );
+            None
+        }
+    });
+    if version.is_none() {
+        r.require::<()>("version", None, "\"1.0.0\"");
+    }
+    let summary = r.text("summary");
+    if extends.is_none() && !r.entries.iter().any(|e| e.key == "extends") {
+        r.require("summary", summary.as_ref(), "\"...\"");
+    }
+    let detail = long_text(r, "detail");
+
+    let mut parts = Vec::new();
+    if let Some(entry) = r.take("parts") {
+        match &entry.node.value {
+            Value::List(items) => {
+                for item in items {
+                    if let Some(part) = read_part_ref(r, item) {
+                        parts.push(part);
+                    }
+                }
+            }
+            _ => r.type_error(entry, "a list of part names or `{ name, order, priority }` tables"),
+        }
+    }
+    let traits = r.name_list("traits");
+    let skills = r.name_list("skills");
+    let guardrails = r.name_list("guardrails");
+
+    let arc = r.take("arc").and_then(|entry| match &entry.node.value {
+        Value::Str(s) => {
+            let name = Spanned::new(s.clone(), entry.node.span.clone());
+            r.check_name_ref(&name).then_some(ArcRef { name, stage: None })
+        }
+        Value::Table(_) => {
+            let what = "the `arc` table".to_string();
+            let mut sub = Reader::new(file, r.text, r.syntax, what, &entry.node, entry.node.span.clone()).ok()?;
+            let name = sub.string("name");
+            let name = sub.require("name", name, "\"hero-journey\"").filter(|n| sub.check_name_ref(n));
+            let stage = sub.string("stage").filter(|n| sub.check_name_ref(n));
+            let diags = sub.finish(&["name", "stage"]);
+            let ok = diags.is_empty();
+            r.diags.extend(diags);
+            ok.then_some(ArcRef { name: name?, stage })
+        }
+        _ => {
+            r.type_error(entry, "a table `{ name, stage }`");
+            None
+        }
+    });
+
+    let runtime_vars = r.string_list("runtime_vars").map(|vars| {
+        vars.into_iter()
+            .filter(|v| {
+                let ok = is_identifier(&v.value);
+                if !ok {
+                    r.diags.push(
+                        Diagnostic::error(code::INVALID_VALUE, format!("`{}` is not a valid variable name", v.value))
+                            .at(file, v.span.clone())
+                            .help("variable names use letters, digits and `_`, and do not start with a digit"),
+                    );
+                }
+                ok
+            })
+            .collect()
+    });
+
+    let budget = r.table("budget").and_then(|entry| {
+        let mut sub = Reader::new(file, r.text, r.syntax, "the `budget` table".into(), &entry.node, entry.node.span.clone()).ok()?;
+        let max = sub.int("max_tokens");
+        let max = sub.require("max_tokens", max, "1500");
+        let max = max.and_then(|m| match u64::try_from(m.value) {
+            Ok(v) if v > 0 => Some(Spanned::new(v, m.span)),
+            _ => {
+                sub.diags.push(
+                    Diagnostic::error(code::INVALID_VALUE, "`max_tokens` must be a positive integer")
+                        .at(file, m.span)
+                        .help("set a budget such as `max_tokens = 1500`, or remove `budget`"),
+                );
+                None
+            }
+        });
+        r.diags.extend(sub.finish(&["max_tokens"]));
+        max
+    });
+
+    let vars = r.table("vars").map(|entry| read_vars(r, entry)).unwrap_or_default();
+
+    let channels = r.table("channels").map(|entry| {
+        let Value::Table(entries) = &entry.node.value else { return Vec::new() };
+        let mut channels = Vec::new();
+        for ch in entries {
+            let name = Spanned::new(ch.key.clone(), ch.key_span.clone());
+            if !r.check_name_ref(&name) {
+                continue;
+            }
+            let what = format!("channel `{}`", ch.key);
+            let Ok(mut sub) = Reader::new(file, r.text, r.syntax, what, &ch.node, ch.key_span.clone()) else {
+                r.diags.push(
+                    Diagnostic::error(code::FIELD_TYPE, format!("channel `{}` must be a table with `overrides` and `vars`", ch.key))
+                        .at(file, ch.node.span.clone()),
+                );
+                continue;
+            };
+            let mut overrides = Vec::new();
+            if let Some(o) = sub.table("overrides")
+                && let Value::Table(pairs) = &o.node.value
+            {
+                for pair in pairs {
+                    match &pair.node.value {
+                        Value::Str(part) => overrides.push((
+                            Spanned::new(pair.key.clone(), pair.key_span.clone()),
+                            Spanned::new(part.clone(), pair.node.span.clone()),
+                        )),
+                        other => sub.diags.push(
+                            Diagnostic::error(code::FIELD_TYPE, format!("an override maps a part type to a part name, found {}", other.describe()))
+                                .at(file, pair.node.span.clone())
+                                .help(format!("write `{} = \"part-name\"`", pair.key)),
+                        ),
+                    }
+                }
+            }
+            let vars = sub.table("vars").map(|v| read_vars(&mut sub, v)).unwrap_or_default();
+            r.diags.extend(sub.finish(&["overrides", "vars"]));
+            channels.push(Channel { name, overrides, vars });
+        }
+        channels
+    });
+
+    Some(Persona {
+        meta,
+        version,
+        summary,
+        detail,
+        extends,
+        parts,
+        traits,
+        skills,
+        guardrails,
+        arc,
+        runtime_vars,
+        budget,
+        vars,
+        channels,
+    })
+}
+
+fn read_vars(r: &mut Reader, entry: &Entry) -> Vars {
+    let Value::Table(entries) = &entry.node.value else { return Vars::new() };
+    let mut vars = Vars::new();
+    for var in entries {
+        if !is_identifier(&var.key) {
+            r.diags.push(
+                Diagnostic::error(code::INVALID_VALUE, format!("`{}` is not a valid variable name", var.key))
+                    .at(r.file, var.key_span.clone())
+                    .help("variable names use letters, digits and `_`, and do not start with a digit"),
+            );
+            continue;
+        }
+        vars.insert(var.key.clone(), var.node.to_json());
+    }
+    vars
+}
+
+fn read_part_ref(r: &mut Reader, item: &Node) -> Option<PartRef> {
+    match &item.value {
+        Value::Str(s) => {
+            let name = Spanned::new(s.clone(), item.span.clone());
+            r.check_name_ref(&name).then_some(PartRef { name, order: None, priority: None })
+        }
+        Value::Table(_) => {
+            let mut sub = Reader::new(r.file, r.text, r.syntax, "a part link".into(), item, item.span.clone()).ok()?;
+            let name = sub.string("name");
+            let name = sub.require("name", name, "\"tone-warm\"").filter(|n| sub.check_name_ref(n));
+            let order = sub.int("order").map(|o| o.value);
+            let priority = sub.int("priority").map(|p| p.value);
+            let diags = sub.finish(&["name", "order", "priority"]);
+            let ok = diags.is_empty();
+            r.diags.extend(diags);
+            ok.then_some(PartRef { name: name?, order, priority })
+        }
+        other => {
+            r.diags.push(
+                Diagnostic::error(code::FIELD_TYPE, format!("a part link is a name or a `{{ name, order, priority }}` table, found {}", other.describe()))
+                    .at(r.file, item.span.clone()),
+            );
+            None
+        }
+    }
+}
+
+fn read_stages(r: &mut Reader, arc: &str) -> Option<Vec<Stage>> {
+    let entry = r.take("stages")?;
+    let Value::List(items) = &entry.node.value else {
+        r.type_error(entry, "a list of stage tables");
+        return None;
+    };
+    if items.is_empty() {
+        r.diags.push(
+            Diagnostic::error(code::INVALID_VALUE, format!("arc `{arc}` has no stages"))
+                .at(r.file, entry.node.span.clone())
+                .help("an arc needs at least one stage: `{ name = \"start\", condition = \"...\", parts = [] }`"),
+        );
+        return None;
+    }
+    let mut stages: Vec<Stage> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let what = format!("stage {} of arc `{arc}`", i + 1);
+        let mut sub = match Reader::new(r.file, r.text, r.syntax, what, item, item.span.clone()) {
+            Ok(sub) => sub,
+            Err(diag) => {
+                r.diags.push(diag);
+                continue;
+            }
+        };
+        let name = sub.string("name");
+        let name = sub.require("name", name, "\"start\"").filter(|n| sub.check_name_ref(n));
+        let description = sub.text("description");
+        let condition = sub.text("condition");
+        let parts = sub.name_list("parts");
+        let diags = sub.finish(&["name", "description", "condition", "parts"]);
+        r.diags.extend(diags);
+        if let Some(name) = name {
+            if let Some(first) = stages.iter().find(|s| s.name.value == name.value) {
+                let line_hint = format!("stage names are unique within an arc; the first `{}` is at byte {}", name.value, first.name.span.start);
+                r.diags.push(
+                    Diagnostic::error(code::DUPLICATE_STAGE, format!("arc `{arc}` has two stages named `{}`", name.value))
+                        .at(r.file, name.span.clone())
+                        .help(line_hint.replace(&format!(" at byte {}", first.name.span.start), " is earlier in this file"))
+                        .help("rename one of them"),
+                );
+                continue;
+            }
+            stages.push(Stage { name, description, condition, parts });
+        }
+    }
+    Some(stages)
+}
+
+pub(super) fn read_config(file: &Arc<str>, text: &str, doc: Document) -> Result<Config, Vec<Diagnostic>> {
+    let mut r = Reader::new(file, text, doc.syntax, "`personac.toml`".into(), &doc.fields, doc.anchor).map_err(|d| vec![d])?;
+    let mut config = Config::default();
+    if let Some(out_dir) = r.string("out_dir") {
+        config.out_dir = out_dir;
+    }
+    if let Some(encoding) = r.string("encoding") {
+        config.encoding = encoding;
+    }
+    config.part_types = r.name_list("part_types");
+    if let Some(entry) = r.table("vars") {
+        config.vars = read_vars(&mut r, entry);
+    }
+    let diags = r.finish(&["out_dir", "encoding", "part_types", "vars"]);
+    if diags.is_empty() { Ok(config) } else { Err(diags) }
+}

@@ -1,0 +1,193 @@
+//! Text in, raw definitions out: one file at a time, pure.
+//!
+//! A file's extension picks its form (`.toml`, `.yaml`/`.yml`, or `.md` with
+//! front matter); its folder picks its kind; its stem is its name. Parsing a
+//! file depends on nothing but its path and text, so results can be cached by
+//! content. This room does not look up names across files: that is resolve's.
+
+mod defs;
+mod node;
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use crate::diag::{Diagnostic, code};
+use crate::model::{Config, Definition, Kind};
+pub use node::{Node, Value};
+
+/// The syntax of a definition's fields, for hints that show how to write one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Syntax {
+    Toml,
+    Yaml,
+}
+
+/// A file's fields, and its Markdown body if it has one.
+struct Document {
+    fields: Node,
+    syntax: Syntax,
+    /// The body text and its offset in the file.
+    body: Option<(String, usize)>,
+    /// Where to point when a required field is missing.
+    anchor: Range<usize>,
+}
+
+/// Parses one definition file.
+pub fn parse_definition(path: &Arc<str>, text: &str) -> Result<Definition, Vec<Diagnostic>> {
+    let kind = path
+        .split('/')
+        .next()
+        .and_then(Kind::from_folder)
+        .ok_or_else(|| vec![Diagnostic::error(code::FILE_FORM, "not in a definition folder").in_file(path)])?;
+    let file_name = path.rsplit('/').next().unwrap_or(path);
+    let (stem, ext) = match file_name.rsplit_once('.') {
+        Some((stem, ext)) => (stem, ext),
+        None => (file_name, ""),
+    };
+    let document = match ext {
+        "toml" => whole_file(path, text, Syntax::Toml)?,
+        "yaml" | "yml" => whole_file(path, text, Syntax::Yaml)?,
+        "md" if kind == Kind::Arc => {
+            return Err(vec![
+                Diagnostic::error(code::FILE_FORM, "an arc cannot be a Markdown file")
+                    .at(path, first_line(text))
+                    .help(format!("rename it to `arcs/{stem}.toml` or `arcs/{stem}.yaml`")),
+            ]);
+        }
+        "md" => markdown(path, text)?,
+        _ => {
+            let folder = kind.folder();
+            return Err(vec![
+                Diagnostic::error(code::FILE_FORM, format!("`{file_name}` is not a definition file"))
+                    .in_file(path)
+                    .help(format!(
+                        "files in `{folder}/` must be `.toml`, `.yaml`, `.yml` or `.md` definitions; move this file out of `{folder}/`"
+                    )),
+            ]);
+        }
+    };
+    defs::read_definition(path, text, kind, stem, document)
+}
+
+/// Parses `personac.toml`.
+pub fn parse_config(path: &Arc<str>, text: &str) -> Result<Config, Vec<Diagnostic>> {
+    let document = whole_file(path, text, Syntax::Toml)?;
+    defs::read_config(path, text, document)
+}
+
+fn syntax_error(path: &Arc<str>, syntax: Syntax, err: node::SyntaxError) -> Vec<Diagnostic> {
+    let (code, what) = match syntax {
+        Syntax::Toml => (code::TOML_SYNTAX, "TOML"),
+        Syntax::Yaml => (code::YAML_SYNTAX, "YAML"),
+    };
+    vec![Diagnostic::error(code, format!("invalid {what}: {}", err.message)).at(path, err.span)]
+}
+
+fn parse_fields(path: &Arc<str>, text: &str, base: usize, syntax: Syntax) -> Result<Node, Vec<Diagnostic>> {
+    let parsed = match syntax {
+        Syntax::Toml => node::parse_toml(text, base),
+        Syntax::Yaml => node::parse_yaml(text, base),
+    };
+    parsed.map_err(|err| syntax_error(path, syntax, err))
+}
+
+fn whole_file(path: &Arc<str>, text: &str, syntax: Syntax) -> Result<Document, Vec<Diagnostic>> {
+    let fields = parse_fields(path, text, 0, syntax)?;
+    Ok(Document { fields, syntax, body: None, anchor: first_line(text) })
+}
+
+fn first_line(text: &str) -> Range<usize> {
+    0..text.find('\n').unwrap_or(text.len())
+}
+
+/// Splits `+++`/`---` front matter from the body.
+fn markdown(path: &Arc<str>, text: &str) -> Result<Document, Vec<Diagnostic>> {
+    let first = first_line(text);
+    let opener = text[first.clone()].trim_end();
+    let syntax = match opener {
+        "+++" => Syntax::Toml,
+        "---" => Syntax::Yaml,
+        _ => {
+            return Err(vec![
+                Diagnostic::error(code::FRONT_MATTER, "a Markdown definition must start with front matter")
+                    .at(path, first)
+                    .label("expected `+++` or `---` here")
+                    .help("start the file with `+++` (TOML) or `---` (YAML) front matter holding its fields, closed by the same line"),
+            ]);
+        }
+    };
+    let fm_start = (first.end + 1).min(text.len());
+    let mut offset = fm_start;
+    let mut close = None;
+    for line in text[fm_start..].split_inclusive('\n') {
+        if line.trim_end() == opener {
+            close = Some((offset, offset + line.len()));
+            break;
+        }
+        offset += line.len();
+    }
+    let Some((close_start, body_start)) = close else {
+        return Err(vec![
+            Diagnostic::error(code::FRONT_MATTER, "front matter is never closed")
+                .at(path, first.start..first.start + 3)
+                .label("opened here")
+                .help(format!("add a line `{opener}` after the last field")),
+        ]);
+    };
+    let fields = parse_fields(path, &text[fm_start..close_start], fm_start, syntax)?;
+    let body_text = &text[body_start..];
+    let body = if body_text.trim().is_empty() {
+        None
+    } else {
+        let leading = body_text.len() - body_text.trim_start_matches('\n').len();
+        Some((body_text[leading..].to_string(), body_start + leading))
+    };
+    Ok(Document { fields, syntax, body, anchor: first.start..first.start + 3 })
+}
+
+/// Whether `name` is a valid definition name: `^[a-z0-9][a-z0-9_-]{0,63}$`.
+pub fn is_valid_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= 64
+        && (bytes[0].is_ascii_lowercase() || bytes[0].is_ascii_digit())
+        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-' || *b == b'_')
+}
+
+/// A valid name close to `name`, for hints.
+pub fn suggest_name(name: &str) -> Option<String> {
+    let mut out = String::new();
+    for c in name.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-' {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_matches(|c| c == '-' || c == '_').chars().take(64).collect::<String>();
+    is_valid_name(&out).then_some(out)
+}
+
+/// Whether `name` can be a template variable.
+pub fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_spec_pattern() {
+        assert!(is_valid_name("tone-warm"));
+        assert!(is_valid_name("a"));
+        assert!(is_valid_name("9_lives"));
+        assert!(!is_valid_name("Tone"));
+        assert!(!is_valid_name("-tone"));
+        assert!(!is_valid_name("tone warm"));
+        assert!(!is_valid_name(&"a".repeat(65)));
+        assert_eq!(suggest_name("Tone Warm").as_deref(), Some("tone-warm"));
+    }
+}

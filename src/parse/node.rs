@@ -1,0 +1,323 @@
+//! A spanned value tree that both TOML and YAML parse into.
+//!
+//! Definitions are read from this tree, not from serde structs, so both
+//! syntaxes share one reader and every value keeps the byte range of its text
+//! (in file coordinates: front matter offsets are already added).
+
+use std::fmt;
+use std::ops::Range;
+
+use serde::Deserialize;
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
+
+/// A parsed value and the bytes it came from.
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub value: Value,
+    pub span: Range<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    List(Vec<Node>),
+    Table(Vec<Entry>),
+    /// A value personac never accepts (a TOML datetime, say), by its kind.
+    Other(&'static str),
+}
+
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub key: String,
+    pub key_span: Range<usize>,
+    pub node: Node,
+}
+
+impl Value {
+    /// "a string", "a list", … for error messages.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Int(_) => "an integer",
+            Value::Float(_) => "a float",
+            Value::Str(_) => "a string",
+            Value::List(_) => "a list",
+            Value::Table(_) => "a table",
+            Value::Other(kind) => kind,
+        }
+    }
+}
+
+impl Node {
+    /// The value as plain JSON, for template variables.
+    pub fn to_json(&self) -> serde_json::Value {
+        match &self.value {
+            Value::Null | Value::Other(_) => serde_json::Value::Null,
+            Value::Bool(b) => (*b).into(),
+            Value::Int(i) => (*i).into(),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into),
+            Value::Str(s) => s.clone().into(),
+            Value::List(items) => items.iter().map(Node::to_json).collect(),
+            Value::Table(entries) => entries.iter().map(|e| (e.key.clone(), e.node.to_json())).collect(),
+        }
+    }
+}
+
+/// A syntax error, positioned in file coordinates.
+#[derive(Debug)]
+pub struct SyntaxError {
+    pub message: String,
+    pub span: Range<usize>,
+}
+
+/// Parses TOML text that starts at byte `base` of its file.
+pub fn parse_toml(text: &str, base: usize) -> Result<Node, SyntaxError> {
+    match toml::de::DeTable::parse(text) {
+        Ok(table) => {
+            let span = shift(table.span(), base);
+            Ok(Node { value: toml_table(table.into_inner(), base), span })
+        }
+        Err(err) => Err(SyntaxError {
+            message: err.message().trim_end().to_string(),
+            span: shift(err.span().unwrap_or(0..0), base),
+        }),
+    }
+}
+
+fn shift(span: Range<usize>, base: usize) -> Range<usize> {
+    span.start + base..span.end + base
+}
+
+fn toml_table(table: toml::de::DeTable<'_>, base: usize) -> Value {
+    let mut entries: Vec<Entry> = table
+        .into_iter()
+        .map(|(key, value)| {
+            let key_span = shift(key.span(), base);
+            Entry { key: key.into_inner().into_owned(), key_span, node: toml_node(value, base) }
+        })
+        .collect();
+    entries.sort_by_key(|e| e.key_span.start);
+    Value::Table(entries)
+}
+
+fn toml_node(value: toml::Spanned<toml::de::DeValue<'_>>, base: usize) -> Node {
+    use toml::de::DeValue;
+    let span = shift(value.span(), base);
+    let value = match value.into_inner() {
+        DeValue::String(s) => Value::Str(s.into_owned()),
+        DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+            Ok(n) => Value::Int(n),
+            Err(_) => Value::Other("an integer out of range"),
+        },
+        DeValue::Float(f) => match f.as_str().replace('_', "").parse::<f64>() {
+            Ok(x) => Value::Float(x),
+            Err(_) => Value::Other("a float"),
+        },
+        DeValue::Boolean(b) => Value::Bool(b),
+        DeValue::Datetime(_) => Value::Other("a datetime"),
+        DeValue::Array(items) => Value::List(items.into_iter().map(|v| toml_node(v, base)).collect()),
+        DeValue::Table(table) => toml_table(table, base),
+    };
+    Node { value, span }
+}
+
+/// Parses YAML text that starts at byte `base` of its file.
+pub fn parse_yaml(text: &str, base: usize) -> Result<Node, SyntaxError> {
+    if text.trim().is_empty() || text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+        return Ok(Node { value: Value::Table(Vec::new()), span: base..base });
+    }
+    match serde_saphyr::from_str::<YNode>(text) {
+        Ok(node) => Ok(node.into_node(text, base)),
+        Err(err) => {
+            let offset = err
+                .location()
+                .and_then(|loc| loc.span().byte_offset())
+                .map_or(0, |o| usize::try_from(o).unwrap_or(0).min(text.len()));
+            let message = err.without_snippet().to_string();
+            let message = strip_yaml_position(&message);
+            let end = text[offset..].find('\n').map_or(text.len(), |n| offset + n).max(offset);
+            let end = if end == offset { offset } else { offset + text[offset..end].chars().next().map_or(0, char::len_utf8) };
+            Err(SyntaxError { message, span: base + offset..base + end })
+        }
+    }
+}
+
+/// serde-saphyr appends "at line X column Y"; the printer shows the position.
+fn strip_yaml_position(message: &str) -> String {
+    let trimmed = match message.rfind(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    trimmed.trim_end().to_string()
+}
+
+/// A YAML node as serde-saphyr gives it, with its location.
+struct YNode(serde_saphyr::Spanned<YValue>);
+
+enum YValue {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<YNode>),
+    Map(Vec<(serde_saphyr::Spanned<YKey>, YNode)>),
+    Other(&'static str),
+}
+
+struct YKey(String);
+
+fn yaml_span(loc: &serde_saphyr::Location, text: &str, base: usize) -> Range<usize> {
+    let span = loc.span();
+    let start = span.byte_offset().map_or(0, |o| usize::try_from(o).unwrap_or(0)).min(text.len());
+    let len = span.byte_len().map_or(0, |l| usize::try_from(l).unwrap_or(0));
+    let end = (start + len).min(text.len());
+    base + start..base + end
+}
+
+impl YNode {
+    fn into_node(self, text: &str, base: usize) -> Node {
+        let span = yaml_span(&self.0.referenced, text, base);
+        let value = match self.0.value {
+            YValue::Null => Value::Null,
+            YValue::Bool(b) => Value::Bool(b),
+            YValue::Int(i) => Value::Int(i),
+            YValue::Float(f) => Value::Float(f),
+            YValue::Str(s) => Value::Str(s),
+            YValue::Other(kind) => Value::Other(kind),
+            YValue::Seq(items) => Value::List(items.into_iter().map(|n| n.into_node(text, base)).collect()),
+            YValue::Map(entries) => Value::Table(
+                entries
+                    .into_iter()
+                    .map(|(key, node)| Entry {
+                        key_span: yaml_span(&key.referenced, text, base),
+                        key: key.value.0,
+                        node: node.into_node(text, base),
+                    })
+                    .collect(),
+            ),
+        };
+        Node { value, span }
+    }
+}
+
+impl<'de> Deserialize<'de> for YNode {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        serde_saphyr::Spanned::<YValue>::deserialize(d).map(YNode)
+    }
+}
+
+impl<'de> Deserialize<'de> for YValue {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(YValueVisitor)
+    }
+}
+
+struct YValueVisitor;
+
+impl<'de> Visitor<'de> for YValueVisitor {
+    type Value = YValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a YAML value")
+    }
+    fn visit_unit<E>(self) -> Result<YValue, E> {
+        Ok(YValue::Null)
+    }
+    fn visit_none<E>(self) -> Result<YValue, E> {
+        Ok(YValue::Null)
+    }
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<YValue, D::Error> {
+        YValue::deserialize(d)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<YValue, E> {
+        Ok(YValue::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<YValue, E> {
+        Ok(YValue::Int(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<YValue, E> {
+        Ok(i64::try_from(v).map_or(YValue::Other("an integer out of range"), YValue::Int))
+    }
+    fn visit_i128<E>(self, _: i128) -> Result<YValue, E> {
+        Ok(YValue::Other("an integer out of range"))
+    }
+    fn visit_u128<E>(self, _: u128) -> Result<YValue, E> {
+        Ok(YValue::Other("an integer out of range"))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<YValue, E> {
+        Ok(YValue::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<YValue, E> {
+        Ok(YValue::Str(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<YValue, E> {
+        Ok(YValue::Str(v))
+    }
+    fn visit_bytes<E>(self, _: &[u8]) -> Result<YValue, E> {
+        Ok(YValue::Other("binary data"))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<YValue, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<YNode>()? {
+            items.push(item);
+        }
+        Ok(YValue::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<YValue, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key::<serde_saphyr::Spanned<YKey>>()? {
+            let value = map.next_value::<YNode>()?;
+            entries.push((key, value));
+        }
+        Ok(YValue::Map(entries))
+    }
+}
+
+impl<'de> Deserialize<'de> for YKey {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = YKey;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a scalar key")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<YKey, E> {
+                Ok(YKey(v.to_string()))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<YKey, E> {
+                Ok(YKey(v.to_string()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<YKey, E> {
+                Ok(YKey(v.to_string()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<YKey, E> {
+                Ok(YKey(v.to_string()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<YKey, E> {
+                Ok(YKey(v.to_string()))
+            }
+            fn visit_unit<E>(self) -> Result<YKey, E> {
+                Ok(YKey("null".into()))
+            }
+        }
+        d.deserialize_any(KeyVisitor)
+    }
+}
+
+/// Where `source` (a decoded string) appears verbatim inside the raw text of
+/// its value, if it does: then a position inside the string maps exactly to
+/// a position in the file.
+pub fn verbatim_origin(file_text: &str, span: &Range<usize>, source: &str) -> Option<usize> {
+    let raw = file_text.get(span.clone())?;
+    if source.is_empty() {
+        return None;
+    }
+    raw.find(source).map(|i| span.start + i)
+}
+

@@ -1,0 +1,159 @@
+//! The one seam for reading sources.
+//!
+//! A [`Snapshot`] is the set of source files of a persona repository: the
+//! working tree on disk, in-memory files in tests, or (later) a git tree. Every
+//! later step reads through it and nothing else, so the pipeline never touches
+//! the filesystem behind the snapshot's back. Text is normalised here (a
+//! leading BOM dropped, CRLF made LF) so that every source form gives the same
+//! artifacts.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::diag::{Diagnostic, Sources, code};
+use crate::model::Kind;
+
+pub const CONFIG_FILE: &str = "personac.toml";
+pub const TEMPLATES_DIR: &str = "templates";
+
+/// Source files by repository-relative path (with `/` separators).
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    files: BTreeMap<Arc<str>, Arc<str>>,
+}
+
+impl Snapshot {
+    /// A snapshot of in-memory files; paths that are not sources are ignored.
+    pub fn from_files<P: AsRef<str>, T: AsRef<str>>(files: impl IntoIterator<Item = (P, T)>) -> Snapshot {
+        let mut snapshot = Snapshot::default();
+        for (path, text) in files {
+            if is_source_path(path.as_ref()) {
+                snapshot.insert(path.as_ref(), text.as_ref());
+            }
+        }
+        snapshot
+    }
+
+    /// Reads the sources of the repository at `root`.
+    pub fn from_dir(root: &Path) -> Result<Snapshot, Vec<Diagnostic>> {
+        let mut snapshot = Snapshot::default();
+        let mut diags = Vec::new();
+        let read = |rel: String, path: &Path, snapshot: &mut Snapshot, diags: &mut Vec<Diagnostic>| match std::fs::read(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => snapshot.insert(&rel, &text),
+                Err(err) => {
+                    let file: Arc<str> = rel.into();
+                    diags.push(
+                        Diagnostic::error(code::NOT_UTF8, "file is not valid UTF-8")
+                            .in_file(&file)
+                            .help(format!(
+                                "the first invalid byte is at offset {}; save the file as UTF-8",
+                                err.utf8_error().valid_up_to()
+                            )),
+                    );
+                }
+            },
+            Err(err) => {
+                let file: Arc<str> = rel.into();
+                diags.push(Diagnostic::error(code::IO, format!("cannot read file: {err}")).in_file(&file));
+            }
+        };
+
+        let config = root.join(CONFIG_FILE);
+        if config.is_file() {
+            read(CONFIG_FILE.to_string(), &config, &mut snapshot, &mut diags);
+        }
+        let folders = Kind::ALL.iter().map(|k| k.folder()).chain([TEMPLATES_DIR]);
+        for folder in folders {
+            let dir = root.join(folder);
+            if !dir.is_dir() {
+                continue;
+            }
+            let walker = walkdir::WalkDir::new(&dir)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+            for entry in walker {
+                let entry = match entry {
+                    Ok(entry) => entry,
+                    Err(err) => {
+                        let rel = err.path().map(|p| relative(root, p)).unwrap_or_else(|| folder.to_string());
+                        let file: Arc<str> = rel.into();
+                        diags.push(Diagnostic::error(code::IO, format!("cannot read: {err}")).in_file(&file));
+                        continue;
+                    }
+                };
+                if !entry.file_type().is_file() {
+                    continue;
+                }
+                let rel = relative(root, entry.path());
+                if is_source_path(&rel) {
+                    read(rel, entry.path(), &mut snapshot, &mut diags);
+                }
+            }
+        }
+        if diags.is_empty() { Ok(snapshot) } else { Err(diags) }
+    }
+
+    fn insert(&mut self, path: &str, text: &str) {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let text = if text.contains("\r\n") { text.replace("\r\n", "\n") } else { text.to_string() };
+        self.files.insert(path.into(), text.into());
+    }
+
+    pub fn get(&self, path: &str) -> Option<&str> {
+        self.files.get(path).map(|t| &**t)
+    }
+
+    /// All files, sorted by path.
+    pub fn files(&self) -> impl Iterator<Item = (&Arc<str>, &Arc<str>)> {
+        self.files.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+impl Sources for Snapshot {
+    fn source(&self, path: &str) -> Option<&str> {
+        self.get(path)
+    }
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_str().is_some_and(|n| n.starts_with('.'))
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Whether a repository-relative path is a source personac reads: the config,
+/// a layout template, or a file in a kind's folder (hidden files and
+/// `README.md` excepted).
+pub fn is_source_path(path: &str) -> bool {
+    if path == CONFIG_FILE {
+        return true;
+    }
+    let mut segments = path.split('/');
+    let Some(top) = segments.next() else { return false };
+    let rest: Vec<&str> = segments.collect();
+    let Some(name) = rest.last() else { return false };
+    if rest.iter().any(|s| s.starts_with('.') || s.is_empty()) {
+        return false;
+    }
+    if top == TEMPLATES_DIR {
+        return name.ends_with(".j2");
+    }
+    Kind::from_folder(top).is_some() && *name != "README.md"
+}
