@@ -99,14 +99,19 @@ fn definitions(err: ResolveError) -> Vec<Diagnostic> {
 }
 
 /// The views of one persona for one request: summary and detail.
-pub fn views(renderer: &Renderer, tokenizer: &Tokenizer, resolved: &ResolvedPersona) -> Result<(RenderedPersona, [tokens::Fitted; 2]), Vec<Diagnostic>> {
+pub fn views(
+    renderer: &Renderer,
+    tokenizer: &Tokenizer,
+    resolved: &ResolvedPersona,
+) -> Result<(RenderedPersona, [tokens::Fitted; 2]), Vec<Diagnostic>> {
     let rendered = renderer.render_texts(resolved)?;
     let variant = match (&resolved.channel, &resolved.stage) {
         (Some(c), _) => format!(" on channel `{c}`"),
         (None, Some(s)) => format!(" at stage `{}`", s.stage().name.value),
         _ => String::new(),
     };
-    let fit = |view| tokens::fit(renderer, &rendered, view, resolved.budget, tokenizer).map_err(|e| e.into_diagnostic(resolved, view, &variant));
+    let fit =
+        |view| tokens::fit(renderer, &rendered, view, resolved.budget, tokenizer).map_err(|e| e.into_diagnostic(resolved, view, &variant));
     let (summary, detail) = (fit(View::Summary), fit(View::Detail));
     match (summary, detail) {
         (Ok(s), Ok(d)) => Ok((rendered, [s, d])),
@@ -114,44 +119,57 @@ pub fn views(renderer: &Renderer, tokenizer: &Tokenizer, resolved: &ResolvedPers
     }
 }
 
-fn compile_persona(catalog: &Catalog, renderer: &Renderer, tokenizer: &Tokenizer, name: &str) -> Result<(Vec<Artifact>, Value), Vec<Diagnostic>> {
+fn compile_persona(
+    catalog: &Catalog,
+    renderer: &Renderer,
+    tokenizer: &Tokenizer,
+    name: &str,
+) -> Result<(Vec<Artifact>, Value), Vec<Diagnostic>> {
     let base = catalog.resolve(name, &Request::default()).map_err(definitions)?;
     let mut artifacts = Vec::new();
     let mut diags = Vec::new();
-    let push_views = |prefix: &str, resolved: &ResolvedPersona, artifacts: &mut Vec<Artifact>, diags: &mut Vec<Diagnostic>| -> Option<RenderedPersona> {
-        match views(renderer, tokenizer, resolved) {
-            Ok((rendered, fitted)) => {
-                for (view, f) in View::BOTH.into_iter().zip(fitted) {
-                    artifacts.push(Artifact {
-                        path: format!("{prefix}{}.md", view.as_str()),
-                        bytes: f.text.into_bytes(),
-                        hash: f.hash,
-                        tokens: f.tokens,
-                        dropped: Some(f.dropped),
-                    });
+    let push_views =
+        |prefix: &str, resolved: &ResolvedPersona, artifacts: &mut Vec<Artifact>, diags: &mut Vec<Diagnostic>| -> Option<RenderedPersona> {
+            match views(renderer, tokenizer, resolved) {
+                Ok((rendered, fitted)) => {
+                    for (view, f) in View::BOTH.into_iter().zip(fitted) {
+                        artifacts.push(Artifact {
+                            path: format!("{prefix}{}.md", view.as_str()),
+                            bytes: f.text.into_bytes(),
+                            hash: f.hash,
+                            tokens: f.tokens,
+                            dropped: Some(f.dropped),
+                        });
+                    }
+                    Some(rendered)
                 }
-                Some(rendered)
+                Err(d) => {
+                    diags.extend(d);
+                    None
+                }
             }
-            Err(d) => {
-                diags.extend(d);
-                None
-            }
-        }
-    };
+        };
     let rendered = push_views("", &base, &mut artifacts, &mut diags);
+    // Every stage and every channel has its own views; the sources of all of
+    // them contributed to the persona.
+    let mut sources: BTreeSet<std::sync::Arc<str>> = base.sources.iter().cloned().collect();
+    let mut variants = Vec::new();
     if let Some(stage) = &base.stage {
         for s in &stage.arc.stages {
             let request = Request { stage: Some(s.name.value.clone()), ..Request::default() };
-            match catalog.resolve(name, &request) {
-                Ok(r) => _ = push_views(&format!("stages/{}/", s.name.value), &r, &mut artifacts, &mut diags),
-                Err(e) => diags.extend(definitions(e)),
-            }
+            variants.push((format!("stages/{}/", s.name.value), request));
         }
     }
     for channel in &base.channels {
         let request = Request { channel: Some(channel.clone()), ..Request::default() };
+        variants.push((format!("channels/{channel}/"), request));
+    }
+    for (prefix, request) in variants {
         match catalog.resolve(name, &request) {
-            Ok(r) => _ = push_views(&format!("channels/{channel}/"), &r, &mut artifacts, &mut diags),
+            Ok(r) => {
+                sources.extend(r.sources.iter().cloned());
+                push_views(&prefix, &r, &mut artifacts, &mut diags);
+            }
             Err(e) => diags.extend(definitions(e)),
         }
     }
@@ -190,7 +208,7 @@ fn compile_persona(catalog: &Catalog, renderer: &Renderer, tokenizer: &Tokenizer
         "dropped": all_dropped,
         "fingerprint": format!("sha256:{fingerprint}"),
         "id": format!("{name}@{version}+{}", &fingerprint[..12]),
-        "sources": base.sources.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        "sources": sources.iter().map(|s| &**s).collect::<Vec<_>>(),
         "stage": base.stage.as_ref().map(|s| json!({ "arc": s.arc.meta.name, "name": s.stage().name.value })),
         "version": version,
     });
@@ -245,9 +263,14 @@ pub struct WriteReport {
     pub unchanged: usize,
 }
 
-/// The artifacts an existing `index.json` lists, by path relative to the
-/// output folder, with their recorded hash and token count.
-pub fn read_index(out_dir: &Path) -> Option<(String, HashMap<String, (String, usize)>)> {
+/// What an existing `index.json` says: its encoding, and each artifact's
+/// hash and token count by path relative to the output folder.
+pub struct PreviousIndex {
+    pub encoding: String,
+    pub artifacts: HashMap<String, (String, usize)>,
+}
+
+pub fn read_index(out_dir: &Path) -> Option<PreviousIndex> {
     let bytes = std::fs::read(out_dir.join(INDEX)).ok()?;
     let index: Value = serde_json::from_slice(&bytes).ok()?;
     let encoding = index.get("encoding")?.as_str()?.to_string();
@@ -259,13 +282,14 @@ pub fn read_index(out_dir: &Path) -> Option<(String, HashMap<String, (String, us
             artifacts.insert(format!("{persona}/{path}"), (hash, tokens));
         }
     }
-    Some((encoding, artifacts))
+    Some(PreviousIndex { encoding, artifacts })
 }
 
 /// Files the previous build wrote that this one does not.
 fn stale(out_dir: &Path, output: &Output) -> Vec<String> {
-    let Some((_, previous)) = read_index(out_dir) else { return Vec::new() };
-    let mut stale: Vec<String> = previous.into_keys().filter(|p| !output.files.contains_key(p) && out_dir.join(p).is_file()).collect();
+    let Some(previous) = read_index(out_dir) else { return Vec::new() };
+    let mut stale: Vec<String> =
+        previous.artifacts.into_keys().filter(|p| !output.files.contains_key(p) && out_dir.join(p).is_file()).collect();
     stale.sort();
     stale
 }

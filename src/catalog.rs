@@ -33,11 +33,13 @@ pub struct Catalog {
     pub templates: BTreeMap<Arc<str>, Arc<str>>,
 }
 
+type Parsed = Result<Definition, Vec<Diagnostic>>;
+
 /// Parsed files by content hash, so that a rebuild (watch, diff) parses only
 /// what changed. Keyed by path and text, so a moved file is parsed again.
 #[derive(Default)]
 pub struct ParseCache {
-    entries: Mutex<HashMap<[u8; 32], Result<Definition, Vec<Diagnostic>>>>,
+    entries: Mutex<HashMap<[u8; 32], Parsed>>,
 }
 
 impl ParseCache {
@@ -175,7 +177,7 @@ impl Catalog {
             .label(format!("no {kind} has this name"))
             .suggest(&name.value, names.iter().copied());
         if names.is_empty() {
-            diag.help(format!("there are no {kind} definitions; create `{}/{}.md`", kind.folder(), name.value))
+            diag.help(format!("there are no {kind} definitions; create `{}/{}.toml`", kind.folder(), name.value))
         } else {
             diag
         }

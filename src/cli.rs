@@ -232,16 +232,12 @@ fn status(ctx: &Ctx, verb: &str, rest: &str) {
 
 /// Reads the snapshot and loads the project, reporting errors.
 fn load(ctx: &Ctx, format: DiagFormat) -> Result<(Snapshot, Project), Failure> {
-    let snapshot = match Snapshot::from_dir(&ctx.root) {
-        Ok(s) => s,
-        Err(diags) => {
-            report(ctx, &diags, &Snapshot::default(), format);
-            return Err(Failure::Definitions);
-        }
-    };
+    let (snapshot, mut diags) = Snapshot::from_dir(&ctx.root);
     match Project::load(&snapshot, &ParseCache::default()) {
-        Ok(project) => Ok((snapshot, project)),
-        Err(diags) => {
+        Ok(project) if diags.is_empty() => Ok((snapshot, project)),
+        loaded => {
+            diags.extend(loaded.err().unwrap_or_default());
+            diag::normalize(&mut diags);
             report(ctx, &diags, &snapshot, format);
             Err(Failure::Definitions)
         }
@@ -249,10 +245,9 @@ fn load(ctx: &Ctx, format: DiagFormat) -> Result<(Snapshot, Project), Failure> {
 }
 
 fn out_dir(ctx: &Ctx, project: &Project, out: Option<PathBuf>) -> Result<PathBuf, Failure> {
-    let dir = match out {
-        Some(dir) => dir,
-        None => ctx.root.join(&project.catalog.config.out_dir.value),
-    };
+    // Relative paths are relative to the repository root: `-C DIR` runs as
+    // if started in DIR.
+    let dir = ctx.root.join(out.unwrap_or_else(|| PathBuf::from(&project.catalog.config.out_dir.value)));
     // The output folder is cleaned of stale artifacts: it must never hold sources.
     let abs = |p: &Path| std::path::absolute(p).map(|p| normalize(&p)).unwrap_or_else(|_| p.to_path_buf());
     let (dir_abs, root_abs) = (abs(&dir), abs(&ctx.root));
@@ -287,10 +282,10 @@ fn build(ctx: &Ctx, out: Option<PathBuf>, check_only: bool, format: BuildFormat)
     let diag_format = if format == BuildFormat::Json { DiagFormat::Json } else { DiagFormat::Text };
     let (snapshot, project) = load(ctx, diag_format)?;
     let dir = out_dir(ctx, &project, out)?;
-    if let Some((encoding, known)) = artifacts::read_index(&dir)
-        && encoding == project.tokenizer.encoding()
+    if let Some(previous) = artifacts::read_index(&dir)
+        && previous.encoding == project.tokenizer.encoding()
     {
-        project.tokenizer.remember(known.into_values());
+        project.tokenizer.remember(previous.artifacts.into_values());
     }
     let output = match artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, None) {
         Ok(output) => output,

@@ -72,32 +72,16 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(code: &'static str, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Error,
-            code,
-            message: message.into(),
-            file: None,
-            span: None,
-            label: None,
-            help: Vec::new(),
-        }
+        Diagnostic { severity: Severity::Error, code, message: message.into(), file: None, span: None, label: None, help: Vec::new() }
     }
 
     pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(code, message)
-        }
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
     }
 
     pub fn at(mut self, file: &Arc<str>, span: Range<usize>) -> Self {
         self.file = Some(file.clone());
         self.span = Some(span);
-        self
-    }
-
-    pub fn in_file(mut self, file: &Arc<str>) -> Self {
-        self.file = Some(file.clone());
         self
     }
 

@@ -117,9 +117,18 @@ pub struct Text {
     /// The span of the whole value (quotes included), for errors that cannot
     /// be placed more precisely.
     pub span: Range<usize>,
-    /// The file offset of `source[0]`, when the source appears verbatim in the
-    /// file (no escapes), so template errors can point inside it.
-    pub origin: Option<usize>,
+    /// Where the source's lines sit in the file: `(offset in source, offset
+    /// in file)` for each line start, when every line appears verbatim (no
+    /// escapes or folding); empty when the mapping is unknown.
+    pub lines: Vec<(usize, usize)>,
+}
+
+/// Maps a byte offset in a text's source to its file offset, through the
+/// text's line starts (see [`Text::lines`]).
+pub fn file_offset(lines: &[(usize, usize)], offset: usize) -> Option<usize> {
+    let i = lines.partition_point(|&(start, _)| start <= offset).checked_sub(1)?;
+    let (start, file) = lines[i];
+    Some(file + (offset - start))
 }
 
 /// What every definition has.
@@ -337,6 +346,8 @@ pub struct ResolvedPersona<'c> {
     pub vars: Vars,
     pub runtime_vars: Vec<String>,
     pub budget: Option<u64>,
+    /// Where the budget was set (the persona or an ancestor).
+    pub budget_at: Option<(Arc<str>, Range<usize>)>,
     /// Repository files that contributed, sorted.
     pub sources: Vec<Arc<str>>,
 }

@@ -49,7 +49,7 @@ impl View {
 struct Origin {
     file: Arc<str>,
     span: std::ops::Range<usize>,
-    offset: Option<usize>,
+    lines: Vec<(usize, usize)>,
     what: String,
 }
 
@@ -67,52 +67,46 @@ fn text_id(file: &str, text: &Text) -> String {
 
 impl Renderer {
     pub fn new(catalog: &Catalog) -> Renderer {
-        let mut sources: HashMap<String, String> = HashMap::new();
-        let mut origins = HashMap::new();
-        let mut register = |file: &Arc<str>, text: &Text, what: String| {
-            let id = text_id(file, text);
-            sources.insert(id.clone(), text.source.clone());
-            origins.insert(id, Origin { file: file.clone(), span: text.span.clone(), offset: text.origin, what });
-        };
-        let mut register_meta = |meta: &Meta, kind: Kind, extra: &mut dyn FnMut(&mut dyn FnMut(&Text, &str))| {
-            let mut texts: Vec<(Text, String)> = Vec::new();
-            if let Some(d) = &meta.description {
-                texts.push((d.clone(), "description".into()));
+        // Every text of every definition, registered by id; compiled on first use.
+        type Field<'a> = (&'static str, Option<&'a Text>);
+        fn add<'a>(texts: &mut Vec<(&'a Meta, Kind, &'static str, &'a Text)>, meta: &'a Meta, kind: Kind, fields: Vec<Field<'a>>) {
+            for (field, text) in [("description", meta.description.as_ref())].into_iter().chain(fields) {
+                if let Some(text) = text {
+                    texts.push((meta, kind, field, text));
+                }
             }
-            extra(&mut |t, field| texts.push((t.clone(), field.into())));
-            for (t, field) in texts {
-                register(&meta.file, &t, format!("the `{field}` of {kind} `{}`", meta.name));
-            }
-        };
+        }
+        let mut texts = Vec::new();
         for p in catalog.personas.values() {
-            register_meta(&p.meta, Kind::Persona, &mut |add| {
-                p.summary.iter().for_each(|t| add(t, "summary"));
-                p.detail.iter().for_each(|t| add(t, "detail"));
-            });
+            add(&mut texts, &p.meta, Kind::Persona, vec![("summary", p.summary.as_ref()), ("detail", p.detail.as_ref())]);
         }
         for p in catalog.parts.values() {
-            register_meta(&p.meta, Kind::Part, &mut |add| {
-                add(&p.summary, "summary");
-                p.content.iter().for_each(|t| add(t, "content"));
-            });
+            add(&mut texts, &p.meta, Kind::Part, vec![("summary", Some(&p.summary)), ("content", p.content.as_ref())]);
         }
         for t in catalog.traits.values() {
-            register_meta(&t.meta, Kind::Trait, &mut |add| t.instruction.iter().for_each(|x| add(x, "instruction")));
+            add(&mut texts, &t.meta, Kind::Trait, vec![("instruction", t.instruction.as_ref())]);
         }
         for s in catalog.skills.values() {
-            register_meta(&s.meta, Kind::Skill, &mut |add| s.content.iter().for_each(|x| add(x, "content")));
+            add(&mut texts, &s.meta, Kind::Skill, vec![("content", s.content.as_ref())]);
         }
         for g in catalog.guardrails.values() {
-            register_meta(&g.meta, Kind::Guardrail, &mut |add| g.content.iter().for_each(|x| add(x, "content")));
+            add(&mut texts, &g.meta, Kind::Guardrail, vec![("content", g.content.as_ref())]);
         }
         for a in catalog.arcs.values() {
-            register_meta(&a.meta, Kind::Arc, &mut |add| {
-                a.summary.iter().for_each(|x| add(x, "summary"));
-                for s in &a.stages {
-                    s.description.iter().for_each(|x| add(x, "stage description"));
-                    s.condition.iter().for_each(|x| add(x, "stage condition"));
-                }
-            });
+            let mut fields = vec![("summary", a.summary.as_ref())];
+            for s in &a.stages {
+                fields.push(("stage description", s.description.as_ref()));
+                fields.push(("stage condition", s.condition.as_ref()));
+            }
+            add(&mut texts, &a.meta, Kind::Arc, fields);
+        }
+        let mut sources: HashMap<String, String> = HashMap::new();
+        let mut origins = HashMap::new();
+        for (meta, kind, field, text) in texts {
+            let id = text_id(&meta.file, text);
+            sources.insert(id.clone(), text.source.clone());
+            let what = format!("the `{field}` of {kind} `{}`", meta.name);
+            origins.insert(id, Origin { file: meta.file.clone(), span: text.span.clone(), lines: text.lines.clone(), what });
         }
 
         // Layouts: the repository's templates replace the built-in ones.
@@ -120,7 +114,7 @@ impl Renderer {
             sources.insert(path.to_string(), text.to_string());
             origins.insert(
                 path.to_string(),
-                Origin { file: path.clone(), span: 0..0, offset: Some(0), what: format!("the layout template `{path}`") },
+                Origin { file: path.clone(), span: 0..0, lines: vec![(0, 0)], what: format!("the layout template `{path}`") },
             );
         }
         let layout = |custom: &str, builtin: &str| {
@@ -314,22 +308,32 @@ impl Renderer {
             _ => (id.to_string(), err),
         };
         let origin = self.origins.get(&id).unwrap_or(origin);
-        let span = match (origin.offset, err.range()) {
-            (Some(offset), Some(range)) => offset + range.start..offset + range.end,
+        let at = |offset| file_offset(&origin.lines, offset);
+        let span = match err.range().map(|r| (at(r.start), at(r.end))) {
+            Some((Some(start), Some(end))) if end >= start => start..end,
             _ => origin.span.clone(),
         };
         match err.kind() {
-            ErrorKind::SyntaxError | ErrorKind::UnknownFilter | ErrorKind::UnknownTest | ErrorKind::UnknownFunction | ErrorKind::BadEscape => {
-                Diagnostic::error(code::TEMPLATE_SYNTAX, format!("template error in {}: {}", origin.what, message(&err)))
-                    .at(&origin.file, span)
-                    .help("text fields are minijinja (Jinja2) templates; write `{{ name }}` for a variable, or `{{ '{{' }}` for literal braces")
-            }
+            ErrorKind::SyntaxError
+            | ErrorKind::UnknownFilter
+            | ErrorKind::UnknownTest
+            | ErrorKind::UnknownFunction
+            | ErrorKind::BadEscape => Diagnostic::error(
+                code::TEMPLATE_SYNTAX,
+                format!("template error in {}: {}", origin.what, message(&err)),
+            )
+            .at(&origin.file, span)
+            .help("text fields are minijinja (Jinja2) templates; write `{{ name }}` for a variable, or `{{ '{{' }}` for literal braces"),
             ErrorKind::UndefinedError => {
                 let missing = self.missing_variables(&id, ctx);
                 let message = match missing.as_slice() {
                     [] => format!("undefined value in {}", origin.what),
                     [one] => format!("undefined variable `{one}` in {}", origin.what),
-                    many => format!("undefined variables {} in {}", many.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "), origin.what),
+                    many => format!(
+                        "undefined variables {} in {}",
+                        many.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
+                        origin.what
+                    ),
                 };
                 let first = missing.first().cloned().unwrap_or_else(|| "name".into());
                 Diagnostic::error(code::UNDEFINED_VARIABLE, message).at(&origin.file, span).help(format!(
@@ -339,7 +343,8 @@ impl Renderer {
             ErrorKind::OutOfFuel => Diagnostic::error(code::TEMPLATE_RUNTIME, format!("template in {} does too much work", origin.what))
                 .at(&origin.file, span)
                 .help(format!("templates may run at most {FUEL} instructions; simplify its loops")),
-            _ => Diagnostic::error(code::TEMPLATE_RUNTIME, format!("template error in {}: {}", origin.what, message(&err))).at(&origin.file, span),
+            _ => Diagnostic::error(code::TEMPLATE_RUNTIME, format!("template error in {}: {}", origin.what, message(&err)))
+                .at(&origin.file, span),
         }
     }
 

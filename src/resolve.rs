@@ -57,21 +57,13 @@ fn apply_layer<'c>(mut below: Vec<Slot<'c>>, layer: Vec<LayerItem<'c>>, default_
             let first = below[pos];
             below.retain(|s| s.part.part_type.value != t);
             let replacing: Vec<Slot> = items
-                .map(|i| Slot {
-                    part: i.part,
-                    order: i.order.unwrap_or(first.order),
-                    priority: i.priority.unwrap_or(first.priority),
-                })
+                .map(|i| Slot { part: i.part, order: i.order.unwrap_or(first.order), priority: i.priority.unwrap_or(first.priority) })
                 .collect();
             below.splice(pos..pos, replacing);
         } else {
             let last = below.iter().map(|s| s.order).max().unwrap_or(0);
             for i in items {
-                below.push(Slot {
-                    part: i.part,
-                    order: i.order.or(default_order).unwrap_or(last),
-                    priority: i.priority.unwrap_or(0),
-                });
+                below.push(Slot { part: i.part, order: i.order.or(default_order).unwrap_or(last), priority: i.priority.unwrap_or(0) });
             }
         }
     }
@@ -88,12 +80,17 @@ impl Catalog {
             match self.personas.get(&parent.value) {
                 Some(p) => {
                     if let Some(i) = chain.iter().position(|c| c.meta.name == p.meta.name) {
-                        let mut names: Vec<&str> = chain[i..].iter().map(|c| c.meta.name.as_str()).collect();
-                        names.push(&p.meta.name);
+                        // Told once, from the cycle's first name, whichever member found it.
+                        let cycle = &chain[i..];
+                        let start = (0..cycle.len()).min_by_key(|&k| &cycle[k].meta.name).unwrap_or(0);
+                        let mut names: Vec<&str> = (0..=cycle.len()).map(|k| cycle[(start + k) % cycle.len()].meta.name.as_str()).collect();
+                        names.dedup();
+                        let first = cycle[start];
+                        let span = first.extends.as_ref().map_or(0..0, |e| e.span.clone());
                         diags.push(
                             Diagnostic::error(code::INHERITANCE_CYCLE, format!("inheritance cycle: {}", names.join(" -> ")))
-                                .at(&current.meta.file, parent.span.clone())
-                                .label("this `extends` closes the cycle")
+                                .at(&first.meta.file, span)
+                                .label("this `extends` is part of the cycle")
                                 .help("a persona cannot extend itself, directly or through its ancestors; remove one `extends`"),
                         );
                         break;
@@ -180,7 +177,11 @@ impl Catalog {
                                     Diagnostic::error(code::UNKNOWN_STAGE, format!("arc `{}` has no stage `{}`", arc.meta.name, set.value))
                                         .at(&owner.meta.file, set.span.clone())
                                         .suggest(&set.value, stage_names())
-                                        .help(format!("the stages of `{}` are: {}", arc.meta.name, stage_names().collect::<Vec<_>>().join(", "))),
+                                        .help(format!(
+                                            "the stages of `{}` are: {}",
+                                            arc.meta.name,
+                                            stage_names().collect::<Vec<_>>().join(", ")
+                                        )),
                                 );
                             }
                             found
@@ -280,10 +281,9 @@ impl Catalog {
         let summary = nearest(&chain, |p| p.summary.as_ref());
         let description = nearest(&chain, |p| p.meta.description.as_ref());
         let detail = nearest(&chain, |p| p.detail.as_ref());
-        let runtime_vars = nearest(&chain, |p| p.runtime_vars.as_ref())
-            .map(|(v, _)| v.iter().map(|s| s.value.clone()).collect())
-            .unwrap_or_default();
-        let budget = nearest(&chain, |p| p.budget.as_ref()).map(|(b, _)| b.value);
+        let runtime_vars =
+            nearest(&chain, |p| p.runtime_vars.as_ref()).map(|(v, _)| v.iter().map(|s| s.value.clone()).collect()).unwrap_or_default();
+        let budget = nearest(&chain, |p| p.budget.as_ref());
         vars.extend(request.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
 
         if !diags.is_empty() {
@@ -293,7 +293,9 @@ impl Catalog {
         for s in &slots {
             sources.insert(s.part.meta.file.clone());
         }
-        for f in traits.iter().map(|t| &t.meta.file).chain(skills.iter().map(|s| &s.meta.file)).chain(guardrails.iter().map(|g| &g.meta.file)) {
+        for f in
+            traits.iter().map(|t| &t.meta.file).chain(skills.iter().map(|s| &s.meta.file)).chain(guardrails.iter().map(|g| &g.meta.file))
+        {
             sources.insert(f.clone());
         }
         if let Some(file) = &self.config_file {
@@ -323,7 +325,8 @@ impl Catalog {
             channels: channel_names,
             vars,
             runtime_vars,
-            budget,
+            budget: budget.map(|(b, _)| b.value),
+            budget_at: budget.map(|(b, p)| (p.meta.file.clone(), b.span.clone())),
             sources: sources.into_iter().collect(),
         })
     }
@@ -412,7 +415,7 @@ mod tests {
         Part {
             meta: Meta { name: name.into(), file, name_span: 0..0, description: None, tags: vec![] },
             part_type: Spanned::new(t.into(), 0..0),
-            summary: Text { source: name.into(), span: 0..0, origin: None },
+            summary: Text { source: name.into(), span: 0..0, lines: vec![] },
             content: None,
         }
     }

@@ -21,6 +21,9 @@ pub const TEMPLATES_DIR: &str = "templates";
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
     files: BTreeMap<Arc<str>, Arc<str>>,
+    /// Files that are not UTF-8, decoded lossily: only to show them in
+    /// diagnostics, never read as sources.
+    unreadable: BTreeMap<Arc<str>, Arc<str>>,
 }
 
 impl Snapshot {
@@ -35,28 +38,36 @@ impl Snapshot {
         snapshot
     }
 
-    /// Reads the sources of the repository at `root`.
-    pub fn from_dir(root: &Path) -> Result<Snapshot, Vec<Diagnostic>> {
+    /// Reads the sources of the repository at `root`, with a diagnostic for
+    /// each file that could not be read (the rest are still read).
+    pub fn from_dir(root: &Path) -> (Snapshot, Vec<Diagnostic>) {
         let mut snapshot = Snapshot::default();
         let mut diags = Vec::new();
         let read = |rel: String, path: &Path, snapshot: &mut Snapshot, diags: &mut Vec<Diagnostic>| match std::fs::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => snapshot.insert(&rel, &text),
                 Err(err) => {
+                    let at = err.utf8_error().valid_up_to();
+                    let lossy = String::from_utf8_lossy(err.as_bytes()).into_owned();
+                    let definition = [".toml", ".yaml", ".yml", ".md", ".j2"].iter().any(|e| rel.ends_with(e));
+                    if !definition {
+                        // Not a definition at all: parse says so, which helps more.
+                        snapshot.insert(&rel, &lossy);
+                        return;
+                    }
                     let file: Arc<str> = rel.into();
                     diags.push(
                         Diagnostic::error(code::NOT_UTF8, "file is not valid UTF-8")
-                            .in_file(&file)
-                            .help(format!(
-                                "the first invalid byte is at offset {}; save the file as UTF-8",
-                                err.utf8_error().valid_up_to()
-                            )),
+                            .at(&file, at..at + 1)
+                            .label("not UTF-8")
+                            .help("save the file as UTF-8"),
                     );
+                    snapshot.unreadable.insert(file, lossy.into());
                 }
             },
             Err(err) => {
                 let file: Arc<str> = rel.into();
-                diags.push(Diagnostic::error(code::IO, format!("cannot read file: {err}")).in_file(&file));
+                diags.push(Diagnostic::error(code::IO, format!("cannot read file: {err}")).at(&file, 0..0));
             }
         };
 
@@ -70,17 +81,15 @@ impl Snapshot {
             if !dir.is_dir() {
                 continue;
             }
-            let walker = walkdir::WalkDir::new(&dir)
-                .sort_by_file_name()
-                .into_iter()
-                .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+            let walker =
+                walkdir::WalkDir::new(&dir).sort_by_file_name().into_iter().filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
             for entry in walker {
                 let entry = match entry {
                     Ok(entry) => entry,
                     Err(err) => {
                         let rel = err.path().map(|p| relative(root, p)).unwrap_or_else(|| folder.to_string());
                         let file: Arc<str> = rel.into();
-                        diags.push(Diagnostic::error(code::IO, format!("cannot read: {err}")).in_file(&file));
+                        diags.push(Diagnostic::error(code::IO, format!("cannot read: {err}")).at(&file, 0..0));
                         continue;
                     }
                 };
@@ -93,7 +102,7 @@ impl Snapshot {
                 }
             }
         }
-        if diags.is_empty() { Ok(snapshot) } else { Err(diags) }
+        (snapshot, diags)
     }
 
     fn insert(&mut self, path: &str, text: &str) {
@@ -122,7 +131,7 @@ impl Snapshot {
 
 impl Sources for Snapshot {
     fn source(&self, path: &str) -> Option<&str> {
-        self.get(path)
+        self.get(path).or_else(|| self.unreadable.get(path).map(|t| &**t))
     }
 }
 
@@ -132,10 +141,7 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
 
 fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
+    rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/")
 }
 
 /// Whether a repository-relative path is a source personac reads: the config,

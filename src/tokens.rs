@@ -135,8 +135,7 @@ impl FitError {
         match self {
             FitError::Template(d) => d,
             FitError::OverBudget { tokens, budget, dropped } => {
-                let owner = &persona.persona;
-                let mut diag = Diagnostic::error(
+                let diag = Diagnostic::error(
                     code::OVER_BUDGET,
                     format!(
                         "the {} view of persona `{}`{variant} needs {tokens} tokens, over its budget of {budget}",
@@ -144,14 +143,13 @@ impl FitError {
                         persona.name
                     ),
                 );
-                if let Some(b) = &owner.budget {
-                    diag = diag.at(&owner.meta.file, b.span.clone()).label(format!("budget of {budget} tokens"));
-                } else {
-                    diag = diag.in_file(&owner.meta.file);
-                }
+                let (file, span) = persona.budget_at.clone().unwrap_or_else(|| (persona.persona.meta.file.clone(), 0..0));
+                let diag = diag.at(&file, span).label(format!("budget of {budget} tokens"));
                 let dropped = if dropped.is_empty() { "none".to_string() } else { dropped.join(", ") };
-                diag.help(format!("dropped every part it could ({dropped}); the persona's own text, traits, skills and guardrails are never dropped"))
-                    .help("raise `max_tokens`, or shorten the texts that are always kept")
+                diag.help(format!(
+                    "dropped every part it could ({dropped}); the persona's own text, traits, skills and guardrails are never dropped"
+                ))
+                .help("raise `max_tokens`, or shorten the texts that are always kept")
             }
         }
     }

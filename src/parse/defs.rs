@@ -4,7 +4,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use super::node::{Entry, Node, Value, verbatim_origin};
+use super::node::{Entry, Node, Value, line_origins};
 use super::{Document, Syntax, is_identifier, is_valid_name, suggest_name};
 use crate::diag::{Diagnostic, code};
 use crate::model::*;
@@ -25,7 +25,14 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn new(file: &'a Arc<str>, text: &'a str, syntax: Syntax, what: String, node: &'a Node, anchor: Range<usize>) -> Result<Self, Diagnostic> {
+    fn new(
+        file: &'a Arc<str>,
+        text: &'a str,
+        syntax: Syntax,
+        what: String,
+        node: &'a Node,
+        anchor: Range<usize>,
+    ) -> Result<Self, Diagnostic> {
         let Value::Table(entries) = &node.value else {
             return Err(Diagnostic::error(code::FIELD_TYPE, format!("{what} must be a table of fields, found {}", node.value.describe()))
                 .at(file, node.span.clone()));
@@ -41,11 +48,8 @@ impl<'a> Reader<'a> {
 
     fn type_error(&mut self, entry: &Entry, expected: &str) {
         self.diags.push(
-            Diagnostic::error(
-                code::FIELD_TYPE,
-                format!("`{}` must be {expected}, found {}", entry.key, entry.node.value.describe()),
-            )
-            .at(self.file, entry.node.span.clone()),
+            Diagnostic::error(code::FIELD_TYPE, format!("`{}` must be {expected}, found {}", entry.key, entry.node.value.describe()))
+                .at(self.file, entry.node.span.clone()),
         );
     }
 
@@ -67,11 +71,9 @@ impl<'a> Reader<'a> {
 
     fn text_of(&mut self, entry: &Entry) -> Option<Text> {
         match &entry.node.value {
-            Value::Str(s) => Some(Text {
-                source: s.clone(),
-                span: entry.node.span.clone(),
-                origin: verbatim_origin(self.text, &entry.node.span, s),
-            }),
+            Value::Str(s) => {
+                Some(Text { source: s.clone(), span: entry.node.span.clone(), lines: line_origins(self.text, &entry.node.span, s) })
+            }
             _ => {
                 self.type_error(entry, "a string");
                 None
@@ -83,6 +85,15 @@ impl<'a> Reader<'a> {
         let entry = self.take(key)?;
         let Value::List(items) = &entry.node.value else {
             self.type_error(entry, "a list of strings");
+            if let Value::Str(one) = &entry.node.value {
+                let fix = match self.syntax {
+                    Syntax::Toml => format!("{key} = [\"{one}\"]"),
+                    Syntax::Yaml => format!("{key}: [{one}]"),
+                };
+                if let Some(last) = self.diags.last_mut() {
+                    last.help.push(format!("write a list, even of one: `{fix}`"));
+                }
+            }
             return None;
         };
         let mut out = Vec::new();
@@ -140,7 +151,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn one_of(&mut self, key: &str, allowed: &[&str], code: &'static str, what: &str) -> Option<Spanned<String>> {
+    fn one_of(&mut self, key: &str, allowed: &[&str], code: &'static str, what: &str, plural: &str) -> Option<Spanned<String>> {
         let value = self.string(key)?;
         if allowed.contains(&value.value.as_str()) {
             return Some(value);
@@ -149,7 +160,7 @@ impl<'a> Reader<'a> {
             Diagnostic::error(code, format!("unknown {what} `{}`", value.value))
                 .at(self.file, value.span.clone())
                 .suggest(&value.value, allowed.iter().copied())
-                .help(format!("{what}s are: {}", allowed.join(", "))),
+                .help(format!("{plural} are: {}", allowed.join(", "))),
         );
         None
     }
@@ -216,15 +227,18 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
     let meta = Meta { name: stem.to_string(), file: file.clone(), name_span, description, tags };
 
     // The Markdown body fills the kind's long-text field.
-    let body = doc.body.map(|(source, offset)| Text { span: offset..offset + source.len(), origin: Some(offset), source });
+    let body = doc.body.map(|(source, offset)| Text { span: offset..offset + source.len(), lines: vec![(0, offset)], source });
     let mut long_text = |r: &mut Reader, field: &str| -> Option<Text> {
         let in_fields = r.text(field);
         match (in_fields, &body) {
             (Some(t), Some(_)) => {
                 r.diags.push(
-                    Diagnostic::error(code::BODY_AND_FIELD, format!("`{field}` is given both in the front matter and as the Markdown body"))
-                        .at(file, t.span.clone())
-                        .help(format!("keep one: remove `{field}` from the front matter, or empty the body")),
+                    Diagnostic::error(
+                        code::BODY_AND_FIELD,
+                        format!("`{field}` is given both in the front matter and as the Markdown body"),
+                    )
+                    .at(file, t.span.clone())
+                    .help(format!("keep one: remove `{field}` from the front matter, or empty the body")),
                 );
                 None
             }
@@ -233,7 +247,7 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
         }
     };
 
-    let definition = match kind {
+    match kind {
         Kind::Part => {
             let part_type = r.string("type");
             let part_type = r.require("type", part_type, "\"tone\"");
@@ -241,17 +255,17 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
             let summary = r.require("summary", summary, "\"...\"");
             let content = long_text(&mut r, "content");
             let diags = r.finish(&[&COMMON[..], &["type", "summary", "content"]].concat());
-            finish_or(diags, || Definition::Part(Part { meta, part_type: part_type.unwrap(), summary: summary.unwrap(), content }))
+            finish_or(diags, || Some(Definition::Part(Part { meta, part_type: part_type?, summary: summary?, content })))
         }
         Kind::Trait => {
-            let trait_type = r.one_of("type", &TRAIT_TYPES, code::UNKNOWN_TRAIT_TYPE, "trait type");
+            let trait_type = r.one_of("type", &TRAIT_TYPES, code::UNKNOWN_TRAIT_TYPE, "trait type", "trait types");
             let trait_type = r.require("type", trait_type, "\"personality\"");
             if meta.description.is_none() {
                 r.require::<()>("description", None, "\"...\"");
             }
             let instruction = long_text(&mut r, "instruction");
             let diags = r.finish(&[&COMMON[..], &["type", "instruction"]].concat());
-            finish_or(diags, || Definition::Trait(Trait { meta, trait_type: trait_type.unwrap(), instruction }))
+            finish_or(diags, || Some(Definition::Trait(Trait { meta, trait_type: trait_type?, instruction })))
         }
         Kind::Skill => {
             if meta.description.is_none() {
@@ -259,7 +273,7 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
             }
             let content = long_text(&mut r, "content");
             let diags = r.finish(&[&COMMON[..], &["content"]].concat());
-            finish_or(diags, || Definition::Skill(Skill { meta, content }))
+            finish_or(diags, || Some(Definition::Skill(Skill { meta, content })))
         }
         Kind::Guardrail => {
             if meta.description.is_none() {
@@ -267,27 +281,26 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
             }
             let content = long_text(&mut r, "content");
             let severity = if r.entries.iter().any(|e| e.key == "severity") {
-                r.one_of("severity", &SEVERITIES, code::UNKNOWN_SEVERITY, "severity")
+                r.one_of("severity", &SEVERITIES, code::UNKNOWN_SEVERITY, "severity", "severities")
             } else {
                 Some(Spanned::new("medium".to_string(), 0..0))
             };
             let diags = r.finish(&[&COMMON[..], &["content", "severity"]].concat());
-            finish_or(diags, || Definition::Guardrail(Guardrail { meta, content, severity: severity.unwrap() }))
+            finish_or(diags, || Some(Definition::Guardrail(Guardrail { meta, content, severity: severity? })))
         }
         Kind::Arc => {
             let summary = r.text("summary");
             let stages = read_stages(&mut r, stem);
             let stages = r.require("stages", stages, "[{ name = \"start\", parts = [] }]");
             let diags = r.finish(&[&COMMON[..], &["summary", "stages"]].concat());
-            finish_or(diags, || Definition::Arc(CharacterArc { meta, summary, stages: stages.unwrap() }))
+            finish_or(diags, || Some(Definition::Arc(CharacterArc { meta, summary, stages: stages? })))
         }
         Kind::Persona => {
             let persona = read_persona(&mut r, meta, &mut long_text);
             let diags = r.finish(&[&COMMON[..], &PERSONA_FIELDS[..]].concat());
-            finish_or(diags, || Definition::Persona(persona.unwrap()))
+            finish_or(diags, || persona.map(Definition::Persona))
         }
-    };
-    definition
+    }
 }
 
 const PERSONA_FIELDS: [&str; 14] = [
@@ -307,8 +320,17 @@ const PERSONA_FIELDS: [&str; 14] = [
     "tags",
 ];
 
-fn finish_or(diags: Vec<Diagnostic>, make: impl FnOnce() -> Definition) -> Result<Definition, Vec<Diagnostic>> {
-    if diags.is_empty() { Ok(make()) } else { Err(diags) }
+/// The definition, if reading it found no error. Every missing field has a
+/// diagnostic, so `make` returns `None` only with diagnostics to show.
+fn finish_or(diags: Vec<Diagnostic>, make: impl FnOnce() -> Option<Definition>) -> Result<Definition, Vec<Diagnostic>> {
+    match (diags.is_empty(), make()) {
+        (true, Some(definition)) => Ok(definition),
+        (true, None) => Err(vec![Diagnostic::error(
+            code::MISSING_FIELD,
+            "a required field is missing (personac could not say which: please report this)",
+        )]),
+        (false, _) => Err(diags),
+    }
 }
 
 fn read_persona(r: &mut Reader, meta: Meta, long_text: &mut dyn FnMut(&mut Reader, &str) -> Option<Text>) -> Option<Persona> {
@@ -437,9 +459,12 @@ fn read_persona(r: &mut Reader, meta: Meta, long_text: &mut dyn FnMut(&mut Reade
                             Spanned::new(part.clone(), pair.node.span.clone()),
                         )),
                         other => sub.diags.push(
-                            Diagnostic::error(code::FIELD_TYPE, format!("an override maps a part type to a part name, found {}", other.describe()))
-                                .at(file, pair.node.span.clone())
-                                .help(format!("write `{} = \"part-name\"`", pair.key)),
+                            Diagnostic::error(
+                                code::FIELD_TYPE,
+                                format!("an override maps a part type to a part name, found {}", other.describe()),
+                            )
+                            .at(file, pair.node.span.clone())
+                            .help(format!("write `{} = \"part-name\"`", pair.key)),
                         ),
                     }
                 }
@@ -451,22 +476,7 @@ fn read_persona(r: &mut Reader, meta: Meta, long_text: &mut dyn FnMut(&mut Reade
         channels
     });
 
-    Some(Persona {
-        meta,
-        version,
-        summary,
-        detail,
-        extends,
-        parts,
-        traits,
-        skills,
-        guardrails,
-        arc,
-        runtime_vars,
-        budget,
-        vars,
-        channels,
-    })
+    Some(Persona { meta, version, summary, detail, extends, parts, traits, skills, guardrails, arc, runtime_vars, budget, vars, channels })
 }
 
 fn read_vars(r: &mut Reader, entry: &Entry) -> Vars {
@@ -505,8 +515,11 @@ fn read_part_ref(r: &mut Reader, item: &Node) -> Option<PartRef> {
         }
         other => {
             r.diags.push(
-                Diagnostic::error(code::FIELD_TYPE, format!("a part link is a name or a `{{ name, order, priority }}` table, found {}", other.describe()))
-                    .at(r.file, item.span.clone()),
+                Diagnostic::error(
+                    code::FIELD_TYPE,
+                    format!("a part link is a name or a `{{ name, order, priority }}` table, found {}", other.describe()),
+                )
+                .at(r.file, item.span.clone()),
             );
             None
         }
@@ -546,12 +559,12 @@ fn read_stages(r: &mut Reader, arc: &str) -> Option<Vec<Stage>> {
         r.diags.extend(diags);
         if let Some(name) = name {
             if let Some(first) = stages.iter().find(|s| s.name.value == name.value) {
-                let line_hint = format!("stage names are unique within an arc; the first `{}` is at byte {}", name.value, first.name.span.start);
+                let (line, _) = crate::diag::line_col(r.text, first.name.span.start);
                 r.diags.push(
                     Diagnostic::error(code::DUPLICATE_STAGE, format!("arc `{arc}` has two stages named `{}`", name.value))
                         .at(r.file, name.span.clone())
-                        .help(line_hint.replace(&format!(" at byte {}", first.name.span.start), " is earlier in this file"))
-                        .help("rename one of them"),
+                        .label(format!("the first is on line {line}"))
+                        .help("stage names are unique within an arc; rename one of them"),
                 );
                 continue;
             }

@@ -38,7 +38,7 @@ pub fn parse_definition(path: &Arc<str>, text: &str) -> Result<Definition, Vec<D
         .split('/')
         .next()
         .and_then(Kind::from_folder)
-        .ok_or_else(|| vec![Diagnostic::error(code::FILE_FORM, "not in a definition folder").in_file(path)])?;
+        .ok_or_else(|| vec![Diagnostic::error(code::FILE_FORM, "not in a definition folder").at(path, 0..0)])?;
     let file_name = path.rsplit('/').next().unwrap_or(path);
     let (stem, ext) = match file_name.rsplit_once('.') {
         Some((stem, ext)) => (stem, ext),
@@ -57,13 +57,9 @@ pub fn parse_definition(path: &Arc<str>, text: &str) -> Result<Definition, Vec<D
         "md" => markdown(path, text)?,
         _ => {
             let folder = kind.folder();
-            return Err(vec![
-                Diagnostic::error(code::FILE_FORM, format!("`{file_name}` is not a definition file"))
-                    .in_file(path)
-                    .help(format!(
-                        "files in `{folder}/` must be `.toml`, `.yaml`, `.yml` or `.md` definitions; move this file out of `{folder}/`"
-                    )),
-            ]);
+            return Err(vec![Diagnostic::error(code::FILE_FORM, format!("`{file_name}` is not a definition file")).at(path, 0..0).help(
+                format!("files in `{folder}/` must be `.toml`, `.yaml`, `.yml` or `.md` definitions; move this file out of `{folder}/`"),
+            )]);
         }
     };
     defs::read_definition(path, text, kind, stem, document)

@@ -82,10 +82,7 @@ pub fn parse_toml(text: &str, base: usize) -> Result<Node, SyntaxError> {
             let span = shift(table.span(), base);
             Ok(Node { value: toml_table(table.into_inner(), base), span })
         }
-        Err(err) => Err(SyntaxError {
-            message: err.message().trim_end().to_string(),
-            span: shift(err.span().unwrap_or(0..0), base),
-        }),
+        Err(err) => Err(SyntaxError { message: err.message().trim_end().to_string(), span: shift(err.span().unwrap_or(0..0), base) }),
     }
 }
 
@@ -134,10 +131,7 @@ pub fn parse_yaml(text: &str, base: usize) -> Result<Node, SyntaxError> {
     match serde_saphyr::from_str::<YNode>(text) {
         Ok(node) => Ok(node.into_node(text, base)),
         Err(err) => {
-            let offset = err
-                .location()
-                .and_then(|loc| loc.span().byte_offset())
-                .map_or(0, |o| usize::try_from(o).unwrap_or(0).min(text.len()));
+            let offset = err.location().map_or(0, |loc| location_offset(&loc, text));
             let message = err.without_snippet().to_string();
             let message = strip_yaml_position(&message);
             let end = text[offset..].find('\n').map_or(text.len(), |n| offset + n).max(offset);
@@ -145,6 +139,22 @@ pub fn parse_yaml(text: &str, base: usize) -> Result<Node, SyntaxError> {
             Err(SyntaxError { message, span: base + offset..base + end })
         }
     }
+}
+
+/// The byte offset of a serde-saphyr location: its byte offset when known,
+/// else its 1-based line and (character) column.
+fn location_offset(loc: &serde_saphyr::Location, text: &str) -> usize {
+    if let Some(offset) = loc.span().byte_offset() {
+        return usize::try_from(offset).unwrap_or(0).min(text.len());
+    }
+    let (line, column) = (loc.line() as usize, loc.column() as usize);
+    let Some(line_start) = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).reduce(|a, b| a + b).or(Some(0)) else {
+        return 0;
+    };
+    let line_start = line_start.min(text.len());
+    let rest = &text[line_start..];
+    let within = rest.char_indices().nth(column.saturating_sub(1)).map_or(rest.len(), |(i, _)| i);
+    (line_start + within).min(text.len())
 }
 
 /// serde-saphyr appends "at line X column Y"; the printer shows the position.
@@ -310,14 +320,27 @@ impl<'de> Deserialize<'de> for YKey {
     }
 }
 
-/// Where `source` (a decoded string) appears verbatim inside the raw text of
-/// its value, if it does: then a position inside the string maps exactly to
-/// a position in the file.
-pub fn verbatim_origin(file_text: &str, span: &Range<usize>, source: &str) -> Option<usize> {
-    let raw = file_text.get(span.clone())?;
-    if source.is_empty() {
-        return None;
+/// Where each line of `source` (a decoded string) appears in the raw text of
+/// its value: exact for plain strings, TOML multi-line strings and YAML block
+/// literals, so a position inside the string maps to a position in the file.
+/// Empty when some line does not appear verbatim (escapes, folding).
+pub fn line_origins(file_text: &str, span: &Range<usize>, source: &str) -> Vec<(usize, usize)> {
+    let Some(raw) = file_text.get(span.clone()) else { return Vec::new() };
+    let mut out = Vec::new();
+    let mut search_from = 0;
+    let mut source_offset = 0;
+    for line in source.split_inclusive('\n') {
+        let content = line.trim_end_matches('\n');
+        if !content.is_empty() {
+            match raw[search_from..].find(content) {
+                Some(i) => {
+                    out.push((source_offset, span.start + search_from + i));
+                    search_from += i + content.len();
+                }
+                None => return Vec::new(),
+            }
+        }
+        source_offset += line.len();
     }
-    raw.find(source).map(|i| span.start + i)
+    out
 }
-

@@ -1,0 +1,239 @@
+//! `build` and `build --check`: what is written, and what never is.
+
+use std::time::SystemTime;
+
+use serde_json::Value;
+
+use crate::support::{Repo, run_in, tree};
+
+fn story() -> Repo {
+    Repo::minimal()
+        .file("parts/goal-quest.yaml", "type: goal\nsummary: Find the lamp.\n")
+        .file("parts/goal-home.yaml", "type: goal\nsummary: Bring it home.\n")
+        .file(
+            "arcs/journey.yaml",
+            "stages:\n  - name: call\n    condition: The story starts.\n    parts: [goal-quest]\n  - name: return\n    parts: [goal-home]\n",
+        )
+        .file(
+            "personas/aria.md",
+            "---\nversion: 2.0.0\nsummary: Aria keeps a lighthouse.\narc: { name: journey, stage: return }\nchannels:\n  voice:\n    overrides: { tone: tone-warm }\n---\nYou are Aria.\n",
+        )
+}
+
+fn mtimes(repo: &Repo, dir: &str) -> Vec<(String, SystemTime)> {
+    repo.tree(dir)
+        .into_keys()
+        .map(|p| {
+            let t = std::fs::metadata(repo.path().join(dir).join(&p)).unwrap().modified().unwrap();
+            (p, t)
+        })
+        .collect()
+}
+
+#[test]
+fn build_writes_every_artifact_of_spec_section_5() {
+    let repo = story();
+    repo.run(&["build"]).success();
+    let files: Vec<String> = repo.tree("build-output").into_keys().collect();
+    assert_eq!(
+        files,
+        [
+            "aria/channels/voice/detail.md",
+            "aria/channels/voice/summary.md",
+            "aria/detail.md",
+            "aria/manifest.json",
+            "aria/stages/call/detail.md",
+            "aria/stages/call/summary.md",
+            "aria/stages/return/detail.md",
+            "aria/stages/return/summary.md",
+            "aria/summary.md",
+            "index.json",
+            "maya/detail.md",
+            "maya/manifest.json",
+            "maya/summary.md",
+        ]
+    );
+    let index: Value = serde_json::from_str(&repo.read("build-output/index.json")).unwrap();
+    let aria = &index["personas"]["aria"];
+    assert_eq!(aria["version"], "2.0.0");
+    assert_eq!(aria["stage"], serde_json::json!({ "arc": "journey", "name": "return" }));
+    assert!(aria["fingerprint"].as_str().unwrap().starts_with("sha256:"));
+    assert!(aria["id"].as_str().unwrap().starts_with("aria@2.0.0+"));
+    // Every file behind any of its views: both stages' parts, the channel's.
+    assert_eq!(
+        aria["sources"],
+        serde_json::json!(["arcs/journey.yaml", "parts/goal-home.yaml", "parts/goal-quest.yaml", "parts/tone-warm.md", "personas/aria.md"])
+    );
+    // The current stage is the top-level view.
+    assert_eq!(repo.read("build-output/aria/detail.md"), repo.read("build-output/aria/stages/return/detail.md"));
+    assert!(aria["artifacts"]["detail.md"]["tokens"].as_u64().unwrap() > 5);
+}
+
+#[test]
+fn a_rebuild_with_no_change_is_byte_identical_and_writes_no_file() {
+    let repo = story();
+    repo.run(&["build"]).success();
+    let first = repo.tree("build-output");
+    let times = mtimes(&repo, "build-output");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let run = repo.run(&["build", "--format", "json"]).success();
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["written"], serde_json::json!([]));
+    assert_eq!(report["removed"], serde_json::json!([]));
+    assert_eq!(repo.tree("build-output"), first);
+    assert_eq!(mtimes(&repo, "build-output"), times);
+}
+
+#[test]
+fn the_same_sources_give_the_same_bytes_anywhere() {
+    let a = story();
+    let b = story();
+    a.run(&["build"]).success();
+    // Another folder, another working directory, another output path.
+    let out = tempfile::tempdir().unwrap();
+    run_in(b.path(), &["build", "--out", out.path().to_str().unwrap()]).success();
+    assert_eq!(a.tree("build-output"), tree(out.path()));
+    let index = a.read("build-output/index.json");
+    assert!(!index.contains(a.path().to_str().unwrap()), "absolute path in index.json");
+}
+
+#[test]
+fn a_failed_build_writes_nothing() {
+    let repo = story();
+    // Nothing at all when the output folder does not exist yet.
+    repo.write("parts/goal-home.yaml", "type: goal\nsummary: Bring {{ it }} home.\n");
+    repo.run(&["build"]).failure();
+    assert!(!repo.exists("build-output"));
+    // And no file touched when it does.
+    repo.write("parts/goal-home.yaml", "type: goal\nsummary: Bring it home.\n");
+    repo.run(&["build"]).success();
+    let before = repo.tree("build-output");
+    let times = mtimes(&repo, "build-output");
+    repo.write("parts/goal-home.yaml", "type: goal\nsummary: Bring {{ it }} home.\n");
+    repo.write("personas/maya.toml", "version = \"1.1.0\"\nsummary = \"Maya helps more.\"\nparts = [\"tone-warm\"]\n");
+    repo.run(&["build"]).failure();
+    assert_eq!(repo.tree("build-output"), before);
+    assert_eq!(mtimes(&repo, "build-output"), times);
+}
+
+#[test]
+fn only_changed_artifacts_are_rewritten() {
+    let repo = story();
+    repo.run(&["build"]).success();
+    repo.write("personas/maya.toml", "version = \"1.1.0\"\nsummary = \"Maya helps more.\"\nparts = [\"tone-warm\"]\n");
+    let run = repo.run(&["build", "--format", "json"]).success();
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["written"], serde_json::json!(["maya/detail.md", "maya/manifest.json", "maya/summary.md", "index.json"]));
+}
+
+#[test]
+fn the_artifacts_of_a_removed_persona_are_removed() {
+    let repo = story().file("build-output/README.md", "Generated by personac.\n");
+    repo.run(&["build"]).success();
+    repo.remove("personas/aria.md");
+    let run = repo.run(&["build", "-v"]).success();
+    assert!(run.stderr.contains("Removed build-output/aria/detail.md"), "{}", run.stderr);
+    assert!(!repo.exists("build-output/aria"));
+    // Files personac did not write are left alone.
+    assert!(repo.exists("build-output/README.md"));
+    let index: Value = serde_json::from_str(&repo.read("build-output/index.json")).unwrap();
+    assert!(index["personas"].get("aria").is_none());
+}
+
+#[test]
+fn no_temporary_file_is_left_behind() {
+    let repo = story();
+    repo.run(&["build"]).success();
+    repo.write("personas/maya.toml", "version = \"1.1.0\"\nsummary = \"Maya helps more.\"\nparts = [\"tone-warm\"]\n");
+    repo.run(&["build"]).success();
+    let leftovers: Vec<String> = repo.tree("build-output").into_keys().filter(|p| p.contains(".personac-tmp")).collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn check_fails_for_a_changed_missing_or_stale_artifact() {
+    let repo = story();
+    repo.run(&["build"]).success();
+    repo.run(&["build", "--check"]).success();
+    let before = repo.tree("build-output");
+
+    repo.write("personas/maya.toml", "version = \"1.1.0\"\nsummary = \"Maya helps more.\"\nparts = [\"tone-warm\"]\n");
+    repo.remove("build-output/aria/summary.md");
+    repo.write("build-output/aria/detail.md", "hand edited\n");
+    let run = repo.run(&["build", "--check"]).failure();
+    insta::assert_snapshot!(run.stderr);
+    // --check writes nothing.
+    assert!(!repo.exists("build-output/aria/summary.md"));
+
+    repo.run(&["build"]).success();
+    repo.run(&["build", "--check"]).success();
+    repo.remove("personas/aria.md");
+    let run = repo.run(&["build", "--check", "--format", "json"]).failure();
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["up_to_date"], false);
+    assert!(
+        report["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["file"] == "aria/detail.md" && p["problem"].as_str().unwrap().starts_with("stale"))
+    );
+    let _ = before;
+}
+
+#[test]
+fn out_dir_comes_from_config_and_out_overrides_it() {
+    let repo = Repo::minimal().file("personac.toml", "out_dir = \"dist/prompts\"\n");
+    repo.run(&["build"]).success();
+    assert!(repo.exists("dist/prompts/maya/detail.md"));
+    // Like every path, --out is relative to the repository root (`-C`).
+    repo.run(&["build", "--out", "elsewhere"]).success();
+    assert!(repo.exists("elsewhere/maya/detail.md"));
+}
+
+#[test]
+fn an_output_folder_over_the_sources_is_refused() {
+    for out_dir in [".", "personas", "parts/out", ".."] {
+        let repo = Repo::minimal().file("personac.toml", &format!("out_dir = \"{out_dir}\"\n"));
+        let before = repo.tree("");
+        let run = repo.run(&["build"]).code(2);
+        assert!(run.stderr.contains("would overwrite sources"), "{out_dir}: {}", run.stderr);
+        assert_eq!(repo.tree(""), before);
+    }
+}
+
+#[test]
+fn custom_layout_templates_replace_the_built_in_ones() {
+    let repo = Repo::minimal()
+        .file(
+            "templates/detail.md.j2",
+            "{{ persona.name }} v{{ persona.version }}\n{% for p in parts %}[{{ p.type }}] {{ p.text }}\n{% endfor %}",
+        )
+        .file("templates/summary.md.j2", "{{ text }}\n");
+    repo.run(&["build"]).success();
+    assert_eq!(repo.read("build-output/maya/detail.md"), "maya v1.0.0\n[tone] Be warm.\n");
+    assert_eq!(repo.read("build-output/maya/summary.md"), "Maya helps.\n");
+    let index: Value = serde_json::from_str(&repo.read("build-output/index.json")).unwrap();
+    assert!(index["personas"]["maya"]["sources"].as_array().unwrap().iter().any(|s| s == "templates/detail.md.j2"));
+}
+
+#[test]
+fn the_budget_drops_the_lowest_priority_parts_and_records_them() {
+    let long = "word ".repeat(200);
+    let repo = Repo::new()
+        .file("parts/a.toml", &format!("type = \"context\"\nsummary = \"a\"\ncontent = \"{long}\"\n"))
+        .file("parts/b.toml", &format!("type = \"goal\"\nsummary = \"b\"\ncontent = \"{long}\"\n"))
+        .file("parts/c.toml", &format!("type = \"tone\"\nsummary = \"c\"\ncontent = \"{long}\"\n"))
+        .file(
+            "personas/p.toml",
+            "version = \"1.0.0\"\nsummary = \"s\"\nparts = [{ name = \"a\", priority = 1 }, { name = \"b\", priority = 5 }, { name = \"c\", priority = 1 }]\nbudget = { max_tokens = 300 }\n",
+        );
+    let shown: Value = serde_json::from_str(&repo.run(&["show", "p", "--format", "json"]).success().stdout).unwrap();
+    // Ties drop the later part first: c, then a.
+    assert_eq!(shown["dropped"], serde_json::json!(["a", "c"]));
+    assert!(shown["tokens"].as_u64().unwrap() <= 300);
+    repo.run(&["build"]).success();
+    let index: Value = serde_json::from_str(&repo.read("build-output/index.json")).unwrap();
+    assert_eq!(index["personas"]["p"]["artifacts"]["detail.md"]["dropped"], serde_json::json!(["a", "c"]));
+    assert_eq!(index["personas"]["p"]["artifacts"]["summary.md"]["dropped"], serde_json::json!([]));
+}

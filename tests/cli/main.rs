@@ -1,0 +1,10 @@
+//! The one integration test binary: the real `personac` on real
+//! repositories in temp dirs.
+
+mod build;
+mod commands;
+mod diagnostics;
+mod examples;
+mod forms;
+mod layers;
+mod support;
