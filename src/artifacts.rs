@@ -28,12 +28,15 @@ pub const FORMAT: u64 = 1;
 pub const TEMP_PREFIX: &str = ".personac-tmp-";
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
 }
 
 /// Every output file, by path relative to the output folder.
@@ -52,13 +55,16 @@ struct Artifact {
     dropped: Option<Vec<String>>,
 }
 
-/// Compiles every persona of the catalog.
+/// Compiles every persona of the catalog, in parallel.
 pub fn compile(catalog: &Catalog, renderer: &Renderer, tokenizer: &Tokenizer, stamp: Option<Value>) -> Result<Output, Vec<Diagnostic>> {
+    use rayon::prelude::*;
+    let names: Vec<&String> = catalog.personas.keys().collect();
+    let compiled: Vec<_> = names.par_iter().map(|name| compile_persona(catalog, renderer, tokenizer, name)).collect();
     let mut diags = Vec::new();
     let mut output = Output::default();
     let mut index_personas = serde_json::Map::new();
-    for name in catalog.personas.keys() {
-        match compile_persona(catalog, renderer, tokenizer, name) {
+    for (name, result) in names.into_iter().zip(compiled) {
+        match result {
             Ok((artifacts, entry)) => {
                 for a in artifacts {
                     output.files.insert(format!("{name}/{}", a.path), a.bytes);
@@ -119,6 +125,7 @@ pub fn views(
     }
 }
 
+/// The artifacts of one persona and its `index.json` entry.
 fn compile_persona(
     catalog: &Catalog,
     renderer: &Renderer,
@@ -126,58 +133,54 @@ fn compile_persona(
     name: &str,
 ) -> Result<(Vec<Artifact>, Value), Vec<Diagnostic>> {
     let base = catalog.resolve(name, &Request::default()).map_err(definitions)?;
+    let (rendered, fitted) = views(renderer, tokenizer, &base)?;
     let mut artifacts = Vec::new();
     let mut diags = Vec::new();
-    let push_views =
-        |prefix: &str, resolved: &ResolvedPersona, artifacts: &mut Vec<Artifact>, diags: &mut Vec<Diagnostic>| -> Option<RenderedPersona> {
-            match views(renderer, tokenizer, resolved) {
-                Ok((rendered, fitted)) => {
-                    for (view, f) in View::BOTH.into_iter().zip(fitted) {
-                        artifacts.push(Artifact {
-                            path: format!("{prefix}{}.md", view.as_str()),
-                            bytes: f.text.into_bytes(),
-                            hash: f.hash,
-                            tokens: f.tokens,
-                            dropped: Some(f.dropped),
-                        });
-                    }
-                    Some(rendered)
-                }
-                Err(d) => {
-                    diags.extend(d);
-                    None
-                }
-            }
-        };
-    let rendered = push_views("", &base, &mut artifacts, &mut diags);
+    let push = |prefix: &str, fitted: &[tokens::Fitted; 2], artifacts: &mut Vec<Artifact>| {
+        for (view, f) in View::BOTH.into_iter().zip(fitted) {
+            artifacts.push(Artifact {
+                path: format!("{prefix}{}.md", view.as_str()),
+                bytes: f.text.clone().into_bytes(),
+                hash: f.hash.clone(),
+                tokens: f.tokens(tokenizer),
+                dropped: Some(f.dropped.clone()),
+            });
+        }
+    };
+    push("", &fitted, &mut artifacts);
+
     // Every stage and every channel has its own views; the sources of all of
-    // them contributed to the persona.
+    // them contributed to the persona. The current stage's views are the
+    // top-level ones, already made.
     let mut sources: BTreeSet<std::sync::Arc<str>> = base.sources.iter().cloned().collect();
     let mut variants = Vec::new();
     if let Some(stage) = &base.stage {
-        for s in &stage.arc.stages {
-            let request = Request { stage: Some(s.name.value.clone()), ..Request::default() };
-            variants.push((format!("stages/{}/", s.name.value), request));
+        for (i, s) in stage.arc.stages.iter().enumerate() {
+            let prefix = format!("stages/{}/", s.name.value);
+            if i == stage.index {
+                push(&prefix, &fitted, &mut artifacts);
+            } else {
+                variants.push((prefix, Request { stage: Some(s.name.value.clone()), ..Request::default() }));
+            }
         }
     }
     for channel in &base.channels {
-        let request = Request { channel: Some(channel.clone()), ..Request::default() };
-        variants.push((format!("channels/{channel}/"), request));
+        variants.push((format!("channels/{channel}/"), Request { channel: Some(channel.clone()), ..Request::default() }));
     }
     for (prefix, request) in variants {
-        match catalog.resolve(name, &request) {
-            Ok(r) => {
+        match catalog.resolve(name, &request).map_err(definitions).and_then(|r| views(renderer, tokenizer, &r).map(|v| (r, v))) {
+            Ok((r, (_, fitted))) => {
                 sources.extend(r.sources.iter().cloned());
-                push_views(&prefix, &r, &mut artifacts, &mut diags);
+                push(&prefix, &fitted, &mut artifacts);
             }
-            Err(e) => diags.extend(definitions(e)),
+            Err(d) => diags.extend(d),
         }
     }
-    let Some(rendered) = rendered.filter(|_| diags.is_empty()) else {
+    if !diags.is_empty() {
         return Err(diags);
-    };
+    }
 
-    let token_counts: BTreeMap<&str, usize> = artifacts[..2].iter().map(|a| (a.path.trim_end_matches(".md"), a.tokens)).collect();
+    let token_counts: BTreeMap<&str, usize> = [("summary", artifacts[0].tokens), ("detail", artifacts[1].tokens)].into_iter().collect();
     let manifest = pretty(&manifest(&base, &rendered, &token_counts));
     let hash = sha256_hex(&manifest);
     artifacts.push(Artifact {
@@ -201,7 +204,7 @@ fn compile_persona(
         }
         entries.insert(a.path.clone(), entry);
     }
-    let fingerprint: String = fingerprint.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let fingerprint = hex(&fingerprint.finalize());
     let version = base.version.as_ref().map(ToString::to_string).unwrap_or_default();
     let entry = json!({
         "artifacts": entries,
@@ -286,24 +289,41 @@ pub fn read_index(out_dir: &Path) -> Option<PreviousIndex> {
 }
 
 /// Files the previous build wrote that this one does not.
-fn stale(out_dir: &Path, output: &Output) -> Vec<String> {
-    let Some(previous) = read_index(out_dir) else { return Vec::new() };
+fn stale(out_dir: &Path, output: &Output, previous: Option<&PreviousIndex>) -> Vec<String> {
+    let Some(previous) = previous else { return Vec::new() };
     let mut stale: Vec<String> =
-        previous.artifacts.into_keys().filter(|p| !output.files.contains_key(p) && out_dir.join(p).is_file()).collect();
+        previous.artifacts.keys().filter(|p| !output.files.contains_key(*p) && out_dir.join(p).is_file()).cloned().collect();
     stale.sort();
     stale
 }
 
 /// Writes the output: changed files atomically, `index.json` last, stale
 /// artifacts removed.
-pub fn write(out_dir: &Path, output: &Output) -> std::io::Result<WriteReport> {
+pub fn write(out_dir: &Path, output: &Output, previous: Option<&PreviousIndex>) -> std::io::Result<WriteReport> {
+    use rayon::prelude::*;
+    let out_dir = &std::path::absolute(out_dir)?;
     std::fs::create_dir_all(out_dir)?;
-    let stale = stale(out_dir, output);
+    let stale = stale(out_dir, output, previous);
+    // Each folder is made once, before the files are written in parallel.
+    let folders: BTreeSet<&Path> = output.files.keys().filter_map(|rel| Path::new(rel).parent()).collect();
+    for folder in folders {
+        std::fs::create_dir_all(out_dir.join(folder))?;
+    }
+    let artifacts: Vec<(&String, &Vec<u8>)> = output.files.iter().filter(|(p, _)| p.as_str() != INDEX).collect();
+    let index_time = std::fs::metadata(out_dir.join(INDEX)).and_then(|m| m.modified()).ok();
+    let written: Vec<bool> = artifacts
+        .par_iter()
+        .map(|(rel, bytes)| {
+            if fresh(out_dir, rel, bytes, previous, index_time) {
+                return Ok(false);
+            }
+            write_if_changed(out_dir, rel, bytes)
+        })
+        .collect::<Result<_, _>>()?;
     let mut report = WriteReport::default();
-    let index = output.files.get(INDEX);
-    for (rel, bytes) in output.files.iter().filter(|(p, _)| p.as_str() != INDEX) {
-        if write_if_changed(out_dir, rel, bytes)? {
-            report.written.push(rel.clone());
+    for ((rel, _), written) in artifacts.iter().zip(written) {
+        if written {
+            report.written.push(rel.to_string());
         } else {
             report.unchanged += 1;
         }
@@ -314,7 +334,7 @@ pub fn write(out_dir: &Path, output: &Output) -> std::io::Result<WriteReport> {
         remove_empty_parents(out_dir, &path);
         report.removed.push(rel);
     }
-    if let Some(index) = index {
+    if let Some(index) = output.files.get(INDEX) {
         if write_if_changed(out_dir, INDEX, index)? {
             report.written.push(INDEX.to_string());
         } else {
@@ -324,16 +344,29 @@ pub fn write(out_dir: &Path, output: &Output) -> std::io::Result<WriteReport> {
     Ok(report)
 }
 
+/// Whether an artifact is known to hold these bytes without reading it, as
+/// make knows: the previous index recorded the same hash, and the file has
+/// the same size and was not modified after that index was written. A file
+/// edited by hand since is newer, so it is read and restored.
+fn fresh(out_dir: &Path, rel: &str, bytes: &[u8], previous: Option<&PreviousIndex>, index_time: Option<std::time::SystemTime>) -> bool {
+    let (Some(previous), Some(index_time)) = (previous, index_time) else { return false };
+    let Some((hash, _)) = previous.artifacts.get(rel) else { return false };
+    let Ok(meta) = std::fs::metadata(out_dir.join(rel)) else { return false };
+    meta.len() == bytes.len() as u64 && meta.modified().is_ok_and(|m| m <= index_time) && *hash == sha256_hex(bytes)
+}
+
+/// Replaces one file atomically (a temp file renamed in the same folder),
+/// unless it already holds these bytes. Its folder exists.
 fn write_if_changed(out_dir: &Path, rel: &str, bytes: &[u8]) -> std::io::Result<bool> {
     let path = out_dir.join(rel);
     if std::fs::read(&path).is_ok_and(|old| old == bytes) {
         return Ok(false);
     }
     let parent = path.parent().unwrap_or(out_dir);
-    std::fs::create_dir_all(parent)?;
     let mut temp = tempfile::Builder::new().prefix(TEMP_PREFIX).tempfile_in(parent)?;
+    // No fsync: the rename makes each file whole, old or new, if the build is
+    // interrupted; surviving a power cut is the filesystem's business.
     temp.write_all(bytes)?;
-    temp.as_file().sync_all()?;
     temp.persist(&path).map_err(|e| e.error)?;
     Ok(true)
 }
@@ -349,7 +382,7 @@ fn remove_empty_parents(out_dir: &Path, file: &Path) {
 }
 
 /// What `build --check` finds: files that differ, are missing, or are stale.
-pub fn check(out_dir: &Path, output: &Output) -> Vec<(String, &'static str)> {
+pub fn check(out_dir: &Path, output: &Output, previous: Option<&PreviousIndex>) -> Vec<(String, &'static str)> {
     let mut problems = Vec::new();
     for (rel, bytes) in &output.files {
         match std::fs::read(out_dir.join(rel)) {
@@ -358,7 +391,7 @@ pub fn check(out_dir: &Path, output: &Output) -> Vec<(String, &'static str)> {
             Err(_) => problems.push((rel.clone(), "missing")),
         }
     }
-    for rel in stale(out_dir, output) {
+    for rel in stale(out_dir, output, previous) {
         problems.push((rel, "stale: its persona no longer exists"));
     }
     problems

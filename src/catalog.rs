@@ -93,7 +93,7 @@ impl Catalog {
             }
         }
 
-        let mut seen: HashMap<(Kind, String), Arc<str>> = HashMap::new();
+        let mut definitions = Vec::new();
         for (path, text) in snapshot.files() {
             if &**path == CONFIG_FILE {
                 continue;
@@ -102,7 +102,15 @@ impl Catalog {
                 catalog.templates.insert(path.clone(), text.clone());
                 continue;
             }
-            let definition = match cache.parse(path, text) {
+            definitions.push((path, text));
+        }
+        // Files parse independently; they are inserted in path order.
+        use rayon::prelude::*;
+        let parsed: Vec<Parsed> = definitions.par_iter().map(|(path, text)| cache.parse(path, text)).collect();
+
+        let mut seen: HashMap<(Kind, String), Arc<str>> = HashMap::new();
+        for ((path, _), parsed) in definitions.into_iter().zip(parsed) {
+            let definition = match parsed {
                 Ok(d) => d,
                 Err(d) => {
                     diags.extend(d);

@@ -280,12 +280,15 @@ fn display_dir(ctx: &Ctx, dir: &Path) -> String {
 
 fn build(ctx: &Ctx, out: Option<PathBuf>, check_only: bool, format: BuildFormat) -> Outcome {
     let diag_format = if format == BuildFormat::Json { DiagFormat::Json } else { DiagFormat::Text };
+    let started = std::time::Instant::now();
     let (snapshot, project) = load(ctx, diag_format)?;
+    let loaded = started.elapsed();
     let dir = out_dir(ctx, &project, out)?;
-    if let Some(previous) = artifacts::read_index(&dir)
+    let previous = artifacts::read_index(&dir);
+    if let Some(previous) = &previous
         && previous.encoding == project.tokenizer.encoding()
     {
-        project.tokenizer.remember(previous.artifacts.into_values());
+        project.tokenizer.remember(previous.artifacts.values().cloned());
     }
     let output = match artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, None) {
         Ok(output) => output,
@@ -294,9 +297,10 @@ fn build(ctx: &Ctx, out: Option<PathBuf>, check_only: bool, format: BuildFormat)
             return Err(Failure::Definitions);
         }
     };
+    let compiled = started.elapsed();
     let shown = display_dir(ctx, &dir);
     if check_only {
-        let problems = artifacts::check(&dir, &output);
+        let problems = artifacts::check(&dir, &output, previous.as_ref());
         if format == BuildFormat::Json {
             let problems: Vec<_> = problems.iter().map(|(p, why)| json!({"file": p, "problem": why})).collect();
             println!("{}", json!({ "up_to_date": problems.is_empty(), "problems": problems }));
@@ -312,7 +316,8 @@ fn build(ctx: &Ctx, out: Option<PathBuf>, check_only: bool, format: BuildFormat)
         }
         return if problems.is_empty() { Ok(()) } else { Err(Failure::Definitions) };
     }
-    let report = artifacts::write(&dir, &output).map_err(|e| Failure::Usage(format!("cannot write to `{shown}`: {e}")))?;
+    let report =
+        artifacts::write(&dir, &output, previous.as_ref()).map_err(|e| Failure::Usage(format!("cannot write to `{shown}`: {e}")))?;
     if format == BuildFormat::Json {
         println!(
             "{}",
@@ -321,6 +326,19 @@ fn build(ctx: &Ctx, out: Option<PathBuf>, check_only: bool, format: BuildFormat)
         return Ok(());
     }
     if ctx.verbose {
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        let (written, total) = (started.elapsed() - compiled, started.elapsed());
+        status(
+            ctx,
+            "Timings",
+            &format!(
+                "load {:.0} ms, compile {:.0} ms, write {:.0} ms, total {:.0} ms",
+                ms(loaded),
+                ms(compiled - loaded),
+                ms(written),
+                ms(total)
+            ),
+        );
         for path in &report.written {
             status(ctx, "Wrote", &format!("{shown}/{path}"));
         }
@@ -335,6 +353,9 @@ fn build(ctx: &Ctx, out: Option<PathBuf>, check_only: bool, format: BuildFormat)
         format!("{} written, {} removed, {} unchanged", report.written.len(), report.removed.len(), report.unchanged)
     };
     status(ctx, "Compiled", &format!("{n} persona{} into {shown} ({changes})", if n == 1 { "" } else { "s" }));
+    // The process ends now: freeing tens of megabytes piece by piece would
+    // only delay the exit (rustc does the same).
+    std::mem::forget((snapshot, project, output));
     Ok(())
 }
 
@@ -416,7 +437,7 @@ fn show(ctx: &Ctx, args: ShowArgs) -> Outcome {
                 "skills": resolved.skills.iter().map(|s| &s.meta.name).collect::<Vec<_>>(),
                 "guardrails": resolved.guardrails.iter().map(|g| &g.meta.name).collect::<Vec<_>>(),
                 "dropped": fitted.dropped,
-                "tokens": fitted.tokens,
+                "tokens": fitted.tokens(&project.tokenizer),
                 "text": fitted.text,
             });
             let _ = writeln!(stdout, "{}", serde_json::to_string_pretty(&value).unwrap_or_default());
@@ -432,7 +453,7 @@ fn manifest(ctx: &Ctx, persona: &str) -> Outcome {
         report(ctx, &diags, &snapshot, DiagFormat::Text);
         Failure::Definitions
     })?;
-    let tokens = [("summary", summary.tokens), ("detail", detail.tokens)].into_iter().collect();
+    let tokens = [("summary", summary.tokens(&project.tokenizer)), ("detail", detail.tokens(&project.tokenizer))].into_iter().collect();
     let value = artifacts::manifest(&resolved, &rendered, &tokens);
     println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
     Ok(())

@@ -7,9 +7,10 @@
 //! snapshot), undefined variables are errors, and fuel bounds the work.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
 
-use minijinja::value::Serde;
+use minijinja::value::{Enumerator, Object, Serde};
 use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior, Value};
 use serde::Serialize;
 
@@ -59,6 +60,12 @@ pub struct Renderer {
     origins: HashMap<String, Origin>,
     summary_layout: String,
     detail_layout: String,
+    /// Rendered texts by template id and the values of the variables that
+    /// template uses: a part that uses only project variables renders once,
+    /// however many personas, stages and channels show it.
+    memo: Mutex<HashMap<String, String>>,
+    /// The top-level variables each template uses.
+    uses: Mutex<HashMap<String, Arc<[String]>>>,
 }
 
 fn text_id(file: &str, text: &Text) -> String {
@@ -137,7 +144,7 @@ impl Renderer {
         }
         let sources = Arc::new(sources);
         env.set_loader(move |name| Ok(sources.get(name).cloned()));
-        Renderer { env, origins, summary_layout, detail_layout }
+        Renderer { env, origins, summary_layout, detail_layout, memo: Mutex::default(), uses: Mutex::default() }
     }
 
     /// Renders every text field a resolved persona uses.
@@ -175,7 +182,7 @@ impl Renderer {
             .iter()
             .map(|p| {
                 let f = &p.part.meta.file;
-                RenderedPart {
+                Arc::new(RenderedPart {
                     name: p.part.meta.name.clone(),
                     part_type: p.part.part_type.value.clone(),
                     title: title_case(&p.part.part_type.value),
@@ -184,8 +191,7 @@ impl Renderer {
                     description: render(f, p.part.meta.description.as_ref()),
                     summary: render(f, Some(&p.part.summary)),
                     content: render(f, p.part.content.as_ref()),
-                    text: String::new(),
-                }
+                })
             })
             .collect();
         let traits = persona
@@ -197,8 +203,8 @@ impl Renderer {
                 description: render(&t.meta.file, t.meta.description.as_ref()),
                 content: render(&t.meta.file, t.instruction.as_ref()),
                 severity: None,
-                text: String::new(),
             })
+            .map(Arc::new)
             .collect();
         let skills = persona
             .skills
@@ -209,8 +215,8 @@ impl Renderer {
                 description: render(&s.meta.file, s.meta.description.as_ref()),
                 content: render(&s.meta.file, s.content.as_ref()),
                 severity: None,
-                text: String::new(),
             })
+            .map(Arc::new)
             .collect();
         let guardrails = persona
             .guardrails
@@ -221,8 +227,8 @@ impl Renderer {
                 description: render(&g.meta.file, g.meta.description.as_ref()),
                 content: render(&g.meta.file, g.content.as_ref()),
                 severity: Some(g.severity.value.clone()),
-                text: String::new(),
             })
+            .map(Arc::new)
             .collect();
         let stage = persona.stage.as_ref().map(|s| {
             let stage = s.stage();
@@ -245,55 +251,77 @@ impl Renderer {
         if !text.source.contains("{{") && !text.source.contains("{%") && !text.source.contains("{#") {
             return Ok(clean(&text.source));
         }
+        if let Some(done) = substitute(&text.source, ctx) {
+            return Ok(clean(&done));
+        }
         let id = text_id(file, text);
         let template = self.env.get_template(&id).map_err(|e| self.template_error(&id, e, ctx))?;
-        template.render(ctx.clone()).map(|s| clean(&s)).map_err(|e| self.template_error(&id, e, ctx))
+        let uses = self.uses.lock().ok().and_then(|u| u.get(&id).cloned());
+        let uses = uses.unwrap_or_else(|| {
+            let mut names: Vec<String> = template.undeclared_variables(false).into_iter().collect();
+            names.sort();
+            let names: Arc<[String]> = names.into();
+            if let Ok(mut u) = self.uses.lock() {
+                u.insert(id.clone(), names.clone());
+            }
+            names
+        });
+        let mut key = id.clone();
+        for name in uses.iter() {
+            let _ = write!(key, "\0{name}={:?}", ctx.get_attr(name).unwrap_or_default());
+        }
+        if let Some(hit) = self.memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(hit);
+        }
+        let rendered = template.render(ctx.clone()).map(|s| clean(&s)).map_err(|e| self.template_error(&id, e, ctx))?;
+        if let Ok(mut m) = self.memo.lock() {
+            m.insert(key, rendered.clone());
+        }
+        Ok(rendered)
     }
 
     /// Lays a rendered persona out as one view, leaving out the parts at the
     /// given positions (dropped by the budget).
     pub fn layout(&self, persona: &RenderedPersona, view: View, dropped: &BTreeSet<usize>) -> Result<String, Diagnostic> {
-        let pick = |summary: &str, detail: &str| -> String {
-            match view {
-                View::Summary => summary.to_string(),
-                View::Detail if detail.is_empty() => summary.to_string(),
-                View::Detail => detail.to_string(),
-            }
-        };
-        let mut data = persona.clone();
-        data.parts = persona
+        // Parts and items are objects whose fields a template reads on
+        // demand: nothing is copied or serialized that the layout does not use.
+        let parts: Vec<(&str, Value)> = persona
             .parts
             .iter()
             .enumerate()
             .filter(|(i, _)| !dropped.contains(i))
-            .map(|(_, p)| RenderedPart { text: pick(&p.summary, &p.content), ..p.clone() })
+            .map(|(_, p)| (p.part_type.as_str(), Value::from_object(PartObject { part: p.clone(), view })))
             .collect();
-        for item in data.traits.iter_mut().chain(data.skills.iter_mut()).chain(data.guardrails.iter_mut()) {
-            item.text = pick(&item.description, &item.content);
-        }
-        let mut sections: Vec<Section> = Vec::new();
-        for part in &data.parts {
-            match sections.last_mut() {
-                Some(s) if s.part_type == part.part_type => s.parts.push(part.clone()),
-                _ => sections.push(Section { part_type: part.part_type.clone(), title: part.title.clone(), parts: vec![part.clone()] }),
+        let mut sections: Vec<Value> = Vec::new();
+        let mut run: Vec<Value> = Vec::new();
+        for (i, (part_type, part)) in parts.iter().enumerate() {
+            run.push(part.clone());
+            if parts.get(i + 1).is_none_or(|(next, _)| next != part_type) {
+                let title = title_case(part_type);
+                let section =
+                    [("type", Value::from(*part_type)), ("title", Value::from(title)), ("parts", Value::from(std::mem::take(&mut run)))];
+                sections.push(Value::from_pairs(section));
             }
         }
+        let items = |list: &[Arc<RenderedItem>]| -> Value {
+            list.iter().map(|item| Value::from_object(ItemObject { item: item.clone(), view })).collect()
+        };
+        let ctx = Value::from_pairs([
+            ("view", Value::from(view.as_str())),
+            ("text", Value::from(pick(view, &persona.persona.summary, &persona.persona.detail))),
+            ("persona", Value::from(Serde(&persona.persona))),
+            ("parts", parts.into_iter().map(|(_, v)| v).collect()),
+            ("sections", Value::from(sections)),
+            ("traits", items(&persona.traits)),
+            ("skills", items(&persona.skills)),
+            ("guardrails", items(&persona.guardrails)),
+            ("stage", Value::from(Serde(&persona.stage))),
+            ("channel", Value::from(persona.channel.clone())),
+        ]);
         let name = match view {
             View::Summary => &self.summary_layout,
             View::Detail => &self.detail_layout,
         };
-        let ctx = Value::from(Serde(LayoutContext {
-            view,
-            text: pick(&data.persona.summary, &data.persona.detail),
-            persona: &data.persona,
-            parts: &data.parts,
-            sections: &sections,
-            traits: &data.traits,
-            skills: &data.skills,
-            guardrails: &data.guardrails,
-            stage: data.stage.as_ref(),
-            channel: data.channel.as_deref(),
-        }));
         let template = self.env.get_template(name).map_err(|e| self.template_error(name, e, &ctx))?;
         template.render(ctx.clone()).map_err(|e| self.template_error(name, e, &ctx))
     }
@@ -361,6 +389,39 @@ impl Renderer {
     }
 }
 
+/// Renders a text whose only template syntax is `{{ name }}`, the common
+/// case, without compiling a template: the result is what minijinja prints
+/// (a value's `Display`, no escaping). `None` for anything else (tags,
+/// comments, filters, whitespace control, an undefined name), which the full
+/// engine then renders or reports.
+fn substitute(source: &str, ctx: &Value) -> Option<String> {
+    if source.contains("{%") || source.contains("{#") {
+        return None;
+    }
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        let close = after.find("}}")?;
+        let name = after[..close].trim_matches(' ');
+        if !crate::parse::is_identifier(name) || name == "none" || name == "true" || name == "false" {
+            return None;
+        }
+        let value = ctx.get_attr(name).ok().filter(|v| !v.is_undefined())?;
+        let _ = write!(out, "{value}");
+        rest = &after[close + 2..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// The text a view shows: the summary, or in the detail view the long text
+/// when there is one.
+fn pick<'a>(view: View, summary: &'a str, detail: &'a str) -> &'a str {
+    if view == View::Detail && !detail.is_empty() { detail } else { summary }
+}
+
 fn message(err: &minijinja::Error) -> String {
     err.detail().map_or_else(|| err.kind().to_string(), ToString::to_string)
 }
@@ -383,13 +444,13 @@ pub fn title_case(name: &str) -> String {
 }
 
 /// Every text a persona's views use, rendered.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct RenderedPersona {
     pub persona: PersonaTexts,
-    pub parts: Vec<RenderedPart>,
-    pub traits: Vec<RenderedItem>,
-    pub skills: Vec<RenderedItem>,
-    pub guardrails: Vec<RenderedItem>,
+    pub parts: Vec<Arc<RenderedPart>>,
+    pub traits: Vec<Arc<RenderedItem>>,
+    pub skills: Vec<Arc<RenderedItem>>,
+    pub guardrails: Vec<Arc<RenderedItem>>,
     pub stage: Option<RenderedStage>,
     pub channel: Option<String>,
 }
@@ -416,8 +477,6 @@ pub struct RenderedPart {
     pub description: String,
     pub summary: String,
     pub content: String,
-    /// The text this view shows: the summary, or the content.
-    pub text: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -428,7 +487,6 @@ pub struct RenderedItem {
     pub description: String,
     pub content: String,
     pub severity: Option<String>,
-    pub text: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -440,25 +498,91 @@ pub struct RenderedStage {
     pub next: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
-struct Section {
-    #[serde(rename = "type")]
-    part_type: String,
-    title: String,
-    parts: Vec<RenderedPart>,
+/// A part as a layout sees it: its rendered texts, and `text`, the one this
+/// view shows (the summary, or in the detail view the content).
+#[derive(Debug)]
+struct PartObject {
+    part: Arc<RenderedPart>,
+    view: View,
 }
 
-#[derive(Serialize)]
-struct LayoutContext<'a> {
+impl Object for PartObject {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let p = &self.part;
+        Some(match key.as_str()? {
+            "name" => Value::from(p.name.as_str()),
+            "type" => Value::from(p.part_type.as_str()),
+            "title" => Value::from(p.title.as_str()),
+            "order" => Value::from(p.order),
+            "priority" => Value::from(p.priority),
+            "description" => Value::from(p.description.as_str()),
+            "summary" => Value::from(p.summary.as_str()),
+            "content" => Value::from(p.content.as_str()),
+            "text" => Value::from(pick(self.view, &p.summary, &p.content)),
+            _ => return None,
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(&["name", "type", "title", "order", "priority", "description", "summary", "content", "text"])
+    }
+}
+
+/// A trait, skill or guardrail as a layout sees it; `text` is the
+/// description, or in the detail view the content.
+#[derive(Debug)]
+struct ItemObject {
+    item: Arc<RenderedItem>,
     view: View,
-    /// The persona's own text for this view (summary, or detail).
-    text: String,
-    persona: &'a PersonaTexts,
-    parts: &'a [RenderedPart],
-    sections: &'a [Section],
-    traits: &'a [RenderedItem],
-    skills: &'a [RenderedItem],
-    guardrails: &'a [RenderedItem],
-    stage: Option<&'a RenderedStage>,
-    channel: Option<&'a str>,
+}
+
+impl Object for ItemObject {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let i = &self.item;
+        Some(match key.as_str()? {
+            "name" => Value::from(i.name.as_str()),
+            "type" => Value::from(i.item_type.clone()),
+            "description" => Value::from(i.description.as_str()),
+            "content" => Value::from(i.content.as_str()),
+            "severity" => Value::from(i.severity.clone()),
+            "text" => Value::from(pick(self.view, &i.description, &i.content)),
+            _ => return None,
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(&["name", "type", "description", "content", "severity", "text"])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast path prints exactly what minijinja prints, and declines
+    /// whatever it does not handle.
+    #[test]
+    fn substitution_matches_minijinja() {
+        let ctx = Value::from(Serde(serde_json::json!({
+            "company": "Acme", "n": 3, "pi": 1.5, "yes": true, "nothing": null, "list": [1, "a"], "map": {"k": "v"},
+        })));
+        let env = {
+            let mut env = Environment::new();
+            env.set_auto_escape_callback(|_| AutoEscape::None);
+            env
+        };
+        for source in [
+            "For {{ company }}.",
+            "{{company}} has {{ n }} items at {{ pi }}; {{ yes }} {{ nothing }}",
+            "{{ list }} and {{ map }}",
+            "no template at all",
+            "tail {{ company }}",
+        ] {
+            let expected = env.render_str(source, ctx.clone()).unwrap();
+            assert_eq!(substitute(source, &ctx).as_deref(), Some(expected.as_str()), "{source}");
+        }
+        for declined in ["{{ company | upper }}", "{% if n %}x{% endif %}", "{{- company }}", "{{ missing }}", "{{ a.b }}", "{{ none }}"] {
+            assert_eq!(substitute(declined, &ctx), None, "{declined}");
+        }
+    }
 }

@@ -43,7 +43,7 @@ impl Snapshot {
     pub fn from_dir(root: &Path) -> (Snapshot, Vec<Diagnostic>) {
         let mut snapshot = Snapshot::default();
         let mut diags = Vec::new();
-        let read = |rel: String, path: &Path, snapshot: &mut Snapshot, diags: &mut Vec<Diagnostic>| match std::fs::read(path) {
+        let read = |rel: String, bytes: std::io::Result<Vec<u8>>, snapshot: &mut Snapshot, diags: &mut Vec<Diagnostic>| match bytes {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => snapshot.insert(&rel, &text),
                 Err(err) => {
@@ -71,9 +71,10 @@ impl Snapshot {
             }
         };
 
+        let mut paths = Vec::new();
         let config = root.join(CONFIG_FILE);
         if config.is_file() {
-            read(CONFIG_FILE.to_string(), &config, &mut snapshot, &mut diags);
+            paths.push((CONFIG_FILE.to_string(), config));
         }
         let folders = Kind::ALL.iter().map(|k| k.folder()).chain([TEMPLATES_DIR]);
         for folder in folders {
@@ -98,9 +99,15 @@ impl Snapshot {
                 }
                 let rel = relative(root, entry.path());
                 if is_source_path(&rel) {
-                    read(rel, entry.path(), &mut snapshot, &mut diags);
+                    paths.push((rel, entry.into_path()));
                 }
             }
+        }
+        // Reading is the slow part; files are read in parallel, kept in path order.
+        use rayon::prelude::*;
+        let contents: Vec<std::io::Result<Vec<u8>>> = paths.par_iter().map(|(_, path)| std::fs::read(path)).collect();
+        for ((rel, _), bytes) in paths.into_iter().zip(contents) {
+            read(rel, bytes, &mut snapshot, &mut diags);
         }
         (snapshot, diags)
     }

@@ -19,7 +19,10 @@ pub const ENCODINGS: [&str; 5] = ["o200k_base", "o200k_harmony", "cl100k_base", 
 pub struct Tokenizer {
     encoding: String,
     bpe: OnceLock<Option<CoreBPE>>,
+    /// Counts by sha256 (hex) of a whole text, from the previous index.
     known: Mutex<HashMap<String, usize>>,
+    /// Counts of paragraphs already seen in this run (see [`paragraphs`]).
+    paragraphs: Mutex<HashMap<String, usize>>,
 }
 
 impl Tokenizer {
@@ -29,6 +32,7 @@ impl Tokenizer {
             encoding: encoding.to_string(),
             bpe: OnceLock::new(),
             known: Mutex::new(HashMap::new()),
+            paragraphs: Mutex::new(HashMap::new()),
         })
     }
 
@@ -71,7 +75,30 @@ impl Tokenizer {
         n
     }
 
+    /// The number of tokens in `text`. Views share most of their paragraphs
+    /// (a part appears in many personas, stages and channels), so for
+    /// encodings whose pre-tokenizer never joins across a paragraph start,
+    /// each paragraph is counted once and the counts are summed: exactly the
+    /// count of the whole.
     pub fn count(&self, text: &str) -> usize {
+        if !self.encoding.starts_with("o200k") && self.encoding != "cl100k_base" {
+            return self.count_whole(text);
+        }
+        paragraphs(text)
+            .map(|p| {
+                if let Some(n) = self.paragraphs.lock().ok().and_then(|m| m.get(p).copied()) {
+                    return n;
+                }
+                let n = self.count_whole(p);
+                if let Ok(mut m) = self.paragraphs.lock() {
+                    m.insert(p.to_string(), n);
+                }
+                n
+            })
+            .sum()
+    }
+
+    fn count_whole(&self, text: &str) -> usize {
         match self.bpe() {
             Some(bpe) => bpe.encode_ordinary(text).len(),
             // The vocabularies are compiled in; failing to load one is a bug.
@@ -80,13 +107,49 @@ impl Tokenizer {
     }
 }
 
+/// Splits `text` where a line starts with a character other than whitespace
+/// or `/`. The o200k and cl100k pre-tokenizers never make a piece that spans
+/// such a position (no pattern continues past a newline into a letter, digit
+/// or punctuation, except `[\r\n/]*` after punctuation), so the token count
+/// of the text is the sum of the counts of these chunks.
+pub fn paragraphs(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    let mut i = 1;
+    std::iter::from_fn(move || {
+        if start >= bytes.len() {
+            return None;
+        }
+        while i < bytes.len() {
+            let at = i;
+            i += 1;
+            if bytes[at - 1] == b'\n' && !bytes[at].is_ascii_whitespace() && bytes[at] != b'/' && text.is_char_boundary(at) {
+                let chunk = &text[start..at];
+                start = at;
+                return Some(chunk);
+            }
+        }
+        let chunk = &text[start..];
+        start = bytes.len();
+        Some(chunk)
+    })
+}
+
 /// A view that fits its budget.
 pub struct Fitted {
     pub text: String,
     pub hash: String,
-    pub tokens: usize,
+    /// The token count, if fitting needed it; see [`Fitted::tokens`].
+    tokens: Option<usize>,
     /// Names of the parts the budget dropped, in assembly order.
     pub dropped: Vec<String>,
+}
+
+impl Fitted {
+    /// The view's token count (counted now if fitting did not need it).
+    pub fn tokens(&self, tokenizer: &Tokenizer) -> usize {
+        self.tokens.unwrap_or_else(|| tokenizer.count_hashed(&self.text, &self.hash))
+    }
 }
 
 /// Lays out a view, dropping parts by ascending priority (ties: the later
@@ -103,13 +166,13 @@ pub fn fit(
     loop {
         let text = renderer.layout(persona, view, &dropped).map_err(FitError::Template)?;
         let hash = crate::artifacts::sha256_hex(text.as_bytes());
-        let tokens = tokenizer.count_hashed(&text, &hash);
         let names = || dropped.iter().map(|&i| persona.parts[i].name.clone()).collect::<Vec<_>>();
         let Some(max) = budget else {
-            return Ok(Fitted { text, hash, tokens, dropped: Vec::new() });
+            return Ok(Fitted { text, hash, tokens: None, dropped: Vec::new() });
         };
+        let tokens = tokenizer.count_hashed(&text, &hash);
         if tokens as u64 <= max {
-            return Ok(Fitted { text, hash, tokens, dropped: names() });
+            return Ok(Fitted { text, hash, tokens: Some(tokens), dropped: names() });
         }
         let next = persona
             .parts
@@ -150,6 +213,38 @@ impl FitError {
                     "dropped every part it could ({dropped}); the persona's own text, traits, skills and guardrails are never dropped"
                 ))
                 .help("raise `max_tokens`, or shorten the texts that are always kept")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paragraphs_cover_the_text_and_split_only_at_line_starts() {
+        let text = "# Title\n\nOne line.\n  indented\n/path\n- item\n\n\nLast";
+        let chunks: Vec<&str> = paragraphs(text).collect();
+        assert_eq!(chunks.concat(), text);
+        assert_eq!(chunks, ["# Title\n\n", "One line.\n  indented\n/path\n", "- item\n\n\n", "Last"]);
+        assert_eq!(paragraphs("").count(), 0);
+        assert_eq!(paragraphs("\n\u{e9}t\u{e9}\n").collect::<Vec<_>>(), ["\n", "\u{e9}t\u{e9}\n"]);
+    }
+
+    /// The sum of the paragraph counts is the count of the whole, for
+    /// every encoding that counts by paragraph.
+    #[test]
+    fn paragraph_counts_add_up_to_the_whole() {
+        let samples = [
+            "# Maya\n\nYou are Maya.\n\n## Tone\n\nBe warm!\n- one\n- two: 3 items\n\n### order-lookup (critical)\n\nDon't guess.\n",
+            "Hello {{ user_name }}!\n\n\n   spaced\n\tTabbed\n1234567\n'quoted' \"text\"\n!!!\n/slash\n:colon\n",
+            "Unicode: caf\u{e9}, na\u{ef}ve, \u{65e5}\u{672c}\u{8a9e}\n\u{1f600} emoji\n\nEnd",
+        ];
+        for encoding in ["o200k_base", "cl100k_base"] {
+            let t = Tokenizer::new(encoding).unwrap();
+            for text in samples {
+                assert_eq!(t.count(text), t.count_whole(text), "{encoding}: {text:?}");
             }
         }
     }

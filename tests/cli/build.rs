@@ -237,3 +237,19 @@ fn the_budget_drops_the_lowest_priority_parts_and_records_them() {
     assert_eq!(index["personas"]["p"]["artifacts"]["detail.md"]["dropped"], serde_json::json!(["a", "c"]));
     assert_eq!(index["personas"]["p"]["artifacts"]["summary.md"]["dropped"], serde_json::json!([]));
 }
+
+#[test]
+fn an_artifact_edited_by_hand_is_restored_even_at_the_same_size() {
+    let repo = story();
+    repo.run(&["build"]).success();
+    let original = repo.read("build-output/maya/detail.md");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let edited: String = original.chars().map(|c| if c == 'a' { 'b' } else { c }).collect();
+    assert_eq!(edited.len(), original.len());
+    assert_ne!(edited, original);
+    repo.write("build-output/maya/detail.md", &edited);
+    let run = repo.run(&["build", "--format", "json"]).success();
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["written"], serde_json::json!(["maya/detail.md"]));
+    assert_eq!(repo.read("build-output/maya/detail.md"), original);
+}
