@@ -19,6 +19,7 @@ use crate::diag::{Diagnostic, code};
 use crate::model::*;
 use crate::render::{RenderedPersona, Renderer, View};
 use crate::resolve::ResolveError;
+use crate::snapshot::Snapshot;
 use crate::tokens::{self, Tokenizer};
 
 pub const INDEX: &str = "index.json";
@@ -43,6 +44,8 @@ fn hex(bytes: &[u8]) -> String {
 #[derive(Debug, Default)]
 pub struct Output {
     pub files: BTreeMap<String, Vec<u8>>,
+    /// Files kept from the previous build, untouched (see [`Reuse`]).
+    pub kept: BTreeSet<String>,
     pub personas: Vec<String>,
 }
 
@@ -55,19 +58,56 @@ struct Artifact {
     dropped: Option<Vec<String>>,
 }
 
+/// A previous build that a rebuild may keep personas from: a persona whose
+/// inputs (every source behind it, the config, the templates, the personac
+/// version) hash as recorded, and whose files on disk are as that build left
+/// them, is kept as it is instead of compiled again.
+pub struct Reuse<'a> {
+    pub out_dir: &'a Path,
+    pub previous: &'a PreviousIndex,
+}
+
 /// Compiles every persona of the catalog, in parallel.
-pub fn compile(catalog: &Catalog, renderer: &Renderer, tokenizer: &Tokenizer, stamp: Option<Value>) -> Result<Output, Vec<Diagnostic>> {
+pub fn compile(
+    catalog: &Catalog,
+    renderer: &Renderer,
+    tokenizer: &Tokenizer,
+    snapshot: &Snapshot,
+    reuse: Option<Reuse>,
+    stamp: Option<Value>,
+) -> Result<Output, Vec<Diagnostic>> {
     use rayon::prelude::*;
+    let globals = globals_hash(snapshot);
+    let index_time = reuse.as_ref().and_then(|r| std::fs::metadata(r.out_dir.join(INDEX)).and_then(|m| m.modified()).ok());
     let names: Vec<&String> = catalog.personas.keys().collect();
-    let compiled: Vec<_> = names.par_iter().map(|name| compile_persona(catalog, renderer, tokenizer, name)).collect();
+    let compiled: Vec<_> = names
+        .par_iter()
+        .map(|name| {
+            if let (Some(reuse), Some(time)) = (&reuse, index_time)
+                && let Some(kept) = keep(reuse, name, snapshot, &globals, time)
+            {
+                return Ok(kept);
+            }
+            compile_persona(catalog, renderer, tokenizer, name).map(|(artifacts, mut entry)| {
+                let sources = entry["sources"].as_array().into_iter().flatten().filter_map(Value::as_str);
+                entry["inputs"] = json!(inputs_hash(snapshot, &globals, sources));
+                (Compiled::Fresh(artifacts), entry)
+            })
+        })
+        .collect();
     let mut diags = Vec::new();
     let mut output = Output::default();
     let mut index_personas = serde_json::Map::new();
     for (name, result) in names.into_iter().zip(compiled) {
         match result {
-            Ok((artifacts, entry)) => {
-                for a in artifacts {
-                    output.files.insert(format!("{name}/{}", a.path), a.bytes);
+            Ok((compiled, entry)) => {
+                match compiled {
+                    Compiled::Fresh(artifacts) => {
+                        for a in artifacts {
+                            output.files.insert(format!("{name}/{}", a.path), a.bytes);
+                        }
+                    }
+                    Compiled::Kept(paths) => output.kept.extend(paths.into_iter().map(|p| format!("{name}/{p}"))),
                 }
                 index_personas.insert(name.clone(), entry);
                 output.personas.push(name.clone());
@@ -89,6 +129,62 @@ pub fn compile(catalog: &Catalog, renderer: &Renderer, tokenizer: &Tokenizer, st
     }
     output.files.insert(INDEX.to_string(), pretty(&index));
     Ok(output)
+}
+
+enum Compiled {
+    Fresh(Vec<Artifact>),
+    /// Kept from the previous build: the artifacts' paths, untouched.
+    Kept(Vec<String>),
+}
+
+/// The previous build's entry for a persona, if its inputs are unchanged and
+/// its files untouched since (none modified after that build's index).
+fn keep(
+    reuse: &Reuse,
+    name: &str,
+    snapshot: &Snapshot,
+    globals: &[u8; 32],
+    index_time: std::time::SystemTime,
+) -> Option<(Compiled, Value)> {
+    let entry = reuse.previous.personas.get(name)?;
+    let sources = entry.get("sources")?.as_array()?.iter().filter_map(Value::as_str);
+    if entry.get("inputs")?.as_str()? != inputs_hash(snapshot, globals, sources) {
+        return None;
+    }
+    let paths: Vec<String> = entry.get("artifacts")?.as_object()?.keys().cloned().collect();
+    let untouched =
+        paths.iter().all(|p| std::fs::metadata(reuse.out_dir.join(name).join(p)).and_then(|m| m.modified()).is_ok_and(|m| m <= index_time));
+    untouched.then(|| (Compiled::Kept(paths), entry.clone()))
+}
+
+/// What every persona depends on besides its own sources: the personac
+/// version, the config and every layout template (present or not).
+fn globals_hash(snapshot: &Snapshot) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(concat!("personac ", env!("CARGO_PKG_VERSION"), "\n"));
+    for (path, text) in snapshot.files() {
+        if &**path == crate::snapshot::CONFIG_FILE || path.starts_with("templates/") {
+            h.update(format!("{path} {}\n", text.len()));
+            h.update(text.as_bytes());
+        }
+    }
+    h.finalize().into()
+}
+
+/// A hash of everything a persona's artifacts were made from.
+fn inputs_hash<'a>(snapshot: &Snapshot, globals: &[u8; 32], sources: impl Iterator<Item = &'a str>) -> String {
+    let mut h = Sha256::new();
+    h.update(globals);
+    for path in sources {
+        match snapshot.get(path) {
+            Some(text) => {
+                h.update(format!("{path} {}\n", text.len()));
+                h.update(text.as_bytes());
+            }
+            None => h.update(format!("{path} absent\n")),
+        }
+    }
+    format!("sha256:{}", hex(&h.finalize()))
 }
 
 fn pretty(value: &Value) -> Vec<u8> {
@@ -271,6 +367,8 @@ pub struct WriteReport {
 pub struct PreviousIndex {
     pub encoding: String,
     pub artifacts: HashMap<String, (String, usize)>,
+    /// Each persona's entry, as written.
+    pub personas: serde_json::Map<String, Value>,
 }
 
 pub fn read_index(out_dir: &Path) -> Option<PreviousIndex> {
@@ -278,21 +376,26 @@ pub fn read_index(out_dir: &Path) -> Option<PreviousIndex> {
     let index: Value = serde_json::from_slice(&bytes).ok()?;
     let encoding = index.get("encoding")?.as_str()?.to_string();
     let mut artifacts = HashMap::new();
-    for (persona, entry) in index.get("personas")?.as_object()? {
+    let personas = index.get("personas")?.as_object()?.clone();
+    for (persona, entry) in &personas {
         for (path, a) in entry.get("artifacts").and_then(Value::as_object).into_iter().flatten() {
             let hash = a.get("sha256").and_then(Value::as_str).unwrap_or_default().to_string();
             let tokens = a.get("tokens").and_then(Value::as_u64).unwrap_or(0) as usize;
             artifacts.insert(format!("{persona}/{path}"), (hash, tokens));
         }
     }
-    Some(PreviousIndex { encoding, artifacts })
+    Some(PreviousIndex { encoding, artifacts, personas })
 }
 
 /// Files the previous build wrote that this one does not.
 fn stale(out_dir: &Path, output: &Output, previous: Option<&PreviousIndex>) -> Vec<String> {
     let Some(previous) = previous else { return Vec::new() };
-    let mut stale: Vec<String> =
-        previous.artifacts.keys().filter(|p| !output.files.contains_key(*p) && out_dir.join(p).is_file()).cloned().collect();
+    let mut stale: Vec<String> = previous
+        .artifacts
+        .keys()
+        .filter(|p| !output.files.contains_key(*p) && !output.kept.contains(*p) && out_dir.join(p).is_file())
+        .cloned()
+        .collect();
     stale.sort();
     stale
 }
@@ -320,7 +423,7 @@ pub fn write(out_dir: &Path, output: &Output, previous: Option<&PreviousIndex>) 
             write_if_changed(out_dir, rel, bytes)
         })
         .collect::<Result<_, _>>()?;
-    let mut report = WriteReport::default();
+    let mut report = WriteReport { unchanged: output.kept.len(), ..WriteReport::default() };
     for ((rel, _), written) in artifacts.iter().zip(written) {
         if written {
             report.written.push(rel.to_string());

@@ -290,7 +290,9 @@ fn build(ctx: &Ctx, out: Option<PathBuf>, check_only: bool, format: BuildFormat)
     {
         project.tokenizer.remember(previous.artifacts.values().cloned());
     }
-    let output = match artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, None) {
+    // `--check` compiles everything from scratch: CI must not trust the folder it checks.
+    let reuse = previous.as_ref().filter(|_| !check_only).map(|previous| artifacts::Reuse { out_dir: &dir, previous });
+    let output = match artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &snapshot, reuse, None) {
         Ok(output) => output,
         Err(diags) => {
             report(ctx, &diags, &snapshot, diag_format);
@@ -361,7 +363,7 @@ fn build(ctx: &Ctx, out: Option<PathBuf>, check_only: bool, format: BuildFormat)
 
 fn check(ctx: &Ctx, format: DiagFormat) -> Outcome {
     let (snapshot, project) = load(ctx, format)?;
-    match artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, None) {
+    match artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &snapshot, None, None) {
         Ok(output) => {
             if format == DiagFormat::Text {
                 let n = output.personas.len();

@@ -253,3 +253,36 @@ fn an_artifact_edited_by_hand_is_restored_even_at_the_same_size() {
     assert_eq!(report["written"], serde_json::json!(["maya/detail.md"]));
     assert_eq!(repo.read("build-output/maya/detail.md"), original);
 }
+
+/// A rebuild keeps the personas whose inputs did not change, and compiles
+/// the others: the result is what a build from scratch gives.
+#[test]
+fn a_rebuild_compiles_exactly_the_personas_whose_inputs_changed() {
+    let repo = story()
+        .file("parts/tone-calm.md", "+++\ntype = \"tone\"\nsummary = \"Calm.\"\n+++\nStay calm.\n")
+        .file("personas/zed.toml", "version = \"1.0.0\"\nsummary = \"Zed.\"\nparts = [\"tone-calm\"]\n");
+    repo.run(&["build"]).success();
+    let written = |repo: &Repo| -> Vec<String> {
+        let run = repo.run(&["build", "--format", "json"]).success();
+        let report: Value = serde_json::from_str(&run.stdout).unwrap();
+        let mut personas: Vec<String> =
+            report["written"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().split('/').next().unwrap().to_string()).collect();
+        personas.dedup();
+        personas
+    };
+    // tone-warm is used by maya, and by aria's voice channel.
+    repo.write("parts/tone-warm.md", "+++\ntype = \"tone\"\nsummary = \"Warmer.\"\n+++\nBe warmer.\n");
+    assert_eq!(written(&repo), ["aria", "maya", "index.json"]);
+    // The config reaches every persona.
+    repo.write("personac.toml", "[vars]\nunused = 1\n");
+    let run = repo.run(&["build", "--format", "json"]).success();
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["written"], serde_json::json!(["index.json"]), "inputs changed, bytes did not");
+    repo.write("templates/summary.md.j2", "{{ text }}\n");
+    assert_eq!(written(&repo), ["aria", "maya", "zed", "index.json"]);
+    // And the result is the build from scratch.
+    let kept = repo.tree("build-output");
+    std::fs::remove_dir_all(repo.path().join("build-output")).unwrap();
+    repo.run(&["build"]).success();
+    assert_eq!(repo.tree("build-output"), kept);
+}
