@@ -44,8 +44,19 @@ written=$("$bin" -C "$dir/repo" build --format json | python3 -c 'import json,sy
 show=$(best "$bin" -C "$dir/repo" show persona-00042)
 show_json=$(best "$bin" -C "$dir/repo" show persona-00042 --format json)
 
+# Two revisions that differ in one part, for diff.
+git -C "$dir/repo" init -q -b main
+git -C "$dir/repo" -c user.name=bench -c user.email=bench@example.com add -A
+git -C "$dir/repo" -c user.name=bench -c user.email=bench@example.com commit -qm base
+part=$(ls "$dir"/repo/parts/tone/*.md | head -1)
+sed -i 's/Always speak for/Always speak kindly for/' "$part"
+git -C "$dir/repo" -c user.name=bench -c user.email=bench@example.com commit -qam "one part"
+diff_ms=$(best "$bin" -C "$dir/repo" diff HEAD~1 HEAD)
+changed=$("$bin" -C "$dir/repo" diff HEAD~1 HEAD --format json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["personas"]))')
+
 printf '%-34s %6s ms   (target < 1000)\n' "cold build" "$cold"
 printf '%-34s %6s ms   (target < 300), files written: %s\n' "no-op rebuild" "$noop" "$written"
 printf '%-34s %6s ms\n' "show (markdown, no token count)" "$show"
 printf '%-34s %6s ms\n' "show --format json (counts tokens)" "$show_json"
+printf '%-34s %6s ms   (target well under 1000), personas changed: %s\n' "diff HEAD~1 HEAD (one part)" "$diff_ms" "$changed"
 "$bin" -v -C "$dir/repo" build 2>&1 | grep Timings | sed 's/^ */no-op phases: /'

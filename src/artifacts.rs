@@ -63,8 +63,16 @@ struct Artifact {
 /// version) hash as recorded, and whose files on disk are as that build left
 /// them, is kept as it is instead of compiled again.
 pub struct Reuse<'a> {
-    pub out_dir: &'a Path,
     pub previous: &'a PreviousIndex,
+    pub from: Previous<'a>,
+}
+
+/// Where the previous build's files are.
+pub enum Previous<'a> {
+    /// Written in this output folder: kept there untouched.
+    Disk(&'a Path),
+    /// Compiled in memory (the other side of a diff): copied.
+    Memory(&'a Output),
 }
 
 /// Compiles every persona of the catalog, in parallel.
@@ -78,13 +86,16 @@ pub fn compile(
 ) -> Result<Output, Vec<Diagnostic>> {
     use rayon::prelude::*;
     let globals = globals_hash(snapshot);
-    let index_time = reuse.as_ref().and_then(|r| std::fs::metadata(r.out_dir.join(INDEX)).and_then(|m| m.modified()).ok());
+    let index_time = match reuse.as_ref().map(|r| &r.from) {
+        Some(Previous::Disk(dir)) => std::fs::metadata(dir.join(INDEX)).and_then(|m| m.modified()).ok(),
+        _ => None,
+    };
     let names: Vec<&String> = catalog.personas.keys().collect();
     let compiled: Vec<_> = names
         .par_iter()
         .map(|name| {
-            if let (Some(reuse), Some(time)) = (&reuse, index_time)
-                && let Some(kept) = keep(reuse, name, snapshot, &globals, time)
+            if let Some(reuse) = &reuse
+                && let Some(kept) = keep(reuse, name, snapshot, &globals, index_time)
             {
                 return Ok(kept);
             }
@@ -108,6 +119,7 @@ pub fn compile(
                         }
                     }
                     Compiled::Kept(paths) => output.kept.extend(paths.into_iter().map(|p| format!("{name}/{p}"))),
+                    Compiled::Copied(files) => output.files.extend(files),
                 }
                 index_personas.insert(name.clone(), entry);
                 output.personas.push(name.clone());
@@ -133,18 +145,21 @@ pub fn compile(
 
 enum Compiled {
     Fresh(Vec<Artifact>),
-    /// Kept from the previous build: the artifacts' paths, untouched.
+    /// Kept from the previous build on disk: the artifacts' paths, untouched.
     Kept(Vec<String>),
+    /// Copied from the previous build in memory: output paths and bytes.
+    Copied(Vec<(String, Vec<u8>)>),
 }
 
-/// The previous build's entry for a persona, if its inputs are unchanged and
-/// its files untouched since (none modified after that build's index).
+/// The previous build's entry for a persona, if its inputs are unchanged
+/// and, on disk, its files untouched since (none modified after that build's
+/// index).
 fn keep(
     reuse: &Reuse,
     name: &str,
     snapshot: &Snapshot,
     globals: &[u8; 32],
-    index_time: std::time::SystemTime,
+    index_time: Option<std::time::SystemTime>,
 ) -> Option<(Compiled, Value)> {
     let entry = reuse.previous.personas.get(name)?;
     let sources = entry.get("sources")?.as_array()?.iter().filter_map(Value::as_str);
@@ -152,9 +167,22 @@ fn keep(
         return None;
     }
     let paths: Vec<String> = entry.get("artifacts")?.as_object()?.keys().cloned().collect();
-    let untouched =
-        paths.iter().all(|p| std::fs::metadata(reuse.out_dir.join(name).join(p)).and_then(|m| m.modified()).is_ok_and(|m| m <= index_time));
-    untouched.then(|| (Compiled::Kept(paths), entry.clone()))
+    let kept = match reuse.from {
+        Previous::Disk(dir) => {
+            let index_time = index_time?;
+            let untouched =
+                paths.iter().all(|p| std::fs::metadata(dir.join(name).join(p)).and_then(|m| m.modified()).is_ok_and(|m| m <= index_time));
+            untouched.then_some(Compiled::Kept(paths))?
+        }
+        Previous::Memory(output) => {
+            let files = paths.iter().map(|p| {
+                let path = format!("{name}/{p}");
+                output.files.get(&path).map(|bytes| (path, bytes.clone()))
+            });
+            Compiled::Copied(files.collect::<Option<_>>()?)
+        }
+    };
+    Some((kept, entry.clone()))
 }
 
 /// What every persona depends on besides its own sources: the personac
@@ -372,19 +400,29 @@ pub struct PreviousIndex {
 }
 
 pub fn read_index(out_dir: &Path) -> Option<PreviousIndex> {
-    let bytes = std::fs::read(out_dir.join(INDEX)).ok()?;
-    let index: Value = serde_json::from_slice(&bytes).ok()?;
-    let encoding = index.get("encoding")?.as_str()?.to_string();
-    let mut artifacts = HashMap::new();
-    let personas = index.get("personas")?.as_object()?.clone();
-    for (persona, entry) in &personas {
-        for (path, a) in entry.get("artifacts").and_then(Value::as_object).into_iter().flatten() {
-            let hash = a.get("sha256").and_then(Value::as_str).unwrap_or_default().to_string();
-            let tokens = a.get("tokens").and_then(Value::as_u64).unwrap_or(0) as usize;
-            artifacts.insert(format!("{persona}/{path}"), (hash, tokens));
-        }
+    PreviousIndex::parse(&std::fs::read(out_dir.join(INDEX)).ok()?)
+}
+
+impl PreviousIndex {
+    /// The index of an output compiled in memory.
+    pub fn of(output: &Output) -> Option<PreviousIndex> {
+        PreviousIndex::parse(output.files.get(INDEX)?)
     }
-    Some(PreviousIndex { encoding, artifacts, personas })
+
+    fn parse(bytes: &[u8]) -> Option<PreviousIndex> {
+        let index: Value = serde_json::from_slice(bytes).ok()?;
+        let encoding = index.get("encoding")?.as_str()?.to_string();
+        let mut artifacts = HashMap::new();
+        let personas = index.get("personas")?.as_object()?.clone();
+        for (persona, entry) in &personas {
+            for (path, a) in entry.get("artifacts").and_then(Value::as_object).into_iter().flatten() {
+                let hash = a.get("sha256").and_then(Value::as_str).unwrap_or_default().to_string();
+                let tokens = a.get("tokens").and_then(Value::as_u64).unwrap_or(0) as usize;
+                artifacts.insert(format!("{persona}/{path}"), (hash, tokens));
+            }
+        }
+        Some(PreviousIndex { encoding, artifacts, personas })
+    }
 }
 
 /// Files the previous build wrote that this one does not.

@@ -46,6 +46,8 @@ pub mod code {
     pub const CONFIG: &str = "E0500";
     pub const OUTPUT: &str = "E0600";
     pub const OUT_OF_DATE: &str = "E0601";
+    pub const VERSION_NOT_BUMPED: &str = "E0700";
+    pub const VERSION_DOWN: &str = "E0701";
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -15,6 +15,8 @@ pub mod catalog;
 pub mod cli;
 pub mod describe;
 pub mod diag;
+pub mod diff;
+pub mod git;
 pub mod model;
 pub mod parse;
 pub mod render;

@@ -18,7 +18,7 @@ pub const CONFIG_FILE: &str = "personac.toml";
 pub const TEMPLATES_DIR: &str = "templates";
 
 /// Source files by repository-relative path (with `/` separators).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Snapshot {
     files: BTreeMap<Arc<str>, Arc<str>>,
     /// Files that are not UTF-8, decoded lossily: only to show them in

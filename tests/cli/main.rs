@@ -6,5 +6,6 @@ mod commands;
 mod diagnostics;
 mod examples;
 mod forms;
+mod git;
 mod layers;
 mod support;

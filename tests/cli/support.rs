@@ -73,6 +73,25 @@ impl Repo {
         self.dir.path().join(path).exists()
     }
 
+    /// Runs git in the repository (made by `git_init`), and returns its stdout.
+    #[track_caller]
+    pub fn git(&self, args: &[&str]) -> String {
+        git_in(self.dir.path(), args)
+    }
+
+    /// Makes the repository a git repository on branch `main`.
+    pub fn git_init(self) -> Repo {
+        self.git(&["init", "-q", "-b", "main"]);
+        self
+    }
+
+    /// Commits every change, and returns the commit id.
+    pub fn commit(&self, message: &str) -> String {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", message]);
+        self.git(&["rev-parse", "HEAD"]).trim().to_string()
+    }
+
     pub fn run(&self, args: &[&str]) -> Run {
         run_in(self.dir.path(), args)
     }
@@ -117,4 +136,18 @@ pub fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
 /// The project's own example repository.
 pub fn examples_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[track_caller]
+pub fn git_in(dir: &Path, args: &[&str]) -> String {
+    let output = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false", "-c", "core.autocrlf=false"])
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("run git");
+    assert!(output.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
 }

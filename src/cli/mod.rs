@@ -16,10 +16,13 @@ use crate::Project;
 use crate::artifacts;
 use crate::catalog::ParseCache;
 use crate::diag::{self, Diagnostic, Format};
+use crate::git::{Git, GitError};
 use crate::model::{Kind, Override, Request};
 use crate::render::View;
 use crate::resolve::ResolveError;
 use crate::snapshot::Snapshot;
+
+mod review;
 
 #[derive(Parser)]
 #[command(name = "personac", version, about = "Compile persona definitions into versioned prompt artifacts")]
@@ -88,25 +91,44 @@ enum Command {
         /// Write nothing; fail if the output folder is not up to date
         #[arg(long)]
         check: bool,
+        /// Record the source commit and whether the tree was dirty in index.json
+        #[arg(long)]
+        stamp: bool,
+        /// Read the sources from git at REV instead of the working tree
+        #[arg(long, value_name = "REV")]
+        rev: Option<String>,
         #[arg(long, value_enum, default_value_t = BuildFormat::Text)]
         format: BuildFormat,
     },
     /// Validate every definition without writing anything
     Check {
+        /// Fail for every persona whose compiled output changed since REV without a version bump
+        #[arg(long, value_name = "REV")]
+        base: Option<String>,
+        #[arg(long, value_name = "REV")]
+        rev: Option<String>,
         #[arg(long, value_enum, default_value_t = DiagFormat::Text)]
         format: DiagFormat,
     },
     /// Print one compiled view of a persona
     Show(ShowArgs),
     /// Print a persona's manifest
-    Manifest { persona: String },
+    Manifest {
+        persona: String,
+        #[arg(long, value_name = "REV")]
+        rev: Option<String>,
+    },
     /// Print one definition
     Get {
         kind: String,
         name: String,
+        #[arg(long, value_name = "REV")]
+        rev: Option<String>,
         #[arg(long, value_enum, default_value_t = DocFormat::Md)]
         format: DocFormat,
     },
+    /// Show how the compiled prompts differ between two revisions
+    Diff(review::DiffArgs),
     /// List the definitions of a kind
     List {
         kind: String,
@@ -116,6 +138,8 @@ enum Command {
         /// Only definitions with this tag
         #[arg(long, value_name = "TAG")]
         tag: Option<String>,
+        #[arg(long, value_name = "REV")]
+        rev: Option<String>,
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
@@ -143,6 +167,8 @@ struct ShowArgs {
     /// Set a template variable
     #[arg(long = "var", value_name = "K=V")]
     vars: Vec<String>,
+    #[arg(long, value_name = "REV")]
+    rev: Option<String>,
     #[arg(long, value_enum, default_value_t = DocFormat::Md)]
     format: DocFormat,
 }
@@ -183,12 +209,14 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         return finish(&ctx, Err(Failure::Usage(format!("`{}` is not a directory", ctx.root.display()))));
     }
     let outcome = match cli.command {
-        Command::Build { out, check, format } => build(&ctx, out, check, format),
-        Command::Check { format } => check(&ctx, format),
+        Command::Build { out, check, stamp, rev, format } => build(&ctx, out, check, stamp, rev.as_deref(), format),
+        Command::Check { base: Some(base), rev, format } => review::version_gate(&ctx, &base, rev.as_deref(), format),
+        Command::Check { base: None, rev, format } => check(&ctx, rev.as_deref(), format),
         Command::Show(args) => show(&ctx, args),
-        Command::Manifest { persona } => manifest(&ctx, &persona),
-        Command::Get { kind, name, format } => get(&ctx, &kind, &name, format),
-        Command::List { kind, type_, tag, format } => list(&ctx, &kind, type_.as_deref(), tag.as_deref(), format),
+        Command::Manifest { persona, rev } => manifest(&ctx, &persona, rev.as_deref()),
+        Command::Get { kind, name, rev, format } => get(&ctx, &kind, &name, rev.as_deref(), format),
+        Command::List { kind, type_, tag, rev, format } => list(&ctx, &kind, type_.as_deref(), tag.as_deref(), rev.as_deref(), format),
+        Command::Diff(args) => review::diff(&ctx, args),
     };
     finish(&ctx, outcome)
 }
@@ -230,15 +258,43 @@ fn status(ctx: &Ctx, verb: &str, rest: &str) {
     }
 }
 
+/// Where the sources come from: the working tree, or git at a revision.
+fn read_sources(ctx: &Ctx, rev: Option<&str>) -> Result<(Snapshot, Vec<Diagnostic>), Failure> {
+    match rev {
+        None => Ok(Snapshot::from_dir(&ctx.root)),
+        Some(rev) => {
+            let git = Git::open(&ctx.root).map_err(usage)?;
+            let rev = git.rev(rev).map_err(usage)?;
+            Ok((git.snapshot(&rev).map_err(usage)?, Vec::new()))
+        }
+    }
+}
+
+fn usage(e: GitError) -> Failure {
+    Failure::Usage(e.0)
+}
+
 /// Reads the snapshot and loads the project, reporting errors.
-fn load(ctx: &Ctx, format: DiagFormat) -> Result<(Snapshot, Project), Failure> {
-    let (snapshot, mut diags) = Snapshot::from_dir(&ctx.root);
-    match Project::load(&snapshot, &ParseCache::default()) {
-        Ok(project) if diags.is_empty() => Ok((snapshot, project)),
+fn load(ctx: &Ctx, format: DiagFormat, rev: Option<&str>) -> Result<(Snapshot, Project), Failure> {
+    let (snapshot, diags) = read_sources(ctx, rev)?;
+    let project = load_snapshot(ctx, &snapshot, diags, format, &ParseCache::default())?;
+    Ok((snapshot, project))
+}
+
+/// Loads the project of a snapshot, reporting errors.
+fn load_snapshot(
+    ctx: &Ctx,
+    snapshot: &Snapshot,
+    mut diags: Vec<Diagnostic>,
+    format: DiagFormat,
+    cache: &ParseCache,
+) -> Result<Project, Failure> {
+    match Project::load(snapshot, cache) {
+        Ok(project) if diags.is_empty() => Ok(project),
         loaded => {
             diags.extend(loaded.err().unwrap_or_default());
             diag::normalize(&mut diags);
-            report(ctx, &diags, &snapshot, format);
+            report(ctx, &diags, snapshot, format);
             Err(Failure::Definitions)
         }
     }
@@ -278,11 +334,12 @@ fn display_dir(ctx: &Ctx, dir: &Path) -> String {
     dir.strip_prefix(&ctx.root).unwrap_or(dir).display().to_string()
 }
 
-fn build(ctx: &Ctx, out: Option<PathBuf>, check_only: bool, format: BuildFormat) -> Outcome {
+fn build(ctx: &Ctx, out: Option<PathBuf>, check_only: bool, stamp: bool, rev: Option<&str>, format: BuildFormat) -> Outcome {
     let diag_format = if format == BuildFormat::Json { DiagFormat::Json } else { DiagFormat::Text };
     let started = std::time::Instant::now();
-    let (snapshot, project) = load(ctx, diag_format)?;
+    let (snapshot, project) = load(ctx, diag_format, rev)?;
     let loaded = started.elapsed();
+    let stamp = if stamp { Some(review::stamp(ctx, &snapshot, rev)?) } else { None };
     let dir = out_dir(ctx, &project, out)?;
     let previous = artifacts::read_index(&dir);
     if let Some(previous) = &previous
@@ -291,8 +348,9 @@ fn build(ctx: &Ctx, out: Option<PathBuf>, check_only: bool, format: BuildFormat)
         project.tokenizer.remember(previous.artifacts.values().cloned());
     }
     // `--check` compiles everything from scratch: CI must not trust the folder it checks.
-    let reuse = previous.as_ref().filter(|_| !check_only).map(|previous| artifacts::Reuse { out_dir: &dir, previous });
-    let output = match artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &snapshot, reuse, None) {
+    let reuse =
+        previous.as_ref().filter(|_| !check_only).map(|previous| artifacts::Reuse { previous, from: artifacts::Previous::Disk(&dir) });
+    let output = match artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &snapshot, reuse, stamp) {
         Ok(output) => output,
         Err(diags) => {
             report(ctx, &diags, &snapshot, diag_format);
@@ -361,8 +419,8 @@ fn build(ctx: &Ctx, out: Option<PathBuf>, check_only: bool, format: BuildFormat)
     Ok(())
 }
 
-fn check(ctx: &Ctx, format: DiagFormat) -> Outcome {
-    let (snapshot, project) = load(ctx, format)?;
+fn check(ctx: &Ctx, rev: Option<&str>, format: DiagFormat) -> Outcome {
+    let (snapshot, project) = load(ctx, format, rev)?;
     match artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &snapshot, None, None) {
         Ok(output) => {
             if format == DiagFormat::Text {
@@ -409,7 +467,7 @@ fn show(ctx: &Ctx, args: ShowArgs) -> Outcome {
         }
         request.vars.insert(k, v.into());
     }
-    let (snapshot, project) = load(ctx, DiagFormat::Text)?;
+    let (snapshot, project) = load(ctx, DiagFormat::Text, args.rev.as_deref())?;
     let resolved = project.catalog.resolve(&args.persona, &request).map_err(|e| resolve_error(ctx, &snapshot, e))?;
     let (_, fitted) = artifacts::views(&project.renderer, &project.tokenizer, &resolved).map_err(|diags| {
         report(ctx, &diags, &snapshot, DiagFormat::Text);
@@ -448,8 +506,8 @@ fn show(ctx: &Ctx, args: ShowArgs) -> Outcome {
     Ok(())
 }
 
-fn manifest(ctx: &Ctx, persona: &str) -> Outcome {
-    let (snapshot, project) = load(ctx, DiagFormat::Text)?;
+fn manifest(ctx: &Ctx, persona: &str, rev: Option<&str>) -> Outcome {
+    let (snapshot, project) = load(ctx, DiagFormat::Text, rev)?;
     let resolved = project.catalog.resolve(persona, &Request::default()).map_err(|e| resolve_error(ctx, &snapshot, e))?;
     let (rendered, [summary, detail]) = artifacts::views(&project.renderer, &project.tokenizer, &resolved).map_err(|diags| {
         report(ctx, &diags, &snapshot, DiagFormat::Text);
@@ -473,9 +531,9 @@ fn parse_kind(word: &str) -> Result<Kind, Failure> {
     })
 }
 
-fn get(ctx: &Ctx, kind: &str, name: &str, format: DocFormat) -> Outcome {
+fn get(ctx: &Ctx, kind: &str, name: &str, rev: Option<&str>, format: DocFormat) -> Outcome {
     let kind = parse_kind(kind)?;
-    let (_, project) = load(ctx, DiagFormat::Text)?;
+    let (_, project) = load(ctx, DiagFormat::Text, rev)?;
     let catalog = &project.catalog;
     let Some(value) = crate::describe::definition(catalog, kind, name) else {
         let mut msg = format!("no {kind} named `{name}`");
@@ -491,9 +549,9 @@ fn get(ctx: &Ctx, kind: &str, name: &str, format: DocFormat) -> Outcome {
     Ok(())
 }
 
-fn list(ctx: &Ctx, kind: &str, type_: Option<&str>, tag: Option<&str>, format: ListFormat) -> Outcome {
+fn list(ctx: &Ctx, kind: &str, type_: Option<&str>, tag: Option<&str>, rev: Option<&str>, format: ListFormat) -> Outcome {
     let kind = parse_kind(kind)?;
-    let (_, project) = load(ctx, DiagFormat::Text)?;
+    let (_, project) = load(ctx, DiagFormat::Text, rev)?;
     let rows = crate::describe::list(&project.catalog, kind, type_, tag);
     match format {
         ListFormat::Json => println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default()),

@@ -1,0 +1,243 @@
+//! The review commands: `diff`, `check --base` (the version gate) and the
+//! stamp of `build --stamp`. Each compiles revisions with the ordinary
+//! pipeline and compares the outputs in memory.
+
+use clap::{Args, ValueEnum};
+use serde_json::{Value, json};
+
+use super::{Ctx, DiagFormat, Failure, Outcome, load_snapshot, report, status, usage};
+use crate::Project;
+use crate::artifacts::{self, Output};
+use crate::catalog::ParseCache;
+use crate::diag::{Diagnostic, code};
+use crate::diff::{self, Report, Side, Status};
+use crate::git::{Git, Range};
+use crate::snapshot::Snapshot;
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Args)]
+pub struct DiffArgs {
+    /// The base revision (default HEAD); `A..B` or `A...B` (from the merge base) name both sides
+    base: Option<String>,
+    /// The head revision (default: the working tree)
+    head: Option<String>,
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    format: DiffFormat,
+    /// Exit with 1 when anything differs
+    #[arg(long)]
+    exit_code: bool,
+}
+
+/// One side to compare: a revision of the repository, or its working tree.
+enum Source {
+    Rev(crate::git::Rev),
+    WorkingTree,
+}
+
+fn label(source: &Source) -> String {
+    match source {
+        Source::Rev(r) => r.name.clone(),
+        Source::WorkingTree => "the working tree".into(),
+    }
+}
+
+fn snapshot(ctx: &Ctx, git: &Git, source: &Source) -> Result<(Snapshot, Vec<Diagnostic>), Failure> {
+    match source {
+        Source::Rev(rev) => Ok((git.snapshot(rev).map_err(usage)?, Vec::new())),
+        Source::WorkingTree if git.is_bare() => Err(Failure::Usage(
+            "a bare repository has no working tree\n  help: name both revisions, e.g. `personac diff main feature`".into(),
+        )),
+        Source::WorkingTree => Ok(Snapshot::from_dir(&ctx.root)),
+    }
+}
+
+/// A compiled side. The tokenizer of the first side is shared, so texts both
+/// sides contain are counted once.
+struct Compiled {
+    label: String,
+    snapshot: Snapshot,
+    project: Project,
+    output: Output,
+}
+
+fn compile(ctx: &Ctx, git: &Git, source: &Source, cache: &ParseCache, other: Option<&Compiled>) -> Result<Compiled, Failure> {
+    let label = label(source);
+    let (snapshot, diags) = snapshot(ctx, git, source)?;
+    let failed = |ctx: &Ctx| {
+        if !ctx.quiet {
+            eprintln!("personac: the definitions at {label} have errors:\n");
+        }
+    };
+    let project = load_snapshot(ctx, &snapshot, diags, DiagFormat::Text, cache).inspect_err(|_| failed(ctx))?;
+    // Personas whose inputs are the same on the other side are copied from it.
+    let tokenizer =
+        other.map(|o| &o.project.tokenizer).filter(|t| t.encoding() == project.tokenizer.encoding()).unwrap_or(&project.tokenizer);
+    let previous = other.and_then(|o| artifacts::PreviousIndex::of(&o.output));
+    let reuse =
+        other.zip(previous.as_ref()).map(|(o, previous)| artifacts::Reuse { previous, from: artifacts::Previous::Memory(&o.output) });
+    match artifacts::compile(&project.catalog, &project.renderer, tokenizer, &snapshot, reuse, None) {
+        Ok(output) => Ok(Compiled { label, snapshot, project, output }),
+        Err(diags) => {
+            failed(ctx);
+            report(ctx, &diags, &snapshot, DiagFormat::Text);
+            Err(Failure::Definitions)
+        }
+    }
+}
+
+/// Compiles both sides and compares them.
+fn compare(ctx: &Ctx, git: &Git, base: &Source, head: &Source) -> Result<(Compiled, Compiled, Report), Failure> {
+    let cache = ParseCache::default();
+    let base = compile(ctx, git, base, &cache, None)?;
+    let head = compile(ctx, git, head, &cache, Some(&base))?;
+    let report = diff::compare(
+        &Side { label: base.label.clone(), snapshot: &base.snapshot, output: &base.output },
+        &Side { label: head.label.clone(), snapshot: &head.snapshot, output: &head.output },
+    );
+    Ok((base, head, report))
+}
+
+pub(super) fn diff(ctx: &Ctx, args: DiffArgs) -> Outcome {
+    let git = Git::open(&ctx.root).map_err(usage)?;
+    let (base, head) = match crate::git::parse_range(args.base.as_deref(), args.head.as_deref()).map_err(usage)? {
+        Range::Two(base, head) => {
+            let base = Source::Rev(git.rev(&base).map_err(usage)?);
+            let head = match head {
+                Some(h) => Source::Rev(git.rev(&h).map_err(usage)?),
+                None => Source::WorkingTree,
+            };
+            (base, head)
+        }
+        Range::MergeBase(a, b) => {
+            let (a, b) = (git.rev(&a).map_err(usage)?, git.rev(&b).map_err(usage)?);
+            (Source::Rev(git.merge_base(&a, &b).map_err(usage)?), Source::Rev(b))
+        }
+    };
+    let (_, _, report) = compare(ctx, &git, &base, &head)?;
+    match args.format {
+        DiffFormat::Text => print!("{}", diff::text(&report, ctx.color)),
+        DiffFormat::Markdown => print!("{}", diff::markdown(&report)),
+        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
+    }
+    if args.exit_code && report.changed { Err(Failure::Definitions) } else { Ok(()) }
+}
+
+/// `check --base REV`: every persona whose compiled output changed since REV
+/// must have a higher version; no version may go down.
+pub(super) fn version_gate(ctx: &Ctx, base: &str, rev: Option<&str>, format: DiagFormat) -> Outcome {
+    let git = Git::open(&ctx.root).map_err(usage)?;
+    let base = Source::Rev(git.rev(base).map_err(usage)?);
+    let head = match rev {
+        Some(rev) => Source::Rev(git.rev(rev).map_err(usage)?),
+        None => Source::WorkingTree,
+    };
+    let (base, head, changes) = compare(ctx, &git, &base, &head)?;
+    let mut diags = Vec::new();
+    let mut notes = Vec::new();
+    for p in &changes.personas {
+        let parse = |v: &Option<String>| v.as_deref().and_then(|v| semver::Version::parse(v).ok());
+        let (old, new) = (parse(&p.version.old), parse(&p.version.new));
+        let definition = head.project.catalog.personas.get(&p.name);
+        let at = |d: Diagnostic| match definition {
+            Some(def) => {
+                let span = def.version.as_ref().map_or(def.meta.name_span.clone(), |v| v.span.clone());
+                d.at(&def.meta.file, span)
+            }
+            None => d,
+        };
+        match (p.status, old, new) {
+            (Status::Added, _, new) => {
+                notes.push(format!("added persona `{}` ({})", p.name, new.map(|v| v.to_string()).unwrap_or_default()))
+            }
+            (Status::Removed, old, _) => {
+                notes.push(format!("removed persona `{}` ({})", p.name, old.map(|v| v.to_string()).unwrap_or_default()))
+            }
+            (Status::Changed, Some(old), Some(new)) if new < old => diags.push(at(Diagnostic::error(
+                code::VERSION_DOWN,
+                format!("the version of persona `{}` went down since {}: {old} → {new}", p.name, base.label),
+            )
+            .label("lower than before")
+            .help(format!("versions only go up; use a version above {old}")))),
+            (Status::Changed, Some(old), Some(new)) if new == old => {
+                let artifacts = p.artifacts.iter().map(|a| a.path.as_str()).collect::<Vec<_>>().join(", ");
+                let mut d = Diagnostic::error(
+                    code::VERSION_NOT_BUMPED,
+                    format!("persona `{}` changed since {} but its version is still {old}", p.name, base.label),
+                )
+                .label("bump this version")
+                .help(format!("changed: {artifacts}"));
+                if !p.sources.is_empty() {
+                    d = d.help(format!("because of: {}", p.sources.join(", ")));
+                }
+                let patch = semver::Version::new(old.major, old.minor, old.patch + 1);
+                let minor = semver::Version::new(old.major, old.minor + 1, 0);
+                diags.push(at(d.help(format!("bump it: {patch} for a fix, {minor} for new behaviour"))));
+            }
+            (Status::Changed, Some(old), Some(new)) => {
+                notes.push(format!("persona `{}` changed and its version went up: {old} → {new}", p.name));
+            }
+            _ => {}
+        }
+    }
+    // A version that went down without any change in output fails too.
+    let (old_index, new_index) = (index_of(&base.output), index_of(&head.output));
+    for name in new_index.get("personas").and_then(Value::as_object).into_iter().flatten().map(|(name, _)| name) {
+        if changes.personas.iter().any(|p| &p.name == name) {
+            continue;
+        }
+        let version = |index: &Value| index["personas"][name]["version"].as_str().and_then(|v| semver::Version::parse(v).ok());
+        if let (Some(old), Some(new)) = (version(&old_index), version(&new_index))
+            && new < old
+            && let Some(def) = head.project.catalog.personas.get(name)
+        {
+            let span = def.version.as_ref().map_or(def.meta.name_span.clone(), |v| v.span.clone());
+            diags.push(
+                Diagnostic::error(
+                    code::VERSION_DOWN,
+                    format!("the version of persona `{name}` went down since {}: {old} → {new}", base.label),
+                )
+                .at(&def.meta.file, span)
+                .label("lower than before")
+                .help(format!("versions only go up; use a version above {old}")),
+            );
+        }
+    }
+    crate::diag::normalize(&mut diags);
+    if format == DiagFormat::Text {
+        for note in &notes {
+            status(ctx, "Note", note);
+        }
+    }
+    if !diags.is_empty() {
+        report(ctx, &diags, &head.snapshot, format);
+        return Err(Failure::Definitions);
+    }
+    if format == DiagFormat::Text {
+        let n = head.project.catalog.personas.len();
+        status(
+            ctx,
+            "Checked",
+            &format!("{n} persona{} against {}: every change has a version bump", if n == 1 { "" } else { "s" }, base.label),
+        );
+    }
+    Ok(())
+}
+
+fn index_of(output: &Output) -> Value {
+    output.files.get(artifacts::INDEX).and_then(|b| serde_json::from_slice(b).ok()).unwrap_or(Value::Null)
+}
+
+/// What `build --stamp` records: the source commit, and whether the sources
+/// differ from it.
+pub(super) fn stamp(ctx: &Ctx, snapshot: &Snapshot, rev: Option<&str>) -> Result<Value, Failure> {
+    let git = Git::open(&ctx.root).map_err(usage)?;
+    let rev = git.rev(rev.unwrap_or("HEAD")).map_err(usage)?;
+    let committed = git.snapshot(&rev).map_err(usage)?;
+    Ok(json!({ "commit": rev.commit.to_string(), "dirty": &committed != snapshot }))
+}

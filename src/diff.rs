@@ -1,0 +1,259 @@
+//! How a change alters the compiled prompts: two compiled outputs in, a
+//! report out, per persona: added, removed or changed; its version; each
+//! artifact's token count before and after; a unified diff of each changed
+//! artifact; and the source files whose change caused it.
+//!
+//! Both sides are compiled by the same pipeline as `build`; this room only
+//! compares and presents. It reads nothing and writes nothing.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::artifacts::{INDEX, Output};
+use crate::snapshot::Snapshot;
+
+/// One side of a diff: what was compiled, and from what.
+pub struct Side<'a> {
+    /// How the user named it: `HEAD`, `main`, `the working tree`…
+    pub label: String,
+    pub snapshot: &'a Snapshot,
+    pub output: &'a Output,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Added,
+    Removed,
+    Changed,
+}
+
+impl Status {
+    fn as_str(self) -> &'static str {
+        match self {
+            Status::Added => "added",
+            Status::Removed => "removed",
+            Status::Changed => "changed",
+        }
+    }
+}
+
+/// A value before and after.
+#[derive(Clone, Debug, Serialize)]
+pub struct Change<T> {
+    pub old: Option<T>,
+    pub new: Option<T>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ArtifactDiff {
+    /// Relative to the persona's folder: `detail.md`, `stages/call/summary.md`…
+    pub path: String,
+    pub status: Status,
+    pub tokens: Change<u64>,
+    /// `new - old` (a missing side counts 0).
+    pub token_delta: i64,
+    /// A unified diff of the artifact's text.
+    pub diff: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PersonaDiff {
+    pub name: String,
+    pub status: Status,
+    pub version: Change<String>,
+    pub fingerprint: Change<String>,
+    pub artifacts: Vec<ArtifactDiff>,
+    /// Source files behind the persona that differ between the sides.
+    pub sources: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub base: String,
+    pub head: String,
+    pub changed: bool,
+    pub personas: Vec<PersonaDiff>,
+}
+
+fn index(output: &Output) -> Value {
+    output.files.get(INDEX).and_then(|b| serde_json::from_slice(b).ok()).unwrap_or(Value::Null)
+}
+
+fn str_at(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+/// Compares two compiled outputs.
+pub fn compare(base: &Side, head: &Side) -> Report {
+    let (old_index, new_index) = (index(base.output), index(head.output));
+    let empty = serde_json::Map::new();
+    let old_personas = old_index.get("personas").and_then(Value::as_object).unwrap_or(&empty);
+    let new_personas = new_index.get("personas").and_then(Value::as_object).unwrap_or(&empty);
+    let names: BTreeSet<&String> = old_personas.keys().chain(new_personas.keys()).collect();
+    let mut personas = Vec::new();
+    for name in names {
+        let (old, new) = (old_personas.get(name.as_str()), new_personas.get(name.as_str()));
+        let status = match (old, new) {
+            (None, Some(_)) => Status::Added,
+            (Some(_), None) => Status::Removed,
+            (Some(o), Some(n)) if o.get("fingerprint") != n.get("fingerprint") => Status::Changed,
+            _ => continue,
+        };
+        let null = Value::Null;
+        let (old, new) = (old.unwrap_or(&null), new.unwrap_or(&null));
+        let artifacts = artifact_diffs(name, base, head, old, new);
+        let mut sources: BTreeSet<String> = BTreeSet::new();
+        for entry in [old, new] {
+            for s in entry.get("sources").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+                if base.snapshot.get(s) != head.snapshot.get(s) {
+                    sources.insert(s.to_string());
+                }
+            }
+        }
+        personas.push(PersonaDiff {
+            name: name.clone(),
+            status,
+            version: Change { old: str_at(old, "version"), new: str_at(new, "version") },
+            fingerprint: Change { old: str_at(old, "fingerprint"), new: str_at(new, "fingerprint") },
+            artifacts,
+            sources: sources.into_iter().collect(),
+        });
+    }
+    Report { base: base.label.clone(), head: head.label.clone(), changed: !personas.is_empty(), personas }
+}
+
+fn artifact_diffs(name: &str, base: &Side, head: &Side, old: &Value, new: &Value) -> Vec<ArtifactDiff> {
+    let empty = serde_json::Map::new();
+    let old_artifacts = old.get("artifacts").and_then(Value::as_object).unwrap_or(&empty);
+    let new_artifacts = new.get("artifacts").and_then(Value::as_object).unwrap_or(&empty);
+    let paths: BTreeSet<&String> = old_artifacts.keys().chain(new_artifacts.keys()).collect();
+    let mut out = Vec::new();
+    for path in paths {
+        let (o, n) = (old_artifacts.get(path.as_str()), new_artifacts.get(path.as_str()));
+        let status = match (o, n) {
+            (None, Some(_)) => Status::Added,
+            (Some(_), None) => Status::Removed,
+            (Some(o), Some(n)) if o.get("sha256") != n.get("sha256") => Status::Changed,
+            _ => continue,
+        };
+        let tokens = |a: Option<&Value>| a.and_then(|a| a.get("tokens")).and_then(Value::as_u64);
+        let tokens = Change { old: tokens(o), new: tokens(n) };
+        let token_delta = tokens.new.unwrap_or(0) as i64 - tokens.old.unwrap_or(0) as i64;
+        let file = format!("{name}/{path}");
+        let text = |side: &Side| side.output.files.get(&file).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+        let (before, after) = (text(base), text(head));
+        let diff = similar::TextDiff::from_lines(&before, &after)
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{file}"), &format!("b/{file}"))
+            .to_string();
+        out.push(ArtifactDiff { path: path.clone(), status, tokens, token_delta, diff });
+    }
+    out
+}
+
+fn tokens_text(c: &Change<u64>, delta: i64) -> String {
+    let side = |v: Option<u64>| v.map_or("–".to_string(), |v| v.to_string());
+    format!("{} → {} ({delta:+})", side(c.old), side(c.new))
+}
+
+fn version_text(c: &Change<String>) -> String {
+    let side = |v: &Option<String>| v.clone().unwrap_or_else(|| "–".into());
+    if c.old == c.new { side(&c.new) } else { format!("{} → {}", side(&c.old), side(&c.new)) }
+}
+
+/// The summary and detail token change of a persona, for the one-line view.
+fn headline_tokens(p: &PersonaDiff) -> String {
+    match p.artifacts.iter().find(|a| a.path == "detail.md") {
+        Some(a) => format!("detail {}", tokens_text(&a.tokens, a.token_delta)),
+        None => "top-level views unchanged".into(),
+    }
+}
+
+/// For a terminal: a line per persona, then each changed artifact's diff.
+pub fn text(report: &Report, color: bool) -> String {
+    let paint = |code: &str, s: &str| if color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() };
+    let mut out = String::new();
+    if !report.changed {
+        let _ = writeln!(out, "No compiled output changed between {} and {}.", report.base, report.head);
+        return out;
+    }
+    let n = report.personas.len();
+    let _ = writeln!(out, "{n} persona{} changed between {} and {}:\n", if n == 1 { "" } else { "s" }, report.base, report.head);
+    for p in &report.personas {
+        let status = match p.status {
+            Status::Added => paint("1;32", "added  "),
+            Status::Removed => paint("1;31", "removed"),
+            Status::Changed => paint("1;33", "changed"),
+        };
+        let _ = writeln!(out, "  {status} {}  {}  {}", paint("1", &p.name), version_text(&p.version), headline_tokens(p));
+    }
+    for p in &report.personas {
+        let _ =
+            writeln!(out, "\n{} {} ({}, version {})", paint("1", "==="), paint("1", &p.name), p.status.as_str(), version_text(&p.version));
+        if !p.sources.is_empty() {
+            let _ = writeln!(out, "caused by: {}", p.sources.join(", "));
+        }
+        for a in &p.artifacts {
+            let _ = writeln!(out, "{}  {}  tokens {}", a.path, a.status.as_str(), tokens_text(&a.tokens, a.token_delta));
+        }
+        for a in &p.artifacts {
+            out.push('\n');
+            for line in a.diff.lines() {
+                let line = match line.chars().next() {
+                    _ if line.starts_with("+++") || line.starts_with("---") => paint("1", line),
+                    Some('+') => paint("32", line),
+                    Some('-') => paint("31", line),
+                    Some('@') => paint("36", line),
+                    _ => line.to_string(),
+                };
+                let _ = writeln!(out, "{line}");
+            }
+        }
+    }
+    out
+}
+
+/// For a pull-request comment: a summary table, then a collapsible diff per
+/// persona.
+pub fn markdown(report: &Report) -> String {
+    let mut out = String::from("## personac: compiled prompt changes\n\n");
+    if !report.changed {
+        let _ = writeln!(out, "No compiled output changed between `{}` and `{}`.", report.base, report.head);
+        return out;
+    }
+    let _ = writeln!(out, "Comparing `{}` → `{}`.\n", report.base, report.head);
+    out.push_str("| persona | change | version | detail tokens | caused by |\n|---|---|---|---|---|\n");
+    for p in &report.personas {
+        let tokens = p.artifacts.iter().find(|a| a.path == "detail.md").map_or("–".into(), |a| tokens_text(&a.tokens, a.token_delta));
+        let sources = p.sources.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
+        let _ = writeln!(out, "| `{}` | {} | {} | {} | {} |", p.name, p.status.as_str(), version_text(&p.version), tokens, sources);
+    }
+    for p in &report.personas {
+        let n = p.artifacts.len();
+        let _ = writeln!(
+            out,
+            "\n<details><summary><b>{}</b>: {} artifact{} {}</summary>\n",
+            p.name,
+            n,
+            if n == 1 { "" } else { "s" },
+            p.status.as_str()
+        );
+        out.push_str("| artifact | change | tokens |\n|---|---|---|\n");
+        for a in &p.artifacts {
+            let _ = writeln!(out, "| `{}` | {} | {} |", a.path, a.status.as_str(), tokens_text(&a.tokens, a.token_delta));
+        }
+        for a in &p.artifacts {
+            // A fence longer than any run of backticks in the diff.
+            let longest = a.diff.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+            let fence = "`".repeat(longest.max(2) + 1);
+            let _ = write!(out, "\n{fence}diff\n{}{fence}\n", a.diff);
+        }
+        out.push_str("\n</details>\n");
+    }
+    out
+}

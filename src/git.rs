@@ -1,0 +1,182 @@
+//! Git as a source of snapshots: a revision's tree, read straight from the
+//! object database (no checkout, no read of the working tree), so it works in
+//! bare repositories, on a detached HEAD and with uncommitted changes around.
+//!
+//! This room only turns a revision into a [`Snapshot`]; what is done with it
+//! (build, diff, the version gate) belongs to the callers.
+
+use std::path::{Path, PathBuf};
+
+use git2::{ErrorCode, ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
+
+use crate::snapshot::{Snapshot, is_source_path};
+
+/// A git problem, for the command line: exit 2, with a hint when there is one.
+#[derive(Debug)]
+pub struct GitError(pub String);
+
+impl std::fmt::Display for GitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The git repository around a persona repository.
+pub struct Git {
+    repo: Repository,
+    /// The persona repository's folder inside the git tree ("" at the top).
+    prefix: PathBuf,
+}
+
+/// A resolved revision: its commit, and how the user named it.
+#[derive(Clone, Debug)]
+pub struct Rev {
+    pub commit: Oid,
+    pub name: String,
+}
+
+impl Git {
+    /// Opens the repository that contains `root`.
+    pub fn open(root: &Path) -> Result<Git, GitError> {
+        let repo = Repository::discover(root).map_err(|e| match e.code() {
+            ErrorCode::Owner => GitError(format!(
+                "the git repository at `{}` is owned by another user\n  help: if you trust it, run `git config --global --add safe.directory {}`",
+                root.display(),
+                std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf()).display()
+            )),
+            _ => GitError(format!(
+                "`{}` is not in a git repository\n  help: revisions (--rev, diff, check --base) need a git repository; run `git init` and commit, or drop the revision",
+                root.display()
+            )),
+        })?;
+        let prefix = match repo.workdir() {
+            Some(workdir) => {
+                let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+                canon(root).strip_prefix(canon(workdir)).map(Path::to_path_buf).unwrap_or_default()
+            }
+            None => PathBuf::new(),
+        };
+        Ok(Git { repo, prefix })
+    }
+
+    /// Whether the repository has no working tree.
+    pub fn is_bare(&self) -> bool {
+        self.repo.is_bare()
+    }
+
+    /// Resolves one revision (`HEAD`, a branch, a tag, a commit id, `main~2`…).
+    pub fn rev(&self, spec: &str) -> Result<Rev, GitError> {
+        if spec == "HEAD" {
+            self.head_commit()?;
+        }
+        match self.repo.revparse_single(spec).and_then(|o| o.peel_to_commit()) {
+            Ok(commit) => Ok(Rev { commit: commit.id(), name: spec.to_string() }),
+            Err(_) if self.repo.is_shallow() => Err(GitError(format!(
+                "unknown revision `{spec}`: this is a shallow clone, which may not have it\n  help: fetch the full history (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout)"
+            ))),
+            Err(_) => Err(GitError(format!(
+                "unknown revision `{spec}`\n  help: name a commit, branch or tag that exists: see `git log --oneline`"
+            ))),
+        }
+    }
+
+    fn head_commit(&self) -> Result<Oid, GitError> {
+        match self.repo.head() {
+            Ok(head) => head.peel_to_commit().map(|c| c.id()).map_err(|e| GitError(format!("cannot read HEAD: {}", e.message()))),
+            Err(e) if e.code() == ErrorCode::UnbornBranch || e.code() == ErrorCode::NotFound => Err(GitError(
+                "the git repository has no commits yet\n  help: commit the persona definitions first (`git add -A && git commit`)".into(),
+            )),
+            Err(e) => Err(GitError(format!("cannot read HEAD: {}", e.message()))),
+        }
+    }
+
+    /// The commit HEAD points at, if any.
+    pub fn head(&self) -> Option<Oid> {
+        self.head_commit().ok()
+    }
+
+    /// The merge base of two revisions, as `A...B` uses it.
+    pub fn merge_base(&self, a: &Rev, b: &Rev) -> Result<Rev, GitError> {
+        match self.repo.merge_base(a.commit, b.commit) {
+            Ok(oid) => Ok(Rev { commit: oid, name: format!("merge-base({}, {})", a.name, b.name) }),
+            Err(_) if self.repo.is_shallow() => Err(GitError(format!(
+                "no merge base of `{}` and `{}` in this shallow clone\n  help: fetch the full history (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout)",
+                a.name, b.name
+            ))),
+            Err(_) => Err(GitError(format!("`{}` and `{}` have no common ancestor", a.name, b.name))),
+        }
+    }
+
+    /// The sources of the persona repository at a commit.
+    pub fn snapshot(&self, rev: &Rev) -> Result<Snapshot, GitError> {
+        let fail = |e: git2::Error| GitError(format!("cannot read `{}` from git: {}", rev.name, e.message()));
+        let commit = self.repo.find_commit(rev.commit).map_err(fail)?;
+        let mut tree = commit.tree().map_err(fail)?;
+        if !self.prefix.as_os_str().is_empty() {
+            match tree.get_path(&self.prefix) {
+                Ok(entry) => tree = entry.to_object(&self.repo).and_then(|o| o.peel_to_tree()).map_err(fail)?,
+                // The folder did not exist at that revision: no sources.
+                Err(_) => return Ok(Snapshot::default()),
+            }
+        }
+        let mut blobs = Vec::new();
+        tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
+            let path = format!("{dir}{}", entry.name().unwrap_or_default());
+            match entry.kind() {
+                Some(ObjectType::Tree) => {
+                    // Skip folders that hold no sources (build-output, .github…).
+                    let top = path.split('/').next().unwrap_or_default();
+                    let wanted = top == crate::snapshot::TEMPLATES_DIR || crate::model::Kind::from_folder(top).is_some();
+                    if !wanted || entry.name().is_ok_and(|n| n.starts_with('.')) {
+                        return TreeWalkResult::Skip;
+                    }
+                }
+                Some(ObjectType::Blob) if is_source_path(&path) => blobs.push((path, entry.id())),
+                _ => {}
+            }
+            TreeWalkResult::Ok
+        })
+        .map_err(fail)?;
+        let mut files = Vec::with_capacity(blobs.len());
+        for (path, id) in blobs {
+            let blob = self.repo.find_blob(id).map_err(fail)?;
+            // Non-UTF-8 content is kept lossily; the snapshot treats the file
+            // as it would on disk.
+            files.push((path, String::from_utf8_lossy(blob.content()).into_owned()));
+        }
+        Ok(Snapshot::from_files(files))
+    }
+}
+
+/// A revision range as `diff` takes it: `A..B`, `A...B`, or single names.
+pub enum Range {
+    Two(String, Option<String>),
+    MergeBase(String, String),
+}
+
+/// Parses `diff`'s arguments: `[BASE] [HEAD]`, where BASE may be `A..B` or
+/// `A...B` (then HEAD must be absent).
+pub fn parse_range(base: Option<&str>, head: Option<&str>) -> Result<Range, GitError> {
+    match base {
+        Some(spec) if spec.contains("...") => {
+            let (a, b) = spec.split_once("...").unwrap_or_default();
+            if head.is_some() {
+                return Err(GitError(format!("`{spec}` is already a range; give it alone")));
+            }
+            Ok(Range::MergeBase(or_head(a), or_head(b)))
+        }
+        Some(spec) if spec.contains("..") => {
+            let (a, b) = spec.split_once("..").unwrap_or_default();
+            if head.is_some() {
+                return Err(GitError(format!("`{spec}` is already a range; give it alone")));
+            }
+            Ok(Range::Two(or_head(a), Some(or_head(b))))
+        }
+        Some(spec) => Ok(Range::Two(spec.to_string(), head.map(str::to_string))),
+        None => Ok(Range::Two("HEAD".into(), head.map(str::to_string))),
+    }
+}
+
+fn or_head(s: &str) -> String {
+    if s.is_empty() { "HEAD".into() } else { s.to_string() }
+}
