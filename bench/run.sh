@@ -48,7 +48,8 @@ show_json=$(best "$bin" -C "$dir/repo" show persona-00042 --format json)
 git -C "$dir/repo" init -q -b main
 git -C "$dir/repo" -c user.name=bench -c user.email=bench@example.com add -A
 git -C "$dir/repo" -c user.name=bench -c user.email=bench@example.com commit -qm base
-part=$(ls "$dir"/repo/parts/tone/*.md | head -1)
+parts=("$dir"/repo/parts/tone/*.md)
+part=${parts[0]}
 sed -i 's/Always speak for/Always speak kindly for/' "$part"
 git -C "$dir/repo" -c user.name=bench -c user.email=bench@example.com commit -qam "one part"
 diff_ms=$(best "$bin" -C "$dir/repo" diff HEAD~1 HEAD)

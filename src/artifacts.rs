@@ -409,7 +409,7 @@ impl PreviousIndex {
         PreviousIndex::parse(output.files.get(INDEX)?)
     }
 
-    fn parse(bytes: &[u8]) -> Option<PreviousIndex> {
+    pub fn parse(bytes: &[u8]) -> Option<PreviousIndex> {
         let index: Value = serde_json::from_slice(bytes).ok()?;
         let encoding = index.get("encoding")?.as_str()?.to_string();
         let mut artifacts = HashMap::new();

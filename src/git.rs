@@ -148,6 +148,15 @@ impl Git {
     }
 }
 
+impl Git {
+    /// One file of the persona repository at a revision, if it exists.
+    pub fn read(&self, rev: &Rev, path: &str) -> Option<Vec<u8>> {
+        let tree = self.repo.find_commit(rev.commit).ok()?.tree().ok()?;
+        let entry = tree.get_path(&self.prefix.join(path)).ok()?;
+        Some(self.repo.find_blob(entry.id()).ok()?.content().to_vec())
+    }
+}
+
 /// A revision range as `diff` takes it: `A..B`, `A...B`, or single names.
 pub enum Range {
     Two(String, Option<String>),

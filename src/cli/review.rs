@@ -78,6 +78,16 @@ fn compile(ctx: &Ctx, git: &Git, source: &Source, cache: &ParseCache, other: Opt
     // Personas whose inputs are the same on the other side are copied from it.
     let tokenizer =
         other.map(|o| &o.project.tokenizer).filter(|t| t.encoding() == project.tokenizer.encoding()).unwrap_or(&project.tokenizer);
+    // Token counts a committed (or built) index.json already records, by
+    // artifact hash: only texts new to both sides are counted.
+    let out_dir = &project.catalog.config.out_dir.value;
+    let recorded = match source {
+        Source::Rev(rev) => git.read(rev, &format!("{out_dir}/{}", artifacts::INDEX)).and_then(|b| artifacts::PreviousIndex::parse(&b)),
+        Source::WorkingTree => artifacts::read_index(&ctx.root.join(out_dir)),
+    };
+    if let Some(recorded) = recorded.filter(|r| r.encoding == tokenizer.encoding()) {
+        tokenizer.remember(recorded.artifacts.into_values());
+    }
     let previous = other.and_then(|o| artifacts::PreviousIndex::of(&o.output));
     let reuse =
         other.zip(previous.as_ref()).map(|(o, previous)| artifacts::Reuse { previous, from: artifacts::Previous::Memory(&o.output) });
@@ -119,7 +129,9 @@ pub(super) fn diff(ctx: &Ctx, args: DiffArgs) -> Outcome {
             (Source::Rev(git.merge_base(&a, &b).map_err(usage)?), Source::Rev(b))
         }
     };
-    let (_, _, report) = compare(ctx, &git, &base, &head)?;
+    let (base, head, report) = compare(ctx, &git, &base, &head)?;
+    // The process ends now; freeing both compiled sides would only delay it.
+    std::mem::forget((base, head));
     match args.format {
         DiffFormat::Text => print!("{}", diff::text(&report, ctx.color)),
         DiffFormat::Markdown => print!("{}", diff::markdown(&report)),
