@@ -149,6 +149,38 @@ impl Git {
 }
 
 impl Git {
+    /// Commits one file of the persona repository, as it is on disk, on top of
+    /// HEAD, and nothing else: other staged or unstaged changes stay as they
+    /// were. Returns the new commit's id.
+    pub fn commit_file(&self, path: &str, message: &str) -> Result<Oid, GitError> {
+        let fail = |e: git2::Error| GitError(format!("cannot commit `{path}`: {}", e.message()));
+        let workdir = self.repo.workdir().ok_or_else(|| GitError("a bare repository has no files to commit".into()))?;
+        let rel = self.prefix.join(path);
+        let rel_str = rel.to_string_lossy().replace('\\', "/");
+        let content = std::fs::read(workdir.join(&rel)).map_err(|e| GitError(format!("cannot read `{path}`: {e}")))?;
+        let signature = self.repo.signature().map_err(|_| {
+            GitError("git does not know who you are\n  help: run `git config user.name \"Your Name\"` and `git config user.email you@example.com`".into())
+        })?;
+        let blob = self.repo.blob(&content).map_err(fail)?;
+        let parent = self.head().and_then(|oid| self.repo.find_commit(oid).ok());
+        let base_tree = match &parent {
+            Some(commit) => commit.tree().map_err(fail)?,
+            None => self.repo.find_tree(self.repo.treebuilder(None).and_then(|b| b.write()).map_err(fail)?).map_err(fail)?,
+        };
+        let tree_id = git2::build::TreeUpdateBuilder::new()
+            .upsert(&rel_str, blob, git2::FileMode::Blob)
+            .create_updated(&self.repo, &base_tree)
+            .map_err(fail)?;
+        let tree = self.repo.find_tree(tree_id).map_err(fail)?;
+        let parents: Vec<&git2::Commit> = parent.iter().collect();
+        let oid = self.repo.commit(Some("HEAD"), &signature, &signature, message, &tree, &parents).map_err(fail)?;
+        // Stage the committed file, so `git status` shows it clean.
+        let mut index = self.repo.index().map_err(fail)?;
+        index.add_path(&rel).map_err(fail)?;
+        index.write().map_err(fail)?;
+        Ok(oid)
+    }
+
     /// One file of the persona repository at a revision, if it exists.
     pub fn read(&self, rev: &Rev, path: &str) -> Option<Vec<u8>> {
         let tree = self.repo.find_commit(rev.commit).ok()?.tree().ok()?;

@@ -16,6 +16,7 @@ pub mod cli;
 pub mod describe;
 pub mod diag;
 pub mod diff;
+pub mod edit;
 pub mod git;
 pub mod model;
 pub mod parse;

@@ -118,6 +118,13 @@ impl Snapshot {
         self.files.insert(path.into(), text.into());
     }
 
+    /// This snapshot with one file set to `text` (an edit, before it is written).
+    pub fn with_file(&self, path: &str, text: &str) -> Snapshot {
+        let mut edited = self.clone();
+        edited.insert(path, text);
+        edited
+    }
+
     pub fn get(&self, path: &str) -> Option<&str> {
         self.files.get(path).map(|t| &**t)
     }

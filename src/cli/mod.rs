@@ -22,6 +22,7 @@ use crate::render::View;
 use crate::resolve::ResolveError;
 use crate::snapshot::Snapshot;
 
+mod author;
 mod review;
 
 #[derive(Parser)]
@@ -129,6 +130,15 @@ enum Command {
     },
     /// Show how the compiled prompts differ between two revisions
     Diff(review::DiffArgs),
+    /// Read or move a persona's arc stage, editing its file in place
+    #[command(subcommand)]
+    Arc(author::ArcCommand),
+    /// Link a part, trait, skill or guardrail to a persona, editing its file in place
+    Link(author::LinkArgs),
+    /// Unlink a part, trait, skill or guardrail from a persona, editing its file in place
+    Unlink(author::LinkArgs),
+    /// Create a definition file from a small template
+    New(author::NewArgs),
     /// List the definitions of a kind
     List {
         kind: String,
@@ -217,6 +227,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Get { kind, name, rev, format } => get(&ctx, &kind, &name, rev.as_deref(), format),
         Command::List { kind, type_, tag, rev, format } => list(&ctx, &kind, type_.as_deref(), tag.as_deref(), rev.as_deref(), format),
         Command::Diff(args) => review::diff(&ctx, args),
+        Command::Arc(command) => author::arc(&ctx, command),
+        Command::Link(args) => author::link(&ctx, args, true),
+        Command::Unlink(args) => author::link(&ctx, args, false),
+        Command::New(args) => author::new(&ctx, args),
     };
     finish(&ctx, outcome)
 }

@@ -96,49 +96,54 @@ fn first_line(text: &str) -> Range<usize> {
     0..text.find('\n').unwrap_or(text.len())
 }
 
-/// Splits `+++`/`---` front matter from the body.
-fn markdown(path: &Arc<str>, text: &str) -> Result<Document, Vec<Diagnostic>> {
+/// Where a Markdown file's front matter is: its syntax, the byte range of
+/// its fields (between the delimiter lines), and where the body starts.
+pub struct FrontMatter {
+    pub syntax: Syntax,
+    pub fields: Range<usize>,
+    pub body_start: usize,
+}
+
+/// Finds the `+++` (TOML) or `---` (YAML) front matter of a Markdown file.
+pub fn front_matter(path: &Arc<str>, text: &str) -> Result<FrontMatter, Diagnostic> {
     let first = first_line(text);
     let opener = text[first.clone()].trim_end();
     let syntax = match opener {
         "+++" => Syntax::Toml,
         "---" => Syntax::Yaml,
         _ => {
-            return Err(vec![
-                Diagnostic::error(code::FRONT_MATTER, "a Markdown definition must start with front matter")
-                    .at(path, first)
-                    .label("expected `+++` or `---` here")
-                    .help("start the file with `+++` (TOML) or `---` (YAML) front matter holding its fields, closed by the same line"),
-            ]);
+            return Err(Diagnostic::error(code::FRONT_MATTER, "a Markdown definition must start with front matter")
+                .at(path, first)
+                .label("expected `+++` or `---` here")
+                .help("start the file with `+++` (TOML) or `---` (YAML) front matter holding its fields, closed by the same line"));
         }
     };
     let fm_start = (first.end + 1).min(text.len());
     let mut offset = fm_start;
-    let mut close = None;
     for line in text[fm_start..].split_inclusive('\n') {
         if line.trim_end() == opener {
-            close = Some((offset, offset + line.len()));
-            break;
+            return Ok(FrontMatter { syntax, fields: fm_start..offset, body_start: offset + line.len() });
         }
         offset += line.len();
     }
-    let Some((close_start, body_start)) = close else {
-        return Err(vec![
-            Diagnostic::error(code::FRONT_MATTER, "front matter is never closed")
-                .at(path, first.start..first.start + 3)
-                .label("opened here")
-                .help(format!("add a line `{opener}` after the last field")),
-        ]);
-    };
-    let fields = parse_fields(path, &text[fm_start..close_start], fm_start, syntax)?;
-    let body_text = &text[body_start..];
+    Err(Diagnostic::error(code::FRONT_MATTER, "front matter is never closed")
+        .at(path, first.start..first.start + 3)
+        .label("opened here")
+        .help(format!("add a line `{opener}` after the last field")))
+}
+
+/// Splits `+++`/`---` front matter from the body.
+fn markdown(path: &Arc<str>, text: &str) -> Result<Document, Vec<Diagnostic>> {
+    let fm = front_matter(path, text).map_err(|d| vec![d])?;
+    let fields = parse_fields(path, &text[fm.fields.clone()], fm.fields.start, fm.syntax)?;
+    let body_text = &text[fm.body_start..];
     let body = if body_text.trim().is_empty() {
         None
     } else {
         let leading = body_text.len() - body_text.trim_start_matches('\n').len();
-        Some((body_text[leading..].to_string(), body_start + leading))
+        Some((body_text[leading..].to_string(), fm.body_start + leading))
     };
-    Ok(Document { fields, syntax, body, anchor: first.start..first.start + 3 })
+    Ok(Document { fields, syntax: fm.syntax, body, anchor: 0..3 })
 }
 
 /// Whether `name` is a valid definition name: `^[a-z0-9][a-z0-9_-]{0,63}$`.

@@ -1,0 +1,379 @@
+//! Edits definition files in place, keeping everything else byte for byte.
+//!
+//! A change (link a part, move an arc stage…) is applied to the text of one
+//! file: TOML through toml_edit, YAML by rewriting only the lines of the
+//! edited key (and refusing where that cannot be done safely). The result is
+//! then checked twice before anything is written: re-parsed, it must hold
+//! exactly the intended value; compiled with the whole repository, it must
+//! have no error. Writes are atomic and touch no other file.
+
+mod yaml;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use toml_edit::{Array, DocumentMut, InlineTable, Item, Value};
+
+use crate::diag::Diagnostic;
+use crate::model::{Definition, Kind, Persona};
+use crate::parse::{self, Syntax};
+
+/// A persona's link lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkField {
+    Parts,
+    Traits,
+    Skills,
+    Guardrails,
+}
+
+impl LinkField {
+    pub fn key(self) -> &'static str {
+        match self {
+            LinkField::Parts => "parts",
+            LinkField::Traits => "traits",
+            LinkField::Skills => "skills",
+            LinkField::Guardrails => "guardrails",
+        }
+    }
+
+    pub fn kind(self) -> Kind {
+        match self {
+            LinkField::Parts => Kind::Part,
+            LinkField::Traits => Kind::Trait,
+            LinkField::Skills => Kind::Skill,
+            LinkField::Guardrails => Kind::Guardrail,
+        }
+    }
+
+    fn names(self, p: &Persona) -> Vec<String> {
+        match self {
+            LinkField::Parts => p.parts.iter().map(|r| r.name.value.clone()).collect(),
+            LinkField::Traits => p.traits.iter().map(|s| s.value.clone()).collect(),
+            LinkField::Skills => p.skills.iter().map(|s| s.value.clone()).collect(),
+            LinkField::Guardrails => p.guardrails.iter().map(|s| s.value.clone()).collect(),
+        }
+    }
+}
+
+/// One change to a persona's file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    Link {
+        field: LinkField,
+        name: String,
+        order: Option<i64>,
+        priority: Option<i64>,
+    },
+    Unlink {
+        field: LinkField,
+        name: String,
+    },
+    /// Sets `arc`; no stage means the arc's first (the key is removed).
+    SetArc {
+        name: String,
+        stage: Option<String>,
+    },
+}
+
+/// Why an edit was refused; nothing was written.
+#[derive(Debug)]
+pub enum Refusal {
+    /// The edit itself cannot be made, with a message and a hint.
+    Edit(String),
+    /// The result would not compile.
+    Invalid(Vec<Diagnostic>),
+}
+
+fn refuse<T>(message: impl Into<String>) -> Result<T, Refusal> {
+    Err(Refusal::Edit(message.into()))
+}
+
+/// Applies a change to the text of a persona file, and checks by parsing the
+/// result that it holds exactly the intended value and nothing else moved.
+pub fn apply(path: &Arc<str>, text: &str, change: &Change) -> Result<String, Refusal> {
+    let before = persona(path, text)?;
+    if let Change::Link { field, name, .. } = change
+        && field.names(&before).contains(name)
+    {
+        return refuse(format!("`{name}` is already linked in `{path}`"));
+    }
+    let (syntax, fields) = fields_region(path, text)?;
+    let edited = match syntax {
+        Syntax::Toml => edit_toml(&text[fields.clone()], change)?,
+        Syntax::Yaml => yaml::edit(&text[fields.clone()], change).map_err(Refusal::Edit)?,
+    };
+    let new_text = format!("{}{}{}", &text[..fields.start], edited, &text[fields.end..]);
+    let after = persona(path, &new_text).map_err(|_| Refusal::Edit(format!("could not edit `{path}` safely; change it by hand")))?;
+    if !holds(&before, &after, change) {
+        return refuse(format!("could not edit `{path}` safely; change it by hand"));
+    }
+    Ok(new_text)
+}
+
+fn persona(path: &Arc<str>, text: &str) -> Result<Persona, Refusal> {
+    match parse::parse_definition(path, text) {
+        Ok(Definition::Persona(p)) => Ok(p),
+        Ok(_) => refuse(format!("`{path}` is not a persona")),
+        Err(diags) => Err(Refusal::Invalid(diags)),
+    }
+}
+
+/// The syntax and byte range of a file's fields.
+fn fields_region(path: &Arc<str>, text: &str) -> Result<(Syntax, std::ops::Range<usize>), Refusal> {
+    if path.ends_with(".toml") {
+        Ok((Syntax::Toml, 0..text.len()))
+    } else if path.ends_with(".yaml") || path.ends_with(".yml") {
+        Ok((Syntax::Yaml, 0..text.len()))
+    } else {
+        let fm = parse::front_matter(path, text).map_err(|d| Refusal::Invalid(vec![d]))?;
+        Ok((fm.syntax, fm.fields))
+    }
+}
+
+/// Whether `after` is `before` with exactly the change made.
+fn holds(before: &Persona, after: &Persona, change: &Change) -> bool {
+    let same_other_links = |except: LinkField| {
+        [LinkField::Parts, LinkField::Traits, LinkField::Skills, LinkField::Guardrails]
+            .into_iter()
+            .filter(|f| *f != except)
+            .all(|f| f.names(before) == f.names(after))
+    };
+    let same_arc = || {
+        before.arc.as_ref().map(|a| (&a.name.value, a.stage.as_ref().map(|s| &s.value)))
+            == after.arc.as_ref().map(|a| (&a.name.value, a.stage.as_ref().map(|s| &s.value)))
+    };
+    match change {
+        Change::Link { field, name, order, priority } => {
+            let mut expected = field.names(before);
+            expected.push(name.clone());
+            let placed = match field {
+                LinkField::Parts => after.parts.last().is_some_and(|r| r.order == *order && r.priority == *priority),
+                _ => true,
+            };
+            field.names(after) == expected && placed && same_other_links(*field) && same_arc()
+        }
+        Change::Unlink { field, name } => {
+            let expected: Vec<String> = field.names(before).into_iter().filter(|n| n != name).collect();
+            field.names(after) == expected && same_other_links(*field) && same_arc()
+        }
+        Change::SetArc { name, stage } => {
+            let arc = after.arc.as_ref();
+            arc.is_some_and(|a| &a.name.value == name && a.stage.as_ref().map(|s| &s.value) == stage.as_ref())
+                && [LinkField::Parts, LinkField::Traits, LinkField::Skills, LinkField::Guardrails]
+                    .into_iter()
+                    .all(|f| f.names(before) == f.names(after))
+        }
+    }
+}
+
+/// The value a link is written as: a name, or a table when it is placed.
+fn link_value(name: &str, order: Option<i64>, priority: Option<i64>) -> Value {
+    if order.is_none() && priority.is_none() {
+        return Value::from(name);
+    }
+    let mut table = InlineTable::new();
+    table.insert("name", Value::from(name));
+    if let Some(order) = order {
+        table.insert("order", Value::from(order));
+    }
+    if let Some(priority) = priority {
+        table.insert("priority", Value::from(priority));
+    }
+    Value::InlineTable(table)
+}
+
+fn link_name(value: &Value) -> Option<&str> {
+    match value {
+        Value::String(s) => Some(s.value()),
+        Value::InlineTable(t) => t.get("name").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+fn edit_toml(fields: &str, change: &Change) -> Result<String, Refusal> {
+    let mut doc: DocumentMut =
+        fields.parse().map_err(|e: toml_edit::TomlError| Refusal::Edit(format!("cannot edit invalid TOML: {}", e.message())))?;
+    match change {
+        Change::Link { field, name, order, priority } => {
+            let value = link_value(name, *order, *priority);
+            match doc.get_mut(field.key()) {
+                None => {
+                    let mut array = Array::new();
+                    array.push(value);
+                    doc.insert(field.key(), Item::Value(Value::Array(array)));
+                }
+                Some(item) => {
+                    let Some(array) = item.as_array_mut() else {
+                        return refuse(format!("`{}` is not a list; fix it by hand first", field.key()));
+                    };
+                    push_like_the_others(array, value);
+                }
+            }
+        }
+        Change::Unlink { field, name } => {
+            let Some(array) = doc.get_mut(field.key()).and_then(Item::as_array_mut) else {
+                return refuse(format!("`{name}` is not linked in this file's `{}`", field.key()));
+            };
+            let Some(index) = array.iter().position(|v| link_name(v) == Some(name)) else {
+                return refuse(format!("`{name}` is not linked in this file's `{}`", field.key()));
+            };
+            remove_keeping_layout(array, index);
+            if array.is_empty() {
+                doc.remove(field.key());
+            }
+        }
+        Change::SetArc { name, stage } => set_arc_toml(&mut doc, name, stage.as_deref())?,
+    }
+    Ok(doc.to_string())
+}
+
+/// Appends to an array the way its elements are already laid out.
+fn push_like_the_others(array: &mut Array, mut value: Value) {
+    let len = array.len();
+    if len == 0 {
+        array.push(value);
+        return;
+    }
+    let last = array.get_mut(len - 1).expect("len > 0");
+    let prefix = last.decor().prefix().and_then(|p| p.as_str()).unwrap_or(if len == 1 { " " } else { "" }).to_string();
+    let prefix = if len == 1 && !prefix.contains('\n') { " ".to_string() } else { prefix };
+    // The last element's trailing space (before `]` when there is no trailing
+    // comma) moves to the new last element.
+    let suffix = last.decor().suffix().and_then(|s| s.as_str()).unwrap_or("").to_string();
+    last.decor_mut().set_suffix("");
+    value.decor_mut().set_prefix(prefix);
+    value.decor_mut().set_suffix(suffix);
+    array.push_formatted(value);
+}
+
+/// Removes an element; the layout of the others stays as it was.
+fn remove_keeping_layout(array: &mut Array, index: usize) {
+    let removed = array.remove(index);
+    let len = array.len();
+    if index == len && len > 0 {
+        let suffix = removed.decor().suffix().and_then(|s| s.as_str()).unwrap_or("").to_string();
+        if let Some(last) = array.get_mut(len - 1) {
+            last.decor_mut().set_suffix(suffix);
+        }
+    } else if index == 0 && len > 0 {
+        let prefix = removed.decor().prefix().and_then(|s| s.as_str()).unwrap_or("").to_string();
+        if let Some(first) = array.get_mut(0) {
+            first.decor_mut().set_prefix(prefix);
+        }
+    }
+}
+
+fn set_arc_toml(doc: &mut DocumentMut, name: &str, stage: Option<&str>) -> Result<(), Refusal> {
+    fn set_in(table: &mut dyn toml_edit::TableLike, name: &str, stage: Option<&str>) {
+        set_keeping_decor(table, "name", name);
+        match stage {
+            Some(stage) => set_keeping_decor(table, "stage", stage),
+            None => _ = table.remove("stage"),
+        }
+    }
+    match doc.get_mut("arc") {
+        Some(Item::Value(Value::InlineTable(t))) => {
+            // The space before `}` belongs to whichever value is last.
+            let last_suffix = |t: &mut InlineTable| -> String {
+                let last = t.iter_mut().last().map(|(_, v)| v);
+                last.map(|v| {
+                    let s = v.decor().suffix().and_then(|s| s.as_str()).unwrap_or("").to_string();
+                    v.decor_mut().set_suffix("");
+                    s
+                })
+                .unwrap_or_default()
+            };
+            let suffix = last_suffix(t);
+            set_in(t, name, stage);
+            if let Some((_, v)) = t.iter_mut().last() {
+                v.decor_mut().set_suffix(suffix);
+            }
+        }
+        Some(Item::Table(t)) => set_in(t, name, stage),
+        Some(Item::Value(v)) if v.is_str() => {
+            let decor = v.decor().clone();
+            let mut table = InlineTable::new();
+            set_in(&mut table, name, stage);
+            *v = Value::InlineTable(table);
+            *v.decor_mut() = decor;
+        }
+        Some(_) => return refuse("`arc` is neither a name nor a table; fix it by hand first"),
+        None => {
+            let mut table = InlineTable::new();
+            set_in(&mut table, name, stage);
+            doc.insert("arc", Item::Value(Value::InlineTable(table)));
+        }
+    }
+    Ok(())
+}
+
+fn set_keeping_decor(table: &mut dyn toml_edit::TableLike, key: &str, value: &str) {
+    match table.get_mut(key) {
+        Some(Item::Value(v)) => {
+            if v.as_str() != Some(value) {
+                let decor = v.decor().clone();
+                *v = Value::from(value);
+                *v.decor_mut() = decor;
+            }
+        }
+        _ => _ = table.insert(key, Item::Value(Value::from(value))),
+    }
+}
+
+/// Replaces a file atomically: a temp file renamed over it, in its folder.
+pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut temp = tempfile::Builder::new().prefix(crate::artifacts::TEMP_PREFIX).tempfile_in(dir)?;
+    temp.write_all(text.as_bytes())?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = temp.as_file().set_permissions(meta.permissions());
+    }
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apply_str(path: &str, text: &str, change: &Change) -> String {
+        match apply(&Arc::from(path), text, change) {
+            Ok(s) => s,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+
+    fn link(field: LinkField, name: &str) -> Change {
+        Change::Link { field, name: name.into(), order: None, priority: None }
+    }
+
+    #[test]
+    fn toml_links_follow_the_layout_and_round_trip() {
+        let cases = [
+            "version = \"1.0.0\"\nsummary = \"s\"\ntraits = [\"a\", \"b\"] # kind ones\n",
+            "version = \"1.0.0\"\nsummary = \"s\"\ntraits = [\n  \"a\",\n  \"b\",\n]\n[vars]\nx = 1\n",
+            "version = \"1.0.0\"\nsummary = \"s\"\ntraits = [\n  \"a\",\n  \"b\"\n]\n",
+            "# top\nversion = \"1.0.0\"\nsummary = \"s\"\n\n[vars]\nx = 1 # note\n",
+        ];
+        for text in cases {
+            let linked = apply_str("personas/p.toml", text, &link(LinkField::Traits, "c"));
+            let unlinked = apply_str("personas/p.toml", &linked, &Change::Unlink { field: LinkField::Traits, name: "c".into() });
+            assert_eq!(unlinked, text, "round trip of:\n{text}\nvia:\n{linked}");
+        }
+        let linked = apply_str("personas/p.toml", cases[1], &link(LinkField::Traits, "c"));
+        assert!(linked.contains("  \"b\",\n  \"c\",\n]"), "{linked}");
+        let linked = apply_str("personas/p.toml", cases[3], &link(LinkField::Traits, "c"));
+        assert!(linked.starts_with("# top\nversion = \"1.0.0\"\nsummary = \"s\"\ntraits = [\"c\"]\n"), "{linked}");
+    }
+
+    #[test]
+    fn toml_arc_stage_moves_and_resets() {
+        let text = "version = \"1.0.0\"\nsummary = \"s\"\narc = { name = \"hero\" } # the journey\n";
+        let moved = apply_str("personas/p.toml", text, &Change::SetArc { name: "hero".into(), stage: Some("trial".into()) });
+        assert_eq!(moved, "version = \"1.0.0\"\nsummary = \"s\"\narc = { name = \"hero\", stage = \"trial\" } # the journey\n");
+        let reset = apply_str("personas/p.toml", &moved, &Change::SetArc { name: "hero".into(), stage: None });
+        assert_eq!(reset, text);
+    }
+}
