@@ -61,3 +61,4 @@ printf '%-34s %6s ms\n' "show (markdown, no token count)" "$show"
 printf '%-34s %6s ms\n' "show --format json (counts tokens)" "$show_json"
 printf '%-34s %6s ms   (target well under 1000), personas changed: %s\n' "diff HEAD~1 HEAD (one part)" "$diff_ms" "$changed"
 "$bin" -v -C "$dir/repo" build 2>&1 | grep Timings | sed 's/^ */no-op phases: /'
+python3 bench/watch_latency.py "$dir/repo" "$bin" | sed 's/^/watch: /'

@@ -190,10 +190,9 @@ fn keep(
 fn globals_hash(snapshot: &Snapshot) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(concat!("personac ", env!("CARGO_PKG_VERSION"), "\n"));
-    for (path, text) in snapshot.files() {
+    for (path, _) in snapshot.files() {
         if &**path == crate::snapshot::CONFIG_FILE || path.starts_with("templates/") {
-            h.update(format!("{path} {}\n", text.len()));
-            h.update(text.as_bytes());
+            file_hash(&mut h, snapshot, path);
         }
     }
     h.finalize().into()
@@ -204,15 +203,21 @@ fn inputs_hash<'a>(snapshot: &Snapshot, globals: &[u8; 32], sources: impl Iterat
     let mut h = Sha256::new();
     h.update(globals);
     for path in sources {
-        match snapshot.get(path) {
-            Some(text) => {
-                h.update(format!("{path} {}\n", text.len()));
-                h.update(text.as_bytes());
-            }
-            None => h.update(format!("{path} absent\n")),
-        }
+        file_hash(&mut h, snapshot, path);
     }
     format!("sha256:{}", hex(&h.finalize()))
+}
+
+/// Adds a file's path and content hash (or its absence) to a hash.
+fn file_hash(h: &mut Sha256, snapshot: &Snapshot, path: &str) {
+    h.update(path.as_bytes());
+    match snapshot.hash(path) {
+        Some(content) => {
+            h.update([1]);
+            h.update(content);
+        }
+        None => h.update([0]),
+    }
 }
 
 fn pretty(value: &Value) -> Vec<u8> {

@@ -15,6 +15,7 @@ use crate::diag::{Diagnostic, code};
 use crate::model::*;
 use crate::parse;
 use crate::snapshot::{CONFIG_FILE, Snapshot, TEMPLATES_DIR};
+use crate::tokens::Tokenizer;
 
 /// Definitions by name, one map per kind.
 #[derive(Debug, Default)]
@@ -35,19 +36,45 @@ pub struct Catalog {
 
 type Parsed = Result<Definition, Vec<Diagnostic>>;
 
-/// Parsed files by content hash, so that a rebuild (watch, diff) parses only
-/// what changed. Keyed by path and text, so a moved file is parsed again.
+/// What successive runs share (watch, diff, a server): parsed files by
+/// content hash, so that a rebuild parses only what changed (keyed by path
+/// and text, so a moved file is parsed again), and the tokenizer, so its
+/// vocabulary is loaded once and counts are remembered.
 #[derive(Default)]
-pub struct ParseCache {
+pub struct Cache {
     entries: Mutex<HashMap<[u8; 32], Parsed>>,
+    tokenizer: Mutex<Option<Arc<Tokenizer>>>,
 }
 
-impl ParseCache {
-    fn parse(&self, path: &Arc<str>, text: &str) -> Result<Definition, Vec<Diagnostic>> {
+impl Cache {
+    /// Loads the shared tokenizer's vocabulary on another thread, so that the
+    /// next run that counts does not wait for it.
+    pub fn warm_tokenizer(&self) {
+        if let Some(t) = self.tokenizer.lock().ok().and_then(|t| t.clone()) {
+            std::thread::spawn(move || t.warm());
+        }
+    }
+
+    /// The tokenizer for an encoding, shared with earlier runs that used it;
+    /// `None` for an unknown encoding.
+    pub fn tokenizer(&self, encoding: &str) -> Option<Arc<Tokenizer>> {
+        let mut shared = self.tokenizer.lock().ok()?;
+        if let Some(t) = shared.as_ref().filter(|t| t.encoding() == encoding) {
+            return Some(t.clone());
+        }
+        let fresh = Arc::new(Tokenizer::new(encoding)?);
+        *shared = Some(fresh.clone());
+        Some(fresh)
+    }
+
+    fn parse(&self, path: &Arc<str>, text: &str, hash: Option<&[u8; 32]>) -> Result<Definition, Vec<Diagnostic>> {
         let mut hasher = Sha256::new();
         hasher.update(path.as_bytes());
         hasher.update([0]);
-        hasher.update(text.as_bytes());
+        match hash {
+            Some(hash) => hasher.update(hash),
+            None => hasher.update(Sha256::digest(text.as_bytes())),
+        }
         let key: [u8; 32] = hasher.finalize().into();
         if let Some(hit) = self.entries.lock().ok().and_then(|e| e.get(&key).cloned()) {
             return hit;
@@ -71,10 +98,10 @@ impl ParseCache {
 impl Catalog {
     /// Loads every definition of the snapshot; errors if any file is invalid.
     pub fn load(snapshot: &Snapshot) -> Result<Catalog, Vec<Diagnostic>> {
-        Catalog::load_cached(snapshot, &ParseCache::default())
+        Catalog::load_cached(snapshot, &Cache::default())
     }
 
-    pub fn load_cached(snapshot: &Snapshot, cache: &ParseCache) -> Result<Catalog, Vec<Diagnostic>> {
+    pub fn load_cached(snapshot: &Snapshot, cache: &Cache) -> Result<Catalog, Vec<Diagnostic>> {
         let mut catalog = Catalog::default();
         let mut diags = Vec::new();
 
@@ -106,7 +133,7 @@ impl Catalog {
         }
         // Files parse independently; they are inserted in path order.
         use rayon::prelude::*;
-        let parsed: Vec<Parsed> = definitions.par_iter().map(|(path, text)| cache.parse(path, text)).collect();
+        let parsed: Vec<Parsed> = definitions.par_iter().map(|(path, text)| cache.parse(path, text, snapshot.hash(path))).collect();
 
         let mut seen: HashMap<(Kind, String), Arc<str>> = HashMap::new();
         for ((path, _), parsed) in definitions.into_iter().zip(parsed) {

@@ -18,15 +18,22 @@ pub mod diag;
 pub mod diff;
 pub mod edit;
 pub mod git;
+pub mod lock;
 pub mod model;
 pub mod parse;
 pub mod render;
 pub mod resolve;
 pub mod snapshot;
 pub mod tokens;
+pub mod watch;
 
-use catalog::{Catalog, ParseCache};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use artifacts::{Output, WriteReport};
+use catalog::{Cache, Catalog};
 use diag::{Diagnostic, code};
+use model::{Config, Kind};
 use render::Renderer;
 use snapshot::Snapshot;
 use tokens::Tokenizer;
@@ -35,34 +42,107 @@ use tokens::Tokenizer;
 pub struct Project {
     pub catalog: Catalog,
     pub renderer: Renderer,
-    pub tokenizer: Tokenizer,
+    pub tokenizer: Arc<Tokenizer>,
 }
 
 impl Project {
     /// Parses and checks every definition of a snapshot.
-    pub fn load(snapshot: &Snapshot, cache: &ParseCache) -> Result<Project, Vec<Diagnostic>> {
-        let mut catalog = Catalog::load_cached(snapshot, cache);
-        let encoding = match &catalog {
-            Ok(c) => c.config.encoding.clone(),
-            Err(_) => model::Spanned::new("o200k_base".into(), 0..0),
-        };
-        let tokenizer = Tokenizer::new(&encoding.value);
+    pub fn load(snapshot: &Snapshot, cache: &Cache) -> Result<Project, Vec<Diagnostic>> {
+        let mut diags = Vec::new();
+        let catalog = Catalog::load_cached(snapshot, cache).map_err(|d| diags.extend(d)).ok();
+        let encoding = catalog.as_ref().map_or_else(|| model::Spanned::new("o200k_base".into(), 0..0), |c| c.config.encoding.clone());
+        let tokenizer = cache.tokenizer(&encoding.value);
         if tokenizer.is_none() {
-            let diag = Diagnostic::error(code::CONFIG, format!("unknown encoding `{}`", encoding.value))
-                .at(&snapshot::CONFIG_FILE.into(), encoding.span.clone())
-                .suggest(&encoding.value, tokens::ENCODINGS)
-                .help(format!("encodings are: {}", tokens::ENCODINGS.join(", ")));
-            match &mut catalog {
-                Ok(_) => catalog = Err(vec![diag]),
-                Err(diags) => diags.push(diag),
+            diags.push(
+                Diagnostic::error(code::CONFIG, format!("unknown encoding `{}`", encoding.value))
+                    .at(&snapshot::CONFIG_FILE.into(), encoding.span.clone())
+                    .suggest(&encoding.value, tokens::ENCODINGS)
+                    .help(format!("encodings are: {}", tokens::ENCODINGS.join(", "))),
+            );
+        }
+        match (catalog, tokenizer) {
+            (Some(catalog), Some(tokenizer)) if diags.is_empty() => {
+                let renderer = Renderer::new(&catalog);
+                Ok(Project { catalog, renderer, tokenizer })
+            }
+            _ => {
+                diag::normalize(&mut diags);
+                Err(diags)
             }
         }
-        let mut catalog = catalog;
-        if let Err(diags) = &mut catalog {
-            diag::normalize(diags);
-        }
-        let catalog = catalog?;
-        let renderer = Renderer::new(&catalog);
-        Ok(Project { catalog, renderer, tokenizer: tokenizer.expect("checked above") })
     }
+}
+
+/// Why a build did not write its output.
+pub enum BuildError {
+    /// The definitions have errors; nothing was written.
+    Definitions(Vec<Diagnostic>),
+    /// The output folder could not be written.
+    Io(String),
+}
+
+/// The build step that `build` and `watch` share: compiles (keeping personas
+/// whose inputs did not change) and writes under the output folder's lock,
+/// calling `on_wait` with the holder if it must wait. The lock is taken only
+/// to write, so a failed build writes nothing; if another process wrote the
+/// folder meanwhile, the build compiles again against what it wrote.
+pub fn build_into(
+    project: &Project,
+    snapshot: &Snapshot,
+    out_dir: &Path,
+    stamp: Option<serde_json::Value>,
+    on_wait: &mut dyn FnMut(&str),
+) -> Result<(Output, WriteReport), BuildError> {
+    let index_bytes = || std::fs::read(out_dir.join(artifacts::INDEX)).ok();
+    let mut seen = index_bytes();
+    loop {
+        let previous = seen.as_deref().and_then(artifacts::PreviousIndex::parse);
+        if let Some(previous) = &previous
+            && previous.encoding == project.tokenizer.encoding()
+        {
+            project.tokenizer.remember(previous.artifacts.values().cloned());
+        }
+        let reuse = previous.as_ref().map(|previous| artifacts::Reuse { previous, from: artifacts::Previous::Disk(out_dir) });
+        let output = artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, snapshot, reuse, stamp.clone())
+            .map_err(BuildError::Definitions)?;
+        std::fs::create_dir_all(out_dir).map_err(|e| BuildError::Io(e.to_string()))?;
+        let _lock = lock::acquire(out_dir, |holder| on_wait(holder)).map_err(|e| BuildError::Io(e.to_string()))?;
+        let now = index_bytes();
+        if now != seen {
+            seen = now;
+            continue;
+        }
+        let report = artifacts::write(out_dir, &output, previous.as_ref()).map_err(|e| BuildError::Io(e.to_string()))?;
+        return Ok((output, report));
+    }
+}
+
+/// The output folder: `out` (or the config's `out_dir`), relative to the
+/// repository root. It is cleaned of stale artifacts, so it must never hold
+/// or contain sources.
+pub fn out_dir(root: &Path, config: &Config, out: Option<&Path>) -> Result<PathBuf, String> {
+    let dir = root.join(out.unwrap_or_else(|| Path::new(&config.out_dir.value)));
+    let abs = |p: &Path| std::path::absolute(p).map(|p| normalize(&p)).unwrap_or_else(|_| p.to_path_buf());
+    let (dir_abs, root_abs) = (abs(&dir), abs(root));
+    let mut protected = vec![root_abs.join(snapshot::TEMPLATES_DIR)];
+    protected.extend(Kind::ALL.iter().map(|k| root_abs.join(k.folder())));
+    if root_abs.starts_with(&dir_abs) || protected.iter().any(|p| dir_abs.starts_with(p)) {
+        return Err(format!(
+            "the output folder `{}` would overwrite sources\n  help: set `out_dir` in personac.toml (or `--out`) to a folder of its own, such as `build-output`",
+            dir.display()
+        ));
+    }
+    Ok(dir)
+}
+
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir => _ = out.pop(),
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }

@@ -21,9 +21,13 @@ pub const TEMPLATES_DIR: &str = "templates";
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Snapshot {
     files: BTreeMap<Arc<str>, Arc<str>>,
+    /// The sha256 of each file's (normalised) text, made once when it is read.
+    hashes: BTreeMap<Arc<str>, [u8; 32]>,
     /// Files that are not UTF-8, decoded lossily: only to show them in
     /// diagnostics, never read as sources.
     unreadable: BTreeMap<Arc<str>, Arc<str>>,
+    /// Why files could not be read.
+    read_errors: BTreeMap<Arc<str>, Diagnostic>,
 }
 
 impl Snapshot {
@@ -43,34 +47,6 @@ impl Snapshot {
     pub fn from_dir(root: &Path) -> (Snapshot, Vec<Diagnostic>) {
         let mut snapshot = Snapshot::default();
         let mut diags = Vec::new();
-        let read = |rel: String, bytes: std::io::Result<Vec<u8>>, snapshot: &mut Snapshot, diags: &mut Vec<Diagnostic>| match bytes {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => snapshot.insert(&rel, &text),
-                Err(err) => {
-                    let at = err.utf8_error().valid_up_to();
-                    let lossy = String::from_utf8_lossy(err.as_bytes()).into_owned();
-                    let definition = [".toml", ".yaml", ".yml", ".md", ".j2"].iter().any(|e| rel.ends_with(e));
-                    if !definition {
-                        // Not a definition at all: parse says so, which helps more.
-                        snapshot.insert(&rel, &lossy);
-                        return;
-                    }
-                    let file: Arc<str> = rel.into();
-                    diags.push(
-                        Diagnostic::error(code::NOT_UTF8, "file is not valid UTF-8")
-                            .at(&file, at..at + 1)
-                            .label("not UTF-8")
-                            .help("save the file as UTF-8"),
-                    );
-                    snapshot.unreadable.insert(file, lossy.into());
-                }
-            },
-            Err(err) => {
-                let file: Arc<str> = rel.into();
-                diags.push(Diagnostic::error(code::IO, format!("cannot read file: {err}")).at(&file, 0..0));
-            }
-        };
-
         let mut paths = Vec::new();
         let config = root.join(CONFIG_FILE);
         if config.is_file() {
@@ -107,15 +83,82 @@ impl Snapshot {
         use rayon::prelude::*;
         let contents: Vec<std::io::Result<Vec<u8>>> = paths.par_iter().map(|(_, path)| std::fs::read(path)).collect();
         for ((rel, _), bytes) in paths.into_iter().zip(contents) {
-            read(rel, bytes, &mut snapshot, &mut diags);
+            snapshot.add(rel, bytes);
         }
+        diags.extend(snapshot.read_errors());
         (snapshot, diags)
     }
 
+    /// This snapshot after the given repository-relative paths changed on
+    /// disk: only they are read again (a folder means reading everything).
+    pub fn refresh(&self, root: &Path, changed: &[String]) -> (Snapshot, Vec<Diagnostic>) {
+        let mut next = self.clone();
+        for rel in changed {
+            let path = root.join(rel);
+            if path.is_dir() {
+                return Snapshot::from_dir(root);
+            }
+            next.remove_path(rel);
+            if is_source_path(rel) && path.is_file() {
+                next.add(rel.clone(), std::fs::read(&path));
+            }
+        }
+        let diags = next.read_errors();
+        (next, diags)
+    }
+
+    /// Forgets a file, or every file under a folder.
+    fn remove_path(&mut self, rel: &str) {
+        let under = format!("{rel}/");
+        let gone = |p: &Arc<str>| &**p == rel || p.starts_with(&under);
+        self.files.retain(|p, _| !gone(p));
+        self.hashes.retain(|p, _| !gone(p));
+        self.unreadable.retain(|p, _| !gone(p));
+        self.read_errors.retain(|p, _| !gone(p));
+    }
+
+    /// The diagnostics of files that could not be read.
+    pub fn read_errors(&self) -> Vec<Diagnostic> {
+        self.read_errors.values().cloned().collect()
+    }
+
+    /// Records a file as read from disk.
+    fn add(&mut self, rel: String, bytes: std::io::Result<Vec<u8>>) {
+        match bytes {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => self.insert(&rel, &text),
+                Err(err) => {
+                    let at = err.utf8_error().valid_up_to();
+                    let lossy = String::from_utf8_lossy(err.as_bytes()).into_owned();
+                    let definition = [".toml", ".yaml", ".yml", ".md", ".j2"].iter().any(|e| rel.ends_with(e));
+                    if !definition {
+                        // Not a definition at all: parse says so, which helps more.
+                        self.insert(&rel, &lossy);
+                        return;
+                    }
+                    let file: Arc<str> = rel.into();
+                    let diag = Diagnostic::error(code::NOT_UTF8, "file is not valid UTF-8")
+                        .at(&file, at..at + 1)
+                        .label("not UTF-8")
+                        .help("save the file as UTF-8");
+                    self.read_errors.insert(file.clone(), diag);
+                    self.unreadable.insert(file, lossy.into());
+                }
+            },
+            Err(err) => {
+                let file: Arc<str> = rel.into();
+                self.read_errors.insert(file.clone(), Diagnostic::error(code::IO, format!("cannot read file: {err}")).at(&file, 0..0));
+            }
+        }
+    }
+
     fn insert(&mut self, path: &str, text: &str) {
+        use sha2::Digest as _;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let text = if text.contains("\r\n") { text.replace("\r\n", "\n") } else { text.to_string() };
-        self.files.insert(path.into(), text.into());
+        let path: Arc<str> = path.into();
+        self.hashes.insert(path.clone(), sha2::Sha256::digest(text.as_bytes()).into());
+        self.files.insert(path, text.into());
     }
 
     /// This snapshot with one file set to `text` (an edit, before it is written).
@@ -123,6 +166,11 @@ impl Snapshot {
         let mut edited = self.clone();
         edited.insert(path, text);
         edited
+    }
+
+    /// The sha256 of a file's text.
+    pub fn hash(&self, path: &str) -> Option<&[u8; 32]> {
+        self.hashes.get(path)
     }
 
     pub fn get(&self, path: &str) -> Option<&str> {

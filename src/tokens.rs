@@ -48,6 +48,11 @@ impl Tokenizer {
         }
     }
 
+    /// Loads the vocabulary now, so that the first count does not wait.
+    pub fn warm(&self) {
+        let _ = self.bpe();
+    }
+
     fn bpe(&self) -> Option<&CoreBPE> {
         self.bpe
             .get_or_init(|| {

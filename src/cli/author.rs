@@ -9,7 +9,7 @@ use clap::{ArgGroup, Args, Subcommand};
 use super::{Ctx, DiagFormat, Failure, Outcome, load, parse_kind, report, status, usage};
 use crate::Project;
 use crate::artifacts;
-use crate::catalog::ParseCache;
+use crate::catalog::Cache;
 use crate::diag::did_you_mean;
 use crate::edit::{self, Change, LinkField, Refusal};
 use crate::git::Git;
@@ -128,7 +128,7 @@ fn refused(ctx: &Ctx, snapshot: &Snapshot, refusal: Refusal) -> Failure {
 /// the file atomically, and commits it if asked.
 fn save(ctx: &Ctx, snapshot: &Snapshot, path: &Arc<str>, text: &str, message: &str, commit: bool) -> Outcome {
     let edited = snapshot.with_file(path, text);
-    let check = Project::load(&edited, &ParseCache::default())
+    let check = Project::load(&edited, &Cache::default())
         .and_then(|p| artifacts::compile(&p.catalog, &p.renderer, &p.tokenizer, &edited, None, None).map(|_| ()));
     if let Err(diags) = check {
         return Err(refused(ctx, &edited, Refusal::Invalid(diags)));

@@ -14,7 +14,7 @@ use serde_json::json;
 
 use crate::Project;
 use crate::artifacts;
-use crate::catalog::ParseCache;
+use crate::catalog::Cache;
 use crate::diag::{self, Diagnostic, Format};
 use crate::git::{Git, GitError};
 use crate::model::{Kind, Override, Request};
@@ -24,6 +24,7 @@ use crate::snapshot::Snapshot;
 
 mod author;
 mod review;
+mod watching;
 
 #[derive(Parser)]
 #[command(name = "personac", version, about = "Compile persona definitions into versioned prompt artifacts")]
@@ -139,6 +140,18 @@ enum Command {
     Unlink(author::LinkArgs),
     /// Create a definition file from a small template
     New(author::NewArgs),
+    /// Build, then rebuild on every change until interrupted (Ctrl-C)
+    Watch {
+        /// Output folder (default: `out_dir` of personac.toml)
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Poll for changes instead of using the platform's file watcher
+        #[arg(long)]
+        poll: bool,
+        /// `json` prints one JSON object per event (NDJSON)
+        #[arg(long, value_enum, default_value_t = BuildFormat::Text)]
+        format: BuildFormat,
+    },
     /// List the definitions of a kind
     List {
         kind: String,
@@ -231,6 +244,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Link(args) => author::link(&ctx, args, true),
         Command::Unlink(args) => author::link(&ctx, args, false),
         Command::New(args) => author::new(&ctx, args),
+        Command::Watch { out, poll, format } => watching::watch(&ctx, out, poll, format),
     };
     finish(&ctx, outcome)
 }
@@ -291,7 +305,7 @@ fn usage(e: GitError) -> Failure {
 /// Reads the snapshot and loads the project, reporting errors.
 fn load(ctx: &Ctx, format: DiagFormat, rev: Option<&str>) -> Result<(Snapshot, Project), Failure> {
     let (snapshot, diags) = read_sources(ctx, rev)?;
-    let project = load_snapshot(ctx, &snapshot, diags, format, &ParseCache::default())?;
+    let project = load_snapshot(ctx, &snapshot, diags, format, &Cache::default())?;
     Ok((snapshot, project))
 }
 
@@ -301,7 +315,7 @@ fn load_snapshot(
     snapshot: &Snapshot,
     mut diags: Vec<Diagnostic>,
     format: DiagFormat,
-    cache: &ParseCache,
+    cache: &Cache,
 ) -> Result<Project, Failure> {
     match Project::load(snapshot, cache) {
         Ok(project) if diags.is_empty() => Ok(project),
@@ -315,33 +329,7 @@ fn load_snapshot(
 }
 
 fn out_dir(ctx: &Ctx, project: &Project, out: Option<PathBuf>) -> Result<PathBuf, Failure> {
-    // Relative paths are relative to the repository root: `-C DIR` runs as
-    // if started in DIR.
-    let dir = ctx.root.join(out.unwrap_or_else(|| PathBuf::from(&project.catalog.config.out_dir.value)));
-    // The output folder is cleaned of stale artifacts: it must never hold sources.
-    let abs = |p: &Path| std::path::absolute(p).map(|p| normalize(&p)).unwrap_or_else(|_| p.to_path_buf());
-    let (dir_abs, root_abs) = (abs(&dir), abs(&ctx.root));
-    let mut protected = vec![root_abs.clone(), root_abs.join(crate::snapshot::TEMPLATES_DIR)];
-    protected.extend(Kind::ALL.iter().map(|k| root_abs.join(k.folder())));
-    if root_abs.starts_with(&dir_abs) || protected.iter().skip(1).any(|p| dir_abs.starts_with(p)) {
-        return Err(Failure::Usage(format!(
-            "the output folder `{}` would overwrite sources\n  help: set `out_dir` in personac.toml (or `--out`) to a folder of its own, such as `build-output`",
-            dir.display()
-        )));
-    }
-    Ok(dir)
-}
-
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            std::path::Component::ParentDir => _ = out.pop(),
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
+    crate::out_dir(&ctx.root, &project.catalog.config, out.as_deref()).map_err(Failure::Usage)
 }
 
 fn display_dir(ctx: &Ctx, dir: &Path) -> String {
@@ -355,43 +343,29 @@ fn build(ctx: &Ctx, out: Option<PathBuf>, check_only: bool, stamp: bool, rev: Op
     let loaded = started.elapsed();
     let stamp = if stamp { Some(review::stamp(ctx, &snapshot, rev)?) } else { None };
     let dir = out_dir(ctx, &project, out)?;
-    let previous = artifacts::read_index(&dir);
-    if let Some(previous) = &previous
-        && previous.encoding == project.tokenizer.encoding()
-    {
-        project.tokenizer.remember(previous.artifacts.values().cloned());
+    let shown = display_dir(ctx, &dir);
+    if check_only {
+        // `--check` writes nothing (not even a lock) and compiles everything
+        // from scratch: CI must not trust the folder it checks.
+        let previous = artifacts::read_index(&dir);
+        let output = match artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &snapshot, None, stamp) {
+            Ok(output) => output,
+            Err(diags) => {
+                report(ctx, &diags, &snapshot, diag_format);
+                return Err(Failure::Definitions);
+            }
+        };
+        return check_output(ctx, &dir, &output, previous.as_ref(), format);
     }
-    // `--check` compiles everything from scratch: CI must not trust the folder it checks.
-    let reuse =
-        previous.as_ref().filter(|_| !check_only).map(|previous| artifacts::Reuse { previous, from: artifacts::Previous::Disk(&dir) });
-    let output = match artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &snapshot, reuse, stamp) {
-        Ok(output) => output,
-        Err(diags) => {
+    let mut waiting = |holder: &str| status(ctx, "Blocking", &format!("waiting for the lock on {shown}, held by {holder}"));
+    let (output, report) = match crate::build_into(&project, &snapshot, &dir, stamp, &mut waiting) {
+        Ok(built) => built,
+        Err(crate::BuildError::Definitions(diags)) => {
             report(ctx, &diags, &snapshot, diag_format);
             return Err(Failure::Definitions);
         }
+        Err(crate::BuildError::Io(e)) => return Err(Failure::Usage(format!("cannot write to `{shown}`: {e}"))),
     };
-    let compiled = started.elapsed();
-    let shown = display_dir(ctx, &dir);
-    if check_only {
-        let problems = artifacts::check(&dir, &output, previous.as_ref());
-        if format == BuildFormat::Json {
-            let problems: Vec<_> = problems.iter().map(|(p, why)| json!({"file": p, "problem": why})).collect();
-            println!("{}", json!({ "up_to_date": problems.is_empty(), "problems": problems }));
-        } else {
-            for (path, why) in &problems {
-                eprintln!("{}: {shown}/{path}: {why}", if ctx.color { "\x1b[1;91merror\x1b[0m" } else { "error" });
-            }
-            if !problems.is_empty() {
-                eprintln!("{shown} is not up to date: run `personac build` and commit the result");
-            } else {
-                status(ctx, "Checked", &format!("{shown} is up to date ({} personas)", output.personas.len()));
-            }
-        }
-        return if problems.is_empty() { Ok(()) } else { Err(Failure::Definitions) };
-    }
-    let report =
-        artifacts::write(&dir, &output, previous.as_ref()).map_err(|e| Failure::Usage(format!("cannot write to `{shown}`: {e}")))?;
     if format == BuildFormat::Json {
         println!(
             "{}",
@@ -401,17 +375,11 @@ fn build(ctx: &Ctx, out: Option<PathBuf>, check_only: bool, stamp: bool, rev: Op
     }
     if ctx.verbose {
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
-        let (written, total) = (started.elapsed() - compiled, started.elapsed());
+        let total = started.elapsed();
         status(
             ctx,
             "Timings",
-            &format!(
-                "load {:.0} ms, compile {:.0} ms, write {:.0} ms, total {:.0} ms",
-                ms(loaded),
-                ms(compiled - loaded),
-                ms(written),
-                ms(total)
-            ),
+            &format!("load {:.0} ms, compile and write {:.0} ms, total {:.0} ms", ms(loaded), ms(total - loaded), ms(total)),
         );
         for path in &report.written {
             status(ctx, "Wrote", &format!("{shown}/{path}"));
@@ -431,6 +399,32 @@ fn build(ctx: &Ctx, out: Option<PathBuf>, check_only: bool, stamp: bool, rev: Op
     // only delay the exit (rustc does the same).
     std::mem::forget((snapshot, project, output));
     Ok(())
+}
+
+/// What `build --check` reports: every file that is not as a build would write it.
+fn check_output(
+    ctx: &Ctx,
+    dir: &Path,
+    output: &artifacts::Output,
+    previous: Option<&artifacts::PreviousIndex>,
+    format: BuildFormat,
+) -> Outcome {
+    let shown = display_dir(ctx, dir);
+    let problems = artifacts::check(dir, output, previous);
+    if format == BuildFormat::Json {
+        let problems: Vec<_> = problems.iter().map(|(p, why)| json!({"file": p, "problem": why})).collect();
+        println!("{}", json!({ "up_to_date": problems.is_empty(), "problems": problems }));
+    } else {
+        for (path, why) in &problems {
+            eprintln!("{}: {shown}/{path}: {why}", if ctx.color { "\x1b[1;91merror\x1b[0m" } else { "error" });
+        }
+        if !problems.is_empty() {
+            eprintln!("{shown} is not up to date: run `personac build` and commit the result");
+        } else {
+            status(ctx, "Checked", &format!("{shown} is up to date ({} personas)", output.personas.len()));
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(Failure::Definitions) }
 }
 
 fn check(ctx: &Ctx, rev: Option<&str>, format: DiagFormat) -> Outcome {

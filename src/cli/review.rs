@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::{Ctx, DiagFormat, Failure, Outcome, load_snapshot, report, status, usage};
 use crate::Project;
 use crate::artifacts::{self, Output};
-use crate::catalog::ParseCache;
+use crate::catalog::Cache;
 use crate::diag::{Diagnostic, code};
 use crate::diff::{self, Report, Side, Status};
 use crate::git::{Git, Range};
@@ -66,7 +66,7 @@ struct Compiled {
     output: Output,
 }
 
-fn compile(ctx: &Ctx, git: &Git, source: &Source, cache: &ParseCache, other: Option<&Compiled>) -> Result<Compiled, Failure> {
+fn compile(ctx: &Ctx, git: &Git, source: &Source, cache: &Cache, other: Option<&Compiled>) -> Result<Compiled, Failure> {
     let label = label(source);
     let (snapshot, diags) = snapshot(ctx, git, source)?;
     let failed = |ctx: &Ctx| {
@@ -103,7 +103,7 @@ fn compile(ctx: &Ctx, git: &Git, source: &Source, cache: &ParseCache, other: Opt
 
 /// Compiles both sides and compares them.
 fn compare(ctx: &Ctx, git: &Git, base: &Source, head: &Source) -> Result<(Compiled, Compiled, Report), Failure> {
-    let cache = ParseCache::default();
+    let cache = Cache::default();
     let base = compile(ctx, git, base, &cache, None)?;
     let head = compile(ctx, git, head, &cache, Some(&base))?;
     let report = diff::compare(

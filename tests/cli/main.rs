@@ -10,3 +10,4 @@ mod forms;
 mod git;
 mod layers;
 mod support;
+mod watch;

@@ -1,0 +1,264 @@
+//! Watch mode: build, then rebuild after every change until stopped.
+//!
+//! Each rebuild is the ordinary build ([`crate::build_into`]): read the
+//! snapshot, load (parsed files cached by content), compile (unchanged
+//! personas kept), write what changed. There is no other rebuild path.
+//!
+//! Folders are watched, not files, so editors' atomic saves (temp file and
+//! rename, backup and rename, delete and recreate) are seen: the repository
+//! root (for `personac.toml` and new kind folders) and each kind folder and
+//! `templates/`, recursively. Events are debounced; the output folder,
+//! `.git`, hidden files, editor swap and backup files, personac's own temp
+//! files and access events are ignored, so a rebuild never triggers itself.
+//! A broken file reports its diagnostics and leaves the last good output.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use notify::{EventKind, PollWatcher, RecommendedWatcher, RecursiveMode};
+use notify_debouncer_full::{DebounceEventResult, Debouncer, NoCache, RecommendedCache, new_debouncer, new_debouncer_opt};
+
+use crate::artifacts::WriteReport;
+use crate::catalog::Cache;
+use crate::diag::Diagnostic;
+use crate::model::Kind;
+use crate::snapshot::{CONFIG_FILE, Snapshot, TEMPLATES_DIR};
+use crate::{BuildError, Project};
+
+pub struct Options {
+    pub root: PathBuf,
+    /// `--out`, if given; else the config's `out_dir`, read at every build.
+    pub out: Option<PathBuf>,
+    /// Poll the filesystem instead of using the platform's watcher.
+    pub poll: bool,
+}
+
+/// What happened, for the caller to show.
+pub enum Event<'a> {
+    /// Watching began: how, and why polling if it was not asked for.
+    Watching { polling: bool, fallback: Option<String> },
+    /// A build wrote its output. `trigger` lists the changed paths (empty
+    /// for the first build).
+    Built { trigger: &'a [String], personas: Vec<String>, report: &'a WriteReport, elapsed: Duration },
+    /// A build failed; the previous output is untouched.
+    Failed { trigger: &'a [String], diagnostics: &'a [Diagnostic], snapshot: &'a Snapshot },
+    /// Something outside the definitions went wrong (an unwritable folder).
+    Problem { trigger: &'a [String], message: String },
+    /// Another process holds the output folder's lock; this one waits.
+    Waiting { holder: &'a str },
+}
+
+const DEBOUNCE: Duration = Duration::from_millis(25);
+const POLL_INTERVAL: Duration = Duration::from_millis(250);
+
+enum Watcher {
+    Native(Debouncer<RecommendedWatcher, RecommendedCache>),
+    Poll(Debouncer<PollWatcher, NoCache>),
+}
+
+impl Watcher {
+    fn watch(&mut self, path: &Path, mode: RecursiveMode) -> notify::Result<()> {
+        match self {
+            Watcher::Native(d) => d.watch(path, mode),
+            Watcher::Poll(d) => d.watch(path, mode),
+        }
+    }
+}
+
+/// Builds, then rebuilds on every change, until `stop` is set.
+pub fn watch(options: &Options, stop: &AtomicBool, on_event: &mut dyn FnMut(Event)) -> Result<(), String> {
+    let root = std::path::absolute(&options.root).map_err(|e| e.to_string())?;
+    let (tx, rx) = mpsc::channel::<DebounceEventResult>();
+    let handler = move |result: DebounceEventResult| {
+        let _ = tx.send(result);
+    };
+    let (mut watcher, fallback) = if options.poll {
+        (poll_watcher(handler)?, None)
+    } else {
+        match new_debouncer(DEBOUNCE, None, handler.clone()) {
+            Ok(d) => (Watcher::Native(d), None),
+            Err(e) => (poll_watcher(handler)?, Some(format!("the platform watcher failed ({e}); polling instead"))),
+        }
+    };
+    let mut watched: Vec<PathBuf> = Vec::new();
+    let fallback = match watch_sources(&mut watcher, &root, &mut watched) {
+        Ok(()) => fallback,
+        Err(e) if matches!(watcher, Watcher::Native(_)) => {
+            // inotify limits, network filesystems: poll instead.
+            let (tx, rx2) = mpsc::channel::<DebounceEventResult>();
+            let handler = move |result: DebounceEventResult| {
+                let _ = tx.send(result);
+            };
+            watcher = poll_watcher(handler)?;
+            watched.clear();
+            watch_sources(&mut watcher, &root, &mut watched).map_err(|e| e.to_string())?;
+            return run(
+                options,
+                &root,
+                watcher,
+                watched,
+                rx2,
+                stop,
+                on_event,
+                Some(format!("the platform watcher failed ({e}); polling instead")),
+            );
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    run(options, &root, watcher, watched, rx, stop, on_event, fallback)
+}
+
+fn poll_watcher(handler: impl FnMut(DebounceEventResult) + Send + 'static) -> Result<Watcher, String> {
+    let config = notify::Config::default().with_poll_interval(POLL_INTERVAL);
+    new_debouncer_opt::<_, PollWatcher, NoCache>(DEBOUNCE, None, handler, NoCache, config).map(Watcher::Poll).map_err(|e| e.to_string())
+}
+
+/// Watches the root (not recursively) and every source folder that exists.
+fn watch_sources(watcher: &mut Watcher, root: &Path, watched: &mut Vec<PathBuf>) -> notify::Result<()> {
+    if !watched.iter().any(|w| w == root) {
+        watcher.watch(root, RecursiveMode::NonRecursive)?;
+        watched.push(root.to_path_buf());
+    }
+    for folder in Kind::ALL.iter().map(|k| k.folder()).chain([TEMPLATES_DIR]) {
+        let dir = root.join(folder);
+        if dir.is_dir() && !watched.contains(&dir) {
+            watcher.watch(&dir, RecursiveMode::Recursive)?;
+            watched.push(dir);
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run(
+    options: &Options,
+    root: &Path,
+    mut watcher: Watcher,
+    mut watched: Vec<PathBuf>,
+    rx: mpsc::Receiver<DebounceEventResult>,
+    stop: &AtomicBool,
+    on_event: &mut dyn FnMut(Event),
+    fallback: Option<String>,
+) -> Result<(), String> {
+    on_event(Event::Watching { polling: matches!(watcher, Watcher::Poll(_)), fallback });
+    let cache = Cache::default();
+    let mut last: Option<Snapshot> = None;
+    rebuild(options, root, &cache, &mut last, &[], on_event);
+    cache.warm_tokenizer();
+    while !stop.load(Ordering::SeqCst) {
+        let first = match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(result) => result,
+            Err(mpsc::RecvTimeoutError::Timeout) => continue,
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        };
+        let mut changed: Vec<String> = Vec::new();
+        // Everything that arrived together is one change.
+        for result in std::iter::once(first).chain(rx.try_iter()) {
+            let Ok(events) = result else {
+                // The watcher lost track: read everything again.
+                last = None;
+                continue;
+            };
+            for event in events {
+                if event.need_rescan() {
+                    last = None;
+                }
+                if matches!(event.kind, EventKind::Access(_)) {
+                    continue;
+                }
+                for path in &event.paths {
+                    if let Some(rel) = relevant(root, path)
+                        && !changed.contains(&rel)
+                    {
+                        changed.push(rel);
+                    }
+                }
+            }
+        }
+        if changed.is_empty() {
+            continue;
+        }
+        changed.sort();
+        // A new kind folder is watched from now on.
+        let _ = watch_sources(&mut watcher, root, &mut watched);
+        rebuild(options, root, &cache, &mut last, &changed, on_event);
+    }
+    Ok(())
+}
+
+/// The repository-relative path of an event, if it can change a build.
+fn relevant(root: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(root).ok()?;
+    let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let name = parts.last()?;
+    let editor_junk = name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.ends_with(".swo")
+        || name.ends_with(".tmp")
+        || name.ends_with(".bak")
+        || name.starts_with('#')
+        || name == "4913";
+    if parts.iter().any(|p| p.starts_with('.')) || editor_junk {
+        return None;
+    }
+    let top = parts.first()?;
+    let wanted = (parts.len() == 1 && top == CONFIG_FILE) || top == TEMPLATES_DIR || Kind::from_folder(top).is_some();
+    wanted.then(|| parts.join("/"))
+}
+
+/// One build, reported. The sources are the last snapshot with the changed
+/// paths read again (everything is read when there is no last snapshot).
+fn rebuild(
+    options: &Options,
+    root: &Path,
+    cache: &Cache,
+    last: &mut Option<Snapshot>,
+    trigger: &[String],
+    on_event: &mut dyn FnMut(Event),
+) {
+    let started = Instant::now();
+    let (snapshot, mut diags) = match last.as_ref() {
+        Some(previous) => previous.refresh(root, trigger),
+        None => Snapshot::from_dir(root),
+    };
+    *last = Some(snapshot.clone());
+    let project = match Project::load(&snapshot, cache) {
+        Ok(project) if diags.is_empty() => project,
+        loaded => {
+            diags.extend(loaded.err().unwrap_or_default());
+            crate::diag::normalize(&mut diags);
+            on_event(Event::Failed { trigger, diagnostics: &diags, snapshot: &snapshot });
+            return;
+        }
+    };
+    let out_dir = match crate::out_dir(root, &project.catalog.config, options.out.as_deref()) {
+        Ok(dir) => dir,
+        Err(message) => {
+            on_event(Event::Problem { trigger, message });
+            return;
+        }
+    };
+    let result = crate::build_into(&project, &snapshot, &out_dir, None, &mut |holder: &str| on_event(Event::Waiting { holder }));
+    match result {
+        Ok((output, report)) => {
+            let mut personas: Vec<String> = report
+                .written
+                .iter()
+                .chain(&report.removed)
+                .filter_map(|p| p.split_once('/').map(|(persona, _)| persona.to_string()))
+                .collect();
+            personas.dedup();
+            on_event(Event::Built { trigger, personas, report: &report, elapsed: started.elapsed() });
+            // Freeing the build's data is left to another thread: the next
+            // event need not wait for it.
+            std::thread::spawn(move || drop((output, project, snapshot)));
+        }
+        Err(BuildError::Definitions(diags)) => on_event(Event::Failed { trigger, diagnostics: &diags, snapshot: &snapshot }),
+        Err(BuildError::Io(message)) => {
+            on_event(Event::Problem { trigger, message: format!("cannot write to `{}`: {message}", out_dir.display()) })
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! A real `personac watch` process on a temp repository, driven the way
+//! editors save files, read through its NDJSON events.
+
+use std::io::BufRead;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::Repo;
+
+/// Long enough for a loaded CI machine; events normally arrive in well under a second.
+const WAIT: Duration = Duration::from_secs(20);
+
+struct Watch {
+    child: Child,
+    events: mpsc::Receiver<Value>,
+}
+
+impl Watch {
+    fn start(repo: &Repo, extra: &[&str]) -> Watch {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_personac"))
+            .arg("-C")
+            .arg(repo.path())
+            .args(["watch", "--format", "json"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start watch");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, events) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Ok(value) = serde_json::from_str::<Value>(&line)
+                    && tx.send(value).is_err()
+                {
+                    break;
+                }
+            }
+        });
+        let mut watch = Watch { child, events };
+        assert_eq!(watch.next()["event"], "watching");
+        let first = watch.next();
+        assert_eq!(first["event"], "built", "{first}");
+        watch
+    }
+
+    fn next(&mut self) -> Value {
+        self.events.recv_timeout(WAIT).expect("an event from watch")
+    }
+
+    /// The next event that built or failed, skipping rebuilds that changed
+    /// nothing (a save can arrive as two batches of events).
+    fn next_build(&mut self) -> Value {
+        loop {
+            let event = self.next();
+            let nothing = event["event"] == "built"
+                && event["written"].as_array().is_some_and(|w| w.is_empty())
+                && event["removed"].as_array().is_some_and(|r| r.is_empty());
+            if !nothing {
+                return event;
+            }
+        }
+    }
+
+    fn quiet_for(&mut self, time: Duration) -> Option<Value> {
+        self.events.recv_timeout(time).ok()
+    }
+
+    /// Ctrl-C: the process stops cleanly and exits 0.
+    fn interrupt(mut self) {
+        let status = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(code) = self.child.try_wait().unwrap() {
+                assert!(code.success(), "watch exited with {code}");
+                return;
+            }
+            assert!(Instant::now() < deadline, "watch did not stop");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn tone(text: &str) -> String {
+    format!("+++\ntype = \"tone\"\nsummary = \"Warm.\"\n+++\n{text}\n")
+}
+
+fn detail(repo: &Repo) -> String {
+    repo.read("build-output/maya/detail.md")
+}
+
+#[test]
+fn every_save_style_rebuilds() {
+    let repo = Repo::minimal();
+    let mut watch = Watch::start(&repo, &[]);
+    let path = repo.path().join("parts/tone-warm.md");
+
+    // In place.
+    std::fs::write(&path, tone("In place.")).unwrap();
+    let event = watch.next_build();
+    assert_eq!(event["changed"], serde_json::json!(["parts/tone-warm.md"]));
+    assert_eq!(event["personas"], serde_json::json!(["maya"]));
+    assert!(detail(&repo).contains("In place."));
+
+    // Temp file and rename (vim, VS Code, JetBrains).
+    let temp = repo.path().join("parts/.tone-warm.md.tmp1234");
+    std::fs::write(&temp, tone("Renamed over.")).unwrap();
+    std::fs::rename(&temp, &path).unwrap();
+    watch.next_build();
+    assert!(detail(&repo).contains("Renamed over."));
+
+    // Backup and rename: the original moves aside, a new file is written.
+    std::fs::rename(&path, repo.path().join("parts/tone-warm.md~")).unwrap();
+    std::fs::write(&path, tone("After a backup.")).unwrap();
+    std::fs::remove_file(repo.path().join("parts/tone-warm.md~")).unwrap();
+    loop {
+        let event = watch.next_build();
+        if event["event"] == "built" && detail(&repo).contains("After a backup.") {
+            break;
+        }
+    }
+
+    // Delete and recreate.
+    std::fs::remove_file(&path).unwrap();
+    std::fs::write(&path, tone("Recreated.")).unwrap();
+    loop {
+        let event = watch.next_build();
+        if event["event"] == "built" && detail(&repo).contains("Recreated.") {
+            break;
+        }
+    }
+
+    // Two saves a few milliseconds apart: the last one wins.
+    std::fs::write(&path, tone("First of two.")).unwrap();
+    std::thread::sleep(Duration::from_millis(5));
+    std::fs::write(&path, tone("Second of two.")).unwrap();
+    let deadline = Instant::now() + WAIT;
+    while !detail(&repo).contains("Second of two.") {
+        assert!(Instant::now() < deadline, "the second save never reached the output");
+        let _ = watch.quiet_for(Duration::from_millis(200));
+    }
+    watch.interrupt();
+    let leftovers: Vec<String> = repo.tree("build-output").into_keys().filter(|p| p.contains("personac-tmp")).collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_broken_file_keeps_the_last_good_output_and_the_fix_rebuilds() {
+    let repo = Repo::minimal();
+    let mut watch = Watch::start(&repo, &[]);
+    let good = repo.tree("build-output");
+    repo.write("personas/maya.toml", "version = \"1.0.0\nsummary = \"Maya helps.\"\n");
+    let event = watch.next_build();
+    assert_eq!(event["event"], "failed");
+    assert_eq!(event["diagnostics"][0]["file"], "personas/maya.toml");
+    assert_eq!(event["diagnostics"][0]["line"], 1);
+    assert_eq!(repo.tree("build-output"), good);
+    // A template error too.
+    repo.write("personas/maya.toml", "version = \"1.0.0\"\nsummary = \"Maya helps {{ nobody }}.\"\nparts = [\"tone-warm\"]\n");
+    assert_eq!(watch.next_build()["event"], "failed");
+    assert_eq!(repo.tree("build-output"), good);
+    repo.write("personas/maya.toml", "version = \"1.0.1\"\nsummary = \"Maya helps again.\"\nparts = [\"tone-warm\"]\n");
+    assert_eq!(watch.next_build()["event"], "built");
+    assert!(detail(&repo).contains("Maya helps again."));
+    watch.interrupt();
+}
+
+#[test]
+fn new_and_removed_personas_and_new_folders() {
+    let repo = Repo::minimal();
+    let mut watch = Watch::start(&repo, &[]);
+    // A new folder with a new part, then a persona that uses it.
+    std::fs::create_dir_all(repo.path().join("parts/goals")).unwrap();
+    repo.write("parts/goals/goal-help.yaml", "type: goal\nsummary: Help.\n");
+    repo.write("personas/zed.toml", "version = \"1.0.0\"\nsummary = \"Zed.\"\nparts = [\"goal-help\"]\n");
+    let deadline = Instant::now() + WAIT;
+    while !repo.exists("build-output/zed/detail.md") {
+        assert!(Instant::now() < deadline, "zed was never built");
+        let _ = watch.quiet_for(Duration::from_millis(200));
+    }
+    assert!(repo.read("build-output/zed/detail.md").contains("Help."));
+    // A whole new kind folder.
+    repo.write("traits/calm.yaml", "type: emotional\ndescription: Calm.\n");
+    repo.write("personas/zed.toml", "version = \"1.0.1\"\nsummary = \"Zed.\"\nparts = [\"goal-help\"]\ntraits = [\"calm\"]\n");
+    let deadline = Instant::now() + WAIT;
+    while !repo.read("build-output/zed/detail.md").contains("Calm.") {
+        assert!(Instant::now() < deadline, "the new traits folder was not seen");
+        let _ = watch.quiet_for(Duration::from_millis(200));
+    }
+    // A removed persona.
+    repo.remove("personas/zed.toml");
+    let deadline = Instant::now() + WAIT;
+    while repo.exists("build-output/zed") {
+        assert!(Instant::now() < deadline, "zed's artifacts were not removed");
+        let _ = watch.quiet_for(Duration::from_millis(200));
+    }
+    watch.interrupt();
+}
+
+#[test]
+fn idle_means_no_rebuild_and_its_own_writes_never_trigger_one() {
+    let repo = Repo::minimal();
+    let mut watch = Watch::start(&repo, &[]);
+    assert_eq!(watch.quiet_for(Duration::from_millis(1500)), None);
+    // One change gives one rebuild, not a loop of rebuilds of its own output.
+    repo.write("parts/tone-warm.md", &tone("Once."));
+    assert_eq!(watch.next_build()["event"], "built");
+    assert_eq!(watch.quiet_for(Duration::from_millis(1500)), None);
+    // Files that are not sources are ignored.
+    repo.write("parts/.tone-warm.md.swp", "swap");
+    repo.write("parts/tone-warm.md~", "backup");
+    repo.write("notes.txt", "not a source");
+    assert_eq!(watch.quiet_for(Duration::from_millis(1500)), None);
+    watch.interrupt();
+}
+
+#[test]
+fn polling_sees_changes_too() {
+    let repo = Repo::minimal();
+    let mut watch = Watch::start(&repo, &["--poll"]);
+    repo.write("parts/tone-warm.md", &tone("Polled."));
+    assert_eq!(watch.next_build()["event"], "built");
+    assert!(detail(&repo).contains("Polled."));
+    watch.interrupt();
+}
+
+#[test]
+fn a_build_waits_for_the_lock_and_names_its_holder() {
+    let repo = Repo::minimal();
+    repo.run(&["build"]).success();
+    repo.write("parts/tone-warm.md", &tone("Changed while locked."));
+    let dir = std::fs::File::open(repo.path().join("build-output")).unwrap();
+    dir.lock().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_personac"))
+        .arg("-C")
+        .arg(repo.path())
+        .args(["--color=never", "build"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    // It does not write while the lock is held.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(!detail(&repo).contains("Changed while locked."));
+    dir.unlock().unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains(&format!("waiting for the lock on build-output, held by process {}", std::process::id())), "{stderr}");
+    assert!(detail(&repo).contains("Changed while locked."));
+}
