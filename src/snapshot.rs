@@ -168,6 +168,13 @@ impl Snapshot {
         edited
     }
 
+    /// This snapshot without one file (a deletion, before it is made).
+    pub fn without(&self, path: &str) -> Snapshot {
+        let mut edited = self.clone();
+        edited.remove_path(path);
+        edited
+    }
+
     /// The sha256 of a file's text.
     pub fn hash(&self, path: &str) -> Option<&[u8; 32]> {
         self.hashes.get(path)

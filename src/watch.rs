@@ -67,123 +67,126 @@ impl Watcher {
     }
 }
 
-/// Builds, then rebuilds on every change, until `stop` is set.
-pub fn watch(options: &Options, stop: &AtomicBool, on_event: &mut dyn FnMut(Event)) -> Result<(), String> {
-    let root = std::path::absolute(&options.root).map_err(|e| e.to_string())?;
-    let (tx, rx) = mpsc::channel::<DebounceEventResult>();
-    let handler = move |result: DebounceEventResult| {
-        let _ = tx.send(result);
-    };
-    let (mut watcher, fallback) = if options.poll {
-        (poll_watcher(handler)?, None)
-    } else {
-        match new_debouncer(DEBOUNCE, None, handler.clone()) {
-            Ok(d) => (Watcher::Native(d), None),
-            Err(e) => (poll_watcher(handler)?, Some(format!("the platform watcher failed ({e}); polling instead"))),
-        }
-    };
-    let mut watched: Vec<PathBuf> = Vec::new();
-    let fallback = match watch_sources(&mut watcher, &root, &mut watched) {
-        Ok(()) => fallback,
-        Err(e) if matches!(watcher, Watcher::Native(_)) => {
-            // inotify limits, network filesystems: poll instead.
-            let (tx, rx2) = mpsc::channel::<DebounceEventResult>();
+/// The changes to a repository's sources, as they happen: debounced batches
+/// of repository-relative paths. Also used by `serve` to reload.
+pub struct Changes {
+    root: PathBuf,
+    watcher: Watcher,
+    watched: Vec<PathBuf>,
+    rx: mpsc::Receiver<DebounceEventResult>,
+    /// Why polling is used though it was not asked for.
+    pub fallback: Option<String>,
+}
+
+/// One batch of changes.
+pub struct Batch {
+    /// Changed paths, sorted.
+    pub paths: Vec<String>,
+    /// The watcher lost track: everything must be read again.
+    pub rescan: bool,
+}
+
+impl Changes {
+    /// Starts watching the sources of the repository at `root`.
+    pub fn start(root: &Path, poll: bool) -> Result<Changes, String> {
+        let root = std::path::absolute(root).map_err(|e| e.to_string())?;
+        let attempt = |poll: bool| -> Result<Changes, String> {
+            let (tx, rx) = mpsc::channel::<DebounceEventResult>();
             let handler = move |result: DebounceEventResult| {
                 let _ = tx.send(result);
             };
-            watcher = poll_watcher(handler)?;
-            watched.clear();
-            watch_sources(&mut watcher, &root, &mut watched).map_err(|e| e.to_string())?;
-            return run(
-                options,
-                &root,
-                watcher,
-                watched,
-                rx2,
-                stop,
-                on_event,
-                Some(format!("the platform watcher failed ({e}); polling instead")),
-            );
-        }
-        Err(e) => return Err(e.to_string()),
-    };
-    run(options, &root, watcher, watched, rx, stop, on_event, fallback)
-}
-
-fn poll_watcher(handler: impl FnMut(DebounceEventResult) + Send + 'static) -> Result<Watcher, String> {
-    let config = notify::Config::default().with_poll_interval(POLL_INTERVAL);
-    new_debouncer_opt::<_, PollWatcher, NoCache>(DEBOUNCE, None, handler, NoCache, config).map(Watcher::Poll).map_err(|e| e.to_string())
-}
-
-/// Watches the root (not recursively) and every source folder that exists.
-fn watch_sources(watcher: &mut Watcher, root: &Path, watched: &mut Vec<PathBuf>) -> notify::Result<()> {
-    if !watched.iter().any(|w| w == root) {
-        watcher.watch(root, RecursiveMode::NonRecursive)?;
-        watched.push(root.to_path_buf());
-    }
-    for folder in Kind::ALL.iter().map(|k| k.folder()).chain([TEMPLATES_DIR]) {
-        let dir = root.join(folder);
-        if dir.is_dir() && !watched.contains(&dir) {
-            watcher.watch(&dir, RecursiveMode::Recursive)?;
-            watched.push(dir);
-        }
-    }
-    Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-fn run(
-    options: &Options,
-    root: &Path,
-    mut watcher: Watcher,
-    mut watched: Vec<PathBuf>,
-    rx: mpsc::Receiver<DebounceEventResult>,
-    stop: &AtomicBool,
-    on_event: &mut dyn FnMut(Event),
-    fallback: Option<String>,
-) -> Result<(), String> {
-    on_event(Event::Watching { polling: matches!(watcher, Watcher::Poll(_)), fallback });
-    let cache = Cache::default();
-    let mut last: Option<Snapshot> = None;
-    rebuild(options, root, &cache, &mut last, &[], on_event);
-    cache.warm_tokenizer();
-    while !stop.load(Ordering::SeqCst) {
-        let first = match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(result) => result,
-            Err(mpsc::RecvTimeoutError::Timeout) => continue,
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            let watcher = if poll {
+                let config = notify::Config::default().with_poll_interval(POLL_INTERVAL);
+                Watcher::Poll(
+                    new_debouncer_opt::<_, PollWatcher, NoCache>(DEBOUNCE, None, handler, NoCache, config).map_err(|e| e.to_string())?,
+                )
+            } else {
+                Watcher::Native(new_debouncer(DEBOUNCE, None, handler).map_err(|e| e.to_string())?)
+            };
+            let mut changes = Changes { root: root.clone(), watcher, watched: Vec::new(), rx, fallback: None };
+            changes.watch_sources().map_err(|e| e.to_string())?;
+            Ok(changes)
         };
-        let mut changed: Vec<String> = Vec::new();
+        if poll {
+            return attempt(true);
+        }
+        // inotify limits, network filesystems: poll instead.
+        attempt(false).or_else(|e| {
+            let mut polling = attempt(true)?;
+            polling.fallback = Some(format!("the platform watcher failed ({e}); polling instead"));
+            Ok(polling)
+        })
+    }
+
+    pub fn polling(&self) -> bool {
+        matches!(self.watcher, Watcher::Poll(_))
+    }
+
+    /// Watches the root (not recursively) and every source folder that exists.
+    fn watch_sources(&mut self) -> notify::Result<()> {
+        if !self.watched.contains(&self.root) {
+            self.watcher.watch(&self.root, RecursiveMode::NonRecursive)?;
+            self.watched.push(self.root.clone());
+        }
+        for folder in Kind::ALL.iter().map(|k| k.folder()).chain([TEMPLATES_DIR]) {
+            let dir = self.root.join(folder);
+            if dir.is_dir() && !self.watched.contains(&dir) {
+                self.watcher.watch(&dir, RecursiveMode::Recursive)?;
+                self.watched.push(dir);
+            }
+        }
+        Ok(())
+    }
+
+    /// The next batch of relevant changes, waiting at most `timeout`.
+    pub fn next(&mut self, timeout: Duration) -> Option<Batch> {
+        let first = self.rx.recv_timeout(timeout).ok()?;
+        let mut batch = Batch { paths: Vec::new(), rescan: false };
         // Everything that arrived together is one change.
-        for result in std::iter::once(first).chain(rx.try_iter()) {
+        for result in std::iter::once(first).chain(self.rx.try_iter()) {
             let Ok(events) = result else {
-                // The watcher lost track: read everything again.
-                last = None;
+                batch.rescan = true;
                 continue;
             };
             for event in events {
-                if event.need_rescan() {
-                    last = None;
-                }
+                batch.rescan |= event.need_rescan();
                 if matches!(event.kind, EventKind::Access(_)) {
                     continue;
                 }
                 for path in &event.paths {
-                    if let Some(rel) = relevant(root, path)
-                        && !changed.contains(&rel)
+                    if let Some(rel) = relevant(&self.root, path)
+                        && !batch.paths.contains(&rel)
                     {
-                        changed.push(rel);
+                        batch.paths.push(rel);
                     }
                 }
             }
         }
-        if changed.is_empty() {
+        batch.paths.sort();
+        // A new kind folder is watched from now on.
+        let _ = self.watch_sources();
+        (batch.rescan || !batch.paths.is_empty()).then_some(batch)
+    }
+}
+
+/// Builds, then rebuilds on every change, until `stop` is set.
+pub fn watch(options: &Options, stop: &AtomicBool, on_event: &mut dyn FnMut(Event)) -> Result<(), String> {
+    let root = std::path::absolute(&options.root).map_err(|e| e.to_string())?;
+    let mut changes = Changes::start(&root, options.poll)?;
+    on_event(Event::Watching { polling: changes.polling(), fallback: changes.fallback.clone() });
+    let cache = Cache::default();
+    let mut last: Option<Snapshot> = None;
+    rebuild(options, &root, &cache, &mut last, &[], on_event);
+    cache.warm_tokenizer();
+    while !stop.load(Ordering::SeqCst) {
+        let Some(batch) = changes.next(Duration::from_millis(100)) else { continue };
+        if batch.rescan {
+            last = None;
+        }
+        if batch.paths.is_empty() && last.is_some() {
             continue;
         }
-        changed.sort();
-        // A new kind folder is watched from now on.
-        let _ = watch_sources(&mut watcher, root, &mut watched);
-        rebuild(options, root, &cache, &mut last, &changed, on_event);
+        rebuild(options, &root, &cache, &mut last, &batch.paths, on_event);
     }
     Ok(())
 }

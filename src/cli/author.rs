@@ -8,8 +8,6 @@ use clap::{ArgGroup, Args, Subcommand};
 
 use super::{Ctx, DiagFormat, Failure, Outcome, load, parse_kind, report, status, usage};
 use crate::Project;
-use crate::artifacts;
-use crate::catalog::Cache;
 use crate::diag::did_you_mean;
 use crate::edit::{self, Change, LinkField, Refusal};
 use crate::git::Git;
@@ -124,16 +122,10 @@ fn refused(ctx: &Ctx, snapshot: &Snapshot, refusal: Refusal) -> Failure {
     }
 }
 
-/// Checks that the repository with `path` set to `text` compiles, writes
-/// the file atomically, and commits it if asked.
+/// Writes an edit through the edit room (validated, atomic), and commits it
+/// if asked.
 fn save(ctx: &Ctx, snapshot: &Snapshot, path: &Arc<str>, text: &str, message: &str, commit: bool) -> Outcome {
-    let edited = snapshot.with_file(path, text);
-    let check = Project::load(&edited, &Cache::default())
-        .and_then(|p| artifacts::compile(&p.catalog, &p.renderer, &p.tokenizer, &edited, None, None).map(|_| ()));
-    if let Err(diags) = check {
-        return Err(refused(ctx, &edited, Refusal::Invalid(diags)));
-    }
-    edit::write_atomic(&ctx.root.join(&**path), text).map_err(|e| Failure::Usage(format!("cannot write `{path}`: {e}")))?;
+    edit::save(&ctx.root, snapshot, path, Some(text)).map_err(|r| refused(ctx, &snapshot.with_file(path, text), r))?;
     status(ctx, "Edited", &format!("{path}: {message}"));
     if commit {
         let git = Git::open(&ctx.root).map_err(usage)?;
@@ -156,82 +148,46 @@ fn change_persona(ctx: &Ctx, persona: &str, change: Change, message: String, com
 }
 
 pub(super) fn arc(ctx: &Ctx, command: ArcCommand) -> Outcome {
-    let persona = match &command {
-        ArcCommand::Status { persona }
-        | ArcCommand::Assign { persona, .. }
-        | ArcCommand::Advance { persona, .. }
-        | ArcCommand::Reset { persona, .. } => persona.clone(),
+    let (persona, action, commit) = match &command {
+        ArcCommand::Status { persona } => (persona, None, false),
+        ArcCommand::Assign { persona, arc, stage, commit } => {
+            (persona, Some(edit::ArcAction::Assign { arc: arc.as_str(), stage: stage.as_deref() }), commit.commit)
+        }
+        ArcCommand::Advance { persona, commit } => (persona, Some(edit::ArcAction::Advance), commit.commit),
+        ArcCommand::Reset { persona, commit } => (persona, Some(edit::ArcAction::Reset), commit.commit),
     };
     let (_, project) = load(ctx, DiagFormat::Text, None)?;
-    persona_file(&project, &persona)?;
-    let resolved =
-        project.catalog.resolve(&persona, &Request::default()).map_err(|e| super::resolve_error(ctx, &Snapshot::default(), e))?;
-    let current = resolved.stage.as_ref().map(|s| (s.arc, s.index));
-    let no_arc =
-        || Failure::Usage(format!("persona `{persona}` has no arc\n  help: put it on one with `personac arc assign {persona} ARC`"));
-    match command {
-        ArcCommand::Status { .. } => {
-            let Some((arc, index)) = current else {
-                println!("{persona} has no arc");
-                return Ok(());
-            };
-            let stage = &arc.stages[index];
-            println!("{persona} follows arc `{}`", arc.meta.name);
-            println!("  stage:     {} ({} of {})", stage.name.value, index + 1, arc.stages.len());
-            if let Some(c) = &stage.condition {
-                println!("  condition: {}", c.source.trim());
-            }
-            match arc.stages.get(index + 1) {
-                Some(next) => println!("  next:      {}", next.name.value),
-                None => println!("  next:      none (the last stage)"),
-            }
-            Ok(())
+    persona_file(&project, persona)?;
+    let Some(action) = action else { return arc_status(ctx, &project, persona) };
+    match edit::arc_change(&project.catalog, persona, &action) {
+        Ok((change, message)) => change_persona(ctx, persona, change, message, commit),
+        // Already at the last stage: a refusal about the definitions (exit 1).
+        Err(msg) if matches!(action, edit::ArcAction::Advance) && msg.contains("already at the last stage") => {
+            eprintln!("{}: {msg}", if ctx.color { "\x1b[1;91merror\x1b[0m" } else { "error" });
+            Err(Failure::Definitions)
         }
-        ArcCommand::Assign { arc, stage, commit, .. } => {
-            let Some(definition) = project.catalog.arcs.get(&arc) else {
-                let mut msg = format!("no arc named `{arc}`");
-                if let Some(best) = did_you_mean(&arc, project.catalog.names(Kind::Arc)) {
-                    msg.push_str(&format!("\n  help: did you mean `{best}`?"));
-                }
-                return Err(Failure::Usage(msg));
-            };
-            if let Some(stage) = &stage
-                && !definition.stages.iter().any(|s| &s.name.value == stage)
-            {
-                let names: Vec<&str> = definition.stages.iter().map(|s| s.name.value.as_str()).collect();
-                return Err(Failure::Usage(format!("arc `{arc}` has no stage `{stage}`\n  help: its stages are: {}", names.join(", "))));
-            }
-            let message = match &stage {
-                Some(s) => format!("{persona}: assign arc {arc} at {s}"),
-                None => format!("{persona}: assign arc {arc}"),
-            };
-            change_persona(ctx, &persona, Change::SetArc { name: arc, stage }, message, commit.commit)
-        }
-        ArcCommand::Advance { commit, .. } => {
-            let (arc, index) = current.ok_or_else(no_arc)?;
-            let Some(next) = arc.stages.get(index + 1) else {
-                eprintln!(
-                    "error: persona `{persona}` is already at the last stage `{}` of arc `{}`\n  help: `personac arc reset {persona}` starts it over",
-                    arc.stages[index].name.value, arc.meta.name
-                );
-                return Err(Failure::Definitions);
-            };
-            let message = format!("{persona}: advance arc {} to {}", arc.meta.name, next.name.value);
-            change_persona(
-                ctx,
-                &persona,
-                Change::SetArc { name: arc.meta.name.clone(), stage: Some(next.name.value.clone()) },
-                message,
-                commit.commit,
-            )
-        }
-        ArcCommand::Reset { commit, .. } => {
-            let (arc, _) = current.ok_or_else(no_arc)?;
-            let message = format!("{persona}: reset arc {} to {}", arc.meta.name, arc.stages[0].name.value);
-            // Without a stage, a persona is at its arc's first stage.
-            change_persona(ctx, &persona, Change::SetArc { name: arc.meta.name.clone(), stage: None }, message, commit.commit)
-        }
+        Err(msg) => Err(Failure::Usage(msg)),
     }
+}
+
+fn arc_status(ctx: &Ctx, project: &Project, persona: &str) -> Outcome {
+    let resolved = project.catalog.resolve(persona, &Request::default()).map_err(|e| super::resolve_error(ctx, &Snapshot::default(), e))?;
+    let Some(stage) = &resolved.stage else {
+        println!("{persona} has no arc");
+        return Ok(());
+    };
+    let (arc, index) = (stage.arc, stage.index);
+    let current = &arc.stages[index];
+    println!("{persona} follows arc `{}`", arc.meta.name);
+    println!("  stage:     {} ({} of {})", current.name.value, index + 1, arc.stages.len());
+    if let Some(c) = &current.condition {
+        println!("  condition: {}", c.source.trim());
+    }
+    match arc.stages.get(index + 1) {
+        Some(next) => println!("  next:      {}", next.name.value),
+        None => println!("  next:      none (the last stage)"),
+    }
+    Ok(())
 }
 
 pub(super) fn link(ctx: &Ctx, args: LinkArgs, add: bool) -> Outcome {

@@ -7,7 +7,10 @@
 //! exactly the intended value; compiled with the whole repository, it must
 //! have no error. Writes are atomic and touch no other file.
 
+mod fields;
 mod yaml;
+
+pub use fields::{ArcChange, edit_arc, new_file, set_text};
 
 use std::path::Path;
 use std::sync::Arc;
@@ -332,6 +335,87 @@ pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
     }
     temp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// Writes an edit: first checks that the repository with `path` set to
+/// `text` (removed, for `None`) compiles, then writes the file atomically or
+/// removes it. Nothing else is touched; a refusal touches nothing.
+pub fn save(root: &Path, snapshot: &crate::snapshot::Snapshot, path: &Arc<str>, text: Option<&str>) -> Result<(), Refusal> {
+    let edited = match text {
+        Some(text) => snapshot.with_file(path, text),
+        None => snapshot.without(path),
+    };
+    let cache = crate::catalog::Cache::default();
+    let project = crate::Project::load(&edited, &cache).map_err(Refusal::Invalid)?;
+    crate::artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &edited, None, None).map_err(Refusal::Invalid)?;
+    let file = root.join(&**path);
+    let written = match text {
+        Some(text) => {
+            if let Some(dir) = file.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| Refusal::Edit(format!("cannot create the folder of `{path}`: {e}")))?;
+            }
+            write_atomic(&file, text)
+        }
+        None => std::fs::remove_file(&file),
+    };
+    written.map_err(|e| Refusal::Edit(format!("cannot write `{path}`: {e}")))
+}
+
+/// What to do with a persona's arc.
+pub enum ArcAction<'a> {
+    Assign { arc: &'a str, stage: Option<&'a str> },
+    Advance,
+    Reset,
+}
+
+/// The change an arc action makes to a persona's file, and a message for
+/// it (`maya: advance arc hero to trial`); or why it cannot be done.
+pub fn arc_change(catalog: &crate::catalog::Catalog, persona: &str, action: &ArcAction) -> Result<(Change, String), String> {
+    let resolved = catalog.resolve(persona, &crate::model::Request::default()).map_err(|e| match e {
+        crate::resolve::ResolveError::Request(msg) => msg,
+        crate::resolve::ResolveError::Definitions(_) => format!("persona `{persona}` does not resolve; fix its errors first"),
+    })?;
+    let current = resolved.stage.as_ref().map(|s| (s.arc, s.index));
+    let no_arc = || format!("persona `{persona}` has no arc\n  help: put it on one with `personac arc assign {persona} ARC`");
+    match action {
+        ArcAction::Assign { arc, stage } => {
+            let Some(definition) = catalog.arcs.get(*arc) else {
+                let mut msg = format!("no arc named `{arc}`");
+                if let Some(best) = crate::diag::did_you_mean(arc, catalog.names(Kind::Arc)) {
+                    msg.push_str(&format!("\n  help: did you mean `{best}`?"));
+                }
+                return Err(msg);
+            };
+            if let Some(stage) = stage
+                && !definition.stages.iter().any(|s| s.name.value == *stage)
+            {
+                let names: Vec<&str> = definition.stages.iter().map(|s| s.name.value.as_str()).collect();
+                return Err(format!("arc `{arc}` has no stage `{stage}`\n  help: its stages are: {}", names.join(", ")));
+            }
+            let message = match stage {
+                Some(s) => format!("{persona}: assign arc {arc} at {s}"),
+                None => format!("{persona}: assign arc {arc}"),
+            };
+            Ok((Change::SetArc { name: arc.to_string(), stage: stage.map(str::to_string) }, message))
+        }
+        ArcAction::Advance => {
+            let (arc, index) = current.ok_or_else(no_arc)?;
+            let Some(next) = arc.stages.get(index + 1) else {
+                return Err(format!(
+                    "persona `{persona}` is already at the last stage `{}` of arc `{}`\n  help: `personac arc reset {persona}` starts it over",
+                    arc.stages[index].name.value, arc.meta.name
+                ));
+            };
+            let message = format!("{persona}: advance arc {} to {}", arc.meta.name, next.name.value);
+            Ok((Change::SetArc { name: arc.meta.name.clone(), stage: Some(next.name.value.clone()) }, message))
+        }
+        ArcAction::Reset => {
+            let (arc, _) = current.ok_or_else(no_arc)?;
+            let message = format!("{persona}: reset arc {} to {}", arc.meta.name, arc.stages[0].name.value);
+            // Without a stage, a persona is at its arc's first stage.
+            Ok((Change::SetArc { name: arc.meta.name.clone(), stage: None }, message))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -331,6 +331,32 @@ fn set_arc(lines: &mut Vec<String>, name: &str, stage: Option<&str>) -> Result<(
     Ok(())
 }
 
+/// Sets a top-level key to a string: its lines become `key: "value"` (a
+/// JSON string is a valid YAML double-quoted scalar); a missing key is added.
+pub(super) fn set_scalar(fields: &str, key: &str, value: &str) -> Result<String, String> {
+    let mut lines = lines(fields);
+    if lines.last().is_some_and(|l| !l.ends_with('\n')) {
+        let last = lines.len() - 1;
+        lines[last].push('\n');
+    }
+    let quoted = serde_json::to_string(value).unwrap_or_default();
+    match find(&lines, key) {
+        Some(entry) => {
+            check_safe(&lines, &entry)?;
+            let head = lines[entry.start][key.len() + 1..].to_string();
+            let (_, comment) = split_comment(&head);
+            let comment = if entry.end == entry.start + 1 { comment.to_string() } else { "\n".to_string() };
+            lines.splice(entry.start..entry.end, [format!("{key}: {quoted}{comment}")]);
+        }
+        None => lines.push(format!("{key}: {quoted}\n")),
+    }
+    let mut out = lines.concat();
+    if !fields.ends_with('\n') && out.ends_with('\n') {
+        out.pop();
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
