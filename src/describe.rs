@@ -190,3 +190,31 @@ pub fn list(catalog: &Catalog, kind: Kind, item_type: Option<&str>, tag: Option<
         .filter(|r| tag.is_none_or(|t| r.tags.iter().any(|x| x == t)))
         .collect()
 }
+
+/// One compiled view as `show --format json` prints it (and a server returns
+/// it): the persona, its parts in assembly order, what the budget dropped,
+/// the token count and the text.
+pub fn shown(
+    resolved: &ResolvedPersona,
+    fitted: &crate::tokens::Fitted,
+    view: crate::render::View,
+    tokenizer: &crate::tokens::Tokenizer,
+) -> Value {
+    let dropped: Vec<&str> = fitted.dropped.iter().map(String::as_str).collect();
+    json!({
+        "persona": resolved.name,
+        "version": resolved.version.as_ref().map(ToString::to_string),
+        "view": view,
+        "stage": resolved.stage.as_ref().map(|s| s.stage().name.value.clone()),
+        "channel": resolved.channel,
+        "parts": resolved.parts.iter().filter(|p| !dropped.contains(&p.part.meta.name.as_str())).map(|p| json!({
+            "name": p.part.meta.name, "type": p.part.part_type.value, "order": p.order, "priority": p.priority,
+        })).collect::<Vec<_>>(),
+        "traits": resolved.traits.iter().map(|t| &t.meta.name).collect::<Vec<_>>(),
+        "skills": resolved.skills.iter().map(|s| &s.meta.name).collect::<Vec<_>>(),
+        "guardrails": resolved.guardrails.iter().map(|g| &g.meta.name).collect::<Vec<_>>(),
+        "dropped": fitted.dropped,
+        "tokens": fitted.tokens(tokenizer),
+        "text": fitted.text,
+    })
+}

@@ -23,6 +23,7 @@ pub mod model;
 pub mod parse;
 pub mod render;
 pub mod resolve;
+pub mod serve;
 pub mod snapshot;
 pub mod tokens;
 pub mod watch;

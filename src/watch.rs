@@ -96,7 +96,9 @@ impl Changes {
                 let _ = tx.send(result);
             };
             let watcher = if poll {
-                let config = notify::Config::default().with_poll_interval(POLL_INTERVAL);
+                // Contents, not just times: a save within the same second as the last
+                // one must not be missed.
+                let config = notify::Config::default().with_poll_interval(POLL_INTERVAL).with_compare_contents(true);
                 Watcher::Poll(
                     new_debouncer_opt::<_, PollWatcher, NoCache>(DEBOUNCE, None, handler, NoCache, config).map_err(|e| e.to_string())?,
                 )

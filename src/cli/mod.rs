@@ -140,6 +140,12 @@ enum Command {
     Unlink(author::LinkArgs),
     /// Create a definition file from a small template
     New(author::NewArgs),
+    /// Serve the repository to agents over MCP (stdio)
+    Serve {
+        /// Also offer the tools that create, edit and delete definitions
+        #[arg(long)]
+        allow_write: bool,
+    },
     /// Build, then rebuild on every change until interrupted (Ctrl-C)
     Watch {
         /// Output folder (default: `out_dir` of personac.toml)
@@ -245,6 +251,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Unlink(args) => author::link(&ctx, args, false),
         Command::New(args) => author::new(&ctx, args),
         Command::Watch { out, poll, format } => watching::watch(&ctx, out, poll, format),
+        Command::Serve { allow_write } => crate::serve::serve(ctx.root.clone(), allow_write).map_err(Failure::Usage),
     };
     finish(&ctx, outcome)
 }
@@ -491,23 +498,7 @@ fn show(ctx: &Ctx, args: ShowArgs) -> Outcome {
     match args.format {
         DocFormat::Md => _ = stdout.write_all(fitted.text.as_bytes()),
         DocFormat::Json => {
-            let dropped: Vec<&str> = fitted.dropped.iter().map(String::as_str).collect();
-            let value = json!({
-                "persona": resolved.name,
-                "version": resolved.version.as_ref().map(ToString::to_string),
-                "view": view,
-                "stage": resolved.stage.as_ref().map(|s| s.stage().name.value.clone()),
-                "channel": resolved.channel,
-                "parts": resolved.parts.iter().filter(|p| !dropped.contains(&p.part.meta.name.as_str())).map(|p| json!({
-                    "name": p.part.meta.name, "type": p.part.part_type.value, "order": p.order, "priority": p.priority,
-                })).collect::<Vec<_>>(),
-                "traits": resolved.traits.iter().map(|t| &t.meta.name).collect::<Vec<_>>(),
-                "skills": resolved.skills.iter().map(|s| &s.meta.name).collect::<Vec<_>>(),
-                "guardrails": resolved.guardrails.iter().map(|g| &g.meta.name).collect::<Vec<_>>(),
-                "dropped": fitted.dropped,
-                "tokens": fitted.tokens(&project.tokenizer),
-                "text": fitted.text,
-            });
+            let value = crate::describe::shown(&resolved, &fitted, view, &project.tokenizer);
             let _ = writeln!(stdout, "{}", serde_json::to_string_pretty(&value).unwrap_or_default());
         }
     }

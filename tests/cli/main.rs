@@ -9,5 +9,6 @@ mod examples;
 mod forms;
 mod git;
 mod layers;
+mod serve;
 mod support;
 mod watch;

@@ -1,0 +1,369 @@
+//! Serving a persona repository over the Model Context Protocol (stdio), with
+//! the official Rust SDK (rmcp).
+//!
+//! Agents discover a persona through its manifest and fetch parts on demand.
+//! Every answer comes from the same pipeline as `show` and `build`; write
+//! tools (`--allow-write`) edit files through the edit room, exactly as the
+//! authoring commands do. The repository is reloaded when its files change
+//! (the watch machinery marks it stale). Nothing here prints to stdout: it
+//! carries protocol messages only. Bad requests get JSON-RPC errors or error
+//! results; nothing a client sends ends the server.
+
+mod write;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::{CallToolResult, ContentBlock, Implementation, ServerCapabilities, ServerConfig};
+use rmcp::{ErrorData as McpError, ServerHandler, ServiceExt, tool, tool_handler, tool_router};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::catalog::Cache;
+use crate::diag::{self, Diagnostic};
+use crate::model::{Kind, Override, Request};
+use crate::render::View;
+use crate::snapshot::Snapshot;
+use crate::{Project, artifacts, describe};
+
+/// The repository as last loaded.
+pub struct Loaded {
+    pub snapshot: Snapshot,
+    pub project: Result<Project, Vec<Diagnostic>>,
+}
+
+struct State {
+    root: PathBuf,
+    cache: Cache,
+    /// `None` when the files changed since the last load.
+    current: Mutex<Option<Arc<Loaded>>>,
+    /// One write at a time.
+    writes: Mutex<()>,
+}
+
+#[derive(Clone)]
+pub struct Server {
+    state: Arc<State>,
+    tool_router: ToolRouter<Server>,
+}
+
+type Answer = Result<CallToolResult, McpError>;
+
+fn ok(value: Value) -> Answer {
+    Ok(CallToolResult::structured(value))
+}
+
+fn fail(message: impl Into<String>) -> Answer {
+    Ok(CallToolResult::error(vec![ContentBlock::text(message.into())]))
+}
+
+/// An error result that carries positioned diagnostics.
+fn fail_with(message: &str, diags: &[Diagnostic], snapshot: &Snapshot) -> Answer {
+    let located: Vec<_> = diags.iter().map(|d| diag::locate(d, snapshot)).collect();
+    Ok(CallToolResult::structured_error(json!({ "error": message, "diagnostics": located })))
+}
+
+impl Server {
+    pub fn new(root: PathBuf, allow_write: bool) -> Server {
+        let mut tool_router = Self::read_router();
+        if allow_write {
+            tool_router += Self::write_router();
+        }
+        let state = Arc::new(State { root, cache: Cache::default(), current: Mutex::new(None), writes: Mutex::new(()) });
+        Server { state, tool_router }
+    }
+
+    /// Marks the repository stale whenever its sources change.
+    fn watch_for_changes(&self) {
+        let state = Arc::downgrade(&self.state);
+        let root = self.state.root.clone();
+        std::thread::spawn(move || {
+            let Ok(mut changes) = crate::watch::Changes::start(&root, false) else {
+                eprintln!("personac serve: cannot watch `{}`; every request reloads it", root.display());
+                while let Some(state) = state.upgrade() {
+                    state.invalidate();
+                    drop(state);
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                return;
+            };
+            loop {
+                let Some(state) = state.upgrade() else { return };
+                if changes.next(Duration::from_millis(200)).is_some() {
+                    state.invalidate();
+                }
+            }
+        });
+    }
+
+    /// The loaded repository (reloaded if its files changed).
+    fn loaded(&self) -> Arc<Loaded> {
+        self.state.loaded()
+    }
+
+    /// The project, or an error result with the repository's diagnostics.
+    fn project(&self, f: impl FnOnce(&Loaded, &Project) -> Answer) -> Answer {
+        let loaded = self.loaded();
+        match &loaded.project {
+            Ok(project) => f(&loaded, project),
+            Err(diags) => fail_with("the persona repository has errors; fix them first", diags, &loaded.snapshot),
+        }
+    }
+
+    fn definition(&self, kind: Kind, name: &str) -> Answer {
+        self.project(|_, project| match describe::definition(&project.catalog, kind, name) {
+            Some(value) => ok(value),
+            None => fail(unknown(project, kind, name)),
+        })
+    }
+}
+
+impl State {
+    fn loaded(&self) -> Arc<Loaded> {
+        let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(loaded) = current.as_ref() {
+            return loaded.clone();
+        }
+        let (snapshot, mut diags) = Snapshot::from_dir(&self.root);
+        let project = match Project::load(&snapshot, &self.cache) {
+            Ok(project) if diags.is_empty() => Ok(project),
+            loaded => {
+                diags.extend(loaded.err().unwrap_or_default());
+                diag::normalize(&mut diags);
+                Err(diags)
+            }
+        };
+        let loaded = Arc::new(Loaded { snapshot, project });
+        *current = Some(loaded.clone());
+        loaded
+    }
+
+    fn invalidate(&self) {
+        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}
+
+/// "no part named `x`", with a did-you-mean.
+fn unknown(project: &Project, kind: Kind, name: &str) -> String {
+    let mut msg = format!("no {kind} named `{name}`");
+    if let Some(best) = diag::did_you_mean(name, project.catalog.names(kind)) {
+        msg.push_str(&format!("; did you mean `{best}`?"));
+    }
+    msg
+}
+
+/// Serves the repository at `root` on stdin and stdout until the client
+/// closes the connection.
+pub fn serve(root: PathBuf, allow_write: bool) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let server = Server::new(root, allow_write);
+        server.watch_for_changes();
+        let running = server.serve(rmcp::transport::stdio()).await.map_err(|e| e.to_string())?;
+        running.waiting().await.map_err(|e| e.to_string())?;
+        Ok(())
+    })
+}
+
+#[derive(Deserialize, JsonSchema)]
+pub struct NameArg {
+    /// The definition's name (its file name without extension), e.g. `maya`.
+    pub name: String,
+}
+
+#[derive(Deserialize, JsonSchema)]
+pub struct PersonaArgs {
+    /// The persona's name, e.g. `maya`.
+    pub name: String,
+    /// `true` for the full detail view; `false` (default) for the compact summary view.
+    #[serde(default)]
+    pub detail: bool,
+    /// Runtime overrides, part type to part name: `{"tone": "tone-spoken"}`.
+    #[serde(default)]
+    pub overrides: BTreeMap<String, String>,
+    /// Keep only parts of these types.
+    pub types: Option<Vec<String>>,
+    /// Keep the N parts with the highest priority.
+    pub limit: Option<usize>,
+    /// The arc stage (default: the persona's current stage).
+    pub stage: Option<String>,
+    /// The channel variant, e.g. `voice`.
+    pub channel: Option<String>,
+    /// Template variables, e.g. runtime variables such as `{"user_name": "Ada"}`.
+    #[serde(default)]
+    pub vars: BTreeMap<String, Value>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+pub struct TagsArg {
+    /// Only definitions with every one of these tags.
+    pub tags: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+pub struct PartFilter {
+    /// Only parts of this type (tone, goal, identity…).
+    pub part_type: Option<String>,
+    /// Only parts with every one of these tags.
+    pub tags: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+pub struct TraitFilter {
+    /// Only traits of this type (personality, cognitive, emotional, social, behavioral).
+    pub trait_type: Option<String>,
+    /// Only traits with every one of these tags.
+    pub tags: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+pub struct NoArgs {}
+
+fn listed(project: &Project, kind: Kind, item_type: Option<&str>, tags: &Option<Vec<String>>) -> Answer {
+    let rows = describe::list(&project.catalog, kind, item_type, None);
+    let rows: Vec<_> = rows.into_iter().filter(|r| tags.iter().flatten().all(|t| r.tags.contains(t))).collect();
+    ok(json!({ "items": rows }))
+}
+
+#[tool_router(router = read_router)]
+impl Server {
+    #[tool(
+        description = "Start here. The lightweight discovery view of a persona: its description, the name, type and description of each part, its traits, skills and guardrails, its arc stage and the stage's condition, token counts, and which tool fetches what on demand. Read this first, then fetch only the parts the task needs."
+    )]
+    async fn get_persona_manifest(&self, Parameters(args): Parameters<NameArg>) -> Answer {
+        self.project(|loaded, project| {
+            let resolved = match project.catalog.resolve(&args.name, &Request::default()) {
+                Ok(r) => r,
+                Err(crate::resolve::ResolveError::Request(msg)) => return fail(msg),
+                Err(crate::resolve::ResolveError::Definitions(d)) => {
+                    return fail_with("the persona does not resolve", &d, &loaded.snapshot);
+                }
+            };
+            match artifacts::views(&project.renderer, &project.tokenizer, &resolved) {
+                Ok((rendered, [summary, detail])) => {
+                    let tokens = [("summary", summary.tokens(&project.tokenizer)), ("detail", detail.tokens(&project.tokenizer))]
+                        .into_iter()
+                        .collect();
+                    ok(artifacts::manifest(&resolved, &rendered, &tokens))
+                }
+                Err(d) => fail_with("the persona does not compile", &d, &loaded.snapshot),
+            }
+        })
+    }
+
+    #[tool(
+        description = "One compiled view of a persona as a system prompt: the summary view (default) or, with detail=true, the full detail view. Options: overrides (part type to part), types and limit (keep some parts), stage, channel, vars (fill runtime variables). Returns the text, the parts in assembly order, what the token budget dropped, and the token count."
+    )]
+    async fn get_agent_persona(&self, Parameters(args): Parameters<PersonaArgs>) -> Answer {
+        self.project(|loaded, project| {
+            let request = Request {
+                stage: args.stage.clone(),
+                channel: args.channel.clone(),
+                overrides: args.overrides.iter().map(|(t, p)| Override { part_type: t.clone(), part: p.clone() }).collect(),
+                types: args.types.clone(),
+                limit: args.limit,
+                vars: args.vars.clone().into_iter().collect(),
+            };
+            let resolved = match project.catalog.resolve(&args.name, &request) {
+                Ok(r) => r,
+                Err(crate::resolve::ResolveError::Request(msg)) => return fail(msg),
+                Err(crate::resolve::ResolveError::Definitions(d)) => {
+                    return fail_with("the persona does not resolve", &d, &loaded.snapshot);
+                }
+            };
+            match artifacts::views(&project.renderer, &project.tokenizer, &resolved) {
+                Ok((_, [summary, detail])) => {
+                    let (view, fitted) = if args.detail { (View::Detail, detail) } else { (View::Summary, summary) };
+                    ok(describe::shown(&resolved, &fitted, view, &project.tokenizer))
+                }
+                Err(d) => fail_with("the persona does not compile", &d, &loaded.snapshot),
+            }
+        })
+    }
+
+    #[tool(description = "Fetch one part's full content by name, on demand, when the task needs what the manifest says it holds.")]
+    async fn get_agent_part(&self, Parameters(args): Parameters<NameArg>) -> Answer {
+        self.definition(Kind::Part, &args.name)
+    }
+
+    #[tool(description = "Fetch one trait's full instruction by name.")]
+    async fn get_agent_trait(&self, Parameters(args): Parameters<NameArg>) -> Answer {
+        self.definition(Kind::Trait, &args.name)
+    }
+
+    #[tool(description = "Fetch one skill's full instructions by name, before using the skill.")]
+    async fn get_agent_skill(&self, Parameters(args): Parameters<NameArg>) -> Answer {
+        self.definition(Kind::Skill, &args.name)
+    }
+
+    #[tool(description = "Fetch one guardrail's full rule by name, with its severity (low, medium, high, critical).")]
+    async fn get_agent_guardrail(&self, Parameters(args): Parameters<NameArg>) -> Answer {
+        self.definition(Kind::Guardrail, &args.name)
+    }
+
+    #[tool(
+        description = "The whole compiled persona in one call: both the summary and the detail view, with token counts. Use it when the context has room for the full prompt; otherwise read the manifest and fetch parts on demand."
+    )]
+    async fn compile_persona(&self, Parameters(args): Parameters<NameArg>) -> Answer {
+        self.project(|loaded, project| {
+            let resolved = match project.catalog.resolve(&args.name, &Request::default()) {
+                Ok(r) => r,
+                Err(crate::resolve::ResolveError::Request(msg)) => return fail(msg),
+                Err(crate::resolve::ResolveError::Definitions(d)) => {
+                    return fail_with("the persona does not resolve", &d, &loaded.snapshot);
+                }
+            };
+            match artifacts::views(&project.renderer, &project.tokenizer, &resolved) {
+                Ok((_, [summary, detail])) => ok(json!({
+                    "persona": resolved.name,
+                    "version": resolved.version.as_ref().map(ToString::to_string),
+                    "summary": { "text": summary.text, "tokens": summary.tokens(&project.tokenizer), "dropped": summary.dropped },
+                    "detail": { "text": detail.text, "tokens": detail.tokens(&project.tokenizer), "dropped": detail.dropped },
+                })),
+                Err(d) => fail_with("the persona does not compile", &d, &loaded.snapshot),
+            }
+        })
+    }
+
+    #[tool(description = "List personas (name, description, tags, file), optionally only those with all the given tags.")]
+    async fn list_agent_personas(&self, Parameters(args): Parameters<TagsArg>) -> Answer {
+        self.project(|_, project| listed(project, Kind::Persona, None, &args.tags))
+    }
+
+    #[tool(description = "List parts (name, type, description, tags), optionally of one part type and with all the given tags.")]
+    async fn list_agent_parts(&self, Parameters(args): Parameters<PartFilter>) -> Answer {
+        self.project(|_, project| listed(project, Kind::Part, args.part_type.as_deref(), &args.tags))
+    }
+
+    #[tool(description = "List traits (name, type, description, tags), optionally of one trait type and with all the given tags.")]
+    async fn list_agent_traits(&self, Parameters(args): Parameters<TraitFilter>) -> Answer {
+        self.project(|_, project| listed(project, Kind::Trait, args.trait_type.as_deref(), &args.tags))
+    }
+
+    #[tool(
+        description = "List character arcs with their stages: each stage's name, description, condition (for the calling agent to evaluate) and parts."
+    )]
+    async fn list_character_arcs(&self, Parameters(_): Parameters<NoArgs>) -> Answer {
+        self.project(|_, project| {
+            let arcs: Vec<Value> =
+                project.catalog.arcs.keys().filter_map(|name| describe::definition(&project.catalog, Kind::Arc, name)).collect();
+            ok(json!({ "arcs": arcs }))
+        })
+    }
+}
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for Server {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("personac", env!("CARGO_PKG_VERSION")))
+            .with_instructions(
+                "personac serves compiled personas. Read get_persona_manifest first; fetch parts, traits, skills and guardrails on demand with the get_agent_* tools; call compile_persona only when the context has room for the whole prompt.",
+            )
+    }
+}

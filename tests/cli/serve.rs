@@ -1,0 +1,339 @@
+//! `personac serve` with a real MCP client (rmcp's), and raw protocol abuse.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use rmcp::model::CallToolRequestParams;
+use rmcp::service::{RoleClient, RunningService};
+use rmcp::transport::TokioChildProcess;
+use rmcp::{ServiceExt, transport::ConfigureCommandExt};
+use serde_json::{Value, json};
+
+use crate::support::Repo;
+
+fn repo() -> Repo {
+    Repo::minimal()
+        .file("parts/goal-help.toml", "type = \"goal\"\nsummary = \"Help.\"\ncontent = \"Help with {{ topic }}.\"\n")
+        .file("parts/tone-spoken.toml", "type = \"tone\"\nsummary = \"Spoken.\"\n")
+        .file("traits/calm.yaml", "type: emotional\ndescription: Calm.\ntags: [support]\n")
+        .file("skills/lookup.yaml", "description: Looks things up.\n")
+        .file("guardrails/no-pii.yaml", "description: No PII.\nseverity: critical\ncontent: Never share personal data.\n")
+        .file("arcs/journey.toml", "[[stages]]\nname = \"call\"\ncondition = \"It starts.\"\n\n[[stages]]\nname = \"trial\"\nparts = [\"goal-help\"]\n")
+        .file(
+            "personas/maya.toml",
+            "# Maya.\nversion = \"1.0.0\"\nsummary = \"Maya helps.\"\nparts = [\"tone-warm\", \"goal-help\"]\ntraits = [\"calm\"]\nruntime_vars = [\"topic\"]\n\n[channels.voice]\noverrides = { tone = \"tone-spoken\" }\n",
+        )
+}
+
+async fn client(repo: &Repo, write: bool) -> RunningService<RoleClient, ()> {
+    let dir = repo.path().to_path_buf();
+    let cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_personac")).configure(|c| {
+        c.arg("-C").arg(&dir).arg("serve");
+        if write {
+            c.arg("--allow-write");
+        }
+    });
+    ().serve(TokioChildProcess::new(cmd).unwrap()).await.expect("connect")
+}
+
+async fn call(client: &RunningService<RoleClient, ()>, tool: &str, args: Value) -> (bool, Value) {
+    let params = CallToolRequestParams::new(tool.to_string()).with_arguments(args.as_object().unwrap().clone());
+    let result = client.call_tool(params).await.expect("call");
+    let text = result.content.first().and_then(|c| c.as_text()).map(|t| t.text.clone()).unwrap_or_default();
+    let value = result.structured_content.clone().unwrap_or(Value::String(text));
+    (result.is_error == Some(true), value)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+}
+
+#[test]
+fn read_tools_answer_from_the_repository() {
+    let repo = repo();
+    runtime().block_on(async {
+        let client = client(&repo, false).await;
+        let tools = client.list_all_tools().await.unwrap();
+        let mut names: Vec<String> = tools.iter().map(|t| t.name.to_string()).collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "compile_persona",
+                "get_agent_guardrail",
+                "get_agent_part",
+                "get_agent_persona",
+                "get_agent_skill",
+                "get_agent_trait",
+                "get_persona_manifest",
+                "list_agent_parts",
+                "list_agent_personas",
+                "list_agent_traits",
+                "list_character_arcs"
+            ]
+        );
+        // Every tool has a schema for its arguments and says when to use it.
+        for tool in &tools {
+            assert_eq!(tool.input_schema.get("type"), Some(&json!("object")), "{}", tool.name);
+            assert!(tool.description.as_ref().is_some_and(|d| d.len() > 20), "{}", tool.name);
+        }
+
+        let (err, manifest) = call(&client, "get_persona_manifest", json!({ "name": "maya" })).await;
+        assert!(!err);
+        assert_eq!(manifest["parts"][1], json!({ "name": "goal-help", "type": "goal", "description": "Help." }));
+        assert!(manifest["on_demand_tools"]["get_agent_part"].is_string());
+
+        let (_, summary) = call(&client, "get_agent_persona", json!({ "name": "maya" })).await;
+        assert_eq!(summary["view"], "summary");
+        let (_, detail) = call(
+            &client,
+            "get_agent_persona",
+            json!({ "name": "maya", "detail": true, "channel": "voice", "vars": { "topic": "orders" }, "types": ["tone", "goal"] }),
+        )
+        .await;
+        assert_eq!(detail["parts"], json!([{ "name": "tone-spoken", "type": "tone", "order": 0, "priority": 0 }, { "name": "goal-help", "type": "goal", "order": 0, "priority": 0 }]));
+        assert!(detail["text"].as_str().unwrap().contains("Help with orders."), "{detail}");
+        let (_, overridden) = call(&client, "get_agent_persona", json!({ "name": "maya", "overrides": { "tone": "tone-spoken" } })).await;
+        assert_eq!(overridden["parts"][0]["name"], "tone-spoken");
+        let (_, runtime_var) = call(&client, "get_agent_persona", json!({ "name": "maya", "detail": true })).await;
+        assert!(runtime_var["text"].as_str().unwrap().contains("Help with {{ topic }}."));
+
+        let (_, rule) = call(&client, "get_agent_guardrail", json!({ "name": "no-pii" })).await;
+        assert_eq!((rule["severity"].as_str(), rule["content"].as_str()), (Some("critical"), Some("Never share personal data.")));
+        let (_, compiled) = call(&client, "compile_persona", json!({ "name": "maya" })).await;
+        assert!(compiled["detail"]["tokens"].as_u64().unwrap() > compiled["summary"]["tokens"].as_u64().unwrap() / 2);
+        let (_, parts) = call(&client, "list_agent_parts", json!({ "part_type": "tone" })).await;
+        assert_eq!(parts["items"].as_array().unwrap().len(), 2);
+        let (_, traits) = call(&client, "list_agent_traits", json!({ "tags": ["support"] })).await;
+        assert_eq!(traits["items"][0]["name"], "calm");
+        let (_, arcs) = call(&client, "list_character_arcs", json!({})).await;
+        assert_eq!(arcs["arcs"][0]["stages"][1]["parts"], json!(["goal-help"]));
+
+        // Bad requests are error results that say why.
+        let (err, msg) = call(&client, "get_agent_part", json!({ "name": "tone-wrm" })).await;
+        assert!(err && msg.as_str().unwrap().contains("did you mean `tone-warm`?"), "{msg}");
+        let (err, msg) = call(&client, "get_agent_persona", json!({ "name": "maya", "stage": "x" })).await;
+        assert!(err && msg.as_str().unwrap().contains("has no arc"), "{msg}");
+        // A write tool is not offered without --allow-write.
+        let params = CallToolRequestParams::new("add_persona_trait").with_arguments(json!({ "persona": "maya", "trait": "calm" }).as_object().unwrap().clone());
+        assert!(client.call_tool(params).await.is_err());
+        client.cancel().await.unwrap();
+    });
+}
+
+#[test]
+fn write_tools_edit_files_like_the_authoring_commands() {
+    let repo = repo();
+    runtime().block_on(async {
+        let client = client(&repo, true).await;
+        assert_eq!(client.list_all_tools().await.unwrap().len(), 35);
+
+        let (err, done) = call(&client, "add_persona_skill", json!({ "persona": "maya", "skill": "lookup" })).await;
+        assert!(!err, "{done}");
+        assert_eq!(done["done"], "maya: link skill lookup");
+        let maya = repo.read("personas/maya.toml");
+        assert!(maya.starts_with("# Maya.\n") && maya.contains("skills = [\"lookup\"]"), "{maya}");
+        call(&client, "add_persona_guardrail", json!({ "persona": "maya", "guardrail": "no-pii" })).await;
+        let (_, manifest) = call(&client, "get_persona_manifest", json!({ "name": "maya" })).await;
+        assert_eq!(manifest["guardrails"], json!(["no-pii"]), "the server sees its own edits");
+
+        // A refused write changes nothing and says why.
+        let before = repo.read("personas/maya.toml");
+        let (err, why) = call(&client, "add_persona_part", json!({ "persona": "maya", "part": "nope" })).await;
+        assert!(err);
+        assert_eq!(why["diagnostics"][0]["message"], "unknown part `nope`");
+        assert_eq!(repo.read("personas/maya.toml"), before);
+        let (err, _) = call(&client, "delete_agent_part", json!({ "name": "goal-help" })).await;
+        assert!(err, "a part in use cannot be deleted");
+        assert!(repo.exists("parts/goal-help.toml"));
+
+        // Create, update and delete.
+        let (err, r) = call(
+            &client,
+            "create_agent_part",
+            json!({ "name": "tone-brisk", "part_type": "tone", "summary": "Brisk.", "content": "Be brief." }),
+        )
+        .await;
+        assert!(!err, "{r}");
+        call(&client, "update_agent_part", json!({ "name": "tone-brisk", "content": "Be very brief." })).await;
+        assert_eq!(repo.read("parts/tone-brisk.md"), "+++\ntype = \"tone\"\nsummary = \"Brisk.\"\n+++\nBe very brief.\n");
+        let (err, r) = call(&client, "create_agent_trait", json!({ "name": "bold", "trait_type": "social", "description": "Bold." })).await;
+        assert!(!err, "{r}");
+        call(&client, "update_agent_trait", json!({ "name": "calm", "description": "Very calm." })).await;
+        assert_eq!(repo.read("traits/calm.yaml"), "type: emotional\ndescription: \"Very calm.\"\ntags: [support]\n");
+        let (err, r) = call(&client, "create_agent_persona", json!({ "name": "zed", "summary": "Zed.", "detail": "You are Zed." })).await;
+        assert!(!err, "{r}");
+        call(&client, "update_agent_persona", json!({ "name": "zed", "version": "0.2.0" })).await;
+        assert!(repo.read("personas/zed.md").contains("version = \"0.2.0\""));
+        let (err, _) = call(&client, "delete_agent_persona", json!({ "name": "zed" })).await;
+        assert!(!err);
+        assert!(!repo.exists("personas/zed.md"));
+        call(&client, "delete_agent_trait", json!({ "name": "bold" })).await;
+        assert!(!repo.exists("traits/bold.md"));
+
+        // Arcs.
+        let (err, r) = call(&client, "create_character_arc", json!({ "name": "saga", "stages": [{ "name": "start" }] })).await;
+        assert!(!err, "{r}");
+        call(&client, "add_arc_stage", json!({ "name": "saga", "stage": "end", "condition": "It ends." })).await;
+        call(&client, "add_stage_part", json!({ "name": "saga", "stage": "end", "part": "goal-help" })).await;
+        let (_, arc) = call(&client, "list_character_arcs", json!({})).await;
+        let saga = arc["arcs"].as_array().unwrap().iter().find(|a| a["name"] == "saga").unwrap().clone();
+        assert_eq!(saga["stages"][1], json!({ "name": "end", "description": null, "condition": "It ends.", "parts": ["goal-help"] }));
+        call(&client, "remove_stage_part", json!({ "name": "saga", "stage": "end", "part": "goal-help" })).await;
+        let (err, _) = call(&client, "assign_persona_arc", json!({ "persona": "maya", "arc": "journey" })).await;
+        assert!(!err);
+        let (err, _) = call(&client, "advance_persona_stage", json!({ "persona": "maya" })).await;
+        assert!(!err);
+        assert!(repo.read("personas/maya.toml").contains("arc = { name = \"journey\", stage = \"trial\" }"));
+        let (err, why) = call(&client, "advance_persona_stage", json!({ "persona": "maya" })).await;
+        assert!(err && why.as_str().unwrap().contains("already at the last stage"), "{why}");
+        call(&client, "reset_persona_stage", json!({ "persona": "maya" })).await;
+        assert!(repo.read("personas/maya.toml").contains("arc = { name = \"journey\" }"));
+        call(&client, "remove_persona_skill", json!({ "persona": "maya", "skill": "lookup" })).await;
+        call(&client, "remove_persona_guardrail", json!({ "persona": "maya", "guardrail": "no-pii" })).await;
+        call(&client, "remove_persona_trait", json!({ "persona": "maya", "trait": "calm" })).await;
+        call(&client, "add_persona_trait", json!({ "persona": "maya", "trait": "calm" })).await;
+        call(&client, "add_persona_part", json!({ "persona": "maya", "part": "tone-brisk", "order": 5 })).await;
+        call(&client, "remove_persona_part", json!({ "persona": "maya", "part": "tone-brisk" })).await;
+        repo.run(&["check"]).success();
+        client.cancel().await.unwrap();
+    });
+}
+
+#[test]
+fn the_server_reloads_when_files_change() {
+    let repo = repo();
+    runtime().block_on(async {
+        let client = client(&repo, false).await;
+        let (_, before) = call(&client, "get_agent_part", json!({ "name": "tone-warm" })).await;
+        assert_eq!(before["content"], "Be warm.\n");
+        repo.write("parts/tone-warm.md", "+++\ntype = \"tone\"\nsummary = \"Warm.\"\n+++\nBe warmer.\n");
+        let mut seen = String::new();
+        for _ in 0..100 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let (_, now) = call(&client, "get_agent_part", json!({ "name": "tone-warm" })).await;
+            seen = now["content"].as_str().unwrap_or_default().to_string();
+            if seen == "Be warmer.\n" {
+                break;
+            }
+        }
+        assert_eq!(seen, "Be warmer.\n");
+        client.cancel().await.unwrap();
+    });
+}
+
+/// Speaks raw JSON-RPC lines to a server process.
+struct Raw {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    stdout: BufReader<std::process::ChildStdout>,
+}
+
+impl Raw {
+    fn start(repo: &Repo) -> Raw {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_personac"))
+            .arg("-C")
+            .arg(repo.path())
+            .args(["serve", "--allow-write"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut raw = Raw { child, stdin, stdout };
+        raw.send(&json!({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}).to_string());
+        assert_eq!(raw.recv()["id"], 0);
+        raw.send(&json!({"jsonrpc":"2.0","method":"notifications/initialized"}).to_string());
+        raw
+    }
+
+    fn send(&mut self, line: &str) {
+        self.stdin.write_all(line.as_bytes()).unwrap();
+        self.stdin.write_all(b"\n").unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn recv(&mut self) -> Value {
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).unwrap();
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON on stdout ({e}): {line:?}"))
+    }
+
+    /// A valid call still gets its answer: the server is alive and in sync.
+    fn still_serves(&mut self, id: u64) {
+        self.send(
+            &json!({"jsonrpc":"2.0","id":id,"method":"tools/call","params":{"name":"get_agent_part","arguments":{"name":"tone-warm"}}})
+                .to_string(),
+        );
+        loop {
+            let answer = self.recv();
+            if answer["id"] == id {
+                assert_eq!(answer["result"]["structuredContent"]["name"], "tone-warm", "{answer}");
+                return;
+            }
+        }
+    }
+}
+
+impl Drop for Raw {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn malformed_requests_never_end_the_server() {
+    let repo = repo();
+    let before = repo.tree("");
+    let mut raw = Raw::start(&repo);
+    let mut malformed: Vec<String> = vec![
+        "not json".into(),
+        "{".into(),
+        "[]".into(),
+        "null".into(),
+        "42".into(),
+        "\"a string\"".into(),
+        "{}".into(),
+        json!({"jsonrpc":"2.0"}).to_string(),
+        json!({"jsonrpc":"1.0","id":1,"method":"tools/list"}).to_string(),
+        json!({"jsonrpc":"2.0","id":1,"method":"no/such/method"}).to_string(),
+        json!({"jsonrpc":"2.0","id":2,"method":"tools/call"}).to_string(),
+        json!({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{}}).to_string(),
+        json!({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"no_such_tool","arguments":{}}}).to_string(),
+        json!({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"get_agent_part","arguments":{}}}).to_string(),
+        json!({"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"get_agent_part","arguments":{"name":42}}}).to_string(),
+        json!({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"get_agent_part","arguments":"name"}}).to_string(),
+        json!({"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"get_agent_persona","arguments":{"name":"maya","limit":-1}}}).to_string(),
+        json!({"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"add_persona_part","arguments":{"persona":"maya","part":"../../etc/passwd"}}}).to_string(),
+        json!({"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"create_agent_part","arguments":{"name":"../escape","part_type":"tone","summary":"x"}}}).to_string(),
+        json!({"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"name":"get_agent_persona","arguments":{"name":"maya","overrides":{"tone":"goal-help"}}}}).to_string(),
+        json!({"jsonrpc":"2.0","id":[1],"method":"tools/list"}).to_string(),
+        json!({"jsonrpc":"2.0","id":12,"method":"tools/list","params":"x"}).to_string(),
+        "\u{0}\u{1}\u{2}".into(),
+        "{\"jsonrpc\":\"2.0\",\"id\":13,\"method\":\"tools/call\",\"params\":{\"name\":\"get_agent_part\",\"arguments\":{\"name\":\"\u{fffd}\"}}}".into(),
+    ];
+    // Fill up to a hundred with truncated copies of a valid request.
+    let valid = json!({"jsonrpc":"2.0","id":99,"method":"tools/call","params":{"name":"get_agent_part","arguments":{"name":"tone-warm"}}})
+        .to_string();
+    let mut cut = 1;
+    while malformed.len() < 100 {
+        malformed.push(valid[..cut.min(valid.len() - 1)].to_string());
+        cut += 3;
+    }
+    for line in &malformed {
+        raw.send(line);
+    }
+    raw.still_serves(1000);
+    // One message of 10 MB.
+    let big = json!({"jsonrpc":"2.0","id":1001,"method":"tools/call","params":{"name":"get_agent_part","arguments":{"name":"x".repeat(10 * 1024 * 1024)}}}).to_string();
+    raw.send(&big);
+    raw.still_serves(1002);
+    assert!(raw.child.try_wait().unwrap().is_none(), "the server exited");
+    // Nothing was written by any of it.
+    drop(raw);
+    assert_eq!(repo.tree(""), before);
+}
