@@ -36,6 +36,10 @@ pub struct Catalog {
 
 type Parsed = Result<Definition, Vec<Diagnostic>>;
 
+/// The deepest inheritance chain personac accepts (a persona and its
+/// ancestors).
+pub const MAX_DEPTH: usize = 64;
+
 /// What successive runs share (watch, diff, a server): parsed files by
 /// content hash, so that a rebuild parses only what changed (keyed by path
 /// and text, so a moved file is parsed again), and the tokenizer, so its
@@ -160,6 +164,7 @@ impl Catalog {
 
         catalog.check_part_types(&mut diags);
         catalog.check_arcs(&mut diags);
+        catalog.check_inheritance_depth(&mut diags);
         if diags.is_empty() { Ok(catalog) } else { Err(diags) }
     }
 
@@ -187,6 +192,50 @@ impl Catalog {
                             self.part_types.join(", "),
                             t.value
                         )),
+                );
+            }
+        }
+    }
+
+    /// Refuses inheritance chains deeper than [`MAX_DEPTH`], once per chain:
+    /// at the persona one level too deep. Depths are computed once, so even a
+    /// 10,000-deep chain is checked in linear time. (Cycles and unknown
+    /// parents are reported by resolve.)
+    fn check_inheritance_depth(&self, diags: &mut Vec<Diagnostic>) {
+        let mut depth: HashMap<&str, Option<usize>> = HashMap::new();
+        for name in self.personas.keys() {
+            let mut path: Vec<&str> = Vec::new();
+            let mut on_path: std::collections::HashSet<&str> = std::collections::HashSet::new();
+            let mut current = name.as_str();
+            // `None`: the chain ends in a cycle, which resolve reports.
+            let base = loop {
+                if let Some(d) = depth.get(current) {
+                    break *d;
+                }
+                if !on_path.insert(current) {
+                    break None;
+                }
+                path.push(current);
+                match self.personas.get(current).and_then(|p| p.extends.as_ref()).and_then(|e| self.personas.get_key_value(&e.value)) {
+                    Some((parent, _)) => current = parent.as_str(),
+                    None => break Some(0),
+                }
+            };
+            for (i, n) in path.iter().rev().enumerate() {
+                depth.insert(n, base.map(|b| b + i + 1));
+            }
+        }
+        for (name, persona) in &self.personas {
+            let (Some(Some(d)), Some(parent)) = (depth.get(name.as_str()), &persona.extends) else { continue };
+            if *d == MAX_DEPTH + 1 {
+                diags.push(
+                    Diagnostic::error(
+                        code::INHERITANCE_DEPTH,
+                        format!("persona `{name}` is {d} levels deep; inheritance chains are at most {MAX_DEPTH} deep"),
+                    )
+                    .at(&persona.meta.file, parent.span.clone())
+                    .label("one level too many")
+                    .help("let personas extend a shared base rather than each other in a long line"),
                 );
             }
         }

@@ -38,6 +38,7 @@ pub mod code {
     pub const OVERRIDE_TYPE: &str = "E0203";
     pub const OVERRIDE_MISMATCH: &str = "E0204";
     pub const DUPLICATE_STAGE: &str = "E0205";
+    pub const INHERITANCE_DEPTH: &str = "E0207";
     pub const UNKNOWN_CHANNEL: &str = "E0206";
     pub const TEMPLATE_SYNTAX: &str = "E0300";
     pub const UNDEFINED_VARIABLE: &str = "E0301";

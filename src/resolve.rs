@@ -75,11 +75,13 @@ impl Catalog {
     /// The inheritance chain of a persona, the persona itself first.
     fn ancestry<'c>(&'c self, persona: &'c Persona, diags: &mut Vec<Diagnostic>) -> Vec<&'c Persona> {
         let mut chain = vec![persona];
+        let mut seen: std::collections::HashSet<&str> = [persona.meta.name.as_str()].into();
         let mut current = persona;
         while let Some(parent) = &current.extends {
             match self.personas.get(&parent.value) {
                 Some(p) => {
-                    if let Some(i) = chain.iter().position(|c| c.meta.name == p.meta.name) {
+                    if !seen.insert(p.meta.name.as_str()) {
+                        let i = chain.iter().position(|c| c.meta.name == p.meta.name).unwrap_or(0);
                         // Told once, from the cycle's first name, whichever member found it.
                         let cycle = &chain[i..];
                         let start = (0..cycle.len()).min_by_key(|&k| &cycle[k].meta.name).unwrap_or(0);

@@ -76,7 +76,15 @@ fn syntax_error(path: &Arc<str>, syntax: Syntax, err: node::SyntaxError) -> Vec<
         Syntax::Toml => (code::TOML_SYNTAX, "TOML"),
         Syntax::Yaml => (code::YAML_SYNTAX, "YAML"),
     };
-    vec![Diagnostic::error(code, format!("invalid {what}: {}", err.message)).at(path, err.span)]
+    let diag = Diagnostic::error(code, format!("invalid {what}: {}", err.message)).at(path, err.span);
+    let diag = if err.message.contains("budget breached") {
+        diag.help("YAML aliases here would expand to too many values (an alias bomb); write the values out instead of nesting aliases")
+    } else if err.message.contains("recursion") {
+        diag.help("the values are nested too deeply; flatten them")
+    } else {
+        diag
+    };
+    vec![diag]
 }
 
 fn parse_fields(path: &Arc<str>, text: &str, base: usize, syntax: Syntax) -> Result<Node, Vec<Diagnostic>> {
