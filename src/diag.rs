@@ -39,14 +39,11 @@ pub mod code {
     pub const OVERRIDE_MISMATCH: &str = "E0204";
     pub const DUPLICATE_STAGE: &str = "E0205";
     pub const INHERITANCE_DEPTH: &str = "E0207";
-    pub const UNKNOWN_CHANNEL: &str = "E0206";
     pub const TEMPLATE_SYNTAX: &str = "E0300";
     pub const UNDEFINED_VARIABLE: &str = "E0301";
     pub const TEMPLATE_RUNTIME: &str = "E0302";
     pub const OVER_BUDGET: &str = "E0400";
     pub const CONFIG: &str = "E0500";
-    pub const OUTPUT: &str = "E0600";
-    pub const OUT_OF_DATE: &str = "E0601";
     pub const VERSION_NOT_BUMPED: &str = "E0700";
     pub const VERSION_DOWN: &str = "E0701";
 }

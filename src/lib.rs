@@ -18,6 +18,7 @@ pub mod diag;
 pub mod diff;
 pub mod edit;
 pub mod git;
+pub mod lint;
 pub mod lock;
 pub mod model;
 pub mod parse;

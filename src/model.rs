@@ -212,6 +212,9 @@ pub struct Channel {
 /// Template variables, by name.
 pub type Vars = BTreeMap<String, serde_json::Value>;
 
+/// Where each variable of a `[vars]` table is defined.
+pub type VarSpans = BTreeMap<String, Range<usize>>;
+
 #[derive(Clone, Debug)]
 pub struct Persona {
     pub meta: Meta,
@@ -227,6 +230,7 @@ pub struct Persona {
     pub runtime_vars: Option<Vec<Spanned<String>>>,
     pub budget: Option<Spanned<u64>>,
     pub vars: Vars,
+    pub var_spans: VarSpans,
     pub channels: Option<Vec<Channel>>,
 }
 
@@ -272,6 +276,7 @@ pub struct Config {
     pub encoding: Spanned<String>,
     pub part_types: Vec<Spanned<String>>,
     pub vars: Vars,
+    pub var_spans: VarSpans,
 }
 
 impl Default for Config {
@@ -281,6 +286,7 @@ impl Default for Config {
             encoding: Spanned::new("o200k_base".into(), 0..0),
             part_types: Vec::new(),
             vars: Vars::new(),
+            var_spans: VarSpans::new(),
         }
     }
 }

@@ -280,6 +280,15 @@ impl Renderer {
         Ok(rendered)
     }
 
+    /// The top-level variables a text uses (for lints).
+    pub fn variables(&self, file: &Arc<str>, text: &Text) -> Vec<String> {
+        if !text.source.contains("{{") && !text.source.contains("{%") {
+            return Vec::new();
+        }
+        let Ok(template) = self.env.get_template(&text_id(file, text)) else { return Vec::new() };
+        template.undeclared_variables(false).into_iter().collect()
+    }
+
     /// Lays a rendered persona out as one view, leaving out the parts at the
     /// given positions (dropped by the budget).
     pub fn layout(&self, persona: &RenderedPersona, view: View, dropped: &BTreeSet<usize>) -> Result<String, Diagnostic> {

@@ -63,6 +63,8 @@ enum DiagFormat {
 enum BuildFormat {
     Text,
     Json,
+    /// GitHub Actions workflow annotations for diagnostics (`build` only)
+    Github,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -107,6 +109,9 @@ enum Command {
         /// Fail for every persona whose compiled output changed since REV without a version bump
         #[arg(long, value_name = "REV")]
         base: Option<String>,
+        /// Treat lint warnings as errors
+        #[arg(long)]
+        deny_warnings: bool,
         #[arg(long, value_name = "REV")]
         rev: Option<String>,
         #[arg(long, value_enum, default_value_t = DiagFormat::Text)]
@@ -239,8 +244,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     }
     let outcome = match cli.command {
         Command::Build { out, check, stamp, rev, format } => build(&ctx, out, check, stamp, rev.as_deref(), format),
-        Command::Check { base: Some(base), rev, format } => review::version_gate(&ctx, &base, rev.as_deref(), format),
-        Command::Check { base: None, rev, format } => check(&ctx, rev.as_deref(), format),
+        Command::Check { base: Some(base), rev, format, .. } => review::version_gate(&ctx, &base, rev.as_deref(), format),
+        Command::Check { base: None, rev, format, deny_warnings } => check(&ctx, rev.as_deref(), format, deny_warnings),
         Command::Show(args) => show(&ctx, args),
         Command::Manifest { persona, rev } => manifest(&ctx, &persona, rev.as_deref()),
         Command::Get { kind, name, rev, format } => get(&ctx, &kind, &name, rev.as_deref(), format),
@@ -344,7 +349,11 @@ fn display_dir(ctx: &Ctx, dir: &Path) -> String {
 }
 
 fn build(ctx: &Ctx, out: Option<PathBuf>, check_only: bool, stamp: bool, rev: Option<&str>, format: BuildFormat) -> Outcome {
-    let diag_format = if format == BuildFormat::Json { DiagFormat::Json } else { DiagFormat::Text };
+    let diag_format = match format {
+        BuildFormat::Json => DiagFormat::Json,
+        BuildFormat::Github => DiagFormat::Github,
+        BuildFormat::Text => DiagFormat::Text,
+    };
     let started = std::time::Instant::now();
     let (snapshot, project) = load(ctx, diag_format, rev)?;
     let loaded = started.elapsed();
@@ -434,13 +443,30 @@ fn check_output(
     if problems.is_empty() { Ok(()) } else { Err(Failure::Definitions) }
 }
 
-fn check(ctx: &Ctx, rev: Option<&str>, format: DiagFormat) -> Outcome {
+fn check(ctx: &Ctx, rev: Option<&str>, format: DiagFormat, deny_warnings: bool) -> Outcome {
     let (snapshot, project) = load(ctx, format, rev)?;
     match artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &snapshot, None, None) {
         Ok(output) => {
+            let mut warnings = crate::lint::lint(&project.catalog, &project.renderer);
+            if deny_warnings {
+                for w in &mut warnings {
+                    w.severity = diag::Severity::Error;
+                }
+            }
+            if !warnings.is_empty() {
+                report(ctx, &warnings, &snapshot, format);
+            }
+            if deny_warnings && !warnings.is_empty() {
+                return Err(Failure::Definitions);
+            }
             if format == DiagFormat::Text {
                 let n = output.personas.len();
-                status(ctx, "Checked", &format!("{n} persona{}: no errors", if n == 1 { "" } else { "s" }));
+                let lints = if warnings.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} warning{}", warnings.len(), if warnings.len() == 1 { "" } else { "s" })
+                };
+                status(ctx, "Checked", &format!("{n} persona{}: no errors{lints}", if n == 1 { "" } else { "s" }));
             }
             Ok(())
         }

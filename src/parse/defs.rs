@@ -430,7 +430,7 @@ fn read_persona(r: &mut Reader, meta: Meta, long_text: &mut dyn FnMut(&mut Reade
         max
     });
 
-    let vars = r.table("vars").map(|entry| read_vars(r, entry)).unwrap_or_default();
+    let (vars, var_spans) = r.table("vars").map(|entry| read_vars(r, entry)).unwrap_or_default();
 
     let channels = r.table("channels").map(|entry| {
         let Value::Table(entries) = &entry.node.value else { return Vec::new() };
@@ -469,19 +469,37 @@ fn read_persona(r: &mut Reader, meta: Meta, long_text: &mut dyn FnMut(&mut Reade
                     }
                 }
             }
-            let vars = sub.table("vars").map(|v| read_vars(&mut sub, v)).unwrap_or_default();
+            let (vars, _) = sub.table("vars").map(|v| read_vars(&mut sub, v)).unwrap_or_default();
             r.diags.extend(sub.finish(&["overrides", "vars"]));
             channels.push(Channel { name, overrides, vars });
         }
         channels
     });
 
-    Some(Persona { meta, version, summary, detail, extends, parts, traits, skills, guardrails, arc, runtime_vars, budget, vars, channels })
+    Some(Persona {
+        meta,
+        version,
+        summary,
+        detail,
+        extends,
+        parts,
+        traits,
+        skills,
+        guardrails,
+        arc,
+        runtime_vars,
+        budget,
+        vars,
+        var_spans,
+        channels,
+    })
 }
 
-fn read_vars(r: &mut Reader, entry: &Entry) -> Vars {
-    let Value::Table(entries) = &entry.node.value else { return Vars::new() };
+/// Template variables, and where each is defined.
+fn read_vars(r: &mut Reader, entry: &Entry) -> (Vars, VarSpans) {
+    let Value::Table(entries) = &entry.node.value else { return Default::default() };
     let mut vars = Vars::new();
+    let mut spans = VarSpans::new();
     for var in entries {
         if !is_identifier(&var.key) {
             r.diags.push(
@@ -492,8 +510,9 @@ fn read_vars(r: &mut Reader, entry: &Entry) -> Vars {
             continue;
         }
         vars.insert(var.key.clone(), var.node.to_json());
+        spans.insert(var.key.clone(), var.key_span.clone());
     }
-    vars
+    (vars, spans)
 }
 
 fn read_part_ref(r: &mut Reader, item: &Node) -> Option<PartRef> {
@@ -585,7 +604,7 @@ pub(super) fn read_config(file: &Arc<str>, text: &str, doc: Document) -> Result<
     }
     config.part_types = r.name_list("part_types");
     if let Some(entry) = r.table("vars") {
-        config.vars = read_vars(&mut r, entry);
+        (config.vars, config.var_spans) = read_vars(&mut r, entry);
     }
     let diags = r.finish(&["out_dir", "encoding", "part_types", "vars"]);
     if diags.is_empty() { Ok(config) } else { Err(diags) }

@@ -203,3 +203,29 @@ fn github_annotations() {
     let run = repo.run(&["check", "--format", "github"]).failure();
     insta::assert_snapshot!(run.stdout);
 }
+
+/// Every code the source defines has a section in docs/diagnostics.md, and
+/// the docs list no code that does not exist.
+#[test]
+fn every_code_is_documented() {
+    let root = crate::support::examples_root();
+    let docs = std::fs::read_to_string(root.join("docs/diagnostics.md")).unwrap();
+    let mut defined = Vec::new();
+    for file in ["src/diag.rs", "src/lint.rs"] {
+        let source = std::fs::read_to_string(root.join(file)).unwrap();
+        for line in source.lines().filter(|l| l.trim_start().starts_with("pub const ") && l.contains(": &str = \"")) {
+            let code = line.split('"').nth(1).unwrap();
+            defined.push(code.to_string());
+        }
+    }
+    assert!(defined.len() > 30, "{defined:?}");
+    let documented: Vec<String> =
+        docs.lines().filter_map(|l| l.strip_prefix("## ")).map(|l| l.split(':').next().unwrap().to_string()).collect();
+    for code in &defined {
+        assert!(documented.contains(code), "{code} is not documented in docs/diagnostics.md");
+        assert!(docs.contains(&format!("[{code}]")), "{code} has no example");
+    }
+    for code in &documented {
+        assert!(defined.contains(code), "docs/diagnostics.md documents {code}, which does not exist");
+    }
+}

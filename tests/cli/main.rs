@@ -9,6 +9,7 @@ mod examples;
 mod forms;
 mod git;
 mod layers;
+mod lints;
 mod pathological;
 mod serve;
 mod support;

@@ -1,0 +1,218 @@
+//! Lints: definitions that compile but are probably mistakes. They are
+//! warnings, which `check --deny-warnings` turns into errors. Each is born
+//! from the span of the text it is about, like every other diagnostic.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use crate::catalog::Catalog;
+use crate::diag::Diagnostic;
+use crate::model::*;
+use crate::render::Renderer;
+
+pub mod code {
+    pub const UNUSED_DEFINITION: &str = "W0001";
+    pub const LINKED_TWICE: &str = "W0002";
+    pub const EMPTY_TEXT: &str = "W0003";
+    pub const NO_DESCRIPTION: &str = "W0004";
+    pub const EMPTY_STAGE: &str = "W0005";
+    pub const UNUSED_VARIABLE: &str = "W0006";
+}
+
+/// Every lint of a catalog that compiles.
+pub fn lint(catalog: &Catalog, renderer: &Renderer) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    unused_definitions(catalog, &mut diags);
+    for persona in catalog.personas.values() {
+        linked_twice(persona, &mut diags);
+        unused_variables(catalog, renderer, persona, &mut diags);
+        if catalog.resolve(&persona.meta.name, &Request::default()).is_ok_and(|r| r.description.is_none()) {
+            diags.push(
+                Diagnostic::warning(code::NO_DESCRIPTION, format!("persona `{}` has no description", persona.meta.name))
+                    .at(&persona.meta.file, persona.meta.name_span.clone())
+                    .help("add `description = \"...\"`: the manifest shows it to agents choosing a persona"),
+            );
+        }
+    }
+    empty_texts(catalog, &mut diags);
+    for arc in catalog.arcs.values() {
+        for stage in arc.stages.iter().filter(|s| s.parts.is_empty()) {
+            diags.push(
+                Diagnostic::warning(code::EMPTY_STAGE, format!("stage `{}` of arc `{}` changes nothing", stage.name.value, arc.meta.name))
+                    .at(&arc.meta.file, stage.name.span.clone())
+                    .label("no parts")
+                    .help("give the stage the parts that replace the persona's during it, or remove the stage"),
+            );
+        }
+    }
+    crate::diag::normalize(&mut diags);
+    diags
+}
+
+fn unused_definitions(catalog: &Catalog, diags: &mut Vec<Diagnostic>) {
+    let mut used: BTreeSet<(Kind, &str)> = BTreeSet::new();
+    for p in catalog.personas.values() {
+        used.extend(p.parts.iter().map(|r| (Kind::Part, r.name.value.as_str())));
+        used.extend(p.traits.iter().map(|t| (Kind::Trait, t.value.as_str())));
+        used.extend(p.skills.iter().map(|s| (Kind::Skill, s.value.as_str())));
+        used.extend(p.guardrails.iter().map(|g| (Kind::Guardrail, g.value.as_str())));
+        used.extend(p.arc.iter().map(|a| (Kind::Arc, a.name.value.as_str())));
+        for channel in p.channels.iter().flatten() {
+            used.extend(channel.overrides.iter().map(|(_, part)| (Kind::Part, part.value.as_str())));
+        }
+    }
+    for arc in catalog.arcs.values() {
+        for stage in &arc.stages {
+            used.extend(stage.parts.iter().map(|p| (Kind::Part, p.value.as_str())));
+        }
+    }
+    for kind in [Kind::Part, Kind::Trait, Kind::Skill, Kind::Guardrail, Kind::Arc] {
+        for name in catalog.names(kind) {
+            if used.contains(&(kind, name)) {
+                continue;
+            }
+            let Some(meta) = catalog.meta(kind, name) else { continue };
+            let how = match kind {
+                Kind::Arc => format!("put a persona on it with `personac arc assign PERSONA {name}`"),
+                _ => format!("link it with `personac link PERSONA --{kind} {name}`"),
+            };
+            diags.push(
+                Diagnostic::warning(code::UNUSED_DEFINITION, format!("{kind} `{name}` is not used by any persona"))
+                    .at(&meta.file, meta.name_span.clone())
+                    .help(format!("{how}, or delete it")),
+            );
+        }
+    }
+}
+
+fn linked_twice(persona: &Persona, diags: &mut Vec<Diagnostic>) {
+    let lists: [(Kind, Vec<&Spanned<String>>); 4] = [
+        (Kind::Part, persona.parts.iter().map(|r| &r.name).collect()),
+        (Kind::Trait, persona.traits.iter().collect()),
+        (Kind::Skill, persona.skills.iter().collect()),
+        (Kind::Guardrail, persona.guardrails.iter().collect()),
+    ];
+    for (kind, list) in lists {
+        let mut seen = BTreeSet::new();
+        for name in list {
+            if !seen.insert(&name.value) {
+                diags.push(
+                    Diagnostic::warning(code::LINKED_TWICE, format!("{kind} `{}` is linked twice", name.value))
+                        .at(&persona.meta.file, name.span.clone())
+                        .label("again")
+                        .help("remove the second link"),
+                );
+            }
+        }
+    }
+}
+
+fn empty_texts(catalog: &Catalog, diags: &mut Vec<Diagnostic>) {
+    let mut check = |file: &Arc<str>, what: String, field: &str, text: Option<&Text>| {
+        if let Some(text) = text.filter(|t| t.source.trim().is_empty()) {
+            diags.push(
+                Diagnostic::warning(code::EMPTY_TEXT, format!("the `{field}` of {what} is empty"))
+                    .at(file, text.span.clone())
+                    .help(format!("write the {field}, or remove the field")),
+            );
+        }
+    };
+    for p in catalog.personas.values() {
+        check(&p.meta.file, format!("persona `{}`", p.meta.name), "summary", p.summary.as_ref());
+        check(&p.meta.file, format!("persona `{}`", p.meta.name), "detail", p.detail.as_ref());
+    }
+    for p in catalog.parts.values() {
+        check(&p.meta.file, format!("part `{}`", p.meta.name), "summary", Some(&p.summary));
+        check(&p.meta.file, format!("part `{}`", p.meta.name), "content", p.content.as_ref());
+    }
+    for s in catalog.skills.values() {
+        check(&s.meta.file, format!("skill `{}`", s.meta.name), "content", s.content.as_ref());
+    }
+    for g in catalog.guardrails.values() {
+        check(&g.meta.file, format!("guardrail `{}`", g.meta.name), "content", g.content.as_ref());
+    }
+    for t in catalog.traits.values() {
+        check(&t.meta.file, format!("trait `{}`", t.meta.name), "instruction", t.instruction.as_ref());
+    }
+}
+
+/// The variables the texts of every view of a persona use.
+fn used_variables(catalog: &Catalog, renderer: &Renderer, persona: &Persona) -> BTreeSet<String> {
+    let name = &persona.meta.name;
+    let Ok(base) = catalog.resolve(name, &Request::default()) else { return BTreeSet::new() };
+    let mut requests = vec![Request::default()];
+    if let Some(stage) = &base.stage {
+        requests.extend(stage.arc.stages.iter().map(|s| Request { stage: Some(s.name.value.clone()), ..Request::default() }));
+    }
+    requests.extend(base.channels.iter().map(|c| Request { channel: Some(c.clone()), ..Request::default() }));
+    let mut used = BTreeSet::new();
+    for request in requests {
+        let Ok(r) = catalog.resolve(name, &request) else { continue };
+        let mut texts: Vec<(&Arc<str>, &Text)> = Vec::new();
+        let pfile = &persona.meta.file;
+        for (file, text) in
+            [(&r.text_files.summary, r.summary), (&r.text_files.description, r.description), (&r.text_files.detail, r.detail)]
+        {
+            if let Some(text) = text {
+                texts.push((file.as_ref().unwrap_or(pfile), text));
+            }
+        }
+        for p in &r.parts {
+            texts.extend(
+                [Some(&p.part.summary), p.part.content.as_ref(), p.part.meta.description.as_ref()]
+                    .into_iter()
+                    .flatten()
+                    .map(|t| (&p.part.meta.file, t)),
+            );
+        }
+        for t in &r.traits {
+            texts.extend([t.instruction.as_ref(), t.meta.description.as_ref()].into_iter().flatten().map(|x| (&t.meta.file, x)));
+        }
+        for s in &r.skills {
+            texts.extend([s.content.as_ref(), s.meta.description.as_ref()].into_iter().flatten().map(|x| (&s.meta.file, x)));
+        }
+        for g in &r.guardrails {
+            texts.extend([g.content.as_ref(), g.meta.description.as_ref()].into_iter().flatten().map(|x| (&g.meta.file, x)));
+        }
+        for (file, text) in texts {
+            used.extend(renderer.variables(file, text));
+        }
+    }
+    used
+}
+
+fn unused_variables(catalog: &Catalog, renderer: &Renderer, persona: &Persona, diags: &mut Vec<Diagnostic>) {
+    if persona.var_spans.is_empty() && persona.runtime_vars.is_none() {
+        return;
+    }
+    let used = used_variables(catalog, renderer, persona);
+    let file = &persona.meta.file;
+    // A base persona's variables may be there for the personas that extend it.
+    let extended = catalog.personas.values().any(|p| p.extends.as_ref().is_some_and(|e| e.value == persona.meta.name));
+    if !extended {
+        for (var, span) in &persona.var_spans {
+            if !used.contains(var) {
+                diags.push(
+                    Diagnostic::warning(
+                        code::UNUSED_VARIABLE,
+                        format!("variable `{var}` of persona `{}` is not used by any of its templates", persona.meta.name),
+                    )
+                    .at(file, span.clone())
+                    .help(format!("use it as `{{{{ {var} }}}}` in a text, or remove it")),
+                );
+            }
+        }
+    }
+    for var in persona.runtime_vars.iter().flatten() {
+        if !used.contains(&var.value) && !extended {
+            diags.push(
+                Diagnostic::warning(
+                    code::UNUSED_VARIABLE,
+                    format!("runtime variable `{}` is not used by any template of persona `{}`", var.value, persona.meta.name),
+                )
+                .at(file, var.span.clone())
+                .help(format!("use it as `{{{{ {} }}}}` in a text, or remove it from `runtime_vars`", var.value)),
+            );
+        }
+    }
+}
