@@ -13,7 +13,24 @@ use std::sync::Arc;
 
 use crate::diag::{Diagnostic, code};
 use crate::model::{Config, Definition, Kind};
-pub use node::{Node, Value};
+pub use node::{Node, SyntaxError, Value};
+
+/// Parses a whole TOML document the way definition files are parsed (for
+/// conformance tests).
+pub fn toml_document(text: &str) -> Result<Node, SyntaxError> {
+    node::parse_toml(text, 0)
+}
+
+/// Parses a YAML stream of documents (for conformance tests).
+pub fn yaml_stream(text: &str) -> Result<Vec<Node>, SyntaxError> {
+    node::parse_yaml_stream(text)
+}
+
+/// Parses a whole YAML document the way definition files are parsed (for
+/// conformance tests).
+pub fn yaml_document(text: &str) -> Result<Node, SyntaxError> {
+    node::parse_yaml(text, 0)
+}
 
 /// The syntax of a definition's fields, for hints that show how to write one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

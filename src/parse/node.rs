@@ -80,7 +80,7 @@ pub fn parse_toml(text: &str, base: usize) -> Result<Node, SyntaxError> {
     match toml::de::DeTable::parse(text) {
         Ok(table) => {
             let span = shift(table.span(), base);
-            Ok(Node { value: toml_table(table.into_inner(), base), span })
+            Ok(Node { value: toml_table(table.into_inner(), base)?, span })
         }
         Err(err) => Err(SyntaxError { message: err.message().trim_end().to_string(), span: shift(err.span().unwrap_or(0..0), base) }),
     }
@@ -90,37 +90,42 @@ fn shift(span: Range<usize>, base: usize) -> Range<usize> {
     span.start + base..span.end + base
 }
 
-fn toml_table(table: toml::de::DeTable<'_>, base: usize) -> Value {
-    let mut entries: Vec<Entry> = table
-        .into_iter()
-        .map(|(key, value)| {
-            let key_span = shift(key.span(), base);
-            Entry { key: key.into_inner().into_owned(), key_span, node: toml_node(value, base) }
-        })
-        .collect();
+fn toml_table(table: toml::de::DeTable<'_>, base: usize) -> Result<Value, SyntaxError> {
+    let mut entries: Vec<Entry> = Vec::new();
+    for (key, value) in table {
+        let key_span = shift(key.span(), base);
+        entries.push(Entry { key: key.into_inner().into_owned(), key_span, node: toml_node(value, base)? });
+    }
     entries.sort_by_key(|e| e.key_span.start);
-    Value::Table(entries)
+    Ok(Value::Table(entries))
 }
 
-fn toml_node(value: toml::Spanned<toml::de::DeValue<'_>>, base: usize) -> Node {
+/// The parser keeps numbers as written; they are checked here, so that a
+/// malformed one (`0x`, `1__2`, digits of another script) is a syntax error.
+fn toml_node(value: toml::Spanned<toml::de::DeValue<'_>>, base: usize) -> Result<Node, SyntaxError> {
     use toml::de::DeValue;
     let span = shift(value.span(), base);
+    let invalid = |what: &str, raw: &str| SyntaxError { message: format!("invalid {what} `{raw}`"), span: span.clone() };
     let value = match value.into_inner() {
         DeValue::String(s) => Value::Str(s.into_owned()),
-        DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
-            Ok(n) => Value::Int(n),
-            Err(_) => Value::Other("an integer out of range"),
-        },
+        DeValue::Integer(i) => {
+            let digits = i.as_str();
+            let well_formed = !digits.is_empty() && digits.trim_start_matches(['+', '-']).chars().all(|c| c.is_digit(i.radix()));
+            match i64::from_str_radix(digits, i.radix()) {
+                Ok(n) if well_formed => Value::Int(n),
+                _ => return Err(invalid("integer", digits)),
+            }
+        }
         DeValue::Float(f) => match f.as_str().replace('_', "").parse::<f64>() {
             Ok(x) => Value::Float(x),
-            Err(_) => Value::Other("a float"),
+            Err(_) => return Err(invalid("float", f.as_str())),
         },
         DeValue::Boolean(b) => Value::Bool(b),
         DeValue::Datetime(_) => Value::Other("a datetime"),
-        DeValue::Array(items) => Value::List(items.into_iter().map(|v| toml_node(v, base)).collect()),
-        DeValue::Table(table) => toml_table(table, base),
+        DeValue::Array(items) => Value::List(items.into_iter().map(|v| toml_node(v, base)).collect::<Result<_, _>>()?),
+        DeValue::Table(table) => toml_table(table, base)?,
     };
-    Node { value, span }
+    Ok(Node { value, span })
 }
 
 /// Parses YAML text that starts at byte `base` of its file.
@@ -128,7 +133,7 @@ pub fn parse_yaml(text: &str, base: usize) -> Result<Node, SyntaxError> {
     if text.trim().is_empty() || text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
         return Ok(Node { value: Value::Table(Vec::new()), span: base..base });
     }
-    match serde_saphyr::from_str::<YNode>(text) {
+    match serde_saphyr::from_str_with_options::<YNode>(text, yaml_options()) {
         Ok(node) => Ok(node.into_node(text, base)),
         Err(err) => {
             let offset = err.location().map_or(0, |loc| location_offset(&loc, text));
@@ -139,6 +144,27 @@ pub fn parse_yaml(text: &str, base: usize) -> Result<Node, SyntaxError> {
             Err(SyntaxError { message, span: base + offset..base + end })
         }
     }
+}
+
+/// serde-saphyr's safe defaults (budgets against alias bombs, duplicate keys
+/// refused), plus strict indentation of flow collections as the YAML spec
+/// wants, and `!!binary` values read as their text.
+fn yaml_options() -> serde_saphyr::Options {
+    let mut options = serde_saphyr::Options::default();
+    options.strict_indentation = true;
+    options.ignore_binary_tag_for_string = true;
+    options
+}
+
+/// Parses a YAML stream of any number of documents (conformance tests: a
+/// definition file is a single document).
+pub fn parse_yaml_stream(text: &str) -> Result<Vec<Node>, SyntaxError> {
+    serde_saphyr::from_str_multiple_with_options::<YNode, Vec<YNode>>(text, yaml_options())
+        .map(|docs| docs.into_iter().map(|d| d.into_node(text, 0)).collect())
+        .map_err(|err| SyntaxError {
+            message: strip_yaml_position(&err.without_snippet().to_string()),
+            span: err.location().map_or(0, |loc| location_offset(&loc, text))..text.len(),
+        })
 }
 
 /// The byte offset of a serde-saphyr location: its byte offset when known,
@@ -167,8 +193,10 @@ fn strip_yaml_position(message: &str) -> String {
 }
 
 /// A YAML node as serde-saphyr gives it, with its location.
+#[derive(Debug)]
 struct YNode(serde_saphyr::Spanned<YValue>);
 
+#[derive(Debug)]
 enum YValue {
     Null,
     Bool(bool),
@@ -180,6 +208,7 @@ enum YValue {
     Other(&'static str),
 }
 
+#[derive(Debug)]
 struct YKey(String);
 
 fn yaml_span(loc: &serde_saphyr::Location, text: &str, base: usize) -> Range<usize> {
@@ -292,7 +321,7 @@ impl<'de> Visitor<'de> for YValueVisitor {
 impl<'de> Deserialize<'de> for YKey {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct KeyVisitor;
-        impl Visitor<'_> for KeyVisitor {
+        impl<'de> Visitor<'de> for KeyVisitor {
             type Value = YKey;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a scalar key")
@@ -314,6 +343,23 @@ impl<'de> Deserialize<'de> for YKey {
             }
             fn visit_unit<E>(self) -> Result<YKey, E> {
                 Ok(YKey("null".into()))
+            }
+            // Complex keys are valid YAML; as text, a definition reports
+            // them as unknown fields.
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<YKey, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element::<YNode>()? {
+                    items.push(format!("{:?}", item.0.value));
+                }
+                Ok(YKey(format!("[{}]", items.join(", "))))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<YKey, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(key) = map.next_key::<YKey>()? {
+                    let value = map.next_value::<YNode>()?;
+                    entries.push(format!("{}: {:?}", key.0, value.0.value));
+                }
+                Ok(YKey(format!("{{{}}}", entries.join(", "))))
             }
         }
         d.deserialize_any(KeyVisitor)

@@ -4,6 +4,7 @@
 mod author;
 mod build;
 mod commands;
+mod conformance;
 mod diagnostics;
 mod examples;
 mod forms;
