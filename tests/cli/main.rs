@@ -5,6 +5,7 @@ mod author;
 mod build;
 mod commands;
 mod conformance;
+mod corpus;
 mod diagnostics;
 mod examples;
 mod forms;
