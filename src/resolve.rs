@@ -85,8 +85,7 @@ impl Catalog {
                         // Told once, from the cycle's first name, whichever member found it.
                         let cycle = &chain[i..];
                         let start = (0..cycle.len()).min_by_key(|&k| &cycle[k].meta.name).unwrap_or(0);
-                        let mut names: Vec<&str> = (0..=cycle.len()).map(|k| cycle[(start + k) % cycle.len()].meta.name.as_str()).collect();
-                        names.dedup();
+                        let names: Vec<&str> = (0..=cycle.len()).map(|k| cycle[(start + k) % cycle.len()].meta.name.as_str()).collect();
                         let first = cycle[start];
                         let span = first.extends.as_ref().map_or(0..0, |e| e.span.clone());
                         diags.push(
