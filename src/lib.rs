@@ -24,6 +24,7 @@ pub mod model;
 pub mod parse;
 pub mod render;
 pub mod resolve;
+pub mod schema;
 pub mod serve;
 pub mod snapshot;
 pub mod tokens;

@@ -372,10 +372,14 @@ impl Renderer {
                         origin.what
                     ),
                 };
-                let first = missing.first().cloned().unwrap_or_else(|| "name".into());
-                Diagnostic::error(code::UNDEFINED_VARIABLE, message).at(&origin.file, span).help(format!(
-                    "define `{first}` in `[vars]` of personac.toml or of the persona, or list it in the persona's `runtime_vars` to leave it for the caller"
-                ))
+                let help = match missing.first() {
+                    _ if origin.what.starts_with("the layout template") => "layouts see `persona` (name, title, version, summary, description, detail, tags), `text`, `view`, `parts`, `sections`, `traits`, `skills`, `guardrails`, `stage` and `channel`; check the name".to_string(),
+                    Some(first) => format!(
+                        "define `{first}` in `[vars]` of personac.toml or of the persona, or list it in the persona's `runtime_vars` to leave it for the caller"
+                    ),
+                    None => "a variable's attribute or item is missing; check its name".to_string(),
+                };
+                Diagnostic::error(code::UNDEFINED_VARIABLE, message).at(&origin.file, span).help(help)
             }
             ErrorKind::OutOfFuel => Diagnostic::error(code::TEMPLATE_RUNTIME, format!("template in {} does too much work", origin.what))
                 .at(&origin.file, span)

@@ -145,6 +145,14 @@ enum Command {
     Unlink(author::LinkArgs),
     /// Create a definition file from a small template
     New(author::NewArgs),
+    /// Print or write the JSON Schemas (draft-07) of the file formats
+    Schema {
+        /// One kind (persona, part, trait, skill, guardrail, arc) or `config`; all when omitted
+        kind: Option<String>,
+        /// Write `<kind>.schema.json` files into DIR instead of printing
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Serve the repository to agents over MCP (stdio)
     Serve {
         /// Also offer the tools that create, edit and delete definitions
@@ -256,6 +264,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Unlink(args) => author::link(&ctx, args, false),
         Command::New(args) => author::new(&ctx, args),
         Command::Watch { out, poll, format } => watching::watch(&ctx, out, poll, format),
+        Command::Schema { kind, out } => schema(&ctx, kind.as_deref(), out),
         Command::Serve { allow_write } => crate::serve::serve(ctx.root.clone(), allow_write).map_err(Failure::Usage),
     };
     finish(&ctx, outcome)
@@ -591,6 +600,34 @@ fn list(ctx: &Ctx, kind: &str, type_: Option<&str>, tag: Option<&str>, rev: Opti
                 out.push('\n');
             }
             print!("{out}");
+        }
+    }
+    Ok(())
+}
+
+fn schema(ctx: &Ctx, kind: Option<&str>, out: Option<PathBuf>) -> Outcome {
+    let schemas = match kind {
+        None => crate::schema::all(),
+        Some("config" | "personac" | "personac.toml") => vec![("personac.schema.json".to_string(), crate::schema::config())],
+        Some(word) => {
+            let kind = parse_kind(word)?;
+            vec![(format!("{kind}.schema.json"), crate::schema::kind(kind))]
+        }
+    };
+    match out {
+        Some(dir) => {
+            let dir = ctx.root.join(dir);
+            std::fs::create_dir_all(&dir).map_err(|e| Failure::Usage(format!("cannot create `{}`: {e}", dir.display())))?;
+            for (file, value) in &schemas {
+                let text = format!("{}\n", serde_json::to_string_pretty(value).unwrap_or_default());
+                crate::edit::write_atomic(&dir.join(file), &text).map_err(|e| Failure::Usage(format!("cannot write `{file}`: {e}")))?;
+                status(ctx, "Wrote", &format!("{}", dir.join(file).display()));
+            }
+        }
+        None if schemas.len() == 1 => println!("{}", serde_json::to_string_pretty(&schemas[0].1).unwrap_or_default()),
+        None => {
+            let all: serde_json::Map<String, serde_json::Value> = schemas.into_iter().collect();
+            println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
         }
     }
     Ok(())

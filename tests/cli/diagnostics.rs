@@ -229,3 +229,14 @@ fn every_code_is_documented() {
         assert!(defined.contains(code), "docs/diagnostics.md documents {code}, which does not exist");
     }
 }
+
+diagnostic!(
+    layout_template_error,
+    Repo::minimal()
+        .file("templates/detail.md.j2", "# {{ persona.title }}\n\n{{ text }}\n{% for p in parts %}\n{{ p.text | shout }}\n{% endfor %}\n")
+);
+
+diagnostic!(
+    layout_template_undefined,
+    Repo::minimal().file("templates/summary.md.j2", "# {{ persona.title }}\n\n{{ persona.nickname }}\n")
+);

@@ -13,6 +13,7 @@ mod git;
 mod layers;
 mod lints;
 mod pathological;
+mod schema;
 mod serve;
 mod support;
 mod watch;

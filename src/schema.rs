@@ -1,0 +1,191 @@
+//! JSON Schemas (draft-07) of the file formats, for editors: taplo for TOML,
+//! the YAML language server for YAML. A schema describes a file's fields (or
+//! a Markdown file's front matter). It mirrors the rules of the parse room;
+//! the parse room, not the schema, is what personac enforces.
+
+use serde_json::{Value, json};
+
+use crate::model::{Kind, PART_TYPES, SEVERITIES, TRAIT_TYPES};
+use crate::tokens::ENCODINGS;
+
+const NAME: &str = "^[a-z0-9][a-z0-9_-]{0,63}$";
+const IDENTIFIER: &str = "^[A-Za-z_][A-Za-z0-9_]*$";
+const SEMVER: &str = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$";
+
+/// Every schema, by file name: `personac.schema.json`, `persona.schema.json`…
+pub fn all() -> Vec<(String, Value)> {
+    let mut schemas = vec![("personac.schema.json".to_string(), config())];
+    schemas.extend(Kind::ALL.iter().map(|k| (format!("{k}.schema.json"), kind(*k))));
+    schemas
+}
+
+fn name(description: &str) -> Value {
+    json!({ "type": "string", "pattern": NAME, "description": description })
+}
+
+fn names(description: &str) -> Value {
+    json!({ "type": "array", "items": { "type": "string", "pattern": NAME }, "description": description })
+}
+
+fn text(description: &str) -> Value {
+    json!({ "type": "string", "description": description })
+}
+
+fn document(title: &str, description: &str, mut properties: serde_json::Map<String, Value>, required: &[&str]) -> Value {
+    properties.insert("name".into(), name("Optional: the definition's name, which must equal the file name."));
+    properties.insert("description".into(), text("What this definition is, in one line (shown in manifests and listings)."));
+    properties
+        .insert("tags".into(), json!({ "type": "array", "items": { "type": "string" }, "description": "Free labels, for filtering." }));
+    json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": title,
+        "description": description,
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false,
+    })
+}
+
+fn props(pairs: Vec<(&str, Value)>) -> serde_json::Map<String, Value> {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// The schema of one kind's fields.
+pub fn kind(kind: Kind) -> Value {
+    let body = |field: &str| format!("The {field}; in a `.md` file, the Markdown body instead.");
+    match kind {
+        Kind::Persona => document(
+            "personac persona",
+            "A persona: personas/NAME.toml, .yaml, or .md (front matter; the body is `detail`).",
+            props(vec![
+                (
+                    "version",
+                    json!({ "type": "string", "pattern": SEMVER, "description": "Semantic version, raised whenever the compiled output changes." }),
+                ),
+                ("summary", text("Who the persona is, in one sentence (the summary view). Required unless `extends` gives it.")),
+                ("detail", text(&body("full instructions (the detail view)"))),
+                ("extends", name("The persona this one inherits from.")),
+                (
+                    "parts",
+                    json!({
+                        "type": "array",
+                        "description": "Parts, by name or as `{ name, order, priority }`.",
+                        "items": { "oneOf": [
+                            { "type": "string", "pattern": NAME },
+                            { "type": "object", "additionalProperties": false, "required": ["name"], "properties": {
+                                "name": { "type": "string", "pattern": NAME },
+                                "order": { "type": "integer", "description": "Place in the assembly (default 0)." },
+                                "priority": { "type": "integer", "description": "What survives a token budget; lowest dropped first (default 0)." },
+                            }},
+                        ]},
+                    }),
+                ),
+                ("traits", names("Traits, by name.")),
+                ("skills", names("Skills, by name.")),
+                ("guardrails", names("Guardrails, by name.")),
+                (
+                    "arc",
+                    json!({ "oneOf": [
+                        { "type": "string", "pattern": NAME },
+                        { "type": "object", "additionalProperties": false, "required": ["name"], "properties": {
+                            "name": { "type": "string", "pattern": NAME },
+                            "stage": { "type": "string", "pattern": NAME, "description": "The current stage (default: the first)." },
+                        }},
+                    ], "description": "The character arc the persona follows." }),
+                ),
+                (
+                    "runtime_vars",
+                    json!({ "type": "array", "items": { "type": "string", "pattern": IDENTIFIER }, "description": "Variables left as {{ name }} for the caller." }),
+                ),
+                (
+                    "budget",
+                    json!({ "type": "object", "additionalProperties": false, "required": ["max_tokens"], "properties": {
+                        "max_tokens": { "type": "integer", "minimum": 1 },
+                    }}),
+                ),
+                ("vars", json!({ "type": "object", "propertyNames": { "pattern": IDENTIFIER }, "description": "Template variables." })),
+                (
+                    "channels",
+                    json!({ "type": "object", "propertyNames": { "pattern": NAME }, "description": "Channel variants, e.g. `voice`.",
+                        "additionalProperties": { "type": "object", "additionalProperties": false, "properties": {
+                            "overrides": { "type": "object", "additionalProperties": { "type": "string", "pattern": NAME }, "description": "Part type to part." },
+                            "vars": { "type": "object", "propertyNames": { "pattern": IDENTIFIER } },
+                        }},
+                    }),
+                ),
+            ]),
+            &["version"],
+        ),
+        Kind::Part => document(
+            "personac part",
+            "A reusable prompt piece: parts/NAME.toml, .yaml, or .md (the body is `content`).",
+            props(vec![
+                (
+                    "type",
+                    json!({ "type": "string", "description": format!("The part type: {} (or one declared in personac.toml).", PART_TYPES.join(", ")), "examples": PART_TYPES }),
+                ),
+                ("summary", text("What the part says, in one line (the summary view).")),
+                ("content", text(&body("full text (the detail view)"))),
+            ]),
+            &["type", "summary"],
+        ),
+        Kind::Trait => document(
+            "personac trait",
+            "A trait: traits/NAME.toml, .yaml, or .md (the body is `instruction`).",
+            props(vec![
+                ("type", json!({ "type": "string", "enum": TRAIT_TYPES })),
+                ("instruction", text(&body("instruction: how the persona shows the trait"))),
+            ]),
+            &["type", "description"],
+        ),
+        Kind::Skill => document(
+            "personac skill",
+            "A skill: skills/NAME.toml, .yaml, or .md (the body is `content`).",
+            props(vec![("content", text(&body("instructions for using the skill")))]),
+            &["description"],
+        ),
+        Kind::Guardrail => document(
+            "personac guardrail",
+            "A guardrail: guardrails/NAME.toml, .yaml, or .md (the body is `content`).",
+            props(vec![
+                ("content", text(&body("rule, stated plainly"))),
+                ("severity", json!({ "type": "string", "enum": SEVERITIES, "default": "medium" })),
+            ]),
+            &["description"],
+        ),
+        Kind::Arc => document(
+            "personac arc",
+            "A character arc: arcs/NAME.toml or .yaml, ordered stages that swap parts in.",
+            props(vec![
+                ("summary", text("Where the arc goes.")),
+                (
+                    "stages",
+                    json!({ "type": "array", "minItems": 1, "items": { "type": "object", "additionalProperties": false, "required": ["name"], "properties": {
+                        "name": { "type": "string", "pattern": NAME },
+                        "description": { "type": "string" },
+                        "condition": { "type": "string", "description": "When the stage is reached; evaluated by the calling agent." },
+                        "parts": { "type": "array", "items": { "type": "string", "pattern": NAME }, "description": "Parts that replace the persona's parts of the same type." },
+                    }}}),
+                ),
+            ]),
+            &["stages"],
+        ),
+    }
+}
+
+/// The schema of `personac.toml`.
+pub fn config() -> Value {
+    json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "personac.toml",
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "out_dir": { "type": "string", "default": "build-output", "description": "Where `personac build` writes." },
+            "encoding": { "type": "string", "enum": ENCODINGS, "default": "o200k_base", "description": "Tokenizer for token counts and budgets." },
+            "part_types": { "type": "array", "items": { "type": "string", "pattern": NAME }, "description": "Part types beyond the built-in ones." },
+            "vars": { "type": "object", "propertyNames": { "pattern": IDENTIFIER }, "description": "Project-wide template variables." },
+        },
+    })
+}
