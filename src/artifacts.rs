@@ -347,6 +347,12 @@ fn compile_persona(
     Ok((artifacts, entry))
 }
 
+/// The manifest of a persona's compiled views, with their token counts.
+pub fn manifest_for(resolved: &ResolvedPersona, rendered: &RenderedPersona, fitted: &[tokens::Fitted; 2], tokenizer: &Tokenizer) -> Value {
+    let tokens = [("summary", fitted[0].tokens(tokenizer)), ("detail", fitted[1].tokens(tokenizer))].into_iter().collect();
+    manifest(resolved, rendered, &tokens)
+}
+
 /// The lightweight discovery view of a persona.
 pub fn manifest(resolved: &ResolvedPersona, rendered: &RenderedPersona, tokens: &BTreeMap<&str, usize>) -> Value {
     let describe = |description: &str, fallback: &str| if description.is_empty() { fallback.to_string() } else { description.to_string() };

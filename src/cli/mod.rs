@@ -543,12 +543,11 @@ fn show(ctx: &Ctx, args: ShowArgs) -> Outcome {
 fn manifest(ctx: &Ctx, persona: &str, rev: Option<&str>) -> Outcome {
     let (snapshot, project) = load(ctx, DiagFormat::Text, rev)?;
     let resolved = project.catalog.resolve(persona, &Request::default()).map_err(|e| resolve_error(ctx, &snapshot, e))?;
-    let (rendered, [summary, detail]) = artifacts::views(&project.renderer, &project.tokenizer, &resolved).map_err(|diags| {
+    let (rendered, fitted) = artifacts::views(&project.renderer, &project.tokenizer, &resolved).map_err(|diags| {
         report(ctx, &diags, &snapshot, DiagFormat::Text);
         Failure::Definitions
     })?;
-    let tokens = [("summary", summary.tokens(&project.tokenizer)), ("detail", detail.tokens(&project.tokenizer))].into_iter().collect();
-    let value = artifacts::manifest(&resolved, &rendered, &tokens);
+    let value = artifacts::manifest_for(&resolved, &rendered, &fitted, &project.tokenizer);
     println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
     Ok(())
 }

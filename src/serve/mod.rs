@@ -115,6 +115,29 @@ impl Server {
         }
     }
 
+    /// Resolves and compiles one persona, answering with `f`'s result, or
+    /// with an error result that says why it cannot.
+    fn compiled(
+        &self,
+        name: &str,
+        request: &Request,
+        f: impl FnOnce(&Project, &crate::model::ResolvedPersona, crate::render::RenderedPersona, [crate::tokens::Fitted; 2]) -> Answer,
+    ) -> Answer {
+        self.project(|loaded, project| {
+            let resolved = match project.catalog.resolve(name, request) {
+                Ok(r) => r,
+                Err(crate::resolve::ResolveError::Request(msg)) => return fail(msg),
+                Err(crate::resolve::ResolveError::Definitions(d)) => {
+                    return fail_with("the persona does not resolve", &d, &loaded.snapshot);
+                }
+            };
+            match artifacts::views(&project.renderer, &project.tokenizer, &resolved) {
+                Ok((rendered, fitted)) => f(project, &resolved, rendered, fitted),
+                Err(d) => fail_with("the persona does not compile", &d, &loaded.snapshot),
+            }
+        })
+    }
+
     fn definition(&self, kind: Kind, name: &str) -> Answer {
         self.project(|_, project| match describe::definition(&project.catalog, kind, name) {
             Some(value) => ok(value),
@@ -236,23 +259,8 @@ impl Server {
         description = "Start here. The lightweight discovery view of a persona: its description, the name, type and description of each part, its traits, skills and guardrails, its arc stage and the stage's condition, token counts, and which tool fetches what on demand. Read this first, then fetch only the parts the task needs."
     )]
     async fn get_persona_manifest(&self, Parameters(args): Parameters<NameArg>) -> Answer {
-        self.project(|loaded, project| {
-            let resolved = match project.catalog.resolve(&args.name, &Request::default()) {
-                Ok(r) => r,
-                Err(crate::resolve::ResolveError::Request(msg)) => return fail(msg),
-                Err(crate::resolve::ResolveError::Definitions(d)) => {
-                    return fail_with("the persona does not resolve", &d, &loaded.snapshot);
-                }
-            };
-            match artifacts::views(&project.renderer, &project.tokenizer, &resolved) {
-                Ok((rendered, [summary, detail])) => {
-                    let tokens = [("summary", summary.tokens(&project.tokenizer)), ("detail", detail.tokens(&project.tokenizer))]
-                        .into_iter()
-                        .collect();
-                    ok(artifacts::manifest(&resolved, &rendered, &tokens))
-                }
-                Err(d) => fail_with("the persona does not compile", &d, &loaded.snapshot),
-            }
+        self.compiled(&args.name, &Request::default(), |project, resolved, rendered, fitted| {
+            ok(artifacts::manifest_for(resolved, &rendered, &fitted, &project.tokenizer))
         })
     }
 
@@ -260,29 +268,17 @@ impl Server {
         description = "One compiled view of a persona as a system prompt: the summary view (default) or, with detail=true, the full detail view. Options: overrides (part type to part), types and limit (keep some parts), stage, channel, vars (fill runtime variables). Returns the text, the parts in assembly order, what the token budget dropped, and the token count."
     )]
     async fn get_agent_persona(&self, Parameters(args): Parameters<PersonaArgs>) -> Answer {
-        self.project(|loaded, project| {
-            let request = Request {
-                stage: args.stage.clone(),
-                channel: args.channel.clone(),
-                overrides: args.overrides.iter().map(|(t, p)| Override { part_type: t.clone(), part: p.clone() }).collect(),
-                types: args.types.clone(),
-                limit: args.limit,
-                vars: args.vars.clone().into_iter().collect(),
-            };
-            let resolved = match project.catalog.resolve(&args.name, &request) {
-                Ok(r) => r,
-                Err(crate::resolve::ResolveError::Request(msg)) => return fail(msg),
-                Err(crate::resolve::ResolveError::Definitions(d)) => {
-                    return fail_with("the persona does not resolve", &d, &loaded.snapshot);
-                }
-            };
-            match artifacts::views(&project.renderer, &project.tokenizer, &resolved) {
-                Ok((_, [summary, detail])) => {
-                    let (view, fitted) = if args.detail { (View::Detail, detail) } else { (View::Summary, summary) };
-                    ok(describe::shown(&resolved, &fitted, view, &project.tokenizer))
-                }
-                Err(d) => fail_with("the persona does not compile", &d, &loaded.snapshot),
-            }
+        let request = Request {
+            stage: args.stage.clone(),
+            channel: args.channel.clone(),
+            overrides: args.overrides.iter().map(|(t, p)| Override { part_type: t.clone(), part: p.clone() }).collect(),
+            types: args.types.clone(),
+            limit: args.limit,
+            vars: args.vars.clone().into_iter().collect(),
+        };
+        self.compiled(&args.name, &request, |project, resolved, _, [summary, detail]| {
+            let (view, fitted) = if args.detail { (View::Detail, detail) } else { (View::Summary, summary) };
+            ok(describe::shown(resolved, &fitted, view, &project.tokenizer))
         })
     }
 
@@ -310,23 +306,13 @@ impl Server {
         description = "The whole compiled persona in one call: both the summary and the detail view, with token counts. Use it when the context has room for the full prompt; otherwise read the manifest and fetch parts on demand."
     )]
     async fn compile_persona(&self, Parameters(args): Parameters<NameArg>) -> Answer {
-        self.project(|loaded, project| {
-            let resolved = match project.catalog.resolve(&args.name, &Request::default()) {
-                Ok(r) => r,
-                Err(crate::resolve::ResolveError::Request(msg)) => return fail(msg),
-                Err(crate::resolve::ResolveError::Definitions(d)) => {
-                    return fail_with("the persona does not resolve", &d, &loaded.snapshot);
-                }
-            };
-            match artifacts::views(&project.renderer, &project.tokenizer, &resolved) {
-                Ok((_, [summary, detail])) => ok(json!({
-                    "persona": resolved.name,
-                    "version": resolved.version.as_ref().map(ToString::to_string),
-                    "summary": { "text": summary.text, "tokens": summary.tokens(&project.tokenizer), "dropped": summary.dropped },
-                    "detail": { "text": detail.text, "tokens": detail.tokens(&project.tokenizer), "dropped": detail.dropped },
-                })),
-                Err(d) => fail_with("the persona does not compile", &d, &loaded.snapshot),
-            }
+        self.compiled(&args.name, &Request::default(), |project, resolved, _, [summary, detail]| {
+            ok(json!({
+                "persona": resolved.name,
+                "version": resolved.version.as_ref().map(ToString::to_string),
+                "summary": { "text": summary.text, "tokens": summary.tokens(&project.tokenizer), "dropped": summary.dropped },
+                "detail": { "text": detail.text, "tokens": detail.tokens(&project.tokenizer), "dropped": detail.dropped },
+            }))
         })
     }
 
