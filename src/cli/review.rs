@@ -57,8 +57,7 @@ fn snapshot(ctx: &Ctx, git: &Git, source: &Source) -> Result<(Snapshot, Vec<Diag
     }
 }
 
-/// A compiled side. The tokenizer of the first side is shared, so texts both
-/// sides contain are counted once.
+/// A compiled side.
 struct Compiled {
     label: String,
     snapshot: Snapshot,
@@ -76,8 +75,8 @@ fn compile(ctx: &Ctx, git: &Git, source: &Source, cache: &Cache, other: Option<&
     };
     let project = load_snapshot(ctx, &snapshot, diags, DiagFormat::Text, cache).inspect_err(|_| failed(ctx))?;
     // Personas whose inputs are the same on the other side are copied from it.
-    let tokenizer =
-        other.map(|o| &o.project.tokenizer).filter(|t| t.encoding() == project.tokenizer.encoding()).unwrap_or(&project.tokenizer);
+    // Both sides load through one Cache, so they share one tokenizer.
+    let tokenizer = &project.tokenizer;
     // Token counts a committed (or built) index.json already records, by
     // artifact hash: only texts new to both sides are counted.
     let out_dir = &project.catalog.config.out_dir.value;
