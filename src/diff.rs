@@ -87,22 +87,37 @@ fn str_at(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).map(str::to_string)
 }
 
+/// The entries of two JSON maps (under `key`) that differ, by name: added,
+/// removed, or changed (their `hash_key` differs), in name order.
+fn differing<'a>(
+    old: &'a Value,
+    new: &'a Value,
+    key: &str,
+    hash_key: &str,
+) -> Vec<(&'a String, Status, Option<&'a Value>, Option<&'a Value>)> {
+    let entries = |v: &'a Value| v.get(key).and_then(Value::as_object);
+    let (old, new) = (entries(old), entries(new));
+    let names: BTreeSet<&String> = old.into_iter().flat_map(|m| m.keys()).chain(new.into_iter().flat_map(|m| m.keys())).collect();
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let (o, n) = (old.and_then(|m| m.get(name.as_str())), new.and_then(|m| m.get(name.as_str())));
+            let status = match (o, n) {
+                (None, Some(_)) => Status::Added,
+                (Some(_), None) => Status::Removed,
+                (Some(o), Some(n)) if o.get(hash_key) != n.get(hash_key) => Status::Changed,
+                _ => return None,
+            };
+            Some((name, status, o, n))
+        })
+        .collect()
+}
+
 /// Compares two compiled outputs.
 pub fn compare(base: &Side, head: &Side) -> Report {
     let (old_index, new_index) = (index(base.output), index(head.output));
-    let empty = serde_json::Map::new();
-    let old_personas = old_index.get("personas").and_then(Value::as_object).unwrap_or(&empty);
-    let new_personas = new_index.get("personas").and_then(Value::as_object).unwrap_or(&empty);
-    let names: BTreeSet<&String> = old_personas.keys().chain(new_personas.keys()).collect();
     let mut personas = Vec::new();
-    for name in names {
-        let (old, new) = (old_personas.get(name.as_str()), new_personas.get(name.as_str()));
-        let status = match (old, new) {
-            (None, Some(_)) => Status::Added,
-            (Some(_), None) => Status::Removed,
-            (Some(o), Some(n)) if o.get("fingerprint") != n.get("fingerprint") => Status::Changed,
-            _ => continue,
-        };
+    for (name, status, old, new) in differing(&old_index, &new_index, "personas", "fingerprint") {
         let null = Value::Null;
         let (old, new) = (old.unwrap_or(&null), new.unwrap_or(&null));
         let artifacts = artifact_diffs(name, base, head, old, new);
@@ -127,19 +142,8 @@ pub fn compare(base: &Side, head: &Side) -> Report {
 }
 
 fn artifact_diffs(name: &str, base: &Side, head: &Side, old: &Value, new: &Value) -> Vec<ArtifactDiff> {
-    let empty = serde_json::Map::new();
-    let old_artifacts = old.get("artifacts").and_then(Value::as_object).unwrap_or(&empty);
-    let new_artifacts = new.get("artifacts").and_then(Value::as_object).unwrap_or(&empty);
-    let paths: BTreeSet<&String> = old_artifacts.keys().chain(new_artifacts.keys()).collect();
     let mut out = Vec::new();
-    for path in paths {
-        let (o, n) = (old_artifacts.get(path.as_str()), new_artifacts.get(path.as_str()));
-        let status = match (o, n) {
-            (None, Some(_)) => Status::Added,
-            (Some(_), None) => Status::Removed,
-            (Some(o), Some(n)) if o.get("sha256") != n.get("sha256") => Status::Changed,
-            _ => continue,
-        };
+    for (path, status, o, n) in differing(old, new, "artifacts", "sha256") {
         let tokens = |a: Option<&Value>| a.and_then(|a| a.get("tokens")).and_then(Value::as_u64);
         let tokens = Change { old: tokens(o), new: tokens(n) };
         let token_delta = tokens.new.unwrap_or(0) as i64 - tokens.old.unwrap_or(0) as i64;
