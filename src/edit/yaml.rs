@@ -169,31 +169,55 @@ fn check_safe(lines: &[String], entry: &Entry) -> Result<(), String> {
     Ok(())
 }
 
-fn link(lines: &mut Vec<String>, field: LinkField, item: &str) -> Result<(), String> {
-    let key = field.key();
-    let Some(entry) = find(lines, key) else {
-        lines.push(format!("{key}: [{item}]\n"));
-        return Ok(());
-    };
-    check_safe(lines, &entry)?;
-    let head = lines[entry.start][key.len() + 1..].to_string();
-    let (value, comment) = split_comment(&head);
+/// A list-valued key's first line: the space after `key:`, and the comment.
+struct Head {
+    lead: String,
+    comment: String,
+}
+
+/// How a list is written.
+enum List {
+    /// `key: [a, b]`, on its line alone: the text between the brackets.
+    Flow(String),
+    /// `key:` then `- a` lines.
+    Block,
+}
+
+/// Reads a list-valued key, refusing what a line edit could break.
+fn list(lines: &[String], entry: &Entry, key: &str) -> Result<(Head, List), String> {
+    check_safe(lines, entry)?;
+    let head = &lines[entry.start][key.len() + 1..];
+    let (value, comment) = split_comment(head);
     let value = value.trim();
+    let lead = head[..head.len() - head.trim_start().len()].to_string();
+    let head = Head { lead, comment: comment.to_string() };
     if let Some(inner) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
         if entry.end != entry.start + 1 {
             return Err(format!("`{key}` {UNSAFE}"));
         }
-        let items = split_flow(inner).ok_or_else(|| format!("`{key}` {UNSAFE}"))?;
-        let new_inner = if items.is_empty() { item.to_string() } else { format!("{}, {item}", inner.trim_end()) };
-        let lead = &head[..head.len() - head.trim_start().len()];
-        lines[entry.start] = format!("{key}:{lead}[{new_inner}]{comment}");
-        return Ok(());
+        return Ok((head, List::Flow(inner.to_string())));
     }
     if value.starts_with(['[', '{']) {
         return Err(format!("`{key}` {UNSAFE}"));
     }
     if !value.is_empty() {
         return Err(format!("`{key}` is not a list; fix it by hand first"));
+    }
+    Ok((head, List::Block))
+}
+
+fn link(lines: &mut Vec<String>, field: LinkField, item: &str) -> Result<(), String> {
+    let key = field.key();
+    let Some(entry) = find(lines, key) else {
+        lines.push(format!("{key}: [{item}]\n"));
+        return Ok(());
+    };
+    let (head, list) = list(lines, &entry, key)?;
+    if let List::Flow(inner) = list {
+        let items = split_flow(&inner).ok_or_else(|| format!("`{key}` {UNSAFE}"))?;
+        let new_inner = if items.is_empty() { item.to_string() } else { format!("{}, {item}", inner.trim_end()) };
+        lines[entry.start] = format!("{key}:{}[{new_inner}]{}", head.lead, head.comment);
+        return Ok(());
     }
     // A block list: a new `- item` line after the last item, indented alike.
     let indent = lines[entry.start + 1..entry.end]
@@ -208,12 +232,9 @@ fn unlink(lines: &mut Vec<String>, field: LinkField, name: &str) -> Result<(), S
     let key = field.key();
     let not_linked = || format!("`{name}` is not linked in this file's `{key}`");
     let entry = find(lines, key).ok_or_else(not_linked)?;
-    check_safe(lines, &entry)?;
-    let head = lines[entry.start][key.len() + 1..].to_string();
-    let (value, comment) = split_comment(&head);
-    let value = value.trim();
-    if let Some(inner) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
-        let items = split_flow(inner).ok_or_else(|| format!("`{key}` {UNSAFE}"))?;
+    let (head, list) = list(lines, &entry, key)?;
+    if let List::Flow(inner) = list {
+        let items = split_flow(&inner).ok_or_else(|| format!("`{key}` {UNSAFE}"))?;
         let index = items.iter().position(|i| item_name(i).as_deref() == Some(name)).ok_or_else(not_linked)?;
         if items.len() == 1 {
             lines.drain(entry.start..entry.end);
@@ -227,15 +248,8 @@ fn unlink(lines: &mut Vec<String>, field: LinkField, name: &str) -> Result<(), S
         joined.insert_str(0, lead_first);
         let trail_last = &items[items.len() - 1][items[items.len() - 1].trim_end().len()..];
         joined.push_str(trail_last);
-        let lead = &head[..head.len() - head.trim_start().len()];
-        lines[entry.start] = format!("{key}:{lead}[{joined}]{comment}");
+        lines[entry.start] = format!("{key}:{}[{joined}]{}", head.lead, head.comment);
         return Ok(());
-    }
-    if value.starts_with(['[', '{']) {
-        return Err(format!("`{key}` {UNSAFE}"));
-    }
-    if !value.is_empty() {
-        return Err(format!("`{key}` is not a list; fix it by hand first"));
     }
     // A block list: remove the item's line and its continuation lines.
     let mut items: Vec<(usize, usize)> = Vec::new();
@@ -401,6 +415,9 @@ mod tests {
     fn unsafe_yaml_is_refused() {
         assert!(edit("traits: *shared\n", &link("c")).is_err());
         assert!(edit("traits: [a,\n  b]\n", &link("c")).is_err());
+        // A one-line flow list followed by indented lines: both directions refuse.
+        assert!(edit("traits: [a]\n  # about a\n", &link("c")).is_err());
+        assert!(edit("traits: [a]\n  # about a\n", &unlink("a")).is_err());
     }
 
     #[test]
