@@ -47,6 +47,8 @@ pub const MAX_DEPTH: usize = 64;
 #[derive(Default)]
 pub struct Cache {
     entries: Mutex<HashMap<[u8; 32], Parsed>>,
+    /// Keys the load under way has used (see [`Cache::keep_used`]).
+    used: Mutex<std::collections::HashSet<[u8; 32]>>,
     tokenizer: Mutex<Option<Arc<Tokenizer>>>,
 }
 
@@ -80,6 +82,9 @@ impl Cache {
             None => hasher.update(Sha256::digest(text.as_bytes())),
         }
         let key: [u8; 32] = hasher.finalize().into();
+        if let Ok(mut used) = self.used.lock() {
+            used.insert(key);
+        }
         if let Some(hit) = self.entries.lock().ok().and_then(|e| e.get(&key).cloned()) {
             return hit;
         }
@@ -90,12 +95,13 @@ impl Cache {
         parsed
     }
 
-    /// Forgets entries; a long-running process calls this between runs to
-    /// keep only what the current snapshot uses.
-    pub fn clear(&self) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.clear();
-        }
+    /// Keeps only the parsed files the last load used, so that a
+    /// long-running process (watch, serve) holds one repository's worth of
+    /// them, not every version of every file it has seen.
+    fn keep_used(&self) {
+        let (Ok(mut entries), Ok(mut used)) = (self.entries.lock(), self.used.lock()) else { return };
+        entries.retain(|key, _| used.contains(key));
+        used.clear();
     }
 }
 
@@ -138,6 +144,7 @@ impl Catalog {
         // Files parse independently; they are inserted in path order.
         use rayon::prelude::*;
         let parsed: Vec<Parsed> = definitions.par_iter().map(|(path, text)| cache.parse(path, text, snapshot.hash(path))).collect();
+        cache.keep_used();
 
         let mut seen: HashMap<(Kind, String), Arc<str>> = HashMap::new();
         for ((path, _), parsed) in definitions.into_iter().zip(parsed) {
@@ -288,6 +295,21 @@ impl Catalog {
             Kind::Skill => self.skills.get(name).map(|d| &d.meta),
             Kind::Guardrail => self.guardrails.get(name).map(|d| &d.meta),
             Kind::Arc => self.arcs.get(name).map(|d| &d.meta),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_keeps_only_what_the_last_load_used() {
+        let cache = Cache::default();
+        let files = |summary: &str| Snapshot::from_files([("parts/a.toml", format!("type = \"tone\"\nsummary = \"{summary}\"\n"))]);
+        for round in 0..5 {
+            Catalog::load_cached(&files(&format!("version {round}")), &cache).unwrap();
+            assert_eq!(cache.entries.lock().unwrap().len(), 1, "round {round}");
         }
     }
 }

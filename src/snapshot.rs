@@ -188,14 +188,6 @@ impl Snapshot {
     pub fn files(&self) -> impl Iterator<Item = (&Arc<str>, &Arc<str>)> {
         self.files.iter()
     }
-
-    pub fn len(&self) -> usize {
-        self.files.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
-    }
 }
 
 impl Sources for Snapshot {
