@@ -20,7 +20,9 @@ use crate::model::*;
 use crate::render::{RenderedPersona, Renderer, View};
 use crate::resolve::ResolveError;
 use crate::snapshot::Snapshot;
-use crate::tokens::{self, Tokenizer};
+use crate::budget::{self, Fitted};
+use crate::hash::{hex, sha256_hex};
+use crate::tokens::Tokenizer;
 
 pub const INDEX: &str = "index.json";
 /// The shape of `index.json`; bumped on incompatible changes.
@@ -28,17 +30,6 @@ pub const FORMAT: u64 = 1;
 /// Prefix of the temporary files of atomic writes.
 pub const TEMP_PREFIX: &str = ".personac-tmp-";
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
-}
 
 /// Every output file, by path relative to the output folder.
 #[derive(Debug, Default)]
@@ -238,7 +229,7 @@ pub fn views(
     renderer: &Renderer,
     tokenizer: &Tokenizer,
     resolved: &ResolvedPersona,
-) -> Result<(RenderedPersona, [tokens::Fitted; 2]), Vec<Diagnostic>> {
+) -> Result<(RenderedPersona, [Fitted; 2]), Vec<Diagnostic>> {
     let rendered = renderer.render_texts(resolved)?;
     let variant = match (&resolved.channel, &resolved.stage) {
         (Some(c), _) => format!(" on channel `{c}`"),
@@ -246,7 +237,7 @@ pub fn views(
         _ => String::new(),
     };
     let fit =
-        |view| tokens::fit(renderer, &rendered, view, resolved.budget, tokenizer).map_err(|e| e.into_diagnostic(resolved, view, &variant));
+        |view| budget::fit(renderer, &rendered, view, resolved.budget, tokenizer).map_err(|e| e.into_diagnostic(resolved, view, &variant));
     let (summary, detail) = (fit(View::Summary), fit(View::Detail));
     match (summary, detail) {
         (Ok(s), Ok(d)) => Ok((rendered, [s, d])),
@@ -265,13 +256,13 @@ fn compile_persona(
     let (rendered, fitted) = views(renderer, tokenizer, &base)?;
     let mut artifacts = Vec::new();
     let mut diags = Vec::new();
-    let push = |prefix: &str, fitted: &[tokens::Fitted; 2], artifacts: &mut Vec<Artifact>| {
+    let push = |prefix: &str, fitted: &[Fitted; 2], artifacts: &mut Vec<Artifact>| {
         for (view, f) in View::BOTH.into_iter().zip(fitted) {
             artifacts.push(Artifact {
                 path: format!("{prefix}{}.md", view.as_str()),
                 bytes: f.text.clone().into_bytes(),
                 hash: f.hash.clone(),
-                tokens: f.tokens(tokenizer),
+                tokens: f.tokens,
                 dropped: Some(f.dropped.clone()),
             });
         }
@@ -312,9 +303,12 @@ fn compile_persona(
     let token_counts: BTreeMap<&str, usize> = [("summary", artifacts[0].tokens), ("detail", artifacts[1].tokens)].into_iter().collect();
     let manifest = pretty(&manifest(&base, &rendered, &token_counts));
     let hash = sha256_hex(&manifest);
+    let tokens = tokenizer.count_hashed(std::str::from_utf8(&manifest).unwrap_or_default(), &hash).map_err(|e| {
+        vec![budget::FitError::Count(e).into_diagnostic(&base, View::Detail, " (its manifest)")]
+    })?;
     artifacts.push(Artifact {
         path: "manifest.json".into(),
-        tokens: tokenizer.count_hashed(std::str::from_utf8(&manifest).unwrap_or_default(), &hash),
+        tokens,
         bytes: manifest,
         hash,
         dropped: None,
@@ -348,8 +342,8 @@ fn compile_persona(
 }
 
 /// The manifest of a persona's compiled views, with their token counts.
-pub fn manifest_for(resolved: &ResolvedPersona, rendered: &RenderedPersona, fitted: &[tokens::Fitted; 2], tokenizer: &Tokenizer) -> Value {
-    let tokens = [("summary", fitted[0].tokens(tokenizer)), ("detail", fitted[1].tokens(tokenizer))].into_iter().collect();
+pub fn manifest_for(resolved: &ResolvedPersona, rendered: &RenderedPersona, fitted: &[Fitted; 2]) -> Value {
+    let tokens = [("summary", fitted[0].tokens), ("detail", fitted[1].tokens)].into_iter().collect();
     manifest(resolved, rendered, &tokens)
 }
 

@@ -196,9 +196,8 @@ pub fn list(catalog: &Catalog, kind: Kind, item_type: Option<&str>, tag: Option<
 /// the token count and the text.
 pub fn shown(
     resolved: &ResolvedPersona,
-    fitted: &crate::tokens::Fitted,
+    fitted: &crate::budget::Fitted,
     view: crate::render::View,
-    tokenizer: &crate::tokens::Tokenizer,
 ) -> Value {
     let dropped: Vec<&str> = fitted.dropped.iter().map(String::as_str).collect();
     json!({
@@ -214,7 +213,7 @@ pub fn shown(
         "skills": resolved.skills.iter().map(|s| &s.meta.name).collect::<Vec<_>>(),
         "guardrails": resolved.guardrails.iter().map(|g| &g.meta.name).collect::<Vec<_>>(),
         "dropped": fitted.dropped,
-        "tokens": fitted.tokens(tokenizer),
+        "tokens": fitted.tokens,
         "text": fitted.text,
     })
 }

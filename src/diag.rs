@@ -43,6 +43,7 @@ pub mod code {
     pub const UNDEFINED_VARIABLE: &str = "E0301";
     pub const TEMPLATE_RUNTIME: &str = "E0302";
     pub const OVER_BUDGET: &str = "E0400";
+    pub const TOKENIZER: &str = "E0401";
     pub const CONFIG: &str = "E0500";
     pub const VERSION_NOT_BUMPED: &str = "E0700";
     pub const VERSION_DOWN: &str = "E0701";

@@ -11,6 +11,7 @@
 //! collects every diagnostic of a run.
 
 pub mod artifacts;
+pub mod budget;
 pub mod catalog;
 pub mod cli;
 pub mod describe;
@@ -18,6 +19,8 @@ pub mod diag;
 pub mod diff;
 pub mod edit;
 pub mod git;
+pub mod guard;
+pub mod hash;
 pub mod lint;
 pub mod lock;
 pub mod model;

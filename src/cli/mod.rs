@@ -533,7 +533,7 @@ fn show(ctx: &Ctx, args: ShowArgs) -> Outcome {
     match args.format {
         DocFormat::Md => _ = stdout.write_all(fitted.text.as_bytes()),
         DocFormat::Json => {
-            let value = crate::describe::shown(&resolved, &fitted, view, &project.tokenizer);
+            let value = crate::describe::shown(&resolved, &fitted, view);
             let _ = writeln!(stdout, "{}", serde_json::to_string_pretty(&value).unwrap_or_default());
         }
     }
@@ -547,7 +547,7 @@ fn manifest(ctx: &Ctx, persona: &str, rev: Option<&str>) -> Outcome {
         report(ctx, &diags, &snapshot, DiagFormat::Text);
         Failure::Definitions
     })?;
-    let value = artifacts::manifest_for(&resolved, &rendered, &fitted, &project.tokenizer);
+    let value = artifacts::manifest_for(&resolved, &rendered, &fitted);
     println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
     Ok(())
 }

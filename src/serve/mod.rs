@@ -121,7 +121,7 @@ impl Server {
         &self,
         name: &str,
         request: &Request,
-        f: impl FnOnce(&Project, &crate::model::ResolvedPersona, crate::render::RenderedPersona, [crate::tokens::Fitted; 2]) -> Answer,
+        f: impl FnOnce(&crate::model::ResolvedPersona, crate::render::RenderedPersona, [crate::budget::Fitted; 2]) -> Answer,
     ) -> Answer {
         self.project(|loaded, project| {
             let resolved = match project.catalog.resolve(name, request) {
@@ -132,7 +132,7 @@ impl Server {
                 }
             };
             match artifacts::views(&project.renderer, &project.tokenizer, &resolved) {
-                Ok((rendered, fitted)) => f(project, &resolved, rendered, fitted),
+                Ok((rendered, fitted)) => f(&resolved, rendered, fitted),
                 Err(d) => fail_with("the persona does not compile", &d, &loaded.snapshot),
             }
         })
@@ -259,8 +259,8 @@ impl Server {
         description = "Start here. The lightweight discovery view of a persona: its description, the name, type and description of each part, its traits, skills and guardrails, its arc stage and the stage's condition, token counts, and which tool fetches what on demand. Read this first, then fetch only the parts the task needs."
     )]
     async fn get_persona_manifest(&self, Parameters(args): Parameters<NameArg>) -> Answer {
-        self.compiled(&args.name, &Request::default(), |project, resolved, rendered, fitted| {
-            ok(artifacts::manifest_for(resolved, &rendered, &fitted, &project.tokenizer))
+        self.compiled(&args.name, &Request::default(), |resolved, rendered, fitted| {
+            ok(artifacts::manifest_for(resolved, &rendered, &fitted))
         })
     }
 
@@ -276,9 +276,9 @@ impl Server {
             limit: args.limit,
             vars: args.vars.clone().into_iter().collect(),
         };
-        self.compiled(&args.name, &request, |project, resolved, _, [summary, detail]| {
+        self.compiled(&args.name, &request, |resolved, _, [summary, detail]| {
             let (view, fitted) = if args.detail { (View::Detail, detail) } else { (View::Summary, summary) };
-            ok(describe::shown(resolved, &fitted, view, &project.tokenizer))
+            ok(describe::shown(resolved, &fitted, view))
         })
     }
 
@@ -306,12 +306,12 @@ impl Server {
         description = "The whole compiled persona in one call: both the summary and the detail view, with token counts. Use it when the context has room for the full prompt; otherwise read the manifest and fetch parts on demand."
     )]
     async fn compile_persona(&self, Parameters(args): Parameters<NameArg>) -> Answer {
-        self.compiled(&args.name, &Request::default(), |project, resolved, _, [summary, detail]| {
+        self.compiled(&args.name, &Request::default(), |resolved, _, [summary, detail]| {
             ok(json!({
                 "persona": resolved.name,
                 "version": resolved.version.as_ref().map(ToString::to_string),
-                "summary": { "text": summary.text, "tokens": summary.tokens(&project.tokenizer), "dropped": summary.dropped },
-                "detail": { "text": detail.text, "tokens": detail.tokens(&project.tokenizer), "dropped": detail.dropped },
+                "summary": { "text": summary.text, "tokens": summary.tokens, "dropped": summary.dropped },
+                "detail": { "text": detail.text, "tokens": detail.tokens, "dropped": detail.dropped },
             }))
         })
     }

@@ -11,12 +11,15 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
 use minijinja::value::{Enumerator, Object, Serde};
-use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior, Value};
+use minijinja::{Environment, ErrorKind, Value};
 use serde::Serialize;
 
 use crate::catalog::Catalog;
 use crate::diag::{Diagnostic, code};
 use crate::model::*;
+use engine::{FUEL, Failure, MAX_OUTPUT};
+
+mod engine;
 
 const BUILTIN_SUMMARY: &str = include_str!("templates/summary.md.j2");
 const BUILTIN_DETAIL: &str = include_str!("templates/detail.md.j2");
@@ -24,9 +27,6 @@ const BUILTIN_SUMMARY_NAME: &str = "<builtin>/summary.md.j2";
 const BUILTIN_DETAIL_NAME: &str = "<builtin>/detail.md.j2";
 const CUSTOM_SUMMARY: &str = "templates/summary.md.j2";
 const CUSTOM_DETAIL: &str = "templates/detail.md.j2";
-
-/// Instructions a template may run before it is stopped.
-const FUEL: u64 = 200_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -132,18 +132,7 @@ impl Renderer {
         sources.insert(BUILTIN_SUMMARY_NAME.into(), BUILTIN_SUMMARY.into());
         sources.insert(BUILTIN_DETAIL_NAME.into(), BUILTIN_DETAIL.into());
 
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.set_fuel(Some(FUEL));
-        env.set_recursion_limit(64);
-        env.set_auto_escape_callback(|_| AutoEscape::None);
-        let mut syntax = minijinja::syntax::SyntaxConfig::builder();
-        syntax.keep_trailing_newline(true);
-        if let Ok(syntax) = syntax.build() {
-            env.set_syntax(syntax);
-        }
-        let sources = Arc::new(sources);
-        env.set_loader(move |name| Ok(sources.get(name).cloned()));
+        let env = engine::environment(Arc::new(sources));
         Renderer { env, origins, summary_layout, detail_layout, memo: Mutex::default(), uses: Mutex::default() }
     }
 
@@ -273,7 +262,7 @@ impl Renderer {
         if let Some(hit) = self.memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return Ok(hit);
         }
-        let rendered = template.render(ctx.clone()).map(|s| clean(&s)).map_err(|e| self.template_error(&id, e, ctx))?;
+        let rendered = engine::render(&template, ctx.clone()).map(|s| clean(&s)).map_err(|e| self.failure(&id, e, ctx))?;
         if let Ok(mut m) = self.memo.lock() {
             m.insert(key, rendered.clone());
         }
@@ -332,7 +321,25 @@ impl Renderer {
             View::Detail => &self.detail_layout,
         };
         let template = self.env.get_template(name).map_err(|e| self.template_error(name, e, &ctx))?;
-        template.render(ctx.clone()).map_err(|e| self.template_error(name, e, &ctx))
+        engine::render(&template, ctx.clone()).map_err(|e| self.failure(name, e, &ctx))
+    }
+
+    /// The diagnostic of a guarded render that failed.
+    fn failure(&self, id: &str, failure: Failure, ctx: &Value) -> Diagnostic {
+        let (file, span, what) = match self.origins.get(id) {
+            Some(o) => (o.file.clone(), o.span.clone(), o.what.clone()),
+            None => (Arc::from("<builtin>"), 0..0, "a built-in layout".to_string()),
+        };
+        match failure {
+            Failure::Template(err) => self.template_error(id, err, ctx),
+            Failure::TooLarge => Diagnostic::error(code::TEMPLATE_RUNTIME, format!("{what} renders to more than {} MiB", MAX_OUTPUT >> 20))
+                .at(&file, span)
+                .help("a text may render to at most 1 MiB; look for a loop or a repetition that runs away"),
+            Failure::Panic(panic) => Diagnostic::error(code::TEMPLATE_RUNTIME, format!("the template engine failed on {what}"))
+                .at(&file, span)
+                .help(format!("this is a bug in the template engine (minijinja), caught by personac: {panic}"))
+                .help("rewrite the template around the construct that fails, and please report it"),
+        }
     }
 
     fn template_error(&self, id: &str, err: minijinja::Error, ctx: &Value) -> Diagnostic {
@@ -581,7 +588,7 @@ mod tests {
         })));
         let env = {
             let mut env = Environment::new();
-            env.set_auto_escape_callback(|_| AutoEscape::None);
+            env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
             env
         };
         for source in [
