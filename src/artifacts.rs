@@ -14,14 +14,14 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::budget::{self, Fitted};
 use crate::catalog::Catalog;
 use crate::diag::{Diagnostic, code};
+use crate::hash::{hex, sha256_hex};
 use crate::model::*;
 use crate::render::{RenderedPersona, Renderer, View};
 use crate::resolve::ResolveError;
 use crate::snapshot::Snapshot;
-use crate::budget::{self, Fitted};
-use crate::hash::{hex, sha256_hex};
 use crate::tokens::Tokenizer;
 
 pub const INDEX: &str = "index.json";
@@ -29,7 +29,6 @@ pub const INDEX: &str = "index.json";
 pub const FORMAT: u64 = 1;
 /// Prefix of the temporary files of atomic writes.
 pub const TEMP_PREFIX: &str = ".personac-tmp-";
-
 
 /// Every output file, by path relative to the output folder.
 #[derive(Debug, Default)]
@@ -303,16 +302,10 @@ fn compile_persona(
     let token_counts: BTreeMap<&str, usize> = [("summary", artifacts[0].tokens), ("detail", artifacts[1].tokens)].into_iter().collect();
     let manifest = pretty(&manifest(&base, &rendered, &token_counts));
     let hash = sha256_hex(&manifest);
-    let tokens = tokenizer.count_hashed(std::str::from_utf8(&manifest).unwrap_or_default(), &hash).map_err(|e| {
-        vec![budget::FitError::Count(e).into_diagnostic(&base, View::Detail, " (its manifest)")]
-    })?;
-    artifacts.push(Artifact {
-        path: "manifest.json".into(),
-        tokens,
-        bytes: manifest,
-        hash,
-        dropped: None,
-    });
+    let tokens = tokenizer
+        .count_hashed(std::str::from_utf8(&manifest).unwrap_or_default(), &hash)
+        .map_err(|e| vec![budget::FitError::Count(e).into_diagnostic(&base, View::Detail, " (its manifest)")])?;
+    artifacts.push(Artifact { path: "manifest.json".into(), tokens, bytes: manifest, hash, dropped: None });
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
 
     let mut fingerprint = Sha256::new();

@@ -194,11 +194,7 @@ pub fn list(catalog: &Catalog, kind: Kind, item_type: Option<&str>, tag: Option<
 /// One compiled view as `show --format json` prints it (and a server returns
 /// it): the persona, its parts in assembly order, what the budget dropped,
 /// the token count and the text.
-pub fn shown(
-    resolved: &ResolvedPersona,
-    fitted: &crate::budget::Fitted,
-    view: crate::render::View,
-) -> Value {
+pub fn shown(resolved: &ResolvedPersona, fitted: &crate::budget::Fitted, view: crate::render::View) -> Value {
     let dropped: Vec<&str> = fitted.dropped.iter().map(String::as_str).collect();
     json!({
         "persona": resolved.name,
