@@ -190,15 +190,18 @@ impl Catalog {
         for part in self.parts.values() {
             let t = &part.part_type;
             if !self.part_types.contains(&t.value) {
+                let known = format!("part types are: {}", self.part_types.join(", "));
+                // Declared types are names; only a name can be declared.
+                let help = if parse::is_valid_name(&t.value) {
+                    format!("{known}; declare another with `part_types = [\"{}\"]` in personac.toml", t.value)
+                } else {
+                    format!("{known}; a declared type is a name (lowercase letters, digits, `-` and `_`)")
+                };
                 diags.push(
                     Diagnostic::error(code::UNKNOWN_PART_TYPE, format!("unknown part type `{}`", t.value))
                         .at(&part.meta.file, t.span.clone())
                         .suggest(&t.value, self.part_types.iter().map(String::as_str))
-                        .help(format!(
-                            "part types are: {}; declare another with `part_types = [\"{}\"]` in personac.toml",
-                            self.part_types.join(", "),
-                            t.value
-                        )),
+                        .help(help),
                 );
             }
         }

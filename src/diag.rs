@@ -47,6 +47,11 @@ pub mod code {
     pub const CONFIG: &str = "E0500";
     pub const VERSION_NOT_BUMPED: &str = "E0700";
     pub const VERSION_DOWN: &str = "E0701";
+    /// A warning, not a lint: an entry of the output folder's `index.json`
+    /// that could lead outside it was ignored.
+    pub const INDEX_PATH: &str = "W0100";
+    /// A warning, not a lint: a symbolic link in a source folder is left out.
+    pub const SYMLINK: &str = "W0101";
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -245,21 +250,35 @@ fn plural(n: usize, word: &str) -> String {
     if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
 }
 
+/// A text shown on one line: control characters (a newline in a value, an
+/// escape sequence in a file name) are printed escaped, so every diagnostic
+/// keeps its one-line header and its ` --> path:line:col` line.
+pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    text.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect::<String>().into()
+}
+
 fn human(diag: &Diagnostic, sources: &dyn Sources, color: bool) -> String {
     let level = match diag.severity {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
     };
-    let title = level.clone().primary_title(diag.message.as_str()).id(diag.code);
+    let message = one_line(&diag.message);
+    let title = level.clone().primary_title(message.as_ref()).id(diag.code);
     let text = diag.file.as_deref().and_then(|f| sources.source(f));
+    let path = diag.file.as_deref().map(one_line);
+    let label = diag.label.as_deref().map(one_line);
+    let helps: Vec<_> = diag.help.iter().map(|h| one_line(h)).collect();
     let mut group = Group::with_title(title);
-    match (diag.file.as_deref(), text, &diag.span) {
+    match (path.as_deref(), text, &diag.span) {
         (Some(path), Some(text), Some(span)) => {
             let start = floor_char_boundary(text, span.start.min(text.len()));
             let end = floor_char_boundary(text, span.end.clamp(start, text.len()));
             let mut annotation = AnnotationKind::Primary.span(start..end);
-            if let Some(label) = &diag.label {
-                annotation = annotation.label(label.as_str());
+            if let Some(label) = &label {
+                annotation = annotation.label(label.as_ref());
             }
             group = group.element(Snippet::source(text).path(path).annotation(annotation));
         }
@@ -268,8 +287,8 @@ fn human(diag: &Diagnostic, sources: &dyn Sources, color: bool) -> String {
         }
         _ => {}
     }
-    for help in &diag.help {
-        group = group.element(Level::HELP.message(help.as_str()));
+    for help in &helps {
+        group = group.element(Level::HELP.message(help.as_ref()));
     }
     let renderer = if color { Renderer::styled() } else { Renderer::plain() };
     renderer.render(&[group])

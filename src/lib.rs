@@ -11,6 +11,7 @@
 //! collects every diagnostic of a run.
 
 pub mod artifacts;
+pub mod atomic;
 pub mod budget;
 pub mod catalog;
 pub mod cli;

@@ -28,6 +28,8 @@ pub struct Snapshot {
     unreadable: BTreeMap<Arc<str>, Arc<str>>,
     /// Why files could not be read.
     read_errors: BTreeMap<Arc<str>, Diagnostic>,
+    /// Symbolic links in the source folders, which are never followed.
+    links: BTreeMap<Arc<str>, Diagnostic>,
 }
 
 impl Snapshot {
@@ -55,6 +57,10 @@ impl Snapshot {
         let folders = Kind::ALL.iter().map(|k| k.folder()).chain([TEMPLATES_DIR]);
         for folder in folders {
             let dir = root.join(folder);
+            if std::fs::symlink_metadata(&dir).is_ok_and(|m| m.file_type().is_symlink()) {
+                snapshot.link(folder.to_string());
+                continue;
+            }
             if !dir.is_dir() {
                 continue;
             }
@@ -70,6 +76,10 @@ impl Snapshot {
                         continue;
                     }
                 };
+                if entry.file_type().is_symlink() {
+                    snapshot.link(relative(root, entry.path()));
+                    continue;
+                }
                 if !entry.file_type().is_file() {
                     continue;
                 }
@@ -99,7 +109,12 @@ impl Snapshot {
                 return Snapshot::from_dir(root);
             }
             next.remove_path(rel);
-            if is_source_path(rel) && path.is_file() {
+            let meta = std::fs::symlink_metadata(&path);
+            if meta.as_ref().is_ok_and(|m| m.file_type().is_symlink()) {
+                if is_source_path(rel) {
+                    next.link(rel.clone());
+                }
+            } else if is_source_path(rel) && meta.is_ok_and(|m| m.is_file()) {
                 next.add(rel.clone(), std::fs::read(&path));
             }
         }
@@ -115,6 +130,21 @@ impl Snapshot {
         self.hashes.retain(|p, _| !gone(p));
         self.unreadable.retain(|p, _| !gone(p));
         self.read_errors.retain(|p, _| !gone(p));
+        self.links.retain(|p, _| !gone(p));
+    }
+
+    /// Records a symbolic link that is not followed.
+    fn link(&mut self, rel: String) {
+        let file: Arc<str> = rel.into();
+        let diag = Diagnostic::warning(code::SYMLINK, format!("`{file}` is a symbolic link; personac does not follow links"))
+            .at(&file, 0..0)
+            .help("it is left out of the build; put the file itself here (a link could lead outside the repository)");
+        self.links.insert(file, diag);
+    }
+
+    /// Warnings about the sources: symbolic links left out.
+    pub fn warnings(&self) -> Vec<Diagnostic> {
+        self.links.values().cloned().collect()
     }
 
     /// The diagnostics of files that could not be read.

@@ -109,13 +109,13 @@ fn persona_file(project: &Project, name: &str) -> Result<Arc<str>, Failure> {
 fn refused(ctx: &Ctx, snapshot: &Snapshot, refusal: Refusal) -> Failure {
     match refusal {
         Refusal::Edit(msg) => {
-            eprintln!("{}: {msg}", if ctx.color { "\x1b[1;91merror\x1b[0m" } else { "error" });
+            errln!("{}: {msg}", if ctx.color { "\x1b[1;91merror\x1b[0m" } else { "error" });
             Failure::Definitions
         }
         Refusal::Invalid(diags) => {
             report(ctx, &diags, snapshot, DiagFormat::Text);
             if !ctx.quiet {
-                eprintln!("the edit was refused: nothing was written");
+                errln!("the edit was refused: nothing was written");
             }
             Failure::Definitions
         }
@@ -163,7 +163,7 @@ pub(super) fn arc(ctx: &Ctx, command: ArcCommand) -> Outcome {
         Ok((change, message)) => change_persona(ctx, persona, change, message, commit),
         // Already at the last stage: a refusal about the definitions (exit 1).
         Err(msg) if matches!(action, edit::ArcAction::Advance) && msg.contains("already at the last stage") => {
-            eprintln!("{}: {msg}", if ctx.color { "\x1b[1;91merror\x1b[0m" } else { "error" });
+            errln!("{}: {msg}", if ctx.color { "\x1b[1;91merror\x1b[0m" } else { "error" });
             Err(Failure::Definitions)
         }
         Err(msg) => Err(Failure::Usage(msg)),
@@ -173,19 +173,19 @@ pub(super) fn arc(ctx: &Ctx, command: ArcCommand) -> Outcome {
 fn arc_status(ctx: &Ctx, project: &Project, persona: &str) -> Outcome {
     let resolved = project.catalog.resolve(persona, &Request::default()).map_err(|e| super::resolve_error(ctx, &Snapshot::default(), e))?;
     let Some(stage) = &resolved.stage else {
-        println!("{persona} has no arc");
+        outln!("{persona} has no arc");
         return Ok(());
     };
     let (arc, index) = (stage.arc, stage.index);
     let current = &arc.stages[index];
-    println!("{persona} follows arc `{}`", arc.meta.name);
-    println!("  stage:     {} ({} of {})", current.name.value, index + 1, arc.stages.len());
+    outln!("{persona} follows arc `{}`", arc.meta.name);
+    outln!("  stage:     {} ({} of {})", current.name.value, index + 1, arc.stages.len());
     if let Some(c) = &current.condition {
-        println!("  condition: {}", c.source.trim());
+        outln!("  condition: {}", c.source.trim());
     }
     match arc.stages.get(index + 1) {
-        Some(next) => println!("  next:      {}", next.name.value),
-        None => println!("  next:      none (the last stage)"),
+        Some(next) => outln!("  next:      {}", next.name.value),
+        None => outln!("  next:      none (the last stage)"),
     }
     Ok(())
 }

@@ -22,9 +22,43 @@ use crate::render::View;
 use crate::resolve::ResolveError;
 use crate::snapshot::Snapshot;
 
+/// Prints to stdout. A closed pipe (`personac list part | head -1`) ends
+/// the program quietly with success, as it does for any Unix tool.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::write_stdout(&format!($($arg)*)) };
+}
+
+/// `out!` with a newline.
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::cli::write_stdout(&format!("{}\n", format!($($arg)*))) };
+}
+
+/// Prints to stderr; a closed stderr is not worth a crash.
+macro_rules! err {
+    ($($arg:tt)*) => { $crate::cli::write_stderr(&format!($($arg)*)) };
+}
+
+/// `err!` with a newline.
+macro_rules! errln {
+    ($($arg:tt)*) => { $crate::cli::write_stderr(&format!("{}\n", format!($($arg)*))) };
+}
+
 mod author;
 mod review;
 mod watching;
+
+pub(crate) fn write_stdout(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush())
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
+pub(crate) fn write_stderr(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
 
 #[derive(Parser)]
 #[command(name = "personac", version, about = "Compile persona definitions into versioned prompt artifacts")]
@@ -276,7 +310,7 @@ fn finish(ctx: &Ctx, outcome: Outcome) -> ExitCode {
         Err(Failure::Definitions) => ExitCode::from(1),
         Err(Failure::Usage(msg)) => {
             let prefix = if ctx.color { "\x1b[1;91merror\x1b[0m" } else { "error" };
-            eprintln!("{prefix}: {msg}");
+            errln!("{prefix}: {msg}");
             ExitCode::from(2)
         }
     }
@@ -284,15 +318,26 @@ fn finish(ctx: &Ctx, outcome: Outcome) -> ExitCode {
 
 /// Prints diagnostics: people read them on stderr, machines on stdout.
 fn report(ctx: &Ctx, diags: &[Diagnostic], snapshot: &Snapshot, format: DiagFormat) {
+    // `-q` prints only errors.
+    let kept: Vec<Diagnostic>;
+    let diags = if ctx.quiet && diags.iter().any(|d| !d.is_error()) {
+        kept = diags.iter().filter(|d| d.is_error()).cloned().collect();
+        &kept[..]
+    } else {
+        diags
+    };
+    if diags.is_empty() {
+        return;
+    }
     let text = match format {
         DiagFormat::Text => diag::print(diags, snapshot, Format::Human { color: ctx.color }),
         DiagFormat::Json => diag::print(diags, snapshot, Format::Json),
         DiagFormat::Github => diag::print(diags, snapshot, Format::Github),
     };
     if format == DiagFormat::Text {
-        eprint!("{text}");
+        err!("{text}");
     } else {
-        print!("{text}");
+        out!("{text}");
     }
 }
 
@@ -301,9 +346,9 @@ fn status(ctx: &Ctx, verb: &str, rest: &str) {
         return;
     }
     if ctx.color {
-        eprintln!("\x1b[1;32m{verb:>12}\x1b[0m {rest}");
+        errln!("\x1b[1;32m{verb:>12}\x1b[0m {rest}");
     } else {
-        eprintln!("{verb:>12} {rest}");
+        errln!("{verb:>12} {rest}");
     }
 }
 
@@ -338,10 +383,17 @@ fn load_snapshot(
     format: DiagFormat,
     cache: &Cache,
 ) -> Result<Project, Failure> {
+    let warnings = if ctx.quiet { Vec::new() } else { snapshot.warnings() };
     match Project::load(snapshot, cache) {
-        Ok(project) if diags.is_empty() => Ok(project),
+        Ok(project) if diags.is_empty() => {
+            if !warnings.is_empty() {
+                report(ctx, &warnings, snapshot, format);
+            }
+            Ok(project)
+        }
         loaded => {
             diags.extend(loaded.err().unwrap_or_default());
+            diags.extend(warnings);
             diag::normalize(&mut diags);
             report(ctx, &diags, snapshot, format);
             Err(Failure::Definitions)
@@ -373,6 +425,9 @@ fn build(ctx: &Ctx, out: Option<PathBuf>, check_only: bool, stamp: bool, rev: Op
         // `--check` writes nothing (not even a lock) and compiles everything
         // from scratch: CI must not trust the folder it checks.
         let previous = artifacts::read_index(&dir);
+        if let Some(previous) = &previous {
+            ignored_entries(ctx, &dir, &previous.ignored, &snapshot, diag_format);
+        }
         let output = match artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &snapshot, None, stamp) {
             Ok(output) => output,
             Err(diags) => {
@@ -391,10 +446,11 @@ fn build(ctx: &Ctx, out: Option<PathBuf>, check_only: bool, stamp: bool, rev: Op
         }
         Err(crate::BuildError::Io(e)) => return Err(Failure::Usage(format!("cannot write to `{shown}`: {e}"))),
     };
+    ignored_entries(ctx, &dir, &report.ignored, &snapshot, diag_format);
     if format == BuildFormat::Json {
-        println!(
+        outln!(
             "{}",
-            json!({ "personas": output.personas, "written": report.written, "removed": report.removed, "unchanged": report.unchanged })
+            json!({ "personas": output.personas, "written": report.written, "removed": report.removed, "unchanged": report.unchanged, "swept": report.swept })
         );
         return Ok(());
     }
@@ -413,6 +469,9 @@ fn build(ctx: &Ctx, out: Option<PathBuf>, check_only: bool, stamp: bool, rev: Op
             status(ctx, "Removed", &format!("{shown}/{path}"));
         }
     }
+    for path in &report.swept {
+        status(ctx, "Swept", &format!("{shown}/{path} (left by an interrupted build)"));
+    }
     let n = output.personas.len();
     let changes = if report.written.is_empty() && report.removed.is_empty() {
         "up to date".to_string()
@@ -424,6 +483,25 @@ fn build(ctx: &Ctx, out: Option<PathBuf>, check_only: bool, stamp: bool, rev: Op
     // only delay the exit (rustc does the same).
     std::mem::forget((snapshot, project, output));
     Ok(())
+}
+
+/// Warns about the entries of the output folder's `index.json` that were
+/// ignored because their paths could lead outside it.
+fn ignored_entries(ctx: &Ctx, dir: &Path, ignored: &[String], snapshot: &Snapshot, format: DiagFormat) {
+    if ignored.is_empty() || ctx.quiet {
+        return;
+    }
+    let file: std::sync::Arc<str> = format!("{}/{}", display_dir(ctx, dir), artifacts::INDEX).into();
+    let diags: Vec<Diagnostic> = ignored
+        .iter()
+        .map(|why| {
+            Diagnostic::warning(diag::code::INDEX_PATH, format!("ignored an entry of the output folder's index: {why}"))
+                .at(&file, 0..0)
+                .help("nothing is read, written or removed through it; a build rewrites index.json without it")
+                .help("index.json is generated: if a change to it came in a pull request, review where it came from")
+        })
+        .collect();
+    report(ctx, &diags, snapshot, format);
 }
 
 /// What `build --check` reports: every file that is not as a build would write it.
@@ -438,13 +516,15 @@ fn check_output(
     let problems = artifacts::check(dir, output, previous);
     if format == BuildFormat::Json {
         let problems: Vec<_> = problems.iter().map(|(p, why)| json!({"file": p, "problem": why})).collect();
-        println!("{}", json!({ "up_to_date": problems.is_empty(), "problems": problems }));
+        outln!("{}", json!({ "up_to_date": problems.is_empty(), "problems": problems }));
     } else {
         for (path, why) in &problems {
-            eprintln!("{}: {shown}/{path}: {why}", if ctx.color { "\x1b[1;91merror\x1b[0m" } else { "error" });
+            errln!("{}: {shown}/{path}: {why}", if ctx.color { "\x1b[1;91merror\x1b[0m" } else { "error" });
         }
-        if !problems.is_empty() {
-            eprintln!("{shown} is not up to date: run `personac build` and commit the result");
+        if problems.iter().any(|(_, why)| why.starts_with("stray")) {
+            errln!("{shown} is not up to date: remove what no build writes, run `personac build`, and commit the result");
+        } else if !problems.is_empty() {
+            errln!("{shown} is not up to date: run `personac build` and commit the result");
         } else {
             status(ctx, "Checked", &format!("{shown} is up to date ({} personas)", output.personas.len()));
         }
@@ -454,6 +534,8 @@ fn check_output(
 
 fn check(ctx: &Ctx, rev: Option<&str>, format: DiagFormat, deny_warnings: bool) -> Outcome {
     let (snapshot, project) = load(ctx, format, rev)?;
+    // The output folder `build` would refuse, `check` refuses too.
+    out_dir(ctx, &project, None)?;
     match artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &snapshot, None, None) {
         Ok(output) => {
             let mut warnings = crate::lint::lint(&project.catalog, &project.renderer);
@@ -529,12 +611,11 @@ fn show(ctx: &Ctx, args: ShowArgs) -> Outcome {
     };
     let [summary, detail] = fitted;
     let fitted = if view == View::Summary { summary } else { detail };
-    let mut stdout = std::io::stdout().lock();
     match args.format {
-        DocFormat::Md => _ = stdout.write_all(fitted.text.as_bytes()),
+        DocFormat::Md => out!("{}", fitted.text),
         DocFormat::Json => {
             let value = crate::describe::shown(&resolved, &fitted, view);
-            let _ = writeln!(stdout, "{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
         }
     }
     Ok(())
@@ -548,7 +629,7 @@ fn manifest(ctx: &Ctx, persona: &str, rev: Option<&str>) -> Outcome {
         Failure::Definitions
     })?;
     let value = artifacts::manifest_for(&resolved, &rendered, &fitted);
-    println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+    outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
     Ok(())
 }
 
@@ -576,8 +657,8 @@ fn get(ctx: &Ctx, kind: &str, name: &str, rev: Option<&str>, format: DocFormat) 
         return Err(Failure::Usage(msg));
     };
     match format {
-        DocFormat::Json => println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default()),
-        DocFormat::Md => print!("{}", crate::describe::markdown(&value)),
+        DocFormat::Json => outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_default()),
+        DocFormat::Md => out!("{}", crate::describe::markdown(&value)),
     }
     Ok(())
 }
@@ -587,7 +668,7 @@ fn list(ctx: &Ctx, kind: &str, type_: Option<&str>, tag: Option<&str>, rev: Opti
     let (_, project) = load(ctx, DiagFormat::Text, rev)?;
     let rows = crate::describe::list(&project.catalog, kind, type_, tag);
     match format {
-        ListFormat::Json => println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default()),
+        ListFormat::Json => outln!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default()),
         ListFormat::Text => {
             let name_w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
             let type_w = rows.iter().map(|r| r.item_type.as_deref().map_or(1, str::len)).max().unwrap_or(4).max(4);
@@ -598,7 +679,7 @@ fn list(ctx: &Ctx, kind: &str, type_: Option<&str>, tag: Option<&str>, rev: Opti
                 out.push_str(line.trim_end());
                 out.push('\n');
             }
-            print!("{out}");
+            out!("{out}");
         }
     }
     Ok(())
@@ -619,14 +700,15 @@ fn schema(ctx: &Ctx, kind: Option<&str>, out: Option<PathBuf>) -> Outcome {
             std::fs::create_dir_all(&dir).map_err(|e| Failure::Usage(format!("cannot create `{}`: {e}", dir.display())))?;
             for (file, value) in &schemas {
                 let text = format!("{}\n", serde_json::to_string_pretty(value).unwrap_or_default());
-                crate::edit::write_atomic(&dir.join(file), &text).map_err(|e| Failure::Usage(format!("cannot write `{file}`: {e}")))?;
+                crate::atomic::write(&dir.join(file), text.as_bytes())
+                    .map_err(|e| Failure::Usage(format!("cannot write `{file}`: {e}")))?;
                 status(ctx, "Wrote", &format!("{}", dir.join(file).display()));
             }
         }
-        None if schemas.len() == 1 => println!("{}", serde_json::to_string_pretty(&schemas[0].1).unwrap_or_default()),
+        None if schemas.len() == 1 => outln!("{}", serde_json::to_string_pretty(&schemas[0].1).unwrap_or_default()),
         None => {
             let all: serde_json::Map<String, serde_json::Value> = schemas.into_iter().collect();
-            println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
         }
     }
     Ok(())

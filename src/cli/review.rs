@@ -70,7 +70,7 @@ fn compile(ctx: &Ctx, git: &Git, source: &Source, cache: &Cache, other: Option<&
     let (snapshot, diags) = snapshot(ctx, git, source)?;
     let failed = |ctx: &Ctx| {
         if !ctx.quiet {
-            eprintln!("personac: the definitions at {label} have errors:\n");
+            errln!("personac: the definitions at {label} have errors:\n");
         }
     };
     let project = load_snapshot(ctx, &snapshot, diags, DiagFormat::Text, cache).inspect_err(|_| failed(ctx))?;
@@ -132,9 +132,9 @@ pub(super) fn diff(ctx: &Ctx, args: DiffArgs) -> Outcome {
     // The process ends now; freeing both compiled sides would only delay it.
     std::mem::forget((base, head));
     match args.format {
-        DiffFormat::Text => print!("{}", diff::text(&report, ctx.color)),
-        DiffFormat::Markdown => print!("{}", diff::markdown(&report)),
-        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
+        DiffFormat::Text => out!("{}", diff::text(&report, ctx.color)),
+        DiffFormat::Markdown => out!("{}", diff::markdown(&report)),
+        DiffFormat::Json => outln!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
     }
     if args.exit_code && report.changed { Err(Failure::Definitions) } else { Ok(()) }
 }

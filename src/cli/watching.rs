@@ -22,7 +22,7 @@ pub(super) fn watch(ctx: &Ctx, out: Option<PathBuf>, poll: bool, format: BuildFo
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)).map_err(|e| Failure::Usage(format!("cannot handle Ctrl-C: {e}")))?;
     let options = watch::Options { root: ctx.root.clone(), out, poll };
     let json = format == BuildFormat::Json;
-    let emit = |value: serde_json::Value| println!("{value}");
+    let emit = |value: serde_json::Value| outln!("{value}");
     let mut on_event = |event: Event| match event {
         Event::Watching { polling, fallback } => {
             if json {
@@ -69,7 +69,7 @@ pub(super) fn watch(ctx: &Ctx, out: Option<PathBuf>, poll: bool, format: BuildFo
             if json {
                 emit(json!({ "event": "problem", "changed": trigger, "message": message }));
             } else {
-                eprintln!("error: {message}");
+                errln!("error: {message}");
             }
         }
         Event::Waiting { holder } => {

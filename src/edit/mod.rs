@@ -324,19 +324,6 @@ fn set_keeping_decor(table: &mut dyn toml_edit::TableLike, key: &str, value: &st
     }
 }
 
-/// Replaces a file atomically: a temp file renamed over it, in its folder.
-pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut temp = tempfile::Builder::new().prefix(crate::artifacts::TEMP_PREFIX).tempfile_in(dir)?;
-    temp.write_all(text.as_bytes())?;
-    if let Ok(meta) = std::fs::metadata(path) {
-        let _ = temp.as_file().set_permissions(meta.permissions());
-    }
-    temp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
 /// Writes an edit: first checks that the repository with `path` set to
 /// `text` (removed, for `None`) compiles, then writes the file atomically or
 /// removes it. Nothing else is touched; a refusal touches nothing.
@@ -354,7 +341,7 @@ pub fn save(root: &Path, snapshot: &crate::snapshot::Snapshot, path: &Arc<str>, 
             if let Some(dir) = file.parent() {
                 std::fs::create_dir_all(dir).map_err(|e| Refusal::Edit(format!("cannot create the folder of `{path}`: {e}")))?;
             }
-            write_atomic(&file, text)
+            crate::atomic::write(&file, text.as_bytes())
         }
         None => std::fs::remove_file(&file),
     };

@@ -9,6 +9,8 @@
 //! carries protocol messages only. Bad requests get JSON-RPC errors or error
 //! results; nothing a client sends ends the server.
 
+mod arguments;
+pub mod envelope;
 mod write;
 
 use std::collections::BTreeMap;
@@ -187,8 +189,17 @@ pub fn serve(root: PathBuf, allow_write: bool) -> Result<(), String> {
     runtime.block_on(async move {
         let server = Server::new(root, allow_write);
         server.watch_for_changes();
-        let running = server.serve(rmcp::transport::stdio()).await.map_err(|e| e.to_string())?;
+        // The client's lines pass the envelope gate before the SDK reads
+        // them; the SDK's answers and the gate's share one stdout writer.
+        let (sdk_in, gate_out) = tokio::io::duplex(1 << 16);
+        let (relay_in, sdk_out) = tokio::io::duplex(1 << 16);
+        let stdout: envelope::Out = Arc::new(tokio::sync::Mutex::new(tokio::io::stdout()));
+        let gate = tokio::spawn(envelope::gate(gate_out, stdout.clone()));
+        let relay = tokio::spawn(envelope::relay(relay_in, stdout));
+        let running = server.serve((sdk_in, sdk_out)).await.map_err(|e| e.to_string())?;
         running.waiting().await.map_err(|e| e.to_string())?;
+        gate.abort();
+        let _ = relay.await;
         Ok(())
     })
 }
@@ -345,6 +356,44 @@ impl Server {
 
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for Server {
+    /// Checks the arguments against the tool's schema first (a bad one is an
+    /// error result that names it), then runs the tool in a task of its own,
+    /// so that even a panic answers only that call, with an error.
+    async fn call_tool(
+        &self,
+        request: rmcp::model::CallToolRequestParams,
+        context: rmcp::service::RequestContext<rmcp::RoleServer>,
+    ) -> Result<rmcp::model::CallToolResponse, McpError> {
+        let Some(tool) = self.tool_router.get(&request.name) else {
+            let names: Vec<String> = self.tool_router.list_all().into_iter().map(|t| t.name.to_string()).collect();
+            let mut message = format!("unknown tool `{}`", request.name);
+            if let Some(best) = diag::did_you_mean(&request.name, names.iter().map(String::as_str)) {
+                message.push_str(&format!("; did you mean `{best}`?"));
+            }
+            return Err(McpError::invalid_params(message, None));
+        };
+        if let Err(message) = arguments::check(&request.name, &tool.input_schema, request.arguments.as_ref()) {
+            return Ok(CallToolResult::error(vec![ContentBlock::text(message)]).into());
+        }
+        let this = self.clone();
+        let name = request.name.to_string();
+        let call = tokio::spawn(async move {
+            let tcc = rmcp::handler::server::tool::ToolCallContext::new(&this, request, context);
+            this.tool_router.call(tcc).await
+        });
+        match call.await {
+            Ok(Err(e)) if e.code == rmcp::model::ErrorCode::INVALID_PARAMS => {
+                Ok(CallToolResult::error(vec![ContentBlock::text(format!("bad arguments for tool `{name}`: {}", e.message))]).into())
+            }
+            Ok(answer) => answer,
+            Err(failed) => Ok(CallToolResult::error(vec![ContentBlock::text(format!(
+                "tool `{name}` failed inside personac ({}); this is a bug: please report it",
+                if failed.is_panic() { "a panic" } else { "cancelled" }
+            ))])
+            .into()),
+        }
+    }
+
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(Implementation::new("personac", env!("CARGO_PKG_VERSION")))

@@ -10,6 +10,7 @@ mod diagnostics;
 mod examples;
 mod forms;
 mod git;
+mod hardening;
 mod layers;
 mod lints;
 mod pathological;

@@ -337,3 +337,83 @@ fn malformed_requests_never_end_the_server() {
     drop(raw);
     assert_eq!(repo.tree(""), before);
 }
+
+/// JSON-RPC 2.0: every request that cannot be taken gets an error carrying
+/// its id (null when it cannot be read); an unparseable line gets -32700.
+#[test]
+fn bad_envelopes_are_answered_with_their_id() {
+    let repo = repo();
+    let mut raw = Raw::start(&repo);
+    let cases: Vec<(String, Value, i64)> = vec![
+        ("not json".into(), Value::Null, -32700),
+        ("{\"jsonrpc\":".into(), Value::Null, -32700),
+        ("[1, 2]".into(), Value::Null, -32600),
+        (json!({"jsonrpc":"2.0","id":21,"method":12345}).to_string(), json!(21), -32600),
+        (json!({"jsonrpc":"2.0","id":22,"method":"tools/list","params":"x"}).to_string(), json!(22), -32600),
+        (json!({"jsonrpc":"2.0","id":"s23","method":"tools/list","params":[1]}).to_string(), json!("s23"), -32600),
+        (json!({"id":24,"method":"tools/list"}).to_string(), json!(24), -32600),
+        (json!({"jsonrpc":"1.0","id":25,"method":"tools/list"}).to_string(), json!(25), -32600),
+        (json!({"jsonrpc":"2.0","id":{"x":1},"method":"tools/list"}).to_string(), Value::Null, -32600),
+        (json!({"jsonrpc":"2.0","id":26,"method":"no/such/method"}).to_string(), json!(26), -32601),
+    ];
+    for (line, id, code) in cases {
+        raw.send(&line);
+        let answer = raw.recv();
+        assert_eq!(answer["id"], id, "{line} -> {answer}");
+        assert_eq!(answer["error"]["code"], code, "{line} -> {answer}");
+    }
+    raw.still_serves(27);
+}
+
+/// SPEC section 7: a tool call with bad arguments is a tool result with
+/// `isError: true` that names the argument; unknown arguments are refused.
+#[test]
+fn bad_tool_arguments_are_error_results_that_name_them() {
+    let repo = repo();
+    let mut raw = Raw::start(&repo);
+    let cases = [
+        (json!({"name": "get_agent_part", "arguments": {}}), "missing argument `name` (a string)"),
+        (json!({"name": "get_agent_part", "arguments": {"name": 42}}), "argument `name` must be a string, found an integer"),
+        (
+            json!({"name": "get_agent_part", "arguments": {"nme": "tone-warm"}}),
+            "unknown argument `nme` for tool `get_agent_part`; did you mean `name`?",
+        ),
+        (json!({"name": "get_agent_part", "arguments": {"name": "tone-warm", "extra": 1}}), "unknown argument `extra`"),
+        (json!({"name": "get_agent_persona", "arguments": {"name": "maya", "limit": -1}}), "argument `limit` must be at least 0"),
+        (json!({"name": "get_agent_part", "arguments": {"name": "tone-wram"}}), "did you mean `tone-warm`?"),
+    ];
+    for (i, (params, expected)) in cases.into_iter().enumerate() {
+        let id = 100 + i;
+        raw.send(&json!({"jsonrpc":"2.0","id":id,"method":"tools/call","params":params}).to_string());
+        let answer = raw.recv();
+        assert_eq!(answer["id"], id, "{answer}");
+        assert_eq!(answer["result"]["isError"], true, "{params} -> {answer}");
+        let text = answer["result"]["content"][0]["text"].as_str().unwrap_or_default();
+        assert!(text.contains(expected), "{params}: {text}");
+    }
+    // An unknown tool is a protocol error, with the request's id.
+    raw.send(&json!({"jsonrpc":"2.0","id":200,"method":"tools/call","params":{"name":"get_agent_prt","arguments":{}}}).to_string());
+    let answer = raw.recv();
+    assert_eq!(answer["id"], 200);
+    assert_eq!(answer["error"]["code"], -32602, "{answer}");
+    assert!(answer["error"]["message"].as_str().unwrap().contains("did you mean `get_agent_part`?"), "{answer}");
+    raw.still_serves(201);
+}
+
+/// A template that makes the engine panic answers that call with an error,
+/// and the server goes on.
+#[test]
+fn a_failing_template_answers_its_call_with_an_error() {
+    let repo = repo().file("parts/goal-help.toml", "type = \"goal\"\nsummary = \"{% for a in [1] %}{{ loop.cycle() }}{% endfor %}\"\n");
+    let mut raw = Raw::start(&repo);
+    raw.send(
+        &json!({"jsonrpc":"2.0","id":300,"method":"tools/call","params":{"name":"get_agent_persona","arguments":{"name":"maya"}}})
+            .to_string(),
+    );
+    let answer = raw.recv();
+    assert_eq!(answer["id"], 300);
+    assert_eq!(answer["result"]["isError"], true, "{answer}");
+    let diagnostics = answer["result"]["structuredContent"]["diagnostics"].to_string();
+    assert!(diagnostics.contains("the template engine failed") && diagnostics.contains("parts/goal-help.toml"), "{answer}");
+    raw.still_serves(301);
+}

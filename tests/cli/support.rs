@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub struct Repo {
-    dir: tempfile::TempDir,
+    root: PathBuf,
+    /// The temp dir that holds the repository, removed when it is dropped.
+    _temp: Option<tempfile::TempDir>,
 }
 
 /// What one run of the binary printed, and how it ended.
@@ -36,7 +38,13 @@ impl Run {
 
 impl Repo {
     pub fn new() -> Repo {
-        Repo { dir: tempfile::tempdir().expect("temp dir") }
+        let temp = tempfile::tempdir().expect("temp dir");
+        Repo { root: temp.path().to_path_buf(), _temp: Some(temp) }
+    }
+
+    /// A repository in an existing folder (which the caller cleans up).
+    pub fn at(root: &Path) -> Repo {
+        Repo { root: root.to_path_buf(), _temp: None }
     }
 
     /// A repository with a small valid persona, for tests that add to it.
@@ -52,31 +60,31 @@ impl Repo {
     }
 
     pub fn write(&self, path: &str, text: &str) {
-        let full = self.dir.path().join(path);
+        let full = self.root.as_path().join(path);
         std::fs::create_dir_all(full.parent().unwrap()).unwrap();
         std::fs::write(full, text).unwrap();
     }
 
     pub fn remove(&self, path: &str) {
-        std::fs::remove_file(self.dir.path().join(path)).unwrap();
+        std::fs::remove_file(self.root.as_path().join(path)).unwrap();
     }
 
     pub fn path(&self) -> &Path {
-        self.dir.path()
+        self.root.as_path()
     }
 
     pub fn read(&self, path: &str) -> String {
-        std::fs::read_to_string(self.dir.path().join(path)).unwrap_or_else(|e| panic!("reading {path}: {e}"))
+        std::fs::read_to_string(self.root.as_path().join(path)).unwrap_or_else(|e| panic!("reading {path}: {e}"))
     }
 
     pub fn exists(&self, path: &str) -> bool {
-        self.dir.path().join(path).exists()
+        self.root.as_path().join(path).exists()
     }
 
     /// Runs git in the repository (made by `git_init`), and returns its stdout.
     #[track_caller]
     pub fn git(&self, args: &[&str]) -> String {
-        git_in(self.dir.path(), args)
+        git_in(self.root.as_path(), args)
     }
 
     /// Makes the repository a git repository on branch `main`.
@@ -93,12 +101,12 @@ impl Repo {
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
-        run_in(self.dir.path(), args)
+        run_in(self.root.as_path(), args)
     }
 
     /// Every file under `dir`, by path relative to it.
     pub fn tree(&self, dir: &str) -> BTreeMap<String, Vec<u8>> {
-        tree(&self.dir.path().join(dir))
+        tree(&self.root.as_path().join(dir))
     }
 }
 

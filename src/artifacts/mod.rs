@@ -7,9 +7,8 @@
 //! artifacts of removed personas, and writes `index.json` last. Nothing is
 //! written outside the output folder.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -24,11 +23,12 @@ use crate::resolve::ResolveError;
 use crate::snapshot::Snapshot;
 use crate::tokens::Tokenizer;
 
+mod disk;
+pub use disk::{PreviousIndex, WriteReport, check, is_safe_relative, read_index, write};
+
 pub const INDEX: &str = "index.json";
 /// The shape of `index.json`; bumped on incompatible changes.
 pub const FORMAT: u64 = 1;
-/// Prefix of the temporary files of atomic writes.
-pub const TEMP_PREFIX: &str = ".personac-tmp-";
 
 /// Every output file, by path relative to the output folder.
 #[derive(Debug, Default)]
@@ -378,160 +378,4 @@ pub fn manifest(resolved: &ResolvedPersona, rendered: &RenderedPersona, tokens: 
             "compile_persona": "Fetch the whole compiled persona (summary and detail) in one call, when the context has room for it.",
         },
     })
-}
-
-/// What a write changed.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct WriteReport {
-    pub written: Vec<String>,
-    pub removed: Vec<String>,
-    pub unchanged: usize,
-}
-
-/// What an existing `index.json` says: its encoding, and each artifact's
-/// hash and token count by path relative to the output folder.
-pub struct PreviousIndex {
-    pub encoding: String,
-    pub artifacts: HashMap<String, (String, usize)>,
-    /// Each persona's entry, as written.
-    pub personas: serde_json::Map<String, Value>,
-}
-
-pub fn read_index(out_dir: &Path) -> Option<PreviousIndex> {
-    PreviousIndex::parse(&std::fs::read(out_dir.join(INDEX)).ok()?)
-}
-
-impl PreviousIndex {
-    /// The index of an output compiled in memory.
-    pub fn of(output: &Output) -> Option<PreviousIndex> {
-        PreviousIndex::parse(output.files.get(INDEX)?)
-    }
-
-    pub fn parse(bytes: &[u8]) -> Option<PreviousIndex> {
-        let index: Value = serde_json::from_slice(bytes).ok()?;
-        let encoding = index.get("encoding")?.as_str()?.to_string();
-        let mut artifacts = HashMap::new();
-        let personas = index.get("personas")?.as_object()?.clone();
-        for (persona, entry) in &personas {
-            for (path, a) in entry.get("artifacts").and_then(Value::as_object).into_iter().flatten() {
-                let hash = a.get("sha256").and_then(Value::as_str).unwrap_or_default().to_string();
-                let tokens = a.get("tokens").and_then(Value::as_u64).unwrap_or(0) as usize;
-                artifacts.insert(format!("{persona}/{path}"), (hash, tokens));
-            }
-        }
-        Some(PreviousIndex { encoding, artifacts, personas })
-    }
-}
-
-/// Files the previous build wrote that this one does not.
-fn stale(out_dir: &Path, output: &Output, previous: Option<&PreviousIndex>) -> Vec<String> {
-    let Some(previous) = previous else { return Vec::new() };
-    let mut stale: Vec<String> = previous
-        .artifacts
-        .keys()
-        .filter(|p| !output.files.contains_key(*p) && !output.kept.contains(*p) && out_dir.join(p).is_file())
-        .cloned()
-        .collect();
-    stale.sort();
-    stale
-}
-
-/// Writes the output: changed files atomically, `index.json` last, stale
-/// artifacts removed.
-pub fn write(out_dir: &Path, output: &Output, previous: Option<&PreviousIndex>) -> std::io::Result<WriteReport> {
-    use rayon::prelude::*;
-    let out_dir = &std::path::absolute(out_dir)?;
-    std::fs::create_dir_all(out_dir)?;
-    let stale = stale(out_dir, output, previous);
-    // Each folder is made once, before the files are written in parallel.
-    let folders: BTreeSet<&Path> = output.files.keys().filter_map(|rel| Path::new(rel).parent()).collect();
-    for folder in folders {
-        std::fs::create_dir_all(out_dir.join(folder))?;
-    }
-    let artifacts: Vec<(&String, &Vec<u8>)> = output.files.iter().filter(|(p, _)| p.as_str() != INDEX).collect();
-    let index_time = std::fs::metadata(out_dir.join(INDEX)).and_then(|m| m.modified()).ok();
-    let written: Vec<bool> = artifacts
-        .par_iter()
-        .map(|(rel, bytes)| {
-            if fresh(out_dir, rel, bytes, previous, index_time) {
-                return Ok(false);
-            }
-            write_if_changed(out_dir, rel, bytes)
-        })
-        .collect::<Result<_, _>>()?;
-    let mut report = WriteReport { unchanged: output.kept.len(), ..WriteReport::default() };
-    for ((rel, _), written) in artifacts.iter().zip(written) {
-        if written {
-            report.written.push(rel.to_string());
-        } else {
-            report.unchanged += 1;
-        }
-    }
-    for rel in stale {
-        let path = out_dir.join(&rel);
-        std::fs::remove_file(&path)?;
-        remove_empty_parents(out_dir, &path);
-        report.removed.push(rel);
-    }
-    if let Some(index) = output.files.get(INDEX) {
-        if write_if_changed(out_dir, INDEX, index)? {
-            report.written.push(INDEX.to_string());
-        } else {
-            report.unchanged += 1;
-        }
-    }
-    Ok(report)
-}
-
-/// Whether an artifact is known to hold these bytes without reading it, as
-/// make knows: the previous index recorded the same hash, and the file has
-/// the same size and was not modified after that index was written. A file
-/// edited by hand since is newer, so it is read and restored.
-fn fresh(out_dir: &Path, rel: &str, bytes: &[u8], previous: Option<&PreviousIndex>, index_time: Option<std::time::SystemTime>) -> bool {
-    let (Some(previous), Some(index_time)) = (previous, index_time) else { return false };
-    let Some((hash, _)) = previous.artifacts.get(rel) else { return false };
-    let Ok(meta) = std::fs::metadata(out_dir.join(rel)) else { return false };
-    meta.len() == bytes.len() as u64 && meta.modified().is_ok_and(|m| m <= index_time) && *hash == sha256_hex(bytes)
-}
-
-/// Replaces one file atomically (a temp file renamed in the same folder),
-/// unless it already holds these bytes. Its folder exists.
-fn write_if_changed(out_dir: &Path, rel: &str, bytes: &[u8]) -> std::io::Result<bool> {
-    let path = out_dir.join(rel);
-    if std::fs::read(&path).is_ok_and(|old| old == bytes) {
-        return Ok(false);
-    }
-    let parent = path.parent().unwrap_or(out_dir);
-    let mut temp = tempfile::Builder::new().prefix(TEMP_PREFIX).tempfile_in(parent)?;
-    // No fsync: the rename makes each file whole, old or new, if the build is
-    // interrupted; surviving a power cut is the filesystem's business.
-    temp.write_all(bytes)?;
-    temp.persist(&path).map_err(|e| e.error)?;
-    Ok(true)
-}
-
-fn remove_empty_parents(out_dir: &Path, file: &Path) {
-    let mut dir: Option<PathBuf> = file.parent().map(Path::to_path_buf);
-    while let Some(d) = dir {
-        if d == out_dir || !d.starts_with(out_dir) || std::fs::remove_dir(&d).is_err() {
-            break;
-        }
-        dir = d.parent().map(Path::to_path_buf);
-    }
-}
-
-/// What `build --check` finds: files that differ, are missing, or are stale.
-pub fn check(out_dir: &Path, output: &Output, previous: Option<&PreviousIndex>) -> Vec<(String, &'static str)> {
-    let mut problems = Vec::new();
-    for (rel, bytes) in &output.files {
-        match std::fs::read(out_dir.join(rel)) {
-            Ok(old) if &old == bytes => {}
-            Ok(_) => problems.push((rel.clone(), "out of date")),
-            Err(_) => problems.push((rel.clone(), "missing")),
-        }
-    }
-    for rel in stale(out_dir, output, previous) {
-        problems.push((rel, "stale: its persona no longer exists"));
-    }
-    problems
 }

@@ -1,0 +1,306 @@
+//! The output folder on disk: what the previous build recorded, writing a
+//! new build into it, and checking it against a build.
+//!
+//! Every path read back from an existing `index.json` is untrusted (the file
+//! is committed, so a pull request can carry a tampered one): a persona key
+//! must be a valid name and an artifact path a relative path of normal
+//! components, and nothing is removed through a symbolic link. A path that
+//! fails is ignored with a warning and never followed.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Component, Path, PathBuf};
+
+use serde_json::Value;
+
+use super::{INDEX, Output};
+use crate::hash::sha256_hex;
+
+/// What a write changed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct WriteReport {
+    pub written: Vec<String>,
+    pub removed: Vec<String>,
+    pub unchanged: usize,
+    /// Temp files an interrupted build had left, now removed.
+    pub swept: Vec<String>,
+    /// Entries of the previous `index.json` that were ignored, and why.
+    pub ignored: Vec<String>,
+}
+
+/// What an existing `index.json` says: its encoding, and each artifact's
+/// hash and token count by path relative to the output folder.
+pub struct PreviousIndex {
+    pub encoding: String,
+    pub artifacts: HashMap<String, (String, usize)>,
+    /// Each persona's entry, as written (only those whose paths are valid).
+    pub personas: serde_json::Map<String, Value>,
+    /// Entries that were ignored, and why: paths that could lead outside the
+    /// output folder.
+    pub ignored: Vec<String>,
+}
+
+pub fn read_index(out_dir: &Path) -> Option<PreviousIndex> {
+    PreviousIndex::parse(&std::fs::read(out_dir.join(INDEX)).ok()?)
+}
+
+/// Whether `path` is a relative path of normal components (no `..`, no
+/// root, no empty or `.` component, no backslash or drive prefix).
+pub fn is_safe_relative(path: &str) -> bool {
+    !path.is_empty()
+        && !path.contains('\\')
+        && !path.contains(['\0', ':'])
+        && path.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
+        && Path::new(path).components().all(|c| matches!(c, Component::Normal(_)))
+}
+
+impl PreviousIndex {
+    /// The index of an output compiled in memory.
+    pub fn of(output: &Output) -> Option<PreviousIndex> {
+        PreviousIndex::parse(output.files.get(INDEX)?)
+    }
+
+    pub fn parse(bytes: &[u8]) -> Option<PreviousIndex> {
+        let index: Value = serde_json::from_slice(bytes).ok()?;
+        let encoding = index.get("encoding")?.as_str()?.to_string();
+        let mut artifacts = HashMap::new();
+        let mut personas = serde_json::Map::new();
+        let mut ignored = Vec::new();
+        for (persona, entry) in index.get("personas")?.as_object()? {
+            if !crate::parse::is_valid_name(persona) {
+                ignored.push(format!("persona `{}`: not a valid persona name", persona.escape_debug()));
+                continue;
+            }
+            let paths: Vec<(&String, &Value)> = entry.get("artifacts").and_then(Value::as_object).into_iter().flatten().collect();
+            if let Some((bad, _)) = paths.iter().find(|(p, _)| !is_safe_relative(p)) {
+                ignored.push(format!("persona `{persona}`: artifact path `{}` is not a plain relative path", bad.escape_debug()));
+                continue;
+            }
+            for (path, a) in paths {
+                let hash = a.get("sha256").and_then(Value::as_str).unwrap_or_default().to_string();
+                let tokens = a.get("tokens").and_then(Value::as_u64).unwrap_or(0) as usize;
+                artifacts.insert(format!("{persona}/{path}"), (hash, tokens));
+            }
+            personas.insert(persona.clone(), entry.clone());
+        }
+        Some(PreviousIndex { encoding, artifacts, personas, ignored })
+    }
+}
+
+/// Whether `rel` under `out_dir` is reached without passing through a
+/// symbolic link (the file itself may be one: removing it removes the link).
+fn no_link_on_the_way(out_dir: &Path, rel: &str) -> bool {
+    let mut dir = out_dir.to_path_buf();
+    let components: Vec<&str> = rel.split('/').collect();
+    for folder in &components[..components.len().saturating_sub(1)] {
+        dir.push(folder);
+        match std::fs::symlink_metadata(&dir) {
+            Ok(meta) if meta.is_dir() => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Files the previous build wrote that this one does not.
+fn stale(out_dir: &Path, output: &Output, previous: Option<&PreviousIndex>) -> Vec<String> {
+    let Some(previous) = previous else { return Vec::new() };
+    let mut stale: Vec<String> = previous
+        .artifacts
+        .keys()
+        .filter(|p| !output.files.contains_key(*p) && !output.kept.contains(*p))
+        .filter(|p| no_link_on_the_way(out_dir, p) && std::fs::symlink_metadata(out_dir.join(p)).is_ok_and(|m| !m.is_dir()))
+        .cloned()
+        .collect();
+    stale.sort();
+    stale
+}
+
+/// Writes the output: temp files an interrupted build left are swept,
+/// changed files are written atomically, stale artifacts removed, and
+/// `index.json` goes last. The caller holds the folder's lock.
+pub fn write(out_dir: &Path, output: &Output, previous: Option<&PreviousIndex>) -> std::io::Result<WriteReport> {
+    use rayon::prelude::*;
+    let out_dir = &std::path::absolute(out_dir)?;
+    std::fs::create_dir_all(out_dir)?;
+    let swept = sweep_temp_files(out_dir)?;
+    let stale = stale(out_dir, output, previous);
+    // Each folder is made once, before the files are written in parallel.
+    let folders: BTreeSet<&Path> = output.files.keys().filter_map(|rel| Path::new(rel).parent()).collect();
+    for folder in folders {
+        std::fs::create_dir_all(out_dir.join(folder))?;
+    }
+    let artifacts: Vec<(&String, &Vec<u8>)> = output.files.iter().filter(|(p, _)| p.as_str() != INDEX).collect();
+    let index_time = std::fs::metadata(out_dir.join(INDEX)).and_then(|m| m.modified()).ok();
+    let written: Vec<bool> = artifacts
+        .par_iter()
+        .map(|(rel, bytes)| {
+            if fresh(out_dir, rel, bytes, previous, index_time) {
+                return Ok(false);
+            }
+            write_if_changed(out_dir, rel, bytes)
+        })
+        .collect::<Result<_, _>>()?;
+    let ignored = previous.map(|p| p.ignored.clone()).unwrap_or_default();
+    let mut report = WriteReport { unchanged: output.kept.len(), swept, ignored, ..WriteReport::default() };
+    for ((rel, _), written) in artifacts.iter().zip(written) {
+        if written {
+            report.written.push(rel.to_string());
+        } else {
+            report.unchanged += 1;
+        }
+    }
+    for rel in stale {
+        let path = out_dir.join(&rel);
+        std::fs::remove_file(&path)?;
+        remove_empty_parents(out_dir, &path);
+        report.removed.push(rel);
+    }
+    if let Some(index) = output.files.get(INDEX) {
+        if write_if_changed(out_dir, INDEX, index)? {
+            report.written.push(INDEX.to_string());
+        } else {
+            report.unchanged += 1;
+        }
+    }
+    Ok(report)
+}
+
+/// Removes the temp files of atomic writes that a killed build left behind
+/// (never following a link), and returns their paths.
+fn sweep_temp_files(out_dir: &Path) -> std::io::Result<Vec<String>> {
+    let mut swept = Vec::new();
+    for entry in walkdir::WalkDir::new(out_dir).sort_by_file_name().into_iter().filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy();
+        if entry.depth() > 0 && !entry.file_type().is_dir() && crate::atomic::is_temp(&name) {
+            std::fs::remove_file(entry.path())?;
+            swept.push(relative(out_dir, entry.path()));
+        }
+    }
+    Ok(swept)
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/")
+}
+
+/// Whether an artifact is known to hold these bytes without reading it, as
+/// make knows: the previous index recorded the same hash, and the file has
+/// the same size and was not modified after that index was written. A file
+/// edited by hand since is newer, so it is read and restored.
+fn fresh(out_dir: &Path, rel: &str, bytes: &[u8], previous: Option<&PreviousIndex>, index_time: Option<std::time::SystemTime>) -> bool {
+    let (Some(previous), Some(index_time)) = (previous, index_time) else { return false };
+    let Some((hash, _)) = previous.artifacts.get(rel) else { return false };
+    let Ok(meta) = std::fs::metadata(out_dir.join(rel)) else { return false };
+    meta.len() == bytes.len() as u64 && meta.modified().is_ok_and(|m| m <= index_time) && *hash == sha256_hex(bytes)
+}
+
+/// Replaces one file atomically, unless it already holds these bytes. Its
+/// folder exists.
+fn write_if_changed(out_dir: &Path, rel: &str, bytes: &[u8]) -> std::io::Result<bool> {
+    let path = out_dir.join(rel);
+    if std::fs::read(&path).is_ok_and(|old| old == bytes) {
+        return Ok(false);
+    }
+    crate::atomic::write(&path, bytes)?;
+    Ok(true)
+}
+
+fn remove_empty_parents(out_dir: &Path, file: &Path) {
+    let mut dir: Option<PathBuf> = file.parent().map(Path::to_path_buf);
+    while let Some(d) = dir {
+        if d == out_dir || !d.starts_with(out_dir) || std::fs::remove_dir(&d).is_err() {
+            break;
+        }
+        dir = d.parent().map(Path::to_path_buf);
+    }
+}
+
+/// What `build --check` finds: files that differ or are missing, and every
+/// file or folder in the output folder that no build would write (stale
+/// artifacts of removed personas, temp files a killed build left, anything
+/// else put there).
+pub fn check(out_dir: &Path, output: &Output, previous: Option<&PreviousIndex>) -> Vec<(String, &'static str)> {
+    let mut problems = Vec::new();
+    for (rel, bytes) in &output.files {
+        match std::fs::read(out_dir.join(rel)) {
+            Ok(old) if &old == bytes => {}
+            Ok(_) => problems.push((rel.clone(), "out of date")),
+            Err(_) => problems.push((rel.clone(), "missing")),
+        }
+    }
+    let expected_dirs: BTreeSet<String> = output
+        .files
+        .keys()
+        .flat_map(|rel| {
+            let parts: Vec<&str> = rel.split('/').collect();
+            (1..parts.len()).map(move |n| parts[..n].join("/"))
+        })
+        .collect();
+    let recorded = |rel: &str| previous.is_some_and(|p| p.artifacts.contains_key(rel));
+    // Folders no build makes, and whether a file was found under each.
+    let mut stray_dirs: Vec<(String, bool)> = Vec::new();
+    for entry in walkdir::WalkDir::new(out_dir).sort_by_file_name().into_iter().filter_map(Result::ok) {
+        if entry.depth() == 0 {
+            continue;
+        }
+        let rel = relative(out_dir, entry.path());
+        if entry.file_type().is_dir() {
+            if !expected_dirs.contains(&rel) {
+                stray_dirs.push((rel, false));
+            }
+            continue;
+        }
+        for (dir, has_files) in &mut stray_dirs {
+            *has_files |= rel.starts_with(&format!("{dir}/"));
+        }
+        if output.files.contains_key(&rel) {
+            continue;
+        }
+        let why = if crate::atomic::is_temp(&entry.file_name().to_string_lossy()) {
+            "temp file of an interrupted build"
+        } else if recorded(&rel) {
+            "stale: its persona no longer exists"
+        } else {
+            "stray: no build writes this file"
+        };
+        problems.push((rel, why));
+    }
+    // A folder is reported only when nothing under it is.
+    for (dir, has_files) in stray_dirs {
+        if !has_files {
+            problems.push((format!("{dir}/"), "stray folder: no build makes it"));
+        }
+    }
+    problems.sort();
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_relative_paths_are_safe() {
+        for ok in ["summary.md", "stages/call/detail.md", "a/b/c"] {
+            assert!(is_safe_relative(ok), "{ok}");
+        }
+        for bad in ["", "/etc/passwd", "../x", "a/../../b", "a//b", "./a", "a/./b", "a\\..\\b", "C:/x", "a/", "a\0b"] {
+            assert!(!is_safe_relative(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_tampered_index_is_read_without_its_bad_entries() {
+        let index = br#"{"encoding": "o200k_base", "personas": {
+            "maya": {"artifacts": {"summary.md": {"sha256": "x", "tokens": 3}}},
+            "maya/../../../sibling": {"artifacts": {"victim.txt": {}}},
+            "/abs": {"artifacts": {"victim.txt": {}}},
+            "sam": {"artifacts": {"../../victim.txt": {}}}
+        }}"#;
+        let previous = PreviousIndex::parse(index).unwrap();
+        assert_eq!(previous.personas.keys().collect::<Vec<_>>(), ["maya"]);
+        assert_eq!(previous.artifacts.keys().collect::<Vec<_>>(), ["maya/summary.md"]);
+        assert_eq!(previous.ignored.len(), 3, "{:?}", previous.ignored);
+    }
+}
