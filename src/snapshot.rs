@@ -44,6 +44,18 @@ impl Snapshot {
         snapshot
     }
 
+    /// A snapshot of in-memory files given as bytes, read as files on disk
+    /// are (a file that is not UTF-8 is an error of that file).
+    pub fn from_bytes<P: AsRef<str>>(files: impl IntoIterator<Item = (P, Vec<u8>)>) -> Snapshot {
+        let mut snapshot = Snapshot::default();
+        for (path, bytes) in files {
+            if is_source_path(path.as_ref()) {
+                snapshot.add(path.as_ref().to_string(), Ok(bytes));
+            }
+        }
+        snapshot
+    }
+
     /// Reads the sources of the repository at `root`, with a diagnostic for
     /// each file that could not be read (the rest are still read).
     pub fn from_dir(root: &Path) -> (Snapshot, Vec<Diagnostic>) {
