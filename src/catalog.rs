@@ -255,8 +255,8 @@ impl Catalog {
         for arc in self.arcs.values() {
             for stage in &arc.stages {
                 for part in &stage.parts {
-                    if !self.parts.contains_key(&part.value) {
-                        diags.push(self.unknown(Kind::Part, &arc.meta.file, part));
+                    if !self.parts.contains_key(&part.name.value) {
+                        diags.push(self.unknown(Kind::Part, &arc.meta.file, &part.name));
                     }
                 }
             }

@@ -51,7 +51,7 @@ pub fn definition(catalog: &Catalog, kind: Kind, name: &str) -> Option<Value> {
                     "name": s.name.value,
                     "description": text(&s.description),
                     "condition": text(&s.condition),
-                    "parts": names(&s.parts),
+                    "parts": s.parts.iter().map(|p| &p.name.value).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
             })
         }
@@ -73,8 +73,8 @@ fn persona(catalog: &Catalog, name: &str) -> Value {
             "detail": text(&p.detail),
             "extends": p.extends.as_ref().map(|e| &e.value),
             "parts": p.parts.iter().map(|r| &r.name.value).collect::<Vec<_>>(),
-            "traits": names(&p.traits),
-            "skills": names(&p.skills),
+            "traits": p.traits.iter().map(|l| &l.name.value).collect::<Vec<_>>(),
+            "skills": p.skills.iter().map(|l| &l.name.value).collect::<Vec<_>>(),
             "guardrails": names(&p.guardrails),
         });
     };

@@ -18,6 +18,7 @@ pub mod code {
     pub const NOT_UTF8: &str = "E0002";
     pub const TOML_SYNTAX: &str = "E0100";
     pub const YAML_SYNTAX: &str = "E0101";
+    pub const JSON_SYNTAX: &str = "E0104";
     pub const FRONT_MATTER: &str = "E0102";
     pub const FILE_FORM: &str = "E0103";
     pub const UNKNOWN_FIELD: &str = "E0110";

@@ -53,8 +53,8 @@ fn unused_definitions(catalog: &Catalog, diags: &mut Vec<Diagnostic>) {
     let mut used: BTreeSet<(Kind, &str)> = BTreeSet::new();
     for p in catalog.personas.values() {
         used.extend(p.parts.iter().map(|r| (Kind::Part, r.name.value.as_str())));
-        used.extend(p.traits.iter().map(|t| (Kind::Trait, t.value.as_str())));
-        used.extend(p.skills.iter().map(|s| (Kind::Skill, s.value.as_str())));
+        used.extend(p.traits.iter().map(|t| (Kind::Trait, t.name.value.as_str())));
+        used.extend(p.skills.iter().map(|s| (Kind::Skill, s.name.value.as_str())));
         used.extend(p.guardrails.iter().map(|g| (Kind::Guardrail, g.value.as_str())));
         used.extend(p.arc.iter().map(|a| (Kind::Arc, a.name.value.as_str())));
         for channel in p.channels.iter().flatten() {
@@ -63,7 +63,7 @@ fn unused_definitions(catalog: &Catalog, diags: &mut Vec<Diagnostic>) {
     }
     for arc in catalog.arcs.values() {
         for stage in &arc.stages {
-            used.extend(stage.parts.iter().map(|p| (Kind::Part, p.value.as_str())));
+            used.extend(stage.parts.iter().map(|p| (Kind::Part, p.name.value.as_str())));
         }
     }
     for kind in [Kind::Part, Kind::Trait, Kind::Skill, Kind::Guardrail, Kind::Arc] {
@@ -88,8 +88,8 @@ fn unused_definitions(catalog: &Catalog, diags: &mut Vec<Diagnostic>) {
 fn linked_twice(persona: &Persona, diags: &mut Vec<Diagnostic>) {
     let lists: [(Kind, Vec<&Spanned<String>>); 4] = [
         (Kind::Part, persona.parts.iter().map(|r| &r.name).collect()),
-        (Kind::Trait, persona.traits.iter().collect()),
-        (Kind::Skill, persona.skills.iter().collect()),
+        (Kind::Trait, persona.traits.iter().map(|l| &l.name).collect()),
+        (Kind::Skill, persona.skills.iter().map(|l| &l.name).collect()),
         (Kind::Guardrail, persona.guardrails.iter().collect()),
     ];
     for (kind, list) in lists {

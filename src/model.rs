@@ -140,6 +140,8 @@ pub struct Meta {
     pub name_span: Range<usize>,
     pub description: Option<Text>,
     pub tags: Vec<Spanned<String>>,
+    /// `template = false`: the texts are literal, never rendered.
+    pub template: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -148,6 +150,8 @@ pub struct Part {
     pub part_type: Spanned<String>,
     pub summary: Text,
     pub content: Option<Text>,
+    /// Its own heading in the views (default: its type's).
+    pub title: Option<Spanned<String>>,
 }
 
 #[derive(Clone, Debug)]
@@ -175,7 +179,14 @@ pub struct Stage {
     pub name: Spanned<String>,
     pub description: Option<Text>,
     pub condition: Option<Text>,
-    pub parts: Vec<Spanned<String>>,
+    pub parts: Vec<StagePart>,
+}
+
+/// A part a stage swaps in (or, with `mode = "append"`, adds).
+#[derive(Clone, Debug)]
+pub struct StagePart {
+    pub name: Spanned<String>,
+    pub mode: Mode,
 }
 
 #[derive(Clone, Debug)]
@@ -185,12 +196,42 @@ pub struct CharacterArc {
     pub stages: Vec<Stage>,
 }
 
+/// How a linked part joins the parts of its type from the layers below.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// The layer rule: it takes the place of every part of its type below.
+    #[default]
+    Replace,
+    /// It joins them.
+    Append,
+}
+
+/// Whether a linked definition is inlined in the detail view, or listed
+/// there for the agent to fetch when it needs it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Load {
+    #[default]
+    Inline,
+    OnDemand,
+}
+
 /// A link to a part from a persona, with its optional placement.
 #[derive(Clone, Debug)]
 pub struct PartRef {
     pub name: Spanned<String>,
     pub order: Option<i64>,
     pub priority: Option<i64>,
+    pub mode: Mode,
+    pub load: Load,
+}
+
+/// A link to a trait or a skill.
+#[derive(Clone, Debug)]
+pub struct Link {
+    pub name: Spanned<String>,
+    pub load: Load,
 }
 
 #[derive(Clone, Debug)]
@@ -215,17 +256,29 @@ pub type Vars = BTreeMap<String, serde_json::Value>;
 /// Where each variable of a `[vars]` table is defined.
 pub type VarSpans = BTreeMap<String, Range<usize>>;
 
+/// Runtime settings a persona carries for the agent that loads it: strings,
+/// numbers and booleans, by key.
+pub type Metadata = BTreeMap<String, serde_json::Value>;
+
 #[derive(Clone, Debug)]
 pub struct Persona {
     pub meta: Meta,
     pub version: Option<Spanned<semver::Version>>,
+    /// `abstract = true`: a base to extend, never compiled on its own.
+    pub is_abstract: bool,
+    /// The display name that heads its views.
+    pub title: Option<Spanned<String>>,
     pub summary: Option<Text>,
     pub detail: Option<Text>,
     pub extends: Option<Spanned<String>>,
     pub parts: Vec<PartRef>,
-    pub traits: Vec<Spanned<String>>,
-    pub skills: Vec<Spanned<String>>,
+    pub traits: Vec<Link>,
+    pub skills: Vec<Link>,
     pub guardrails: Vec<Spanned<String>>,
+    pub model: Option<Spanned<String>>,
+    /// `None`: not set (inherited, or left to the runtime); `Some([])`: no tools.
+    pub tools: Option<Vec<Spanned<String>>>,
+    pub metadata: Metadata,
     pub arc: Option<ArcRef>,
     pub runtime_vars: Option<Vec<Spanned<String>>>,
     pub budget: Option<Spanned<u64>>,
@@ -309,12 +362,50 @@ pub struct Request {
     pub vars: Vars,
 }
 
+/// The layer a resolved part came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Layer {
+    Ancestor(String),
+    Own,
+    Stage(String),
+    Channel(String),
+    Override,
+}
+
+impl std::fmt::Display for Layer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Layer::Ancestor(name) => write!(f, "ancestor:{name}"),
+            Layer::Own => f.write_str("own"),
+            Layer::Stage(name) => write!(f, "stage:{name}"),
+            Layer::Channel(name) => write!(f, "channel:{name}"),
+            Layer::Override => f.write_str("override"),
+        }
+    }
+}
+
 /// A part in a resolved persona, with its effective placement.
 #[derive(Clone, Debug)]
 pub struct PlacedPart<'c> {
     pub part: &'c Part,
     pub order: i64,
     pub priority: i64,
+    pub layer: Layer,
+    pub load: Load,
+}
+
+/// A trait or skill in a resolved persona, and how it is loaded.
+#[derive(Clone, Copy, Debug)]
+pub struct Linked<'c, T> {
+    pub def: &'c T,
+    pub load: Load,
+}
+
+impl<T> std::ops::Deref for Linked<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.def
+    }
 }
 
 /// The active arc stage of a resolved persona.
@@ -342,10 +433,15 @@ pub struct ResolvedPersona<'c> {
     /// The file each inherited text came from, for template errors.
     pub text_files: TextFiles,
     pub tags: Vec<String>,
+    /// The display name: the nearest `title`, else the name title-cased.
+    pub title: Option<String>,
     pub parts: Vec<PlacedPart<'c>>,
-    pub traits: Vec<&'c Trait>,
-    pub skills: Vec<&'c Skill>,
+    pub traits: Vec<Linked<'c, Trait>>,
+    pub skills: Vec<Linked<'c, Skill>>,
     pub guardrails: Vec<&'c Guardrail>,
+    pub model: Option<String>,
+    pub tools: Option<Vec<String>>,
+    pub metadata: Metadata,
     pub stage: Option<ActiveStage<'c>>,
     pub channel: Option<String>,
     pub channels: Vec<String>,

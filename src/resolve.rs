@@ -26,11 +26,13 @@ pub enum ResolveError {
 }
 
 /// A part in the assembly, with its effective placement.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct Slot<'c> {
     part: &'c Part,
     order: i64,
     priority: i64,
+    layer: Layer,
+    load: Load,
 }
 
 /// One layer's parts, with what they set themselves.
@@ -38,32 +40,62 @@ struct LayerItem<'c> {
     part: &'c Part,
     order: Option<i64>,
     priority: Option<i64>,
+    mode: Mode,
+    load: Load,
+}
+
+impl<'c> LayerItem<'c> {
+    /// A part a stage, a channel or an override brings: no placement of its own.
+    fn plain(part: &'c Part, mode: Mode) -> Self {
+        LayerItem { part, order: None, priority: None, mode, load: Load::Inline }
+    }
 }
 
 /// Applies one layer: the layer rule of SPEC section 2.
 ///
 /// `default_order` places a part whose type is new and whose order is unset:
 /// a persona's parts default to 0; stage parts and overrides (`None`) go last.
-fn apply_layer<'c>(mut below: Vec<Slot<'c>>, layer: Vec<LayerItem<'c>>, default_order: Option<i64>) -> Vec<Slot<'c>> {
+/// A type is replaced if any of the layer's parts of that type replaces;
+/// parts that only append join the parts of their type below, right after
+/// the last of them unless they set their own order.
+fn apply_layer<'c>(mut below: Vec<Slot<'c>>, layer: Vec<LayerItem<'c>>, default_order: Option<i64>, source: &Layer) -> Vec<Slot<'c>> {
     let mut types: Vec<&str> = Vec::new();
     for item in &layer {
         if !types.contains(&item.part.part_type.value.as_str()) {
             types.push(&item.part.part_type.value);
         }
     }
+    let slot = |i: &LayerItem<'c>, order: i64, priority: i64| Slot {
+        part: i.part,
+        order: i.order.unwrap_or(order),
+        priority: i.priority.unwrap_or(priority),
+        layer: source.clone(),
+        load: i.load,
+    };
     for t in types {
-        let items = layer.iter().filter(|i| i.part.part_type.value == t);
-        if let Some(pos) = below.iter().position(|s| s.part.part_type.value == t) {
-            let first = below[pos];
-            below.retain(|s| s.part.part_type.value != t);
-            let replacing: Vec<Slot> = items
-                .map(|i| Slot { part: i.part, order: i.order.unwrap_or(first.order), priority: i.priority.unwrap_or(first.priority) })
-                .collect();
-            below.splice(pos..pos, replacing);
-        } else {
-            let last = below.iter().map(|s| s.order).max().unwrap_or(0);
-            for i in items {
-                below.push(Slot { part: i.part, order: i.order.or(default_order).unwrap_or(last), priority: i.priority.unwrap_or(0) });
+        let items: Vec<&LayerItem> = layer.iter().filter(|i| i.part.part_type.value == t).collect();
+        let replaces = items.iter().any(|i| i.mode == Mode::Replace);
+        let first = below.iter().position(|s| s.part.part_type.value == t);
+        let last = below.iter().rposition(|s| s.part.part_type.value == t);
+        match (first, last) {
+            (Some(pos), _) if replaces => {
+                let (order, priority) = (below[pos].order, below[pos].priority);
+                below.retain(|s| s.part.part_type.value != t);
+                let replacing: Vec<Slot> = items.iter().map(|i| slot(i, order, priority)).collect();
+                below.splice(pos..pos, replacing);
+            }
+            (Some(_), Some(last)) => {
+                // Appending: right after the last part of the type, with its
+                // order and priority unless the part sets its own.
+                let (order, priority) = (below[last].order, below[last].priority);
+                let appended: Vec<Slot> = items.iter().map(|i| slot(i, order, priority)).collect();
+                below.splice(last + 1..last + 1, appended);
+            }
+            _ => {
+                let end = below.iter().map(|s| s.order).max().unwrap_or(0);
+                for i in items {
+                    below.push(slot(i, default_order.unwrap_or(end), 0));
+                }
             }
         }
     }
@@ -108,8 +140,49 @@ impl Catalog {
         chain
     }
 
-    /// Resolves one persona for one request.
+    /// Resolves one persona for one request. An abstract persona is a bad
+    /// request: it is a base to extend, never compiled on its own.
     pub fn resolve<'c>(&'c self, name: &str, request: &Request) -> Result<ResolvedPersona<'c>, ResolveError> {
+        if let Some(persona) = self.personas.get(name)
+            && persona.is_abstract
+        {
+            let mut msg = format!("persona `{name}` is abstract: a base to extend, never compiled on its own");
+            let descendants = self.concrete_descendants(name);
+            if descendants.is_empty() {
+                msg.push_str("\n  help: no concrete persona extends it yet");
+            } else {
+                msg.push_str(&format!("\n  help: the personas built on it: {}", descendants.join(", ")));
+            }
+            return Err(ResolveError::Request(msg));
+        }
+        self.resolve_any(name, request)
+    }
+
+    /// The concrete personas whose chain of ancestors includes `name`, sorted.
+    pub fn concrete_descendants(&self, name: &str) -> Vec<&str> {
+        fn extends(p: &Persona) -> Option<&str> {
+            p.extends.as_ref().map(|e| e.value.as_str())
+        }
+        self.personas
+            .values()
+            .filter(|p| !p.is_abstract)
+            .filter(|p| {
+                let mut current = extends(p);
+                for _ in 0..=crate::catalog::MAX_DEPTH {
+                    match current {
+                        Some(parent) if parent == name => return true,
+                        Some(parent) => current = self.personas.get(parent).and_then(extends),
+                        None => return false,
+                    }
+                }
+                false
+            })
+            .map(|p| p.meta.name.as_str())
+            .collect()
+    }
+
+    /// Resolves any persona, abstract ones included (to check them).
+    pub fn resolve_any<'c>(&'c self, name: &str, request: &Request) -> Result<ResolvedPersona<'c>, ResolveError> {
         let Some(persona) = self.personas.get(name) else {
             let mut msg = format!("no persona named `{name}`");
             if let Some(best) = did_you_mean(name, self.names(Kind::Persona)) {
@@ -133,17 +206,19 @@ impl Catalog {
             let mut layer = Vec::new();
             for r in &p.parts {
                 match self.parts.get(&r.name.value) {
-                    Some(part) => layer.push(LayerItem { part, order: r.order, priority: r.priority }),
+                    Some(part) => layer.push(LayerItem { part, order: r.order, priority: r.priority, mode: r.mode, load: r.load }),
                     None => diags.push(self.unknown(Kind::Part, &p.meta.file, &r.name)),
                 }
             }
-            slots = apply_layer(slots, layer, Some(0));
+            let source = if std::ptr::eq(*p, persona) { Layer::Own } else { Layer::Ancestor(p.meta.name.clone()) };
+            slots = apply_layer(slots, layer, Some(0), &source);
         }
 
         // Unions, ancestors first.
         let traits = self.union(&chain, Kind::Trait, |p| &p.traits, &self.traits, &mut diags);
         let skills = self.union(&chain, Kind::Skill, |p| &p.skills, &self.skills, &mut diags);
         let guardrails = self.union(&chain, Kind::Guardrail, |p| &p.guardrails, &self.guardrails, &mut diags);
+        let guardrails: Vec<&Guardrail> = guardrails.into_iter().map(|g| g.def).collect();
         let mut tags: Vec<String> = Vec::new();
         for p in chain.iter().rev() {
             for t in &p.meta.tags {
@@ -190,13 +265,13 @@ impl Catalog {
                         (None, None) => Some(0),
                     };
                     if let Some(index) = index {
-                        let layer = arc.stages[index]
+                        let active = &arc.stages[index];
+                        let layer = active
                             .parts
                             .iter()
-                            .filter_map(|n| self.parts.get(&n.value))
-                            .map(|part| LayerItem { part, order: None, priority: None })
+                            .filter_map(|p| self.parts.get(&p.name.value).map(|part| LayerItem::plain(part, p.mode)))
                             .collect();
-                        slots = apply_layer(slots, layer, None);
+                        slots = apply_layer(slots, layer, None, &Layer::Stage(active.name.value.clone()));
                         stage = Some(ActiveStage { arc, index });
                     }
                 }
@@ -213,7 +288,7 @@ impl Catalog {
                 channel_names.push(channel.name.value.clone());
                 let layer = self.override_layer(&owner.meta.file, &channel.overrides, &mut diags);
                 if request.channel.as_deref() == Some(channel.name.value.as_str()) {
-                    slots = apply_layer(slots, layer, None);
+                    slots = apply_layer(slots, layer, None, &Layer::Channel(channel.name.value.clone()));
                     vars.extend(channel.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
                 }
             }
@@ -255,10 +330,10 @@ impl Catalog {
                             o.part, part.part_type.value, o.part_type
                         )));
                     }
-                    Some(part) => layer.push(LayerItem { part, order: None, priority: None }),
+                    Some(part) => layer.push(LayerItem::plain(part, Mode::Replace)),
                 }
             }
-            slots = apply_layer(slots, layer, None);
+            slots = apply_layer(slots, layer, None, &Layer::Override);
         }
 
         // Filters.
@@ -285,6 +360,13 @@ impl Catalog {
         let runtime_vars =
             nearest(&chain, |p| p.runtime_vars.as_ref()).map(|(v, _)| v.iter().map(|s| s.value.clone()).collect()).unwrap_or_default();
         let budget = nearest(&chain, |p| p.budget.as_ref());
+        let title = nearest(&chain, |p| p.title.as_ref()).map(|(t, _)| t.value.clone());
+        let model = nearest(&chain, |p| p.model.as_ref()).map(|(m, _)| m.value.clone());
+        let tools = nearest(&chain, |p| p.tools.as_ref()).map(|(t, _)| t.iter().map(|s| s.value.clone()).collect());
+        let mut metadata = Metadata::new();
+        for p in chain.iter().rev() {
+            metadata.extend(p.metadata.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
         vars.extend(request.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
 
         if !diags.is_empty() {
@@ -317,10 +399,17 @@ impl Catalog {
             description: description.map(|(t, _)| t),
             detail: detail.map(|(t, _)| t),
             tags,
-            parts: slots.into_iter().map(|s| PlacedPart { part: s.part, order: s.order, priority: s.priority }).collect(),
+            title,
+            parts: slots
+                .into_iter()
+                .map(|s| PlacedPart { part: s.part, order: s.order, priority: s.priority, layer: s.layer, load: s.load })
+                .collect(),
             traits,
             skills,
             guardrails,
+            model,
+            tools,
+            metadata,
             stage,
             channel: request.channel.clone(),
             channels: channel_names,
@@ -355,37 +444,65 @@ impl Catalog {
                     .label(format!("a `{}` part", part.part_type.value))
                     .help(format!("use a part of type `{}`, or override `{}` instead", t.value, part.part_type.value)),
                 ),
-                Some(part) => layer.push(LayerItem { part, order: None, priority: None }),
+                Some(part) => layer.push(LayerItem::plain(part, Mode::Replace)),
             }
         }
         layer
     }
 
-    fn union<'c, T>(
+    /// The union of a link list over the chain, ancestors first, each
+    /// definition once (in its first place, loaded as its nearest link says).
+    fn union<'c, T, L: LinkLike + 'c>(
         &'c self,
         chain: &[&'c Persona],
         kind: Kind,
-        links: impl Fn(&'c Persona) -> &'c Vec<Spanned<String>>,
+        links: impl Fn(&'c Persona) -> &'c Vec<L>,
         defs: &'c std::collections::BTreeMap<String, T>,
         diags: &mut Vec<Diagnostic>,
-    ) -> Vec<&'c T> {
+    ) -> Vec<Linked<'c, T>> {
         let mut names: Vec<&str> = Vec::new();
-        let mut out = Vec::new();
+        let mut out: Vec<Linked<'c, T>> = Vec::new();
         for p in chain.iter().rev() {
             for link in links(p) {
-                if names.contains(&link.value.as_str()) {
+                let name = link.name();
+                if let Some(i) = names.iter().position(|n| *n == name.value) {
+                    out[i].load = link.load();
                     continue;
                 }
-                match defs.get(&link.value) {
+                match defs.get(&name.value) {
                     Some(d) => {
-                        names.push(&link.value);
-                        out.push(d);
+                        names.push(&name.value);
+                        out.push(Linked { def: d, load: link.load() });
                     }
-                    None => diags.push(self.unknown(kind, &p.meta.file, link)),
+                    None => diags.push(self.unknown(kind, &p.meta.file, name)),
                 }
             }
         }
         out
+    }
+}
+
+/// A link in a persona's list: a plain name (guardrails) or a [`Link`].
+trait LinkLike {
+    fn name(&self) -> &Spanned<String>;
+    fn load(&self) -> Load;
+}
+
+impl LinkLike for Spanned<String> {
+    fn name(&self) -> &Spanned<String> {
+        self
+    }
+    fn load(&self) -> Load {
+        Load::Inline
+    }
+}
+
+impl LinkLike for Link {
+    fn name(&self) -> &Spanned<String> {
+        &self.name
+    }
+    fn load(&self) -> Load {
+        self.load
     }
 }
 
@@ -414,11 +531,20 @@ mod tests {
     fn part(name: &str, t: &str) -> Part {
         let file: Arc<str> = format!("parts/{name}.toml").into();
         Part {
-            meta: Meta { name: name.into(), file, name_span: 0..0, description: None, tags: vec![] },
+            meta: Meta { name: name.into(), file, name_span: 0..0, description: None, tags: vec![], template: true },
             part_type: Spanned::new(t.into(), 0..0),
             summary: Text { source: name.into(), span: 0..0, lines: vec![] },
             content: None,
+            title: None,
         }
+    }
+
+    fn item(part: &Part, order: Option<i64>, priority: Option<i64>) -> LayerItem<'_> {
+        LayerItem { part, order, priority, mode: Mode::Replace, load: Load::Inline }
+    }
+
+    fn append(part: &Part, order: Option<i64>) -> LayerItem<'_> {
+        LayerItem { part, order, priority: None, mode: Mode::Append, load: Load::Inline }
     }
 
     fn names(slots: &[Slot]) -> Vec<String> {
@@ -437,31 +563,68 @@ mod tests {
         let base = apply_layer(
             vec![],
             vec![
-                LayerItem { part: &sys, order: Some(0), priority: Some(9) },
-                LayerItem { part: &warm, order: Some(20), priority: Some(5) },
-                LayerItem { part: &brisk, order: Some(25), priority: Some(1) },
-                LayerItem { part: &goal, order: Some(30), priority: None },
+                item(&sys, Some(0), Some(9)),
+                item(&warm, Some(20), Some(5)),
+                item(&brisk, Some(25), Some(1)),
+                item(&goal, Some(30), None),
             ],
             Some(0),
+            &Layer::Own,
         );
         assert_eq!(names(&base), ["sys@0/9", "tone-warm@20/5", "tone-brisk@25/1", "goal@30/0"]);
         // An override sets no order or priority: it inherits the first tone's.
-        let voiced = apply_layer(base.clone(), vec![LayerItem { part: &spoken, order: None, priority: None }], None);
+        let voiced = apply_layer(base.clone(), vec![LayerItem::plain(&spoken, Mode::Replace)], None, &Layer::Override);
         assert_eq!(names(&voiced), ["sys@0/9", "tone-spoken@20/5", "goal@30/0"]);
+        assert_eq!(voiced[1].layer, Layer::Override);
         // A new type with no order of its own goes last.
         let extra = part("flaw", "flaw");
-        let staged = apply_layer(base, vec![LayerItem { part: &extra, order: None, priority: None }], None);
+        let staged = apply_layer(base, vec![LayerItem::plain(&extra, Mode::Replace)], None, &Layer::Stage("s".into()));
         assert_eq!(names(&staged).last().unwrap(), "flaw@30/0");
+    }
+
+    #[test]
+    fn an_appended_part_joins_its_type_after_the_last_of_them() {
+        let (sys, warm, brisk, goal, extra) = (
+            part("sys", "system"),
+            part("tone-warm", "tone"),
+            part("tone-brisk", "tone"),
+            part("goal", "goal"),
+            part("tone-extra", "tone"),
+        );
+        let base = apply_layer(
+            vec![],
+            vec![
+                item(&sys, Some(0), Some(9)),
+                item(&warm, Some(20), Some(5)),
+                item(&brisk, Some(20), Some(3)),
+                item(&goal, Some(20), None),
+            ],
+            Some(0),
+            &Layer::Ancestor("base".into()),
+        );
+        // Unset order: right after the last tone (before the goal of the
+        // same order), with that tone's priority.
+        let appended = apply_layer(base.clone(), vec![append(&extra, None)], Some(0), &Layer::Own);
+        assert_eq!(names(&appended), ["sys@0/9", "tone-warm@20/5", "tone-brisk@20/3", "tone-extra@20/3", "goal@20/0"]);
+        assert_eq!(appended[3].layer, Layer::Own);
+        assert_eq!(appended[1].layer, Layer::Ancestor("base".into()));
+        // Its own order places it.
+        let placed = apply_layer(base.clone(), vec![append(&extra, Some(5))], Some(0), &Layer::Own);
+        assert_eq!(names(&placed), ["sys@0/9", "tone-extra@5/3", "tone-warm@20/5", "tone-brisk@20/3", "goal@20/0"]);
+        // A type nothing below has: placed like any new part.
+        let lonely = part("flaw", "flaw");
+        let new_type = apply_layer(base.clone(), vec![append(&lonely, None)], None, &Layer::Stage("s".into()));
+        assert_eq!(names(&new_type).last().unwrap(), "flaw@20/0");
+        // Within one layer, one replacing part of a type makes the type replaced.
+        let mixed = apply_layer(base, vec![append(&extra, None), item(&warm, None, None)], Some(0), &Layer::Own);
+        assert_eq!(names(&mixed), ["sys@0/9", "tone-extra@20/5", "tone-warm@20/5", "goal@20/0"]);
     }
 
     #[test]
     fn limit_keeps_highest_priority_in_assembly_order() {
         let (a, b, c) = (part("a", "system"), part("b", "tone"), part("c", "goal"));
-        let slots = vec![
-            Slot { part: &a, order: 0, priority: 1 },
-            Slot { part: &b, order: 1, priority: 5 },
-            Slot { part: &c, order: 2, priority: 1 },
-        ];
+        let slot = |part, order, priority| Slot { part, order, priority, layer: Layer::Own, load: Load::Inline };
+        let slots = vec![slot(&a, 0, 1), slot(&b, 1, 5), slot(&c, 2, 1)];
         assert_eq!(names(&keep_highest_priority(slots, 2)), ["a@0/1", "b@1/5"]);
     }
 }

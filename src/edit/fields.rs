@@ -71,6 +71,7 @@ pub fn set_text(path: &Arc<str>, text: &str, field: &str, value: &str) -> Result
                 doc.to_string()
             }
             Syntax::Yaml => super::yaml::set_scalar(fields, field, value).map_err(Refusal::Edit)?,
+            Syntax::Json => super::json::set_scalar(fields, field, value).map_err(Refusal::Edit)?,
         };
         format!("{}{}{}", &text[..region.start], edited, &text[region.end..])
     };
@@ -90,14 +91,26 @@ pub enum ArcChange<'a> {
     RemoveStagePart { stage: &'a str, part: &'a str },
 }
 
-/// Edits an arc written in TOML.
+/// Edits an arc written in TOML or JSON.
 pub fn edit_arc(path: &Arc<str>, text: &str, change: &ArcChange) -> Result<String, Refusal> {
-    if !path.ends_with(".toml") {
-        return refuse(format!(
-            "`{path}` is YAML: personac edits the stages of TOML arcs only; change it by hand, or write the arc in TOML"
-        ));
-    }
     let Definition::Arc(before) = definition(path, text)? else { return refuse(format!("`{path}` is not an arc")) };
+    let new_text = match Syntax::of_path(path) {
+        Some(Syntax::Toml) => edit_arc_toml(text, &before, change)?,
+        Some(Syntax::Json) => super::json::edit_arc(text, &before.meta.name, change).map_err(Refusal::Edit)?,
+        _ => {
+            return refuse(format!(
+                "`{path}` is YAML: personac edits the stages of TOML and JSON arcs only; change it by hand, or write the arc in TOML"
+            ));
+        }
+    };
+    let Definition::Arc(after) = definition(path, &new_text)? else { return refuse("the edit broke the arc") };
+    if !stages_hold(&before, &after, change) {
+        return refuse(format!("could not edit `{path}` safely; change it by hand"));
+    }
+    Ok(new_text)
+}
+
+fn edit_arc_toml(text: &str, before: &CharacterArc, change: &ArcChange) -> Result<String, Refusal> {
     let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| Refusal::Edit(e.message().to_string()))?;
     let Some(stages) = doc.get_mut("stages").and_then(Item::as_array_of_tables_mut) else {
         return refuse("the arc's `stages` are not written as `[[stages]]` tables; change it by hand");
@@ -144,18 +157,13 @@ pub fn edit_arc(path: &Arc<str>, text: &str, change: &ArcChange) -> Result<Strin
             }
         }
     }
-    let new_text = doc.to_string();
-    let Definition::Arc(after) = definition(path, &new_text)? else { return refuse("the edit broke the arc") };
-    if !stages_hold(&before, &after, change) {
-        return refuse(format!("could not edit `{path}` safely; change it by hand"));
-    }
-    Ok(new_text)
+    Ok(doc.to_string())
 }
 
 fn stages_hold(before: &CharacterArc, after: &CharacterArc, change: &ArcChange) -> bool {
     let names = |a: &CharacterArc| a.stages.iter().map(|s| s.name.value.clone()).collect::<Vec<_>>();
     let parts = |a: &CharacterArc, stage: &str| {
-        a.stages.iter().find(|s| s.name.value == stage).map(|s| s.parts.iter().map(|p| p.value.clone()).collect::<Vec<_>>())
+        a.stages.iter().find(|s| s.name.value == stage).map(|s| s.parts.iter().map(|p| p.name.value.clone()).collect::<Vec<_>>())
     };
     match change {
         ArcChange::AddStage { name, .. } => {

@@ -8,6 +8,7 @@
 //! have no error. Writes are atomic and touch no other file.
 
 mod fields;
+mod json;
 mod yaml;
 
 pub use fields::{ArcChange, edit_arc, new_file, set_text};
@@ -52,8 +53,8 @@ impl LinkField {
     fn names(self, p: &Persona) -> Vec<String> {
         match self {
             LinkField::Parts => p.parts.iter().map(|r| r.name.value.clone()).collect(),
-            LinkField::Traits => p.traits.iter().map(|s| s.value.clone()).collect(),
-            LinkField::Skills => p.skills.iter().map(|s| s.value.clone()).collect(),
+            LinkField::Traits => p.traits.iter().map(|l| l.name.value.clone()).collect(),
+            LinkField::Skills => p.skills.iter().map(|l| l.name.value.clone()).collect(),
             LinkField::Guardrails => p.guardrails.iter().map(|s| s.value.clone()).collect(),
         }
     }
@@ -105,6 +106,7 @@ pub fn apply(path: &Arc<str>, text: &str, change: &Change) -> Result<String, Ref
     let edited = match syntax {
         Syntax::Toml => edit_toml(&text[fields.clone()], change)?,
         Syntax::Yaml => yaml::edit(&text[fields.clone()], change).map_err(Refusal::Edit)?,
+        Syntax::Json => json::edit(&text[fields.clone()], change).map_err(Refusal::Edit)?,
     };
     let new_text = format!("{}{}{}", &text[..fields.start], edited, &text[fields.end..]);
     let after = persona(path, &new_text).map_err(|_| Refusal::Edit(format!("could not edit `{path}` safely; change it by hand")))?;
@@ -124,10 +126,8 @@ fn persona(path: &Arc<str>, text: &str) -> Result<Persona, Refusal> {
 
 /// The syntax and byte range of a file's fields.
 fn fields_region(path: &Arc<str>, text: &str) -> Result<(Syntax, std::ops::Range<usize>), Refusal> {
-    if path.ends_with(".toml") {
-        Ok((Syntax::Toml, 0..text.len()))
-    } else if path.ends_with(".yaml") || path.ends_with(".yml") {
-        Ok((Syntax::Yaml, 0..text.len()))
+    if let Some(syntax) = Syntax::of_path(path) {
+        Ok((syntax, 0..text.len()))
     } else {
         let fm = parse::front_matter(path, text).map_err(|d| Refusal::Invalid(vec![d]))?;
         Ok((fm.syntax, fm.fields))

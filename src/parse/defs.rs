@@ -5,27 +5,28 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use super::node::{Entry, Node, Value, line_origins};
+use super::persona::{PERSONA_FIELDS, one_line_title, read_mode, read_persona};
 use super::{Document, Syntax, is_identifier, is_valid_name, suggest_name};
 use crate::diag::{Diagnostic, code};
 use crate::model::*;
 
-const COMMON: [&str; 3] = ["name", "description", "tags"];
+const COMMON: [&str; 4] = ["name", "description", "tags", "template"];
 
 /// Reads the fields of one table, remembering which were used.
-struct Reader<'a> {
-    file: &'a Arc<str>,
-    text: &'a str,
-    syntax: Syntax,
+pub(super) struct Reader<'a> {
+    pub(super) file: &'a Arc<str>,
+    pub(super) text: &'a str,
+    pub(super) syntax: Syntax,
     /// "part `tone-warm`", "stage 2 of arc `hero`"…, for messages.
     what: String,
-    entries: &'a [Entry],
+    pub(super) entries: &'a [Entry],
     used: Vec<bool>,
     anchor: Range<usize>,
-    diags: Vec<Diagnostic>,
+    pub(super) diags: Vec<Diagnostic>,
 }
 
 impl<'a> Reader<'a> {
-    fn new(
+    pub(super) fn new(
         file: &'a Arc<str>,
         text: &'a str,
         syntax: Syntax,
@@ -40,20 +41,20 @@ impl<'a> Reader<'a> {
         Ok(Reader { file, text, syntax, what, used: vec![false; entries.len()], entries, anchor, diags: Vec::new() })
     }
 
-    fn take(&mut self, key: &str) -> Option<&'a Entry> {
+    pub(super) fn take(&mut self, key: &str) -> Option<&'a Entry> {
         let i = self.entries.iter().position(|e| e.key == key)?;
         self.used[i] = true;
         Some(&self.entries[i])
     }
 
-    fn type_error(&mut self, entry: &Entry, expected: &str) {
+    pub(super) fn type_error(&mut self, entry: &Entry, expected: &str) {
         self.diags.push(
             Diagnostic::error(code::FIELD_TYPE, format!("`{}` must be {expected}, found {}", entry.key, entry.node.value.describe()))
                 .at(self.file, entry.node.span.clone()),
         );
     }
 
-    fn string(&mut self, key: &str) -> Option<Spanned<String>> {
+    pub(super) fn string(&mut self, key: &str) -> Option<Spanned<String>> {
         let entry = self.take(key)?;
         match &entry.node.value {
             Value::Str(s) => Some(Spanned::new(s.clone(), entry.node.span.clone())),
@@ -64,12 +65,12 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn text(&mut self, key: &str) -> Option<Text> {
+    pub(super) fn text(&mut self, key: &str) -> Option<Text> {
         let entry = self.take(key)?;
         self.text_of(entry)
     }
 
-    fn text_of(&mut self, entry: &Entry) -> Option<Text> {
+    pub(super) fn text_of(&mut self, entry: &Entry) -> Option<Text> {
         match &entry.node.value {
             Value::Str(s) => {
                 Some(Text { source: s.clone(), span: entry.node.span.clone(), lines: line_origins(self.text, &entry.node.span, s) })
@@ -81,15 +82,12 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn string_list(&mut self, key: &str) -> Option<Vec<Spanned<String>>> {
+    pub(super) fn string_list(&mut self, key: &str) -> Option<Vec<Spanned<String>>> {
         let entry = self.take(key)?;
         let Value::List(items) = &entry.node.value else {
             self.type_error(entry, "a list of strings");
             if let Value::Str(one) = &entry.node.value {
-                let fix = match self.syntax {
-                    Syntax::Toml => format!("{key} = [\"{one}\"]"),
-                    Syntax::Yaml => format!("{key}: [{one}]"),
-                };
+                let fix = self.syntax.field(key, &format!("[\"{one}\"]"));
                 if let Some(last) = self.diags.last_mut() {
                     last.help.push(format!("write a list, even of one: `{fix}`"));
                 }
@@ -110,12 +108,12 @@ impl<'a> Reader<'a> {
     }
 
     /// A list of definition names: each must be a valid name.
-    fn name_list(&mut self, key: &str) -> Vec<Spanned<String>> {
+    pub(super) fn name_list(&mut self, key: &str) -> Vec<Spanned<String>> {
         let names = self.string_list(key).unwrap_or_default();
         names.into_iter().filter(|n| self.check_name_ref(n)).collect()
     }
 
-    fn check_name_ref(&mut self, name: &Spanned<String>) -> bool {
+    pub(super) fn check_name_ref(&mut self, name: &Spanned<String>) -> bool {
         if is_valid_name(&name.value) {
             return true;
         }
@@ -129,7 +127,7 @@ impl<'a> Reader<'a> {
         false
     }
 
-    fn int(&mut self, key: &str) -> Option<Spanned<i64>> {
+    pub(super) fn int(&mut self, key: &str) -> Option<Spanned<i64>> {
         let entry = self.take(key)?;
         match entry.node.value {
             Value::Int(i) => Some(Spanned::new(i, entry.node.span.clone())),
@@ -140,7 +138,18 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn table(&mut self, key: &str) -> Option<&'a Entry> {
+    pub(super) fn bool(&mut self, key: &str) -> Option<Spanned<bool>> {
+        let entry = self.take(key)?;
+        match entry.node.value {
+            Value::Bool(b) => Some(Spanned::new(b, entry.node.span.clone())),
+            _ => {
+                self.type_error(entry, "a boolean (`true` or `false`)");
+                None
+            }
+        }
+    }
+
+    pub(super) fn table(&mut self, key: &str) -> Option<&'a Entry> {
         let entry = self.take(key)?;
         match entry.node.value {
             Value::Table(_) => Some(entry),
@@ -151,7 +160,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn one_of(&mut self, key: &str, allowed: &[&str], code: &'static str, what: &str, plural: &str) -> Option<Spanned<String>> {
+    pub(super) fn one_of(&mut self, key: &str, allowed: &[&str], code: &'static str, what: &str, plural: &str) -> Option<Spanned<String>> {
         let value = self.string(key)?;
         if allowed.contains(&value.value.as_str()) {
             return Some(value);
@@ -165,12 +174,9 @@ impl<'a> Reader<'a> {
         None
     }
 
-    fn require<T>(&mut self, key: &str, value: Option<T>, example: &str) -> Option<T> {
+    pub(super) fn require<T>(&mut self, key: &str, value: Option<T>, example: &str) -> Option<T> {
         if value.is_none() && !self.entries.iter().any(|e| e.key == key) {
-            let how = match self.syntax {
-                Syntax::Toml => format!("{key} = {example}"),
-                Syntax::Yaml => format!("{key}: {}", example.trim_matches('"')),
-            };
+            let how = self.syntax.field(key, example);
             self.diags.push(
                 Diagnostic::error(code::MISSING_FIELD, format!("{} is missing the required field `{key}`", self.what))
                     .at(self.file, self.anchor.clone())
@@ -181,7 +187,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reports fields that are not in `allowed`; returns the diagnostics.
-    fn finish(mut self, allowed: &[&str]) -> Vec<Diagnostic> {
+    pub(super) fn finish(mut self, allowed: &[&str]) -> Vec<Diagnostic> {
         for (entry, used) in self.entries.iter().zip(&self.used) {
             if !used && !allowed.contains(&entry.key.as_str()) {
                 self.diags.push(
@@ -224,7 +230,17 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
 
     let description = r.text("description");
     let tags = r.string_list("tags").unwrap_or_default();
-    let meta = Meta { name: stem.to_string(), file: file.clone(), name_span, description, tags };
+    let template = r.bool("template").is_none_or(|t| t.value);
+    // A JSON file names its schema in `$schema`, as editors expect; other
+    // forms name it in a comment.
+    if doc.syntax == Syntax::Json {
+        let _ = r.string("$schema");
+    }
+    let meta = Meta { name: stem.to_string(), file: file.clone(), name_span, description, tags, template };
+    let mut common = COMMON.to_vec();
+    if doc.syntax == Syntax::Json {
+        common.push("$schema");
+    }
 
     // The Markdown body fills the kind's long-text field.
     let body = doc.body.map(|(source, offset)| Text { span: offset..offset + source.len(), lines: vec![(0, offset)], source });
@@ -254,8 +270,9 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
             let summary = r.text("summary");
             let summary = r.require("summary", summary, "\"...\"");
             let content = long_text(&mut r, "content");
-            let diags = r.finish(&[&COMMON[..], &["type", "summary", "content"]].concat());
-            finish_or(diags, || Some(Definition::Part(Part { meta, part_type: part_type?, summary: summary?, content })))
+            let title = r.string("title").filter(|t| one_line_title(&mut r, t));
+            let diags = r.finish(&[&common[..], &["type", "summary", "content", "title"]].concat());
+            finish_or(diags, || Some(Definition::Part(Part { meta, part_type: part_type?, summary: summary?, content, title })))
         }
         Kind::Trait => {
             let trait_type = r.one_of("type", &TRAIT_TYPES, code::UNKNOWN_TRAIT_TYPE, "trait type", "trait types");
@@ -264,7 +281,7 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
                 r.require::<()>("description", None, "\"...\"");
             }
             let instruction = long_text(&mut r, "instruction");
-            let diags = r.finish(&[&COMMON[..], &["type", "instruction"]].concat());
+            let diags = r.finish(&[&common[..], &["type", "instruction"]].concat());
             finish_or(diags, || Some(Definition::Trait(Trait { meta, trait_type: trait_type?, instruction })))
         }
         Kind::Skill => {
@@ -272,7 +289,7 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
                 r.require::<()>("description", None, "\"...\"");
             }
             let content = long_text(&mut r, "content");
-            let diags = r.finish(&[&COMMON[..], &["content"]].concat());
+            let diags = r.finish(&[&common[..], &["content"]].concat());
             finish_or(diags, || Some(Definition::Skill(Skill { meta, content })))
         }
         Kind::Guardrail => {
@@ -285,40 +302,23 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
             } else {
                 Some(Spanned::new("medium".to_string(), 0..0))
             };
-            let diags = r.finish(&[&COMMON[..], &["content", "severity"]].concat());
+            let diags = r.finish(&[&common[..], &["content", "severity"]].concat());
             finish_or(diags, || Some(Definition::Guardrail(Guardrail { meta, content, severity: severity? })))
         }
         Kind::Arc => {
             let summary = r.text("summary");
             let stages = read_stages(&mut r, stem);
             let stages = r.require("stages", stages, "[{ name = \"start\", parts = [] }]");
-            let diags = r.finish(&[&COMMON[..], &["summary", "stages"]].concat());
+            let diags = r.finish(&[&common[..], &["summary", "stages"]].concat());
             finish_or(diags, || Some(Definition::Arc(CharacterArc { meta, summary, stages: stages? })))
         }
         Kind::Persona => {
             let persona = read_persona(&mut r, meta, &mut long_text);
-            let diags = r.finish(&[&COMMON[..], &PERSONA_FIELDS[..]].concat());
+            let diags = r.finish(&[&common[..], &PERSONA_FIELDS[..]].concat());
             finish_or(diags, || persona.map(Definition::Persona))
         }
     }
 }
-
-const PERSONA_FIELDS: [&str; 14] = [
-    "version",
-    "summary",
-    "detail",
-    "extends",
-    "parts",
-    "traits",
-    "skills",
-    "guardrails",
-    "arc",
-    "runtime_vars",
-    "budget",
-    "vars",
-    "channels",
-    "tags",
-];
 
 /// The definition, if reading it found no error. Every missing field has a
 /// diagnostic, so `make` returns `None` only with diagnostics to show.
@@ -333,170 +333,8 @@ fn finish_or(diags: Vec<Diagnostic>, make: impl FnOnce() -> Option<Definition>) 
     }
 }
 
-fn read_persona(r: &mut Reader, meta: Meta, long_text: &mut dyn FnMut(&mut Reader, &str) -> Option<Text>) -> Option<Persona> {
-    let file = r.file;
-    let extends = r.string("extends").filter(|n| r.check_name_ref(n));
-    let version = r.string("version").and_then(|v| match semver::Version::parse(&v.value) {
-        Ok(version) => Some(Spanned::new(version, v.span)),
-        Err(err) => {
-            r.diags.push(
-                Diagnostic::error(code::INVALID_VERSION, format!("`{}` is not a semantic version: {err}", v.value))
-                    .at(file, v.span)
-                    .help("write versions as MAJOR.MINOR.PATCH, for example `1.0.0`"),
-            );
-            None
-        }
-    });
-    if version.is_none() {
-        r.require::<()>("version", None, "\"1.0.0\"");
-    }
-    let summary = r.text("summary");
-    if extends.is_none() && !r.entries.iter().any(|e| e.key == "extends") {
-        r.require("summary", summary.as_ref(), "\"...\"");
-    }
-    let detail = long_text(r, "detail");
-
-    let mut parts = Vec::new();
-    if let Some(entry) = r.take("parts") {
-        match &entry.node.value {
-            Value::List(items) => {
-                for item in items {
-                    if let Some(part) = read_part_ref(r, item) {
-                        parts.push(part);
-                    }
-                }
-            }
-            _ => r.type_error(entry, "a list of part names or `{ name, order, priority }` tables"),
-        }
-    }
-    let traits = r.name_list("traits");
-    let skills = r.name_list("skills");
-    let guardrails = r.name_list("guardrails");
-
-    let arc = r.take("arc").and_then(|entry| match &entry.node.value {
-        Value::Str(s) => {
-            let name = Spanned::new(s.clone(), entry.node.span.clone());
-            r.check_name_ref(&name).then_some(ArcRef { name, stage: None })
-        }
-        Value::Table(_) => {
-            let what = "the `arc` table".to_string();
-            let mut sub = Reader::new(file, r.text, r.syntax, what, &entry.node, entry.node.span.clone()).ok()?;
-            let name = sub.string("name");
-            let name = sub.require("name", name, "\"hero-journey\"").filter(|n| sub.check_name_ref(n));
-            let stage = sub.string("stage").filter(|n| sub.check_name_ref(n));
-            let diags = sub.finish(&["name", "stage"]);
-            let ok = diags.is_empty();
-            r.diags.extend(diags);
-            ok.then_some(ArcRef { name: name?, stage })
-        }
-        _ => {
-            r.type_error(entry, "a table `{ name, stage }`");
-            None
-        }
-    });
-
-    let runtime_vars = r.string_list("runtime_vars").map(|vars| {
-        vars.into_iter()
-            .filter(|v| {
-                let ok = is_identifier(&v.value);
-                if !ok {
-                    r.diags.push(
-                        Diagnostic::error(code::INVALID_VALUE, format!("`{}` is not a valid variable name", v.value))
-                            .at(file, v.span.clone())
-                            .help("variable names use letters, digits and `_`, and do not start with a digit"),
-                    );
-                }
-                ok
-            })
-            .collect()
-    });
-
-    let budget = r.table("budget").and_then(|entry| {
-        let mut sub = Reader::new(file, r.text, r.syntax, "the `budget` table".into(), &entry.node, entry.node.span.clone()).ok()?;
-        let max = sub.int("max_tokens");
-        let max = sub.require("max_tokens", max, "1500");
-        let max = max.and_then(|m| match u64::try_from(m.value) {
-            Ok(v) if v > 0 => Some(Spanned::new(v, m.span)),
-            _ => {
-                sub.diags.push(
-                    Diagnostic::error(code::INVALID_VALUE, "`max_tokens` must be a positive integer")
-                        .at(file, m.span)
-                        .help("set a budget such as `max_tokens = 1500`, or remove `budget`"),
-                );
-                None
-            }
-        });
-        r.diags.extend(sub.finish(&["max_tokens"]));
-        max
-    });
-
-    let (vars, var_spans) = r.table("vars").map(|entry| read_vars(r, entry)).unwrap_or_default();
-
-    let channels = r.table("channels").map(|entry| {
-        let Value::Table(entries) = &entry.node.value else { return Vec::new() };
-        let mut channels = Vec::new();
-        for ch in entries {
-            let name = Spanned::new(ch.key.clone(), ch.key_span.clone());
-            if !r.check_name_ref(&name) {
-                continue;
-            }
-            let what = format!("channel `{}`", ch.key);
-            let Ok(mut sub) = Reader::new(file, r.text, r.syntax, what, &ch.node, ch.key_span.clone()) else {
-                r.diags.push(
-                    Diagnostic::error(code::FIELD_TYPE, format!("channel `{}` must be a table with `overrides` and `vars`", ch.key))
-                        .at(file, ch.node.span.clone()),
-                );
-                continue;
-            };
-            let mut overrides = Vec::new();
-            if let Some(o) = sub.table("overrides")
-                && let Value::Table(pairs) = &o.node.value
-            {
-                for pair in pairs {
-                    match &pair.node.value {
-                        Value::Str(part) => overrides.push((
-                            Spanned::new(pair.key.clone(), pair.key_span.clone()),
-                            Spanned::new(part.clone(), pair.node.span.clone()),
-                        )),
-                        other => sub.diags.push(
-                            Diagnostic::error(
-                                code::FIELD_TYPE,
-                                format!("an override maps a part type to a part name, found {}", other.describe()),
-                            )
-                            .at(file, pair.node.span.clone())
-                            .help(format!("write `{} = \"part-name\"`", pair.key)),
-                        ),
-                    }
-                }
-            }
-            let (vars, _) = sub.table("vars").map(|v| read_vars(&mut sub, v)).unwrap_or_default();
-            r.diags.extend(sub.finish(&["overrides", "vars"]));
-            channels.push(Channel { name, overrides, vars });
-        }
-        channels
-    });
-
-    Some(Persona {
-        meta,
-        version,
-        summary,
-        detail,
-        extends,
-        parts,
-        traits,
-        skills,
-        guardrails,
-        arc,
-        runtime_vars,
-        budget,
-        vars,
-        var_spans,
-        channels,
-    })
-}
-
 /// Template variables, and where each is defined.
-fn read_vars(r: &mut Reader, entry: &Entry) -> (Vars, VarSpans) {
+pub(super) fn read_vars(r: &mut Reader, entry: &Entry) -> (Vars, VarSpans) {
     let Value::Table(entries) = &entry.node.value else { return Default::default() };
     let mut vars = Vars::new();
     let mut spans = VarSpans::new();
@@ -513,36 +351,6 @@ fn read_vars(r: &mut Reader, entry: &Entry) -> (Vars, VarSpans) {
         spans.insert(var.key.clone(), var.key_span.clone());
     }
     (vars, spans)
-}
-
-fn read_part_ref(r: &mut Reader, item: &Node) -> Option<PartRef> {
-    match &item.value {
-        Value::Str(s) => {
-            let name = Spanned::new(s.clone(), item.span.clone());
-            r.check_name_ref(&name).then_some(PartRef { name, order: None, priority: None })
-        }
-        Value::Table(_) => {
-            let mut sub = Reader::new(r.file, r.text, r.syntax, "a part link".into(), item, item.span.clone()).ok()?;
-            let name = sub.string("name");
-            let name = sub.require("name", name, "\"tone-warm\"").filter(|n| sub.check_name_ref(n));
-            let order = sub.int("order").map(|o| o.value);
-            let priority = sub.int("priority").map(|p| p.value);
-            let diags = sub.finish(&["name", "order", "priority"]);
-            let ok = diags.is_empty();
-            r.diags.extend(diags);
-            ok.then_some(PartRef { name: name?, order, priority })
-        }
-        other => {
-            r.diags.push(
-                Diagnostic::error(
-                    code::FIELD_TYPE,
-                    format!("a part link is a name or a `{{ name, order, priority }}` table, found {}", other.describe()),
-                )
-                .at(r.file, item.span.clone()),
-            );
-            None
-        }
-    }
 }
 
 fn read_stages(r: &mut Reader, arc: &str) -> Option<Vec<Stage>> {
@@ -573,7 +381,7 @@ fn read_stages(r: &mut Reader, arc: &str) -> Option<Vec<Stage>> {
         let name = sub.require("name", name, "\"start\"").filter(|n| sub.check_name_ref(n));
         let description = sub.text("description");
         let condition = sub.text("condition");
-        let parts = sub.name_list("parts");
+        let parts = read_stage_parts(&mut sub);
         let diags = sub.finish(&["name", "description", "condition", "parts"]);
         r.diags.extend(diags);
         if let Some(name) = name {
@@ -591,6 +399,46 @@ fn read_stages(r: &mut Reader, arc: &str) -> Option<Vec<Stage>> {
         }
     }
     Some(stages)
+}
+
+/// A stage's parts: names, or `{ name, mode }` tables.
+fn read_stage_parts(r: &mut Reader) -> Vec<StagePart> {
+    let Some(entry) = r.take("parts") else { return Vec::new() };
+    let Value::List(items) = &entry.node.value else {
+        r.type_error(entry, "a list of part names or `{ name, mode }` tables");
+        return Vec::new();
+    };
+    let mut parts = Vec::new();
+    for item in items {
+        match &item.value {
+            Value::Str(s) => {
+                let name = Spanned::new(s.clone(), item.span.clone());
+                if r.check_name_ref(&name) {
+                    parts.push(StagePart { name, mode: Mode::Replace });
+                }
+            }
+            Value::Table(_) => {
+                let Ok(mut sub) = Reader::new(r.file, r.text, r.syntax, "a stage part".into(), item, item.span.clone()) else { continue };
+                let name = sub.string("name");
+                let name = sub.require("name", name, "\"...\"").filter(|n| sub.check_name_ref(n));
+                let mode = read_mode(&mut sub);
+                let diags = sub.finish(&["name", "mode"]);
+                let ok = diags.is_empty();
+                r.diags.extend(diags);
+                if let (true, Some(name)) = (ok, name) {
+                    parts.push(StagePart { name, mode });
+                }
+            }
+            other => r.diags.push(
+                Diagnostic::error(
+                    code::FIELD_TYPE,
+                    format!("a stage part is a name or a `{{ name, mode }}` table, found {}", other.describe()),
+                )
+                .at(r.file, item.span.clone()),
+            ),
+        }
+    }
+    parts
 }
 
 pub(super) fn read_config(file: &Arc<str>, text: &str, doc: Document) -> Result<Config, Vec<Diagnostic>> {

@@ -1,12 +1,13 @@
 //! Text in, raw definitions out: one file at a time, pure.
 //!
-//! A file's extension picks its form (`.toml`, `.yaml`/`.yml`, or `.md` with
-//! front matter); its folder picks its kind; its stem is its name. Parsing a
+//! A file's extension picks its form (`.toml`, `.yaml`/`.yml`, `.json`, or
+//! `.md` with front matter); its folder picks its kind; its stem is its name. Parsing a
 //! file depends on nothing but its path and text, so results can be cached by
 //! content. This room does not look up names across files: that is resolve's.
 
 mod defs;
 mod node;
+mod persona;
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -19,6 +20,12 @@ pub use node::{Node, SyntaxError, Value};
 /// conformance tests).
 pub fn toml_document(text: &str) -> Result<Node, SyntaxError> {
     node::parse_toml(text, 0)
+}
+
+/// Parses a whole JSON document the way definition files are parsed (for
+/// schema tests).
+pub fn json_document(text: &str) -> Result<Node, SyntaxError> {
+    node::parse_json(text, 0)
 }
 
 /// Parses a YAML stream of documents (for conformance tests).
@@ -37,6 +44,29 @@ pub fn yaml_document(text: &str) -> Result<Node, SyntaxError> {
 pub enum Syntax {
     Toml,
     Yaml,
+    Json,
+}
+
+impl Syntax {
+    /// `key = value`, `key: value` or `"key": value`, for hints.
+    pub fn field(self, key: &str, toml_value: &str) -> String {
+        match self {
+            Syntax::Toml => format!("{key} = {toml_value}"),
+            Syntax::Yaml => format!("{key}: {}", toml_value.trim_matches('"')),
+            Syntax::Json => format!("\"{key}\": {toml_value}"),
+        }
+    }
+
+    /// The syntax of a file, by its extension (`None` for Markdown, whose
+    /// front matter says).
+    pub fn of_path(path: &str) -> Option<Syntax> {
+        match path.rsplit_once('.').map(|(_, ext)| ext) {
+            Some("toml") => Some(Syntax::Toml),
+            Some("yaml" | "yml") => Some(Syntax::Yaml),
+            Some("json") => Some(Syntax::Json),
+            _ => None,
+        }
+    }
 }
 
 /// A file's fields, and its Markdown body if it has one.
@@ -64,18 +94,21 @@ pub fn parse_definition(path: &Arc<str>, text: &str) -> Result<Definition, Vec<D
     let document = match ext {
         "toml" => whole_file(path, text, Syntax::Toml)?,
         "yaml" | "yml" => whole_file(path, text, Syntax::Yaml)?,
+        "json" => whole_file(path, text, Syntax::Json)?,
         "md" if kind == Kind::Arc => {
             return Err(vec![
                 Diagnostic::error(code::FILE_FORM, "an arc cannot be a Markdown file")
                     .at(path, first_line(text))
-                    .help(format!("rename it to `arcs/{stem}.toml` or `arcs/{stem}.yaml`")),
+                    .help(format!("rename it to `arcs/{stem}.toml`, `arcs/{stem}.yaml` or `arcs/{stem}.json`")),
             ]);
         }
         "md" => markdown(path, text)?,
         _ => {
             let folder = kind.folder();
             return Err(vec![Diagnostic::error(code::FILE_FORM, format!("`{file_name}` is not a definition file")).at(path, 0..0).help(
-                format!("files in `{folder}/` must be `.toml`, `.yaml`, `.yml` or `.md` definitions; move this file out of `{folder}/`"),
+                format!(
+                    "files in `{folder}/` must be `.toml`, `.yaml`, `.yml`, `.json` or `.md` definitions; move this file out of `{folder}/`"
+                ),
             )]);
         }
     };
@@ -92,6 +125,7 @@ fn syntax_error(path: &Arc<str>, syntax: Syntax, err: node::SyntaxError) -> Vec<
     let (code, what) = match syntax {
         Syntax::Toml => (code::TOML_SYNTAX, "TOML"),
         Syntax::Yaml => (code::YAML_SYNTAX, "YAML"),
+        Syntax::Json => (code::JSON_SYNTAX, "JSON"),
     };
     let diag = Diagnostic::error(code, format!("invalid {what}: {}", err.message)).at(path, err.span);
     let diag = if err.message.contains("budget breached") {
@@ -108,6 +142,7 @@ fn parse_fields(path: &Arc<str>, text: &str, base: usize, syntax: Syntax) -> Res
     let parsed = match syntax {
         Syntax::Toml => node::parse_toml(text, base),
         Syntax::Yaml => node::parse_yaml(text, base),
+        Syntax::Json => node::parse_json(text, base),
     };
     parsed.map_err(|err| syntax_error(path, syntax, err))
 }

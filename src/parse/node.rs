@@ -390,3 +390,77 @@ pub fn line_origins(file_text: &str, span: &Range<usize>, source: &str) -> Vec<(
     }
     out
 }
+
+/// Parses a JSON document that starts at byte `base` of its file: strict
+/// JSON (no comments, trailing commas or other JSON5 forms), with every
+/// value's span. A key given twice is an error, as in TOML and YAML.
+pub fn parse_json(text: &str, base: usize) -> Result<Node, SyntaxError> {
+    use jsonc_parser::{CollectOptions, ParseOptions};
+    let strict = ParseOptions {
+        allow_comments: false,
+        allow_loose_object_property_names: false,
+        allow_trailing_commas: false,
+        allow_missing_commas: false,
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        allow_bare_decimal_point_numbers: false,
+        allow_non_finite_numbers: false,
+        allow_extended_string_escapes: false,
+    };
+    let parsed = jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &strict).map_err(|e| {
+        let range = e.range();
+        let message = e.kind().to_string();
+        let message = message.trim_end_matches('.').to_string();
+        SyntaxError { message: lowercase_first(&message), span: base + range.start..base + range.end.max(range.start) }
+    })?;
+    match parsed.value {
+        Some(value) => json_node(value, base),
+        None => Ok(Node { value: Value::Table(Vec::new()), span: base..base }),
+    }
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
+}
+
+fn json_node(value: jsonc_parser::ast::Value<'_>, base: usize) -> Result<Node, SyntaxError> {
+    use jsonc_parser::ast::{ObjectPropName, Value as J};
+    let range = |r: jsonc_parser::common::Range| base + r.start..base + r.end;
+    Ok(match value {
+        J::StringLit(s) => Node { value: Value::Str(s.value.into_owned()), span: range(s.range) },
+        J::NumberLit(n) => {
+            let integer = !n.value.contains(['.', 'e', 'E']);
+            let value = match (n.value.parse::<i64>(), n.value.parse::<f64>()) {
+                (Ok(i), _) => Value::Int(i),
+                (Err(_), Ok(_)) if integer => Value::Other("an integer out of range"),
+                (Err(_), Ok(f)) => Value::Float(f),
+                (Err(_), Err(_)) => return Err(SyntaxError { message: format!("invalid number `{}`", n.value), span: range(n.range) }),
+            };
+            Node { value, span: range(n.range) }
+        }
+        J::BooleanLit(b) => Node { value: Value::Bool(b.value), span: range(b.range) },
+        J::NullKeyword(n) => Node { value: Value::Null, span: range(n.range) },
+        J::Array(a) => {
+            let span = range(a.range);
+            let items = a.elements.into_iter().map(|v| json_node(v, base)).collect::<Result<_, _>>()?;
+            Node { value: Value::List(items), span }
+        }
+        J::Object(o) => {
+            let span = range(o.range);
+            let mut entries: Vec<Entry> = Vec::new();
+            for prop in o.properties {
+                let (key, key_span) = match prop.name {
+                    ObjectPropName::String(s) => (s.value.into_owned(), range(s.range)),
+                    ObjectPropName::Word(w) => (w.value.to_string(), range(w.range)),
+                };
+                if entries.iter().any(|e| e.key == key) {
+                    return Err(SyntaxError { message: format!("duplicate key `{key}`"), span: key_span });
+                }
+                entries.push(Entry { key, key_span, node: json_node(prop.value, base)? });
+            }
+            Node { value: Value::Table(entries), span }
+        }
+    })
+}

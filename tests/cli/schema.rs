@@ -13,9 +13,12 @@ fn fields(path: &str, text: &str) -> Value {
         match fm.syntax {
             personac::parse::Syntax::Toml => personac::parse::toml_document(region),
             personac::parse::Syntax::Yaml => personac::parse::yaml_document(region),
+            personac::parse::Syntax::Json => unreachable!("front matter is TOML or YAML"),
         }
     } else if path.ends_with(".toml") {
         personac::parse::toml_document(text)
+    } else if path.ends_with(".json") {
+        personac::parse::json_document(text)
     } else {
         personac::parse::yaml_document(text)
     };
