@@ -87,7 +87,7 @@ impl<'a> Reader<'a> {
         let Value::List(items) = &entry.node.value else {
             self.type_error(entry, "a list of strings");
             if let Value::Str(one) = &entry.node.value {
-                let fix = self.syntax.field(key, &format!("[\"{one}\"]"));
+                let fix = self.syntax.list_of_one(key, one);
                 if let Some(last) = self.diags.last_mut() {
                     last.help.push(format!("write a list, even of one: `{fix}`"));
                 }

@@ -57,6 +57,14 @@ impl Syntax {
         }
     }
 
+    /// A list of one string, for hints: `key = ["a"]`, `key: [a]`, `"key": ["a"]`.
+    pub fn list_of_one(self, key: &str, item: &str) -> String {
+        match self {
+            Syntax::Yaml => format!("{key}: [{item}]"),
+            _ => self.field(key, &format!("[\"{item}\"]")),
+        }
+    }
+
     /// The syntax of a file, by its extension (`None` for Markdown, whose
     /// front matter says).
     pub fn of_path(path: &str) -> Option<Syntax> {

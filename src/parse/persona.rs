@@ -256,7 +256,7 @@ fn read_links(r: &mut Reader, key: &str, kind: Kind) -> Vec<Link> {
     let Value::List(items) = &entry.node.value else {
         r.type_error(entry, &format!("a list of {kind} names or `{{ name, load }}` tables"));
         if let Value::Str(one) = &entry.node.value {
-            let fix = r.syntax.field(key, &format!("[\"{one}\"]"));
+            let fix = r.syntax.list_of_one(key, one);
             if let Some(last) = r.diags.last_mut() {
                 last.help.push(format!("write a list, even of one: `{fix}`"));
             }
