@@ -65,7 +65,7 @@ pub fn definition(catalog: &Catalog, kind: Kind, name: &str) -> Option<Value> {
 
 fn persona(catalog: &Catalog, name: &str) -> Value {
     let p = &catalog.personas[name];
-    let Ok(r) = catalog.resolve(name, &Request::default()) else {
+    let Ok(r) = catalog.resolve_any(name, &Request::default()) else {
         // Unresolvable: show it as written, so the user can see what is wrong.
         return json!({
             "version": p.version.as_ref().map(|v| v.value.to_string()),
@@ -78,7 +78,7 @@ fn persona(catalog: &Catalog, name: &str) -> Value {
             "guardrails": names(&p.guardrails),
         });
     };
-    json!({
+    let mut value = json!({
         "version": r.version.as_ref().map(ToString::to_string),
         "summary": r.summary.map(|t| &t.source),
         "description": r.description.map(|t| &t.source),
@@ -97,7 +97,108 @@ fn persona(catalog: &Catalog, name: &str) -> Value {
         "vars": r.vars,
         "budget": r.budget.map(|b| json!({ "max_tokens": b })),
         "sources": r.sources.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-    })
+    });
+    settings(&mut value, &r);
+    if p.is_abstract {
+        value["abstract"] = json!(true);
+    }
+    value
+}
+
+/// A resolved persona's display name and runtime settings, as every answer
+/// about it shows them (keys present only when set).
+pub fn settings(value: &mut Value, r: &ResolvedPersona) {
+    if let Some(title) = &r.title {
+        value["title"] = json!(title);
+    }
+    if let Some(model) = &r.model {
+        value["model"] = json!(model);
+    }
+    if let Some(tools) = &r.tools {
+        value["tools"] = json!(tools);
+    }
+    if !r.metadata.is_empty() {
+        value["metadata"] = json!(r.metadata);
+    }
+}
+
+/// Why a definition could not be shown rendered.
+pub enum ShowError {
+    /// No such definition, persona or channel: a bad request.
+    Request(String),
+    /// A text does not render.
+    Definitions(Vec<crate::diag::Diagnostic>),
+}
+
+/// One definition as JSON, with its texts rendered: with the project's
+/// variables, or with a persona's (and a channel's) when one is given.
+/// Runtime variables stay `{{ name }}`. This is what `get` and the fetch
+/// tools answer: an agent never receives a raw template.
+pub fn rendered(
+    catalog: &Catalog,
+    renderer: &crate::render::Renderer,
+    kind: Kind,
+    name: &str,
+    persona: Option<(&str, Option<&str>)>,
+) -> Result<Value, ShowError> {
+    let unknown = |kind: Kind, name: &str| {
+        let mut msg = format!("no {kind} named `{name}`");
+        if let Some(best) = crate::diag::did_you_mean(name, catalog.names(kind)) {
+            msg.push_str(&format!("\n  help: did you mean `{best}`?"));
+        }
+        ShowError::Request(msg)
+    };
+    let mut value = definition(catalog, kind, name).ok_or_else(|| unknown(kind, name))?;
+    if kind == Kind::Persona {
+        return Ok(value);
+    }
+    let (vars, runtime_vars) = match persona {
+        None => (catalog.config.vars.clone(), Vec::new()),
+        Some((persona, channel)) => {
+            let request = Request { channel: channel.map(str::to_string), ..Request::default() };
+            match catalog.resolve_any(persona, &request) {
+                Ok(r) => (r.vars, r.runtime_vars),
+                Err(crate::resolve::ResolveError::Request(msg)) => return Err(ShowError::Request(msg)),
+                Err(crate::resolve::ResolveError::Definitions(d)) => return Err(ShowError::Definitions(d)),
+            }
+        }
+    };
+    let meta = catalog.meta(kind, name).ok_or_else(|| unknown(kind, name))?;
+    let mut texts: Vec<(&str, Option<&Text>)> = vec![("description", meta.description.as_ref())];
+    match kind {
+        Kind::Part => {
+            let p = &catalog.parts[name];
+            texts.extend([("summary", Some(&p.summary)), ("content", p.content.as_ref())]);
+        }
+        Kind::Trait => texts.push(("instruction", catalog.traits[name].instruction.as_ref())),
+        Kind::Skill => texts.push(("content", catalog.skills[name].content.as_ref())),
+        Kind::Guardrail => texts.push(("content", catalog.guardrails[name].content.as_ref())),
+        Kind::Arc => texts.push(("summary", catalog.arcs[name].summary.as_ref())),
+        Kind::Persona => {}
+    }
+    let mut diags = Vec::new();
+    for (field, text) in texts {
+        let Some(text) = text else { continue };
+        match renderer.render_one(&meta.file, text, !meta.template, &vars, &runtime_vars) {
+            Ok(rendered) => value[field] = json!(rendered),
+            Err(d) => diags.push(d.help(match persona {
+                Some((p, _)) => format!("rendered with the variables of persona `{p}`"),
+                None => "rendered with the project's `[vars]`; a variable a persona defines needs that persona: pass it (`--persona NAME`, or the tool's `persona` argument)".to_string(),
+            })),
+        }
+    }
+    if kind == Kind::Arc {
+        for (i, stage) in catalog.arcs[name].stages.iter().enumerate() {
+            for (field, text) in [("description", stage.description.as_ref()), ("condition", stage.condition.as_ref())] {
+                let Some(text) = text else { continue };
+                match renderer.render_one(&meta.file, text, !meta.template, &vars, &runtime_vars) {
+                    Ok(rendered) => value["stages"][i][field] = json!(rendered),
+                    Err(d) => diags.push(d),
+                }
+            }
+        }
+    }
+    if diags.is_empty() { Ok(value) } else { Err(ShowError::Definitions(diags)) }
 }
 
 /// A definition's JSON as a Markdown document for people.
@@ -162,11 +263,17 @@ pub struct Row {
     #[serde(rename = "type")]
     pub item_type: Option<String>,
     pub description: Option<String>,
+    /// A persona's resolved tags (its ancestors' included); another
+    /// definition's own.
     pub tags: Vec<String>,
     pub file: String,
+    /// An abstract persona (a base, never compiled on its own).
+    #[serde(rename = "abstract", skip_serializing_if = "std::ops::Not::not")]
+    pub is_abstract: bool,
 }
 
-/// The definitions of a kind, filtered by type and tag, sorted by name.
+/// The definitions of a kind, filtered by type and tag, sorted by name. A
+/// persona's tags are its resolved ones, as its manifest shows them.
 pub fn list(catalog: &Catalog, kind: Kind, item_type: Option<&str>, tag: Option<&str>) -> Vec<Row> {
     let type_of = |name: &str| -> Option<String> {
         match kind {
@@ -183,8 +290,14 @@ pub fn list(catalog: &Catalog, kind: Kind, item_type: Option<&str>, tag: Option<
             kind,
             item_type: type_of(name),
             description: meta.description.as_ref().map(|d| d.source.trim().to_string()),
-            tags: meta.tags.iter().map(|t| t.value.clone()).collect(),
+            tags: match kind {
+                Kind::Persona => catalog
+                    .resolve_any(name, &Request::default())
+                    .map_or_else(|_| meta.tags.iter().map(|t| t.value.clone()).collect(), |r| r.tags),
+                _ => meta.tags.iter().map(|t| t.value.clone()).collect(),
+            },
             file: meta.file.to_string(),
+            is_abstract: catalog.personas.get(name).is_some_and(|p| kind == Kind::Persona && p.is_abstract),
         })
         .filter(|r| item_type.is_none_or(|t| r.item_type.as_deref() == Some(t)))
         .filter(|r| tag.is_none_or(|t| r.tags.iter().any(|x| x == t)))
@@ -196,20 +309,40 @@ pub fn list(catalog: &Catalog, kind: Kind, item_type: Option<&str>, tag: Option<
 /// the token count and the text.
 pub fn shown(resolved: &ResolvedPersona, fitted: &crate::budget::Fitted, view: crate::render::View) -> Value {
     let dropped: Vec<&str> = fitted.dropped.iter().map(String::as_str).collect();
-    json!({
+    let load = |load: Load| (load == Load::OnDemand).then_some("on_demand");
+    let mut value = json!({
         "persona": resolved.name,
         "version": resolved.version.as_ref().map(ToString::to_string),
         "view": view,
         "stage": resolved.stage.as_ref().map(|s| s.stage().name.value.clone()),
         "channel": resolved.channel,
-        "parts": resolved.parts.iter().filter(|p| !dropped.contains(&p.part.meta.name.as_str())).map(|p| json!({
-            "name": p.part.meta.name, "type": p.part.part_type.value, "order": p.order, "priority": p.priority,
-        })).collect::<Vec<_>>(),
+        "parts": resolved.parts.iter().filter(|p| !dropped.contains(&p.part.meta.name.as_str())).map(|p| {
+            let mut part = json!({
+                "name": p.part.meta.name, "type": p.part.part_type.value, "order": p.order, "priority": p.priority,
+                "layer": p.layer.to_string(),
+            });
+            if let Some(load) = load(p.load) {
+                part["load"] = json!(load);
+            }
+            part
+        }).collect::<Vec<_>>(),
         "traits": resolved.traits.iter().map(|t| &t.meta.name).collect::<Vec<_>>(),
         "skills": resolved.skills.iter().map(|s| &s.meta.name).collect::<Vec<_>>(),
         "guardrails": resolved.guardrails.iter().map(|g| &g.meta.name).collect::<Vec<_>>(),
         "dropped": fitted.dropped,
         "tokens": fitted.tokens,
         "text": fitted.text,
-    })
+    });
+    let on_demand: Vec<&String> = resolved
+        .traits
+        .iter()
+        .filter(|t| t.load == Load::OnDemand)
+        .map(|t| &t.meta.name)
+        .chain(resolved.skills.iter().filter(|s| s.load == Load::OnDemand).map(|s| &s.meta.name))
+        .collect();
+    if !on_demand.is_empty() {
+        value["on_demand"] = json!(on_demand);
+    }
+    settings(&mut value, resolved);
+    value
 }

@@ -43,6 +43,7 @@ pub mod code {
     pub const TEMPLATE_SYNTAX: &str = "E0300";
     pub const UNDEFINED_VARIABLE: &str = "E0301";
     pub const TEMPLATE_RUNTIME: &str = "E0302";
+    pub const RUNTIME_VARIABLE: &str = "E0303";
     pub const OVER_BUDGET: &str = "E0400";
     pub const TOKENIZER: &str = "E0401";
     pub const CONFIG: &str = "E0500";

@@ -17,6 +17,7 @@ pub mod code {
     pub const NO_DESCRIPTION: &str = "W0004";
     pub const EMPTY_STAGE: &str = "W0005";
     pub const UNUSED_VARIABLE: &str = "W0006";
+    pub const TEMPLATE_COMMENT: &str = "W0007";
 }
 
 /// Every lint of a catalog that compiles.
@@ -26,7 +27,8 @@ pub fn lint(catalog: &Catalog, renderer: &Renderer) -> Vec<Diagnostic> {
     for persona in catalog.personas.values() {
         linked_twice(persona, &mut diags);
         unused_variables(catalog, renderer, persona, &mut diags);
-        if catalog.resolve(&persona.meta.name, &Request::default()).is_ok_and(|r| r.description.is_none()) {
+        // An abstract base is never shown to an agent choosing a persona.
+        if !persona.is_abstract && catalog.resolve(&persona.meta.name, &Request::default()).is_ok_and(|r| r.description.is_none()) {
             diags.push(
                 Diagnostic::warning(code::NO_DESCRIPTION, format!("persona `{}` has no description", persona.meta.name))
                     .at(&persona.meta.file, persona.meta.name_span.clone())
@@ -35,6 +37,7 @@ pub fn lint(catalog: &Catalog, renderer: &Renderer) -> Vec<Diagnostic> {
         }
     }
     empty_texts(catalog, &mut diags);
+    template_comments(catalog, &mut diags);
     for arc in catalog.arcs.values() {
         for stage in arc.stages.iter().filter(|s| s.parts.is_empty()) {
             diags.push(
@@ -108,38 +111,98 @@ fn linked_twice(persona: &Persona, diags: &mut Vec<Diagnostic>) {
 }
 
 fn empty_texts(catalog: &Catalog, diags: &mut Vec<Diagnostic>) {
-    let mut check = |file: &Arc<str>, what: String, field: &str, text: Option<&Text>| {
-        if let Some(text) = text.filter(|t| t.source.trim().is_empty()) {
+    // Descriptions are short by nature, and arcs' texts are optional.
+    let long = ["summary", "detail", "content", "instruction"];
+    for (meta, what, field, text) in every_text(catalog) {
+        if long.contains(&field) && !what.starts_with("arc ") && text.source.trim().is_empty() {
             diags.push(
                 Diagnostic::warning(code::EMPTY_TEXT, format!("the `{field}` of {what} is empty"))
-                    .at(file, text.span.clone())
+                    .at(&meta.file, text.span.clone())
                     .help(format!("write the {field}, or remove the field")),
             );
         }
-    };
+    }
+}
+
+/// Every text of every definition, with its file, what it is, its field and
+/// whether it is a template.
+fn every_text(catalog: &Catalog) -> Vec<(&Meta, String, &'static str, &Text)> {
+    type Texts<'a> = Vec<(&'a Meta, String, &'static str, &'a Text)>;
+    let mut out: Texts = Vec::new();
+    fn push<'a>(out: &mut Texts<'a>, meta: &'a Meta, what: String, field: &'static str, text: Option<&'a Text>) {
+        if let Some(text) = text {
+            out.push((meta, what, field, text));
+        }
+    }
+    let mut add = |meta, what, field, text| push(&mut out, meta, what, field, text);
     for p in catalog.personas.values() {
-        check(&p.meta.file, format!("persona `{}`", p.meta.name), "summary", p.summary.as_ref());
-        check(&p.meta.file, format!("persona `{}`", p.meta.name), "detail", p.detail.as_ref());
+        let what = format!("persona `{}`", p.meta.name);
+        add(&p.meta, what.clone(), "summary", p.summary.as_ref());
+        add(&p.meta, what.clone(), "description", p.meta.description.as_ref());
+        add(&p.meta, what, "detail", p.detail.as_ref());
     }
     for p in catalog.parts.values() {
-        check(&p.meta.file, format!("part `{}`", p.meta.name), "summary", Some(&p.summary));
-        check(&p.meta.file, format!("part `{}`", p.meta.name), "content", p.content.as_ref());
-    }
-    for s in catalog.skills.values() {
-        check(&s.meta.file, format!("skill `{}`", s.meta.name), "content", s.content.as_ref());
-    }
-    for g in catalog.guardrails.values() {
-        check(&g.meta.file, format!("guardrail `{}`", g.meta.name), "content", g.content.as_ref());
+        let what = format!("part `{}`", p.meta.name);
+        add(&p.meta, what.clone(), "summary", Some(&p.summary));
+        add(&p.meta, what.clone(), "description", p.meta.description.as_ref());
+        add(&p.meta, what, "content", p.content.as_ref());
     }
     for t in catalog.traits.values() {
-        check(&t.meta.file, format!("trait `{}`", t.meta.name), "instruction", t.instruction.as_ref());
+        let what = format!("trait `{}`", t.meta.name);
+        add(&t.meta, what.clone(), "description", t.meta.description.as_ref());
+        add(&t.meta, what, "instruction", t.instruction.as_ref());
+    }
+    for s in catalog.skills.values() {
+        let what = format!("skill `{}`", s.meta.name);
+        add(&s.meta, what.clone(), "description", s.meta.description.as_ref());
+        add(&s.meta, what, "content", s.content.as_ref());
+    }
+    for g in catalog.guardrails.values() {
+        let what = format!("guardrail `{}`", g.meta.name);
+        add(&g.meta, what.clone(), "description", g.meta.description.as_ref());
+        add(&g.meta, what, "content", g.content.as_ref());
+    }
+    for a in catalog.arcs.values() {
+        let what = format!("arc `{}`", a.meta.name);
+        add(&a.meta, what.clone(), "summary", a.summary.as_ref());
+        for s in &a.stages {
+            add(&a.meta, what.clone(), "stage description", s.description.as_ref());
+            add(&a.meta, what.clone(), "stage condition", s.condition.as_ref());
+        }
+    }
+    out
+}
+
+/// A `{# … #}` comment in a definition's text is deleted from the prompt:
+/// prose that vanishes is rarely what its author meant (`{#id}` anchors,
+/// `${#arr[@]}` in shell).
+fn template_comments(catalog: &Catalog, diags: &mut Vec<Diagnostic>) {
+    for (meta, what, field, text) in every_text(catalog) {
+        if !meta.template {
+            continue;
+        }
+        let Some(start) = text.source.find("{#") else { continue };
+        let end = text.source[start..].find("#}").map_or(text.source.len(), |e| start + e + 2);
+        let span = file_offset(&text.lines, start)
+            .zip(file_offset(&text.lines, end.saturating_sub(1)))
+            .map_or_else(|| text.span.clone(), |(s, e)| s..e + 1);
+        diags.push(
+            Diagnostic::warning(
+                code::TEMPLATE_COMMENT,
+                format!("a template comment in the `{field}` of {what} is deleted from the prompt"),
+            )
+            .at(&meta.file, span)
+            .label("this never reaches the model")
+            .help("if the text is for the model (`{#id}`, `${#arr[@]}`), wrap it in `{% raw %}…{% endraw %}` or set `template = false`")
+            .help("if the comment is meant, allow the lint: `template-comment = \"allow\"` under `[lints]` in personac.toml"),
+        );
     }
 }
 
 /// The variables the texts of every view of a persona use.
 fn used_variables(catalog: &Catalog, renderer: &Renderer, persona: &Persona) -> BTreeSet<String> {
     let name = &persona.meta.name;
-    let Ok(base) = catalog.resolve(name, &Request::default()) else { return BTreeSet::new() };
+    let Ok(base) = catalog.resolve_any(name, &Request::default()) else { return BTreeSet::new() };
     let mut requests = vec![Request::default()];
     if let Some(stage) = &base.stage {
         requests.extend(stage.arc.stages.iter().map(|s| Request { stage: Some(s.name.value.clone()), ..Request::default() }));
@@ -147,7 +210,7 @@ fn used_variables(catalog: &Catalog, renderer: &Renderer, persona: &Persona) -> 
     requests.extend(base.channels.iter().map(|c| Request { channel: Some(c.clone()), ..Request::default() }));
     let mut used = BTreeSet::new();
     for request in requests {
-        let Ok(r) = catalog.resolve(name, &request) else { continue };
+        let Ok(r) = catalog.resolve_any(name, &request) else { continue };
         let mut texts: Vec<(&Arc<str>, &Text)> = Vec::new();
         let pfile = &persona.meta.file;
         for (file, text) in

@@ -80,7 +80,8 @@ pub fn compile(
         Some(Previous::Disk(dir)) => std::fs::metadata(dir.join(INDEX)).and_then(|m| m.modified()).ok(),
         _ => None,
     };
-    let names: Vec<&String> = catalog.personas.keys().collect();
+    // Abstract personas are bases: checked below, never compiled.
+    let names: Vec<&String> = catalog.personas.iter().filter(|(_, p)| !p.is_abstract).map(|(name, _)| name).collect();
     let compiled: Vec<_> = names
         .par_iter()
         .map(|name| {
@@ -117,6 +118,16 @@ pub fn compile(
             Err(d) => diags.extend(d),
         }
     }
+    // What no compiled persona reached is still checked: an abstract base's
+    // links, and the templates of every file no persona uses.
+    for (name, _) in catalog.personas.iter().filter(|(_, p)| p.is_abstract) {
+        if let Err(ResolveError::Definitions(d)) = catalog.resolve_any(name, &Request::default()) {
+            diags.extend(d);
+        }
+    }
+    let reached: BTreeSet<&str> =
+        index_personas.values().flat_map(|entry| entry["sources"].as_array().into_iter().flatten().filter_map(Value::as_str)).collect();
+    diags.extend(renderer.check_syntax(|file| !reached.contains(file)));
     if !diags.is_empty() {
         crate::diag::normalize(&mut diags);
         return Err(diags);
@@ -180,6 +191,9 @@ fn keep(
 fn globals_hash(snapshot: &Snapshot) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(concat!("personac ", env!("CARGO_PKG_VERSION"), "\n"));
+    for layout in crate::render::BUILTIN_LAYOUTS {
+        h.update(layout);
+    }
     for (path, _) in snapshot.files() {
         if &**path == crate::snapshot::CONFIG_FILE || path.starts_with("templates/") {
             file_hash(&mut h, snapshot, path);
@@ -343,17 +357,24 @@ pub fn manifest_for(resolved: &ResolvedPersona, rendered: &RenderedPersona, fitt
 /// The lightweight discovery view of a persona.
 pub fn manifest(resolved: &ResolvedPersona, rendered: &RenderedPersona, tokens: &BTreeMap<&str, usize>) -> Value {
     let describe = |description: &str, fallback: &str| if description.is_empty() { fallback.to_string() } else { description.to_string() };
-    json!({
+    let on_demand = |load: Load| load == Load::OnDemand;
+    let mut manifest = json!({
         "name": resolved.name,
         "version": resolved.version.as_ref().map(ToString::to_string),
         "description": describe(&rendered.persona.description, &rendered.persona.summary),
         "summary": rendered.persona.summary,
         "tags": resolved.tags,
-        "parts": rendered.parts.iter().map(|p| json!({
-            "name": p.name,
-            "type": p.part_type,
-            "description": describe(&p.description, &p.summary),
-        })).collect::<Vec<_>>(),
+        "parts": rendered.parts.iter().map(|p| {
+            let mut part = json!({
+                "name": p.name,
+                "type": p.part_type,
+                "description": describe(&p.description, &p.summary),
+            });
+            if on_demand(p.load) {
+                part["load"] = json!("on_demand");
+            }
+            part
+        }).collect::<Vec<_>>(),
         "traits": rendered.traits.iter().map(|t| json!({
             "name": t.name,
             "trait_type": t.item_type,
@@ -377,5 +398,32 @@ pub fn manifest(resolved: &ResolvedPersona, rendered: &RenderedPersona, tokens: 
             "get_agent_guardrail": "Fetch one guardrail's full rule and severity by name.",
             "compile_persona": "Fetch the whole compiled persona (summary and detail) in one call, when the context has room for it.",
         },
-    })
+    });
+    // Keys a persona that does not use them never gets, so that its
+    // manifest stays as it was.
+    let listed: Vec<Value> = rendered
+        .parts
+        .iter()
+        .filter(|p| on_demand(p.load))
+        .map(|p| json!({ "kind": "part", "name": p.name, "tool": "get_agent_part" }))
+        .chain(
+            rendered
+                .traits
+                .iter()
+                .filter(|t| on_demand(t.load))
+                .map(|t| json!({ "kind": "trait", "name": t.name, "tool": "get_agent_trait" })),
+        )
+        .chain(
+            rendered
+                .skills
+                .iter()
+                .filter(|s| on_demand(s.load))
+                .map(|s| json!({ "kind": "skill", "name": s.name, "tool": "get_agent_skill" })),
+        )
+        .collect();
+    if !listed.is_empty() {
+        manifest["on_demand"] = json!(listed);
+    }
+    crate::describe::settings(&mut manifest, resolved);
+    manifest
 }

@@ -159,10 +159,18 @@ enum Command {
         #[arg(long, value_name = "REV")]
         rev: Option<String>,
     },
-    /// Print one definition
+    /// Print one definition, its texts rendered
     Get {
+        /// The kind: persona, part, trait, skill, guardrail or arc
         kind: String,
+        /// The definition's name (its file name without extension)
         name: String,
+        /// Render the texts with this persona's variables (default: the project's)
+        #[arg(long, value_name = "PERSONA")]
+        persona: Option<String>,
+        /// With --persona: the channel whose variables apply
+        #[arg(long, value_name = "CHANNEL", requires = "persona")]
+        channel: Option<String>,
         #[arg(long, value_name = "REV")]
         rev: Option<String>,
         #[arg(long, value_enum, default_value_t = DocFormat::Md)]
@@ -290,7 +298,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Check { base: None, rev, format, deny_warnings } => check(&ctx, rev.as_deref(), format, deny_warnings),
         Command::Show(args) => show(&ctx, args),
         Command::Manifest { persona, rev } => manifest(&ctx, &persona, rev.as_deref()),
-        Command::Get { kind, name, rev, format } => get(&ctx, &kind, &name, rev.as_deref(), format),
+        Command::Get { kind, name, persona, channel, rev, format } => {
+            let persona = persona.as_deref().map(|p| (p, channel.as_deref()));
+            get(&ctx, &kind, &name, persona, rev.as_deref(), format)
+        }
         Command::List { kind, type_, tag, rev, format } => list(&ctx, &kind, type_.as_deref(), tag.as_deref(), rev.as_deref(), format),
         Command::Diff(args) => review::diff(&ctx, args),
         Command::Arc(command) => author::arc(&ctx, command),
@@ -645,16 +656,17 @@ fn parse_kind(word: &str) -> Result<Kind, Failure> {
     })
 }
 
-fn get(ctx: &Ctx, kind: &str, name: &str, rev: Option<&str>, format: DocFormat) -> Outcome {
+fn get(ctx: &Ctx, kind: &str, name: &str, persona: Option<(&str, Option<&str>)>, rev: Option<&str>, format: DocFormat) -> Outcome {
     let kind = parse_kind(kind)?;
-    let (_, project) = load(ctx, DiagFormat::Text, rev)?;
-    let catalog = &project.catalog;
-    let Some(value) = crate::describe::definition(catalog, kind, name) else {
-        let mut msg = format!("no {kind} named `{name}`");
-        if let Some(best) = diag::did_you_mean(name, catalog.names(kind)) {
-            msg.push_str(&format!("\n  help: did you mean `{best}`?"));
+    let (snapshot, project) = load(ctx, DiagFormat::Text, rev)?;
+    let value = match crate::describe::rendered(&project.catalog, &project.renderer, kind, name, persona) {
+        Ok(value) => value,
+        Err(crate::describe::ShowError::Request(msg)) => return Err(Failure::Usage(msg)),
+        Err(crate::describe::ShowError::Definitions(mut diags)) => {
+            diag::normalize(&mut diags);
+            report(ctx, &diags, &snapshot, DiagFormat::Text);
+            return Err(Failure::Definitions);
         }
-        return Err(Failure::Usage(msg));
     };
     match format {
         DocFormat::Json => outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_default()),
@@ -671,10 +683,13 @@ fn list(ctx: &Ctx, kind: &str, type_: Option<&str>, tag: Option<&str>, rev: Opti
         ListFormat::Json => outln!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default()),
         ListFormat::Text => {
             let name_w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
-            let type_w = rows.iter().map(|r| r.item_type.as_deref().map_or(1, str::len)).max().unwrap_or(4).max(4);
+            // An abstract persona says so where other kinds show their type.
+            let type_of =
+                |r: &crate::describe::Row| r.item_type.clone().unwrap_or_else(|| (if r.is_abstract { "abstract" } else { "-" }).into());
+            let type_w = rows.iter().map(|r| type_of(r).len()).max().unwrap_or(4).max(4);
             let mut out = format!("{:name_w$}  {:type_w$}  DESCRIPTION\n", "NAME", "TYPE");
             for r in &rows {
-                let t = r.item_type.as_deref().unwrap_or("-");
+                let t = type_of(r);
                 let line = format!("{:name_w$}  {t:type_w$}  {}", r.name, r.description.as_deref().unwrap_or(""));
                 out.push_str(line.trim_end());
                 out.push('\n');

@@ -38,8 +38,10 @@ pub fn environment(sources: Arc<std::collections::HashMap<String, String>>) -> E
     env.set_fuel(Some(FUEL));
     env.set_recursion_limit(64);
     env.set_auto_escape_callback(|_| AutoEscape::None);
+    // Block tags take their line with them, so `{% if %}` and `{% for %}`
+    // on lines of their own leave no blank lines behind.
     let mut syntax = minijinja::syntax::SyntaxConfig::builder();
-    syntax.keep_trailing_newline(true);
+    syntax.keep_trailing_newline(true).trim_blocks(true).lstrip_blocks(true);
     if let Ok(syntax) = syntax.build() {
         env.set_syntax(syntax);
     }

@@ -1,28 +1,36 @@
 //! Templates: a resolved persona in, its summary and detail views out.
 //!
 //! Every text field is a minijinja template, rendered with the persona's
-//! variables; then a layout template (built in, or `templates/*.md.j2` from the
-//! repository) lays the rendered texts out as a view. Rendering is pure and
-//! sandboxed: no loader reaches the filesystem (templates come from the
-//! snapshot), undefined variables are errors, and fuel bounds the work.
+//! variables (unless its definition says `template = false`); then a layout
+//! template (built in, or `templates/*.md.j2` from the repository) lays the
+//! rendered texts out as a view. Rendering is pure and sandboxed: no loader
+//! reaches the filesystem (templates come from the snapshot), undefined
+//! variables are errors, and every limit of [`engine`] is in force.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
-use minijinja::value::{Enumerator, Object, Serde};
-use minijinja::{Environment, ErrorKind, Value};
+use minijinja::value::Serde;
+use minijinja::{Environment, Value};
 use serde::Serialize;
 
 use crate::catalog::Catalog;
 use crate::diag::{Diagnostic, code};
 use crate::model::*;
-use engine::{FUEL, Failure, MAX_OUTPUT};
 
 mod engine;
+mod errors;
+mod layout;
+mod rendered;
+
+pub use layout::tidy;
+pub use rendered::{PersonaTexts, RenderedItem, RenderedPart, RenderedPersona, RenderedStage, title_case};
 
 const BUILTIN_SUMMARY: &str = include_str!("templates/summary.md.j2");
 const BUILTIN_DETAIL: &str = include_str!("templates/detail.md.j2");
+/// The built-in layouts, which every persona's artifacts depend on.
+pub const BUILTIN_LAYOUTS: [&str; 2] = [BUILTIN_SUMMARY, BUILTIN_DETAIL];
 const BUILTIN_SUMMARY_NAME: &str = "<builtin>/summary.md.j2";
 const BUILTIN_DETAIL_NAME: &str = "<builtin>/detail.md.j2";
 const CUSTOM_SUMMARY: &str = "templates/summary.md.j2";
@@ -57,6 +65,8 @@ struct Origin {
 /// The minijinja environment for one catalog.
 pub struct Renderer {
     env: Environment<'static>,
+    /// Every registered template's source, by id.
+    sources: Arc<HashMap<String, String>>,
     origins: HashMap<String, Origin>,
     summary_layout: String,
     detail_layout: String,
@@ -66,6 +76,9 @@ pub struct Renderer {
     memo: Mutex<HashMap<String, String>>,
     /// The top-level variables each template uses.
     uses: Mutex<HashMap<String, Arc<[String]>>>,
+    /// Where a runtime variable is used other than bare, by template id and
+    /// variable (`None`: only bare).
+    misuse: Mutex<HashMap<(String, String), Option<usize>>>,
 }
 
 fn text_id(file: &str, text: &Text) -> String {
@@ -76,7 +89,11 @@ impl Renderer {
     pub fn new(catalog: &Catalog) -> Renderer {
         // Every text of every definition, registered by id; compiled on first use.
         type Field<'a> = (&'static str, Option<&'a Text>);
+        // Literal texts (`template = false`) are never templates.
         fn add<'a>(texts: &mut Vec<(&'a Meta, Kind, &'static str, &'a Text)>, meta: &'a Meta, kind: Kind, fields: Vec<Field<'a>>) {
+            if !meta.template {
+                return;
+            }
             for (field, text) in [("description", meta.description.as_ref())].into_iter().chain(fields) {
                 if let Some(text) = text {
                     texts.push((meta, kind, field, text));
@@ -132,22 +149,69 @@ impl Renderer {
         sources.insert(BUILTIN_SUMMARY_NAME.into(), BUILTIN_SUMMARY.into());
         sources.insert(BUILTIN_DETAIL_NAME.into(), BUILTIN_DETAIL.into());
 
-        let env = engine::environment(Arc::new(sources));
-        Renderer { env, origins, summary_layout, detail_layout, memo: Mutex::default(), uses: Mutex::default() }
+        let sources = Arc::new(sources);
+        let env = engine::environment(sources.clone());
+        Renderer {
+            env,
+            sources,
+            origins,
+            summary_layout,
+            detail_layout,
+            memo: Mutex::default(),
+            uses: Mutex::default(),
+            misuse: Mutex::default(),
+        }
+    }
+
+    /// Checks that every text of the files `wanted` picks (definitions no
+    /// persona uses, say) is a valid template.
+    pub fn check_syntax(&self, wanted: impl Fn(&str) -> bool) -> Vec<Diagnostic> {
+        let mut ids: Vec<&String> = self.origins.iter().filter(|(_, o)| wanted(&o.file)).map(|(id, _)| id).collect();
+        ids.sort();
+        let mut diags = Vec::new();
+        for id in ids {
+            let source = self.sources.get(id).map_or("", String::as_str);
+            let template = source.contains("{{") || source.contains("{%") || source.contains("{#");
+            if template && let Err(err) = self.env.get_template(id) {
+                diags.push(self.template_error(id, err, &Value::UNDEFINED));
+            }
+        }
+        diags
+    }
+
+    /// The template context of a persona's variables: runtime variables
+    /// without a value render as themselves, `{{ name }}`.
+    fn context(vars: &Vars, runtime_vars: &[String]) -> Value {
+        let mut ctx: BTreeMap<String, Value> = vars.iter().map(|(k, v)| (k.clone(), Value::from(Serde(v)))).collect();
+        for name in runtime_vars {
+            ctx.entry(name.clone()).or_insert_with(|| Value::from(format!("{{{{ {name} }}}}")));
+        }
+        Value::from(ctx)
+    }
+
+    /// Renders one text of one definition with the given variables (what
+    /// the fetch tools and `get` show).
+    pub fn render_one(
+        &self,
+        file: &Arc<str>,
+        text: &Text,
+        literal: bool,
+        vars: &Vars,
+        runtime_vars: &[String],
+    ) -> Result<String, Diagnostic> {
+        let open: Vec<String> = runtime_vars.iter().filter(|v| !vars.contains_key(*v)).cloned().collect();
+        self.render_text(file, text, literal, &Self::context(vars, runtime_vars), &open)
     }
 
     /// Renders every text field a resolved persona uses.
     pub fn render_texts(&self, persona: &ResolvedPersona) -> Result<RenderedPersona, Vec<Diagnostic>> {
-        let mut ctx: std::collections::BTreeMap<String, Value> =
-            persona.vars.iter().map(|(k, v)| (k.clone(), Value::from(Serde(v)))).collect();
-        for name in &persona.runtime_vars {
-            ctx.entry(name.clone()).or_insert_with(|| Value::from(format!("{{{{ {name} }}}}")));
-        }
-        let ctx = Value::from(ctx);
+        let ctx = Self::context(&persona.vars, &persona.runtime_vars);
+        // Runtime variables the caller leaves open: only bare uses are allowed.
+        let open: Vec<String> = persona.runtime_vars.iter().filter(|v| !persona.vars.contains_key(*v)).cloned().collect();
         let mut diags = Vec::new();
-        let mut render = |file: &Arc<str>, text: Option<&Text>| -> String {
+        let mut render = |meta: &Meta, file: &Arc<str>, text: Option<&Text>| -> String {
             let Some(text) = text else { return String::new() };
-            match self.render_text(file, text, &ctx) {
+            match self.render_text(file, text, !meta.template, &ctx, &open) {
                 Ok(s) => s,
                 Err(d) => {
                     diags.push(d);
@@ -155,89 +219,88 @@ impl Renderer {
                 }
             }
         };
-        let pfile = &persona.persona.meta.file;
-        let file_of = |f: &Option<Arc<str>>| f.clone().unwrap_or_else(|| pfile.clone());
+        let pmeta = &persona.persona.meta;
+        let file_of = |f: &Option<Arc<str>>| f.clone().unwrap_or_else(|| pmeta.file.clone());
         let head = PersonaTexts {
             name: persona.name.clone(),
-            title: title_case(&persona.name),
+            title: persona.title.clone().unwrap_or_else(|| title_case(&persona.name)),
             version: persona.version.as_ref().map(ToString::to_string),
-            summary: render(&file_of(&persona.text_files.summary), persona.summary),
-            description: render(&file_of(&persona.text_files.description), persona.description),
-            detail: render(&file_of(&persona.text_files.detail), persona.detail),
+            summary: render(pmeta, &file_of(&persona.text_files.summary), persona.summary),
+            description: render(pmeta, &file_of(&persona.text_files.description), persona.description),
+            detail: render(pmeta, &file_of(&persona.text_files.detail), persona.detail),
             tags: persona.tags.clone(),
         };
         let parts = persona
             .parts
             .iter()
             .map(|p| {
-                let f = &p.part.meta.file;
+                let (m, f) = (&p.part.meta, &p.part.meta.file);
                 Arc::new(RenderedPart {
-                    name: p.part.meta.name.clone(),
+                    name: m.name.clone(),
                     part_type: p.part.part_type.value.clone(),
-                    title: title_case(&p.part.part_type.value),
+                    title: p.part.title.as_ref().map_or_else(|| title_case(&p.part.part_type.value), |t| t.value.clone()),
+                    own_title: p.part.title.is_some(),
                     order: p.order,
                     priority: p.priority,
-                    description: render(f, p.part.meta.description.as_ref()),
-                    summary: render(f, Some(&p.part.summary)),
-                    content: render(f, p.part.content.as_ref()),
+                    description: render(m, f, m.description.as_ref()),
+                    summary: render(m, f, Some(&p.part.summary)),
+                    content: render(m, f, p.part.content.as_ref()),
+                    load: p.load,
                 })
             })
             .collect();
-        let traits = persona
-            .traits
-            .iter()
-            .map(|t| RenderedItem {
-                name: t.meta.name.clone(),
-                item_type: Some(t.trait_type.value.clone()),
-                description: render(&t.meta.file, t.meta.description.as_ref()),
-                content: render(&t.meta.file, t.instruction.as_ref()),
-                severity: None,
+        let mut item = |meta: &Meta, item_type: Option<String>, content: Option<&Text>, severity: Option<String>, load: Load| {
+            Arc::new(RenderedItem {
+                name: meta.name.clone(),
+                item_type,
+                description: render(meta, &meta.file, meta.description.as_ref()),
+                content: render(meta, &meta.file, content),
+                severity,
+                load,
             })
-            .map(Arc::new)
-            .collect();
-        let skills = persona
-            .skills
-            .iter()
-            .map(|s| RenderedItem {
-                name: s.meta.name.clone(),
-                item_type: None,
-                description: render(&s.meta.file, s.meta.description.as_ref()),
-                content: render(&s.meta.file, s.content.as_ref()),
-                severity: None,
-            })
-            .map(Arc::new)
-            .collect();
+        };
+        let traits =
+            persona.traits.iter().map(|t| item(&t.meta, Some(t.trait_type.value.clone()), t.instruction.as_ref(), None, t.load)).collect();
+        let skills = persona.skills.iter().map(|s| item(&s.meta, None, s.content.as_ref(), None, s.load)).collect();
         let guardrails = persona
             .guardrails
             .iter()
-            .map(|g| RenderedItem {
-                name: g.meta.name.clone(),
-                item_type: None,
-                description: render(&g.meta.file, g.meta.description.as_ref()),
-                content: render(&g.meta.file, g.content.as_ref()),
-                severity: Some(g.severity.value.clone()),
-            })
-            .map(Arc::new)
+            .map(|g| item(&g.meta, None, g.content.as_ref(), Some(g.severity.value.clone()), Load::Inline))
             .collect();
         let stage = persona.stage.as_ref().map(|s| {
             let stage = s.stage();
-            let f = &s.arc.meta.file;
+            let m = &s.arc.meta;
             RenderedStage {
-                arc: s.arc.meta.name.clone(),
+                arc: m.name.clone(),
                 name: stage.name.value.clone(),
-                description: render(f, stage.description.as_ref()),
-                condition: render(f, stage.condition.as_ref()),
+                description: render(m, &m.file, stage.description.as_ref()),
+                condition: render(m, &m.file, stage.condition.as_ref()),
                 next: s.arc.stages.get(s.index + 1).map(|n| n.name.value.clone()),
             }
         });
         if !diags.is_empty() {
+            // What a text's variables resolve to depends on the persona:
+            // say which one was being compiled.
+            let variant = match (&persona.channel, &persona.stage) {
+                (Some(c), _) => format!(" on channel `{c}`"),
+                (None, Some(s)) => format!(" at stage `{}`", s.stage().name.value),
+                _ => String::new(),
+            };
+            for d in &mut diags {
+                if d.code != code::TEMPLATE_SYNTAX {
+                    d.help.push(format!("while compiling persona `{}`{variant}", persona.name));
+                }
+            }
             return Err(diags);
         }
         Ok(RenderedPersona { persona: head, parts, traits, skills, guardrails, stage, channel: persona.channel.clone() })
     }
 
-    fn render_text(&self, file: &Arc<str>, text: &Text, ctx: &Value) -> Result<String, Diagnostic> {
-        if !text.source.contains("{{") && !text.source.contains("{%") && !text.source.contains("{#") {
+    /// Renders one text. `literal` texts (`template = false`) are shown as
+    /// written; `open` lists the runtime variables left for the caller,
+    /// which may only be used bare.
+    fn render_text(&self, file: &Arc<str>, text: &Text, literal: bool, ctx: &Value, open: &[String]) -> Result<String, Diagnostic> {
+        if literal || (!text.source.contains("{{") && !text.source.contains("{%") && !text.source.contains("{#")) {
             return Ok(clean(&text.source));
         }
         if let Some(done) = substitute(&text.source, ctx) {
@@ -255,6 +318,11 @@ impl Renderer {
             }
             names
         });
+        for var in open.iter().filter(|v| uses.contains(v)) {
+            if let Some(at) = self.misused(&id, var) {
+                return Err(self.runtime_misuse(&id, var, at));
+            }
+        }
         let mut key = id.clone();
         for name in uses.iter() {
             let _ = write!(key, "\0{name}={:?}", ctx.get_attr(name).unwrap_or_default());
@@ -269,6 +337,22 @@ impl Renderer {
         Ok(rendered)
     }
 
+    /// Where a template uses a runtime variable other than bare (`{{ name
+    /// }}` on its own): in an expression, a filter, a condition or a loop,
+    /// where its value is unknown at compile time. `None` if only bare.
+    fn misused(&self, id: &str, var: &str) -> Option<usize> {
+        let key = (id.to_string(), var.to_string());
+        if let Some(known) = self.misuse.lock().ok().and_then(|m| m.get(&key).copied()) {
+            return known;
+        }
+        let source = self.sources.get(id).map_or("", String::as_str);
+        let found = runtime_misuse_at(source, var);
+        if let Ok(mut m) = self.misuse.lock() {
+            m.insert(key, found);
+        }
+        found
+    }
+
     /// The top-level variables a text uses (for lints).
     pub fn variables(&self, file: &Arc<str>, text: &Text) -> Vec<String> {
         if !text.source.contains("{{") && !text.source.contains("{%") {
@@ -276,136 +360,6 @@ impl Renderer {
         }
         let Ok(template) = self.env.get_template(&text_id(file, text)) else { return Vec::new() };
         template.undeclared_variables(false).into_iter().collect()
-    }
-
-    /// Lays a rendered persona out as one view, leaving out the parts at the
-    /// given positions (dropped by the budget).
-    pub fn layout(&self, persona: &RenderedPersona, view: View, dropped: &BTreeSet<usize>) -> Result<String, Diagnostic> {
-        // Parts and items are objects whose fields a template reads on
-        // demand: nothing is copied or serialized that the layout does not use.
-        let parts: Vec<(&str, Value)> = persona
-            .parts
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !dropped.contains(i))
-            .map(|(_, p)| (p.part_type.as_str(), Value::from_object(PartObject { part: p.clone(), view })))
-            .collect();
-        let mut sections: Vec<Value> = Vec::new();
-        let mut run: Vec<Value> = Vec::new();
-        for (i, (part_type, part)) in parts.iter().enumerate() {
-            run.push(part.clone());
-            if parts.get(i + 1).is_none_or(|(next, _)| next != part_type) {
-                let title = title_case(part_type);
-                let section =
-                    [("type", Value::from(*part_type)), ("title", Value::from(title)), ("parts", Value::from(std::mem::take(&mut run)))];
-                sections.push(Value::from_pairs(section));
-            }
-        }
-        let items = |list: &[Arc<RenderedItem>]| -> Value {
-            list.iter().map(|item| Value::from_object(ItemObject { item: item.clone(), view })).collect()
-        };
-        let ctx = Value::from_pairs([
-            ("view", Value::from(view.as_str())),
-            ("text", Value::from(pick(view, &persona.persona.summary, &persona.persona.detail))),
-            ("persona", Value::from(Serde(&persona.persona))),
-            ("parts", parts.into_iter().map(|(_, v)| v).collect()),
-            ("sections", Value::from(sections)),
-            ("traits", items(&persona.traits)),
-            ("skills", items(&persona.skills)),
-            ("guardrails", items(&persona.guardrails)),
-            ("stage", Value::from(Serde(&persona.stage))),
-            ("channel", Value::from(persona.channel.clone())),
-        ]);
-        let name = match view {
-            View::Summary => &self.summary_layout,
-            View::Detail => &self.detail_layout,
-        };
-        let template = self.env.get_template(name).map_err(|e| self.template_error(name, e, &ctx))?;
-        engine::render(&template, ctx.clone()).map_err(|e| self.failure(name, e, &ctx))
-    }
-
-    /// The diagnostic of a guarded render that failed.
-    fn failure(&self, id: &str, failure: Failure, ctx: &Value) -> Diagnostic {
-        let (file, span, what) = match self.origins.get(id) {
-            Some(o) => (o.file.clone(), o.span.clone(), o.what.clone()),
-            None => (Arc::from("<builtin>"), 0..0, "a built-in layout".to_string()),
-        };
-        match failure {
-            Failure::Template(err) => self.template_error(id, err, ctx),
-            Failure::TooLarge => Diagnostic::error(code::TEMPLATE_RUNTIME, format!("{what} renders to more than {} MiB", MAX_OUTPUT >> 20))
-                .at(&file, span)
-                .help("a text may render to at most 1 MiB; look for a loop or a repetition that runs away"),
-            Failure::Panic(panic) => Diagnostic::error(code::TEMPLATE_RUNTIME, format!("the template engine failed on {what}"))
-                .at(&file, span)
-                .help(format!("this is a bug in the template engine (minijinja), caught by personac: {panic}"))
-                .help("rewrite the template around the construct that fails, and please report it"),
-        }
-    }
-
-    fn template_error(&self, id: &str, err: minijinja::Error, ctx: &Value) -> Diagnostic {
-        let Some(origin) = self.origins.get(id) else {
-            return Diagnostic::error(code::TEMPLATE_RUNTIME, format!("built-in layout failed: {err}"));
-        };
-        // The innermost error names the template that failed (an include, say).
-        let (id, err) = match err.name() {
-            Some(name) if name != id && self.origins.contains_key(name) => (name.to_string(), err),
-            _ => (id.to_string(), err),
-        };
-        let origin = self.origins.get(&id).unwrap_or(origin);
-        let at = |offset| file_offset(&origin.lines, offset);
-        let span = match err.range().map(|r| (at(r.start), at(r.end))) {
-            Some((Some(start), Some(end))) if end >= start => start..end,
-            _ => origin.span.clone(),
-        };
-        match err.kind() {
-            ErrorKind::SyntaxError
-            | ErrorKind::UnknownFilter
-            | ErrorKind::UnknownTest
-            | ErrorKind::UnknownFunction
-            | ErrorKind::BadEscape => Diagnostic::error(
-                code::TEMPLATE_SYNTAX,
-                format!("template error in {}: {}", origin.what, message(&err)),
-            )
-            .at(&origin.file, span)
-            .help("text fields are minijinja (Jinja2) templates; write `{{ name }}` for a variable, or `{{ '{{' }}` for literal braces"),
-            ErrorKind::UndefinedError => {
-                let missing = self.missing_variables(&id, ctx);
-                let message = match missing.as_slice() {
-                    [] => format!("undefined value in {}", origin.what),
-                    [one] => format!("undefined variable `{one}` in {}", origin.what),
-                    many => format!(
-                        "undefined variables {} in {}",
-                        many.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
-                        origin.what
-                    ),
-                };
-                let help = match missing.first() {
-                    _ if origin.what.starts_with("the layout template") => "layouts see `persona` (name, title, version, summary, description, detail, tags), `text`, `view`, `parts`, `sections`, `traits`, `skills`, `guardrails`, `stage` and `channel`; check the name".to_string(),
-                    Some(first) => format!(
-                        "define `{first}` in `[vars]` of personac.toml or of the persona, or list it in the persona's `runtime_vars` to leave it for the caller"
-                    ),
-                    None => "a variable's attribute or item is missing; check its name".to_string(),
-                };
-                Diagnostic::error(code::UNDEFINED_VARIABLE, message).at(&origin.file, span).help(help)
-            }
-            ErrorKind::OutOfFuel => Diagnostic::error(code::TEMPLATE_RUNTIME, format!("template in {} does too much work", origin.what))
-                .at(&origin.file, span)
-                .help(format!("templates may run at most {FUEL} instructions; simplify its loops")),
-            _ => Diagnostic::error(code::TEMPLATE_RUNTIME, format!("template error in {}: {}", origin.what, message(&err)))
-                .at(&origin.file, span),
-        }
-    }
-
-    /// Top-level variables a template uses that the context lacks.
-    fn missing_variables(&self, id: &str, ctx: &Value) -> Vec<String> {
-        let Ok(template) = self.env.get_template(id) else { return Vec::new() };
-        let mut missing: Vec<String> = template
-            .undeclared_variables(false)
-            .into_iter()
-            .filter(|v| ctx.get_attr(v).map_or(true, |x| x.is_undefined()) && self.env.globals().all(|(g, _)| g != v))
-            .collect();
-        missing.sort();
-        missing
     }
 }
 
@@ -436,14 +390,42 @@ fn substitute(source: &str, ctx: &Value) -> Option<String> {
     Some(out)
 }
 
-/// The text a view shows: the summary, or in the detail view the long text
-/// when there is one.
-fn pick<'a>(view: View, summary: &'a str, detail: &'a str) -> &'a str {
-    if view == View::Detail && !detail.is_empty() { detail } else { summary }
+/// The byte ranges of the bare uses of `var` in a template source:
+/// `{{ var }}`, with any spaces and `-` whitespace control.
+fn bare_uses(source: &str, var: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(open) = source[at..].find("{{").map(|i| at + i) {
+        let Some(close) = source[open + 2..].find("}}").map(|i| open + 2 + i) else { break };
+        let inner = source[open + 2..close].trim_start_matches('-').trim_end_matches('-').trim();
+        if inner == var {
+            out.push(open..close + 2);
+        }
+        at = close + 2;
+    }
+    out
 }
 
-fn message(err: &minijinja::Error) -> String {
-    err.detail().map_or_else(|| err.kind().to_string(), ToString::to_string)
+/// Where `source` uses the variable `var` other than bare, by compiling it
+/// with the bare uses blanked out: if it still uses `var`, the first other
+/// occurrence of the word is where.
+fn runtime_misuse_at(source: &str, var: &str) -> Option<usize> {
+    let mut stripped = source.to_string();
+    for range in bare_uses(source, var) {
+        stripped.replace_range(range.clone(), &" ".repeat(range.len()));
+    }
+    let env = Environment::new();
+    let template = env.template_from_str(&stripped).ok()?;
+    if !template.undeclared_variables(false).contains(var) {
+        return None;
+    }
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let found = stripped.match_indices(var).find(|(i, _)| {
+        let before = stripped[..*i].chars().next_back();
+        let after = stripped[i + var.len()..].chars().next();
+        !before.is_some_and(is_word) && !after.is_some_and(is_word)
+    });
+    Some(found.map_or(0, |(i, _)| i))
 }
 
 /// Trims blank lines and trailing whitespace around a rendered text.
@@ -451,133 +433,18 @@ fn clean(s: &str) -> String {
     s.trim_end().trim_start_matches('\n').to_string()
 }
 
-/// `order-lookup` -> `Order Lookup`.
-pub fn title_case(name: &str) -> String {
-    name.split(['-', '_'])
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let mut c = w.chars();
-            c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Every text a persona's views use, rendered.
-#[derive(Clone, Debug)]
-pub struct RenderedPersona {
-    pub persona: PersonaTexts,
-    pub parts: Vec<Arc<RenderedPart>>,
-    pub traits: Vec<Arc<RenderedItem>>,
-    pub skills: Vec<Arc<RenderedItem>>,
-    pub guardrails: Vec<Arc<RenderedItem>>,
-    pub stage: Option<RenderedStage>,
-    pub channel: Option<String>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct PersonaTexts {
-    pub name: String,
-    pub title: String,
-    pub version: Option<String>,
-    pub summary: String,
-    pub description: String,
-    pub detail: String,
-    pub tags: Vec<String>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct RenderedPart {
-    pub name: String,
-    #[serde(rename = "type")]
-    pub part_type: String,
-    pub title: String,
-    pub order: i64,
-    pub priority: i64,
-    pub description: String,
-    pub summary: String,
-    pub content: String,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct RenderedItem {
-    pub name: String,
-    #[serde(rename = "type")]
-    pub item_type: Option<String>,
-    pub description: String,
-    pub content: String,
-    pub severity: Option<String>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct RenderedStage {
-    pub arc: String,
-    pub name: String,
-    pub description: String,
-    pub condition: String,
-    pub next: Option<String>,
-}
-
-/// A part as a layout sees it: its rendered texts, and `text`, the one this
-/// view shows (the summary, or in the detail view the content).
-#[derive(Debug)]
-struct PartObject {
-    part: Arc<RenderedPart>,
-    view: View,
-}
-
-impl Object for PartObject {
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let p = &self.part;
-        Some(match key.as_str()? {
-            "name" => Value::from(p.name.as_str()),
-            "type" => Value::from(p.part_type.as_str()),
-            "title" => Value::from(p.title.as_str()),
-            "order" => Value::from(p.order),
-            "priority" => Value::from(p.priority),
-            "description" => Value::from(p.description.as_str()),
-            "summary" => Value::from(p.summary.as_str()),
-            "content" => Value::from(p.content.as_str()),
-            "text" => Value::from(pick(self.view, &p.summary, &p.content)),
-            _ => return None,
-        })
-    }
-
-    fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Str(&["name", "type", "title", "order", "priority", "description", "summary", "content", "text"])
-    }
-}
-
-/// A trait, skill or guardrail as a layout sees it; `text` is the
-/// description, or in the detail view the content.
-#[derive(Debug)]
-struct ItemObject {
-    item: Arc<RenderedItem>,
-    view: View,
-}
-
-impl Object for ItemObject {
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let i = &self.item;
-        Some(match key.as_str()? {
-            "name" => Value::from(i.name.as_str()),
-            "type" => Value::from(i.item_type.clone()),
-            "description" => Value::from(i.description.as_str()),
-            "content" => Value::from(i.content.as_str()),
-            "severity" => Value::from(i.severity.clone()),
-            "text" => Value::from(pick(self.view, &i.description, &i.content)),
-            _ => return None,
-        })
-    }
-
-    fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Str(&["name", "type", "description", "content", "severity", "text"])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runtime_variables_may_only_be_used_bare() {
+        assert_eq!(runtime_misuse_at("Hi {{ user1 }}, {{- user1 -}}!", "user1"), None);
+        assert_eq!(runtime_misuse_at("Hi {{ user1|upper }}", "user1"), Some(6));
+        assert_eq!(runtime_misuse_at("{% if user1 %}x{% endif %} {{ user1 }}", "user1"), Some(6));
+        assert_eq!(runtime_misuse_at("{{ user10 }} {{ user1 ~ '!' }}", "user1"), Some(16));
+        assert_eq!(runtime_misuse_at("{% set user1 = 2 %}{{ user1 + 1 }}", "user1"), None);
+    }
 
     /// The fast path prints exactly what minijinja prints, and declines
     /// whatever it does not handle.

@@ -140,10 +140,19 @@ impl Server {
         })
     }
 
-    fn definition(&self, kind: Kind, name: &str) -> Answer {
-        self.project(|_, project| match describe::definition(&project.catalog, kind, name) {
-            Some(value) => ok(value),
-            None => fail(unknown(project, kind, name)),
+    /// One definition with its texts rendered (with the project's
+    /// variables, or a persona's): an agent never gets a raw template.
+    fn definition(&self, kind: Kind, args: &FetchArgs) -> Answer {
+        self.project(|loaded, project| {
+            let persona = args.persona.as_deref().map(|p| (p, args.channel.as_deref()));
+            if persona.is_none() && args.channel.is_some() {
+                return fail("argument `channel` needs `persona`: a channel belongs to a persona");
+            }
+            match describe::rendered(&project.catalog, &project.renderer, kind, &args.name, persona) {
+                Ok(value) => ok(value),
+                Err(describe::ShowError::Request(msg)) => fail(msg.replace("\n  help: ", "; ")),
+                Err(describe::ShowError::Definitions(d)) => fail_with(&format!("the {kind} does not render"), &d, &loaded.snapshot),
+            }
         })
     }
 }
@@ -211,6 +220,16 @@ pub struct NameArg {
 }
 
 #[derive(Deserialize, JsonSchema)]
+pub struct FetchArgs {
+    /// The definition's name (its file name without extension), e.g. `tone-warm`.
+    pub name: String,
+    /// Render its texts with this persona's variables (default: the project's).
+    pub persona: Option<String>,
+    /// With `persona`: the channel whose variables apply, e.g. `voice`.
+    pub channel: Option<String>,
+}
+
+#[derive(Deserialize, JsonSchema)]
 pub struct PersonaArgs {
     /// The persona's name, e.g. `maya`.
     pub name: String,
@@ -260,7 +279,7 @@ pub struct NoArgs {}
 
 fn listed(project: &Project, kind: Kind, item_type: Option<&str>, tags: &Option<Vec<String>>) -> Answer {
     let rows = describe::list(&project.catalog, kind, item_type, None);
-    let rows: Vec<_> = rows.into_iter().filter(|r| tags.iter().flatten().all(|t| r.tags.contains(t))).collect();
+    let rows: Vec<_> = rows.into_iter().filter(|r| !r.is_abstract && tags.iter().flatten().all(|t| r.tags.contains(t))).collect();
     ok(json!({ "items": rows }))
 }
 
@@ -294,23 +313,23 @@ impl Server {
     }
 
     #[tool(description = "Fetch one part's full content by name, on demand, when the task needs what the manifest says it holds.")]
-    async fn get_agent_part(&self, Parameters(args): Parameters<NameArg>) -> Answer {
-        self.definition(Kind::Part, &args.name)
+    async fn get_agent_part(&self, Parameters(args): Parameters<FetchArgs>) -> Answer {
+        self.definition(Kind::Part, &args)
     }
 
     #[tool(description = "Fetch one trait's full instruction by name.")]
-    async fn get_agent_trait(&self, Parameters(args): Parameters<NameArg>) -> Answer {
-        self.definition(Kind::Trait, &args.name)
+    async fn get_agent_trait(&self, Parameters(args): Parameters<FetchArgs>) -> Answer {
+        self.definition(Kind::Trait, &args)
     }
 
     #[tool(description = "Fetch one skill's full instructions by name, before using the skill.")]
-    async fn get_agent_skill(&self, Parameters(args): Parameters<NameArg>) -> Answer {
-        self.definition(Kind::Skill, &args.name)
+    async fn get_agent_skill(&self, Parameters(args): Parameters<FetchArgs>) -> Answer {
+        self.definition(Kind::Skill, &args)
     }
 
     #[tool(description = "Fetch one guardrail's full rule by name, with its severity (low, medium, high, critical).")]
-    async fn get_agent_guardrail(&self, Parameters(args): Parameters<NameArg>) -> Answer {
-        self.definition(Kind::Guardrail, &args.name)
+    async fn get_agent_guardrail(&self, Parameters(args): Parameters<FetchArgs>) -> Answer {
+        self.definition(Kind::Guardrail, &args)
     }
 
     #[tool(
@@ -318,17 +337,20 @@ impl Server {
     )]
     async fn compile_persona(&self, Parameters(args): Parameters<NameArg>) -> Answer {
         self.compiled(&args.name, &Request::default(), |resolved, _, [summary, detail]| {
-            ok(json!({
+            let mut value = json!({
                 "persona": resolved.name,
                 "version": resolved.version.as_ref().map(ToString::to_string),
                 "summary": { "text": summary.text, "tokens": summary.tokens, "dropped": summary.dropped },
                 "detail": { "text": detail.text, "tokens": detail.tokens, "dropped": detail.dropped },
-            }))
+            });
+            describe::settings(&mut value, resolved);
+            ok(value)
         })
     }
 
     #[tool(description = "List personas (name, description, tags, file), optionally only those with all the given tags.")]
     async fn list_agent_personas(&self, Parameters(args): Parameters<TagsArg>) -> Answer {
+        // Abstract bases are never served.
         self.project(|_, project| listed(project, Kind::Persona, None, &args.tags))
     }
 

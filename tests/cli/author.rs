@@ -70,7 +70,7 @@ fn a_placed_part_link_is_written_as_a_table() {
     repo.run(&["link", "yaml-one", "--part", "goal-help", "--order", "30"]).success();
     assert!(repo.read("personas/yaml-one.yaml").contains("  - tone-warm   # first\n  - { name: goal-help, order: 30 }\n"));
     let shown: serde_json::Value = serde_json::from_str(&repo.run(&["show", "yaml-one", "--format", "json"]).success().stdout).unwrap();
-    assert_eq!(shown["parts"][1], serde_json::json!({ "name": "goal-help", "type": "goal", "order": 30, "priority": 0 }));
+    assert_eq!(shown["parts"][1], serde_json::json!({ "name": "goal-help", "type": "goal", "order": 30, "priority": 0, "layer": "own" }));
 }
 
 #[test]

@@ -34,7 +34,7 @@ fn show_json_has_the_documented_fields() {
         keys,
         ["channel", "dropped", "guardrails", "parts", "persona", "skills", "stage", "text", "tokens", "traits", "version", "view"]
     );
-    assert_eq!(out["parts"][1], json!({ "name": "goal-help", "type": "goal", "order": 0, "priority": 0 }));
+    assert_eq!(out["parts"][1], json!({ "name": "goal-help", "type": "goal", "order": 0, "priority": 0, "layer": "own" }));
     assert_eq!(out["view"], "detail");
     assert!(out["tokens"].as_u64().unwrap() > 10);
 }

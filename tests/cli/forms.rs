@@ -36,11 +36,12 @@ fn each_kind_takes_its_long_text_from_the_markdown_body() {
         .file("skills/lookup.md", "---\ndescription: Looks up.\n---\nThe skill content.\n")
         .file("guardrails/no-pii.md", "+++\ndescription = \"No PII.\"\nseverity = \"critical\"\n+++\nThe rule.\n");
     assert_eq!(get(&repo, "persona", "p")["detail"], "The detail.\n");
-    assert_eq!(get(&repo, "part", "t")["content"], "The content.\n");
-    assert_eq!(get(&repo, "trait", "calm")["instruction"], "The instruction.\n");
-    assert_eq!(get(&repo, "skill", "lookup")["content"], "The skill content.\n");
+    // Texts other than a persona's are shown rendered (and trimmed).
+    assert_eq!(get(&repo, "part", "t")["content"], "The content.");
+    assert_eq!(get(&repo, "trait", "calm")["instruction"], "The instruction.");
+    assert_eq!(get(&repo, "skill", "lookup")["content"], "The skill content.");
     let rule = get(&repo, "guardrail", "no-pii");
-    assert_eq!(rule["content"], "The rule.\n");
+    assert_eq!(rule["content"], "The rule.");
     assert_eq!(rule["severity"], "critical");
 }
 

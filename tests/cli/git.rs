@@ -28,7 +28,7 @@ fn rev_reads_committed_sources_only() {
     assert!(repo.run(&["show", "maya"]).success().stdout.contains("Be very warm."));
     let names = json(repo.run(&["list", "personas", "--rev", "HEAD", "--format", "json"]));
     assert_eq!(names.as_array().unwrap().len(), 1);
-    assert_eq!(json(repo.run(&["get", "part", "tone-warm", "--rev", "HEAD", "--format", "json"]))["content"], "Be warm.\n");
+    assert_eq!(json(repo.run(&["get", "part", "tone-warm", "--rev", "HEAD", "--format", "json"]))["content"], "Be warm.");
     assert_eq!(json(repo.run(&["manifest", "maya", "--rev", "HEAD"]))["version"], "1.0.0");
     repo.run(&["check", "--rev", "HEAD"]).success();
     // build --rev writes the revision's artifacts.

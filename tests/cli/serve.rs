@@ -92,7 +92,13 @@ fn read_tools_answer_from_the_repository() {
             json!({ "name": "maya", "detail": true, "channel": "voice", "vars": { "topic": "orders" }, "types": ["tone", "goal"] }),
         )
         .await;
-        assert_eq!(detail["parts"], json!([{ "name": "tone-spoken", "type": "tone", "order": 0, "priority": 0 }, { "name": "goal-help", "type": "goal", "order": 0, "priority": 0 }]));
+        assert_eq!(
+            detail["parts"],
+            json!([
+                { "name": "tone-spoken", "type": "tone", "order": 0, "priority": 0, "layer": "channel:voice" },
+                { "name": "goal-help", "type": "goal", "order": 0, "priority": 0, "layer": "own" },
+            ])
+        );
         assert!(detail["text"].as_str().unwrap().contains("Help with orders."), "{detail}");
         let (_, overridden) = call(&client, "get_agent_persona", json!({ "name": "maya", "overrides": { "tone": "tone-spoken" } })).await;
         assert_eq!(overridden["parts"][0]["name"], "tone-spoken");
@@ -116,7 +122,8 @@ fn read_tools_answer_from_the_repository() {
         let (err, msg) = call(&client, "get_agent_persona", json!({ "name": "maya", "stage": "x" })).await;
         assert!(err && msg.as_str().unwrap().contains("has no arc"), "{msg}");
         // A write tool is not offered without --allow-write.
-        let params = CallToolRequestParams::new("add_persona_trait").with_arguments(json!({ "persona": "maya", "trait": "calm" }).as_object().unwrap().clone());
+        let params = CallToolRequestParams::new("add_persona_trait")
+            .with_arguments(json!({ "persona": "maya", "trait": "calm" }).as_object().unwrap().clone());
         assert!(client.call_tool(params).await.is_err());
         client.cancel().await.unwrap();
     });
@@ -207,18 +214,18 @@ fn the_server_reloads_when_files_change() {
     runtime().block_on(async {
         let client = client(&repo, false).await;
         let (_, before) = call(&client, "get_agent_part", json!({ "name": "tone-warm" })).await;
-        assert_eq!(before["content"], "Be warm.\n");
+        assert_eq!(before["content"], "Be warm.");
         repo.write("parts/tone-warm.md", "+++\ntype = \"tone\"\nsummary = \"Warm.\"\n+++\nBe warmer.\n");
         let mut seen = String::new();
         for _ in 0..100 {
             tokio::time::sleep(Duration::from_millis(100)).await;
             let (_, now) = call(&client, "get_agent_part", json!({ "name": "tone-warm" })).await;
             seen = now["content"].as_str().unwrap_or_default().to_string();
-            if seen == "Be warmer.\n" {
+            if seen == "Be warmer." {
                 break;
             }
         }
-        assert_eq!(seen, "Be warmer.\n");
+        assert_eq!(seen, "Be warmer.");
         client.cancel().await.unwrap();
     });
 }
