@@ -1,5 +1,5 @@
 //! JSON Schemas (draft-07) of the file formats, for editors: taplo for TOML,
-//! the YAML language server for YAML. A schema describes a file's fields (or
+//! the YAML language server for YAML, any JSON editor through `$schema`. A schema describes a file's fields (or
 //! a Markdown file's front matter). It mirrors the rules of the parse room;
 //! the parse room, not the schema, is what personac enforces.
 
@@ -27,6 +27,20 @@ fn names(description: &str) -> Value {
     json!({ "type": "array", "items": { "type": "string", "pattern": NAME }, "description": description })
 }
 
+fn load() -> Value {
+    json!({ "type": "string", "enum": ["inline", "on_demand"], "default": "inline", "description": "on_demand: listed in the detail view for the agent to fetch, instead of inlined." })
+}
+
+fn links(description: &str) -> Value {
+    json!({ "type": "array", "description": description, "items": { "oneOf": [
+        { "type": "string", "pattern": NAME },
+        { "type": "object", "additionalProperties": false, "required": ["name"], "properties": {
+            "name": { "type": "string", "pattern": NAME },
+            "load": load(),
+        }},
+    ]}})
+}
+
 fn text(description: &str) -> Value {
     json!({ "type": "string", "description": description })
 }
@@ -36,6 +50,11 @@ fn document(title: &str, description: &str, mut properties: serde_json::Map<Stri
     properties.insert("description".into(), text("What this definition is, in one line (shown in manifests and listings)."));
     properties
         .insert("tags".into(), json!({ "type": "array", "items": { "type": "string" }, "description": "Free labels, for filtering." }));
+    properties.insert(
+        "template".into(),
+        json!({ "type": "boolean", "default": true, "description": "false: the texts are literal, never rendered as templates ({{ }}, {% %} and {# #} reach the model as written)." }),
+    );
+    properties.insert("$schema".into(), json!({ "type": "string", "description": "A JSON file's schema, for editors." }));
     json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
         "title": title,
@@ -51,18 +70,32 @@ fn props(pairs: Vec<(&str, Value)>) -> serde_json::Map<String, Value> {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
+/// A persona needs a version unless it is abstract.
+fn versioned(mut schema: Value) -> Value {
+    schema["anyOf"] = json!([
+        { "required": ["version"] },
+        { "required": ["abstract"], "properties": { "abstract": { "const": true } } },
+    ]);
+    schema
+}
+
 /// The schema of one kind's fields.
 pub fn kind(kind: Kind) -> Value {
     let body = |field: &str| format!("The {field}; in a `.md` file, the Markdown body instead.");
     match kind {
-        Kind::Persona => document(
+        Kind::Persona => versioned(document(
             "personac persona",
-            "A persona: personas/NAME.toml, .yaml, or .md (front matter; the body is `detail`).",
+            "A persona: personas/NAME.toml, .yaml, .json, or .md (front matter; the body is `detail`).",
             props(vec![
                 (
                     "version",
                     json!({ "type": "string", "pattern": SEMVER, "description": "Semantic version, raised whenever the compiled output changes." }),
                 ),
+                (
+                    "abstract",
+                    json!({ "type": "boolean", "default": false, "description": "true: a base to extend, never compiled, served or version-gated on its own; needs no version." }),
+                ),
+                ("title", text("The display name that heads the views (default: the name, title-cased).")),
                 ("summary", text("Who the persona is, in one sentence (the summary view). Required unless `extends` gives it.")),
                 ("detail", text(&body("full instructions (the detail view)"))),
                 ("extends", name("The persona this one inherits from.")),
@@ -70,20 +103,31 @@ pub fn kind(kind: Kind) -> Value {
                     "parts",
                     json!({
                         "type": "array",
-                        "description": "Parts, by name or as `{ name, order, priority }`.",
+                        "description": "Parts, by name or as `{ name, order, priority, mode, load }`.",
                         "items": { "oneOf": [
                             { "type": "string", "pattern": NAME },
                             { "type": "object", "additionalProperties": false, "required": ["name"], "properties": {
                                 "name": { "type": "string", "pattern": NAME },
                                 "order": { "type": "integer", "description": "Place in the assembly (default 0)." },
                                 "priority": { "type": "integer", "description": "What survives a token budget; lowest dropped first (default 0)." },
+                                "mode": { "type": "string", "enum": ["replace", "append"], "default": "replace", "description": "replace: take the place of the inherited parts of its type; append: join them." },
+                                "load": load(),
                             }},
                         ]},
                     }),
                 ),
-                ("traits", names("Traits, by name.")),
-                ("skills", names("Skills, by name.")),
-                ("guardrails", names("Guardrails, by name.")),
+                ("traits", links("Traits, by name or as `{ name, load }`.")),
+                ("skills", links("Skills, by name or as `{ name, load }`.")),
+                ("guardrails", names("Guardrails, by name (always inline).")),
+                ("model", text("The model the runtime should run the persona on (never rendered into the prompt).")),
+                (
+                    "tools",
+                    json!({ "type": "array", "items": { "type": "string" }, "description": "The tools the runtime grants (never rendered into the prompt); [] means none, absent means the runtime's default." }),
+                ),
+                (
+                    "metadata",
+                    json!({ "type": "object", "additionalProperties": { "type": ["string", "number", "boolean"] }, "description": "Other runtime settings: strings, numbers and booleans (inherited; never rendered into the prompt)." }),
+                ),
                 (
                     "arc",
                     json!({ "oneOf": [
@@ -115,11 +159,11 @@ pub fn kind(kind: Kind) -> Value {
                     }),
                 ),
             ]),
-            &["version"],
-        ),
+            &[],
+        )),
         Kind::Part => document(
             "personac part",
-            "A reusable prompt piece: parts/NAME.toml, .yaml, or .md (the body is `content`).",
+            "A reusable prompt piece: parts/NAME.toml, .yaml, .json, or .md (the body is `content`).",
             props(vec![
                 (
                     "type",
@@ -127,12 +171,13 @@ pub fn kind(kind: Kind) -> Value {
                 ),
                 ("summary", text("What the part says, in one line (the summary view).")),
                 ("content", text(&body("full text (the detail view)"))),
+                ("title", text("Its own heading in the views (default: its type's, shared with the other parts of its type).")),
             ]),
             &["type", "summary"],
         ),
         Kind::Trait => document(
             "personac trait",
-            "A trait: traits/NAME.toml, .yaml, or .md (the body is `instruction`).",
+            "A trait: traits/NAME.toml, .yaml, .json, or .md (the body is `instruction`).",
             props(vec![
                 ("type", json!({ "type": "string", "enum": TRAIT_TYPES })),
                 ("instruction", text(&body("instruction: how the persona shows the trait"))),
@@ -141,13 +186,13 @@ pub fn kind(kind: Kind) -> Value {
         ),
         Kind::Skill => document(
             "personac skill",
-            "A skill: skills/NAME.toml, .yaml, or .md (the body is `content`).",
+            "A skill: skills/NAME.toml, .yaml, .json, or .md (the body is `content`).",
             props(vec![("content", text(&body("instructions for using the skill")))]),
             &["description"],
         ),
         Kind::Guardrail => document(
             "personac guardrail",
-            "A guardrail: guardrails/NAME.toml, .yaml, or .md (the body is `content`).",
+            "A guardrail: guardrails/NAME.toml, .yaml, .json, or .md (the body is `content`).",
             props(vec![
                 ("content", text(&body("rule, stated plainly"))),
                 ("severity", json!({ "type": "string", "enum": SEVERITIES, "default": "medium" })),
@@ -156,7 +201,7 @@ pub fn kind(kind: Kind) -> Value {
         ),
         Kind::Arc => document(
             "personac arc",
-            "A character arc: arcs/NAME.toml or .yaml, ordered stages that swap parts in.",
+            "A character arc: arcs/NAME.toml, .yaml or .json, ordered stages that swap parts in.",
             props(vec![
                 ("summary", text("Where the arc goes.")),
                 (
@@ -165,7 +210,13 @@ pub fn kind(kind: Kind) -> Value {
                         "name": { "type": "string", "pattern": NAME },
                         "description": { "type": "string" },
                         "condition": { "type": "string", "description": "When the stage is reached; evaluated by the calling agent." },
-                        "parts": { "type": "array", "items": { "type": "string", "pattern": NAME }, "description": "Parts that replace the persona's parts of the same type." },
+                        "parts": { "type": "array", "description": "Parts that replace the persona's parts of the same type (or, with mode append, join them).", "items": { "oneOf": [
+                            { "type": "string", "pattern": NAME },
+                            { "type": "object", "additionalProperties": false, "required": ["name"], "properties": {
+                                "name": { "type": "string", "pattern": NAME },
+                                "mode": { "type": "string", "enum": ["replace", "append"], "default": "replace" },
+                            }},
+                        ]}},
                     }}}),
                 ),
             ]),

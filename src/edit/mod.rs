@@ -240,7 +240,13 @@ fn push_like_the_others(array: &mut Array, mut value: Value) {
     }
     let last = array.get_mut(len - 1).expect("len > 0");
     let prefix = last.decor().prefix().and_then(|p| p.as_str()).unwrap_or(if len == 1 { " " } else { "" }).to_string();
-    let prefix = if len == 1 && !prefix.contains('\n') { " ".to_string() } else { prefix };
+    // The new element takes the last one's line break and indentation, not
+    // the comments above it.
+    let prefix = match prefix.rfind('\n') {
+        Some(at) => format!("\n{}", &prefix[at + 1..]),
+        None if len == 1 => " ".to_string(),
+        None => prefix,
+    };
     // The last element's trailing space (before `]` when there is no trailing
     // comma) moves to the new last element.
     let suffix = last.decor().suffix().and_then(|s| s.as_str()).unwrap_or("").to_string();
@@ -437,6 +443,10 @@ mod tests {
         assert!(linked.contains("  \"b\",\n  \"c\",\n]"), "{linked}");
         let linked = apply_str("personas/p.toml", cases[3], &link(LinkField::Traits, "c"));
         assert!(linked.starts_with("# top\nversion = \"1.0.0\"\nsummary = \"s\"\ntraits = [\"c\"]\n"), "{linked}");
+        // A comment above the last item stays with it, once.
+        let commented = "version = \"1.0.0\"\nsummary = \"s\"\ntraits = [\n  \"a\",\n  # the goal\n  \"b\",\n]\n";
+        let linked = apply_str("personas/p.toml", commented, &link(LinkField::Traits, "c"));
+        assert_eq!(linked, "version = \"1.0.0\"\nsummary = \"s\"\ntraits = [\n  \"a\",\n  # the goal\n  \"b\",\n  \"c\",\n]\n");
     }
 
     #[test]

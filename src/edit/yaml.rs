@@ -2,9 +2,10 @@
 //!
 //! YAML has no editing library that keeps comments and layout, so this edits
 //! text: a flow list on one line (`traits: [a, b]`), a block list (`- a`
-//! lines), a flow or block `arc` mapping. Anything else (anchors, tags,
-//! multi-line flow collections, quoted keys) is refused: the caller says so
-//! and changes nothing. Every result is re-parsed by the caller to confirm it.
+//! lines, indented or at the key's own column), a flow or block `arc`
+//! mapping. Anything else (anchors, aliases, tags, flow collections over
+//! several lines) is refused with the reason: the caller says so and
+//! changes nothing. Every result is re-parsed by the caller to confirm it.
 
 use super::{Change, LinkField};
 
@@ -23,13 +24,17 @@ fn is_top_level_key(line: &str, key: &str) -> bool {
 }
 
 /// Finds a top-level key; its block runs to the next line at column 0 that
-/// is not blank (comments at column 0 end it too).
+/// is not blank (comments at column 0 end it too), except that the items of
+/// a block list may sit at the key's own column (`parts:` then `- a`), as
+/// PyYAML, Go's yaml and most people write them.
 fn find(lines: &[String], key: &str) -> Option<Entry> {
     let start = lines.iter().position(|l| is_top_level_key(l, key))?;
+    let empty_value = split_comment(&lines[start][key.len() + 1..]).0.trim().is_empty();
     let mut end = start + 1;
     while end < lines.len() {
         let l = &lines[end];
-        if !l.trim().is_empty() && !l.starts_with([' ', '\t']) {
+        let list_item = empty_value && (l.starts_with("- ") || l.trim_end() == "-");
+        if !l.trim().is_empty() && !l.starts_with([' ', '\t']) && !list_item {
             break;
         }
         end += 1;
@@ -136,7 +141,10 @@ fn item_name(item: &str) -> Option<String> {
     Some(unquote(item).to_string())
 }
 
-const UNSAFE: &str = "cannot edit it safely: it uses YAML features (anchors, aliases, tags, or a multi-line flow collection) that a line edit could break; change it by hand";
+const ANCHORS: &str = "uses a YAML anchor, alias or tag (`&`, `*`, `!`), which a line edit could break; change it by hand";
+const MULTI_LINE_FLOW: &str =
+    "is a flow collection (`[…]` or `{…}`) over several lines, which personac does not edit; write it on one line, or as `- item` lines";
+const UNREADABLE: &str = "is followed by lines personac cannot read as `- item` entries; change it by hand";
 
 pub(super) fn edit(fields: &str, change: &Change) -> Result<String, String> {
     let mut lines = lines(fields);
@@ -163,7 +171,7 @@ fn check_safe(lines: &[String], entry: &Entry) -> Result<(), String> {
     for l in &lines[entry.start..entry.end] {
         let (value, _) = split_comment(l);
         if value.contains(['&', '*', '!']) && !value.contains(['"', '\'']) {
-            return Err(format!("`{}` {UNSAFE}", lines[entry.start].split(':').next().unwrap_or_default()));
+            return Err(format!("`{}` {ANCHORS}", lines[entry.start].split(':').next().unwrap_or_default()));
         }
     }
     Ok(())
@@ -193,12 +201,12 @@ fn list(lines: &[String], entry: &Entry, key: &str) -> Result<(Head, List), Stri
     let head = Head { lead, comment: comment.to_string() };
     if let Some(inner) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
         if entry.end != entry.start + 1 {
-            return Err(format!("`{key}` {UNSAFE}"));
+            return Err(format!("`{key}` {MULTI_LINE_FLOW}"));
         }
         return Ok((head, List::Flow(inner.to_string())));
     }
     if value.starts_with(['[', '{']) {
-        return Err(format!("`{key}` {UNSAFE}"));
+        return Err(format!("`{key}` {MULTI_LINE_FLOW}"));
     }
     if !value.is_empty() {
         return Err(format!("`{key}` is not a list; fix it by hand first"));
@@ -214,7 +222,7 @@ fn link(lines: &mut Vec<String>, field: LinkField, item: &str) -> Result<(), Str
     };
     let (head, list) = list(lines, &entry, key)?;
     if let List::Flow(inner) = list {
-        let items = split_flow(&inner).ok_or_else(|| format!("`{key}` {UNSAFE}"))?;
+        let items = split_flow(&inner).ok_or_else(|| format!("`{key}` {MULTI_LINE_FLOW}"))?;
         let new_inner = if items.is_empty() { item.to_string() } else { format!("{}, {item}", inner.trim_end()) };
         lines[entry.start] = format!("{key}:{}[{new_inner}]{}", head.lead, head.comment);
         return Ok(());
@@ -223,7 +231,7 @@ fn link(lines: &mut Vec<String>, field: LinkField, item: &str) -> Result<(), Str
     let indent = lines[entry.start + 1..entry.end]
         .iter()
         .find_map(|l| l.trim_start().starts_with("- ").then(|| l.len() - l.trim_start().len()))
-        .ok_or_else(|| format!("`{key}` {UNSAFE}"))?;
+        .ok_or_else(|| format!("`{key}` {UNREADABLE}"))?;
     lines.insert(entry.end, format!("{}- {item}\n", " ".repeat(indent)));
     Ok(())
 }
@@ -234,7 +242,7 @@ fn unlink(lines: &mut Vec<String>, field: LinkField, name: &str) -> Result<(), S
     let entry = find(lines, key).ok_or_else(not_linked)?;
     let (head, list) = list(lines, &entry, key)?;
     if let List::Flow(inner) = list {
-        let items = split_flow(&inner).ok_or_else(|| format!("`{key}` {UNSAFE}"))?;
+        let items = split_flow(&inner).ok_or_else(|| format!("`{key}` {MULTI_LINE_FLOW}"))?;
         let index = items.iter().position(|i| item_name(i).as_deref() == Some(name)).ok_or_else(not_linked)?;
         if items.len() == 1 {
             lines.drain(entry.start..entry.end);
@@ -297,7 +305,7 @@ fn set_arc(lines: &mut Vec<String>, name: &str, stage: Option<&str>) -> Result<(
     let (value, comment) = split_comment(&head);
     let value = value.trim();
     if let Some(inner) = value.strip_prefix('{').and_then(|v| v.strip_suffix('}')) {
-        let pairs = split_flow(inner).ok_or_else(|| format!("`arc` {UNSAFE}"))?;
+        let pairs = split_flow(inner).ok_or_else(|| format!("`arc` {MULTI_LINE_FLOW}"))?;
         let mut out = Vec::new();
         let mut has_stage = false;
         for pair in &pairs {
@@ -328,7 +336,7 @@ fn set_arc(lines: &mut Vec<String>, name: &str, stage: Option<&str>) -> Result<(
     // A block mapping: edit the `name:` and `stage:` lines.
     let at = |lines: &Vec<String>, key: &str| (entry.start + 1..entry.end).find(|&i| lines[i].trim_start().starts_with(&format!("{key}:")));
     let indent_of = |l: &String| l.len() - l.trim_start().len();
-    let name_line = at(lines, "name").ok_or_else(|| format!("`arc` {UNSAFE}"))?;
+    let name_line = at(lines, "name").ok_or_else(|| "`arc` has no `name:` line personac can read; change it by hand".to_string())?;
     let indent = indent_of(&lines[name_line]);
     let replace = |line: &String, key: &str, value: &str| {
         let rest = &line.trim_start()[key.len() + 1..];
@@ -402,6 +410,23 @@ mod tests {
         assert_eq!(edit("traits:\n  - a\n  - b\nx: 1\n", &link("c")).unwrap(), "traits:\n  - a\n  - b\n  - c\nx: 1\n");
         assert_eq!(edit("traits: [a, b, c]\n", &unlink("b")).unwrap(), "traits: [a, c]\n");
         assert_eq!(edit("traits: [\"true\", b]\n", &link("9")).unwrap(), "traits: [\"true\", b, \"9\"]\n");
+    }
+
+    #[test]
+    fn block_lists_at_the_keys_column_are_edited() {
+        let text = "version: 1.0.0\nparts:\n- a\n- name: b\n  order: 3\nskills: [x]\n";
+        let linked = edit(text, &Change::Link { field: LinkField::Parts, name: "c".into(), order: None, priority: None }).unwrap();
+        assert_eq!(linked, "version: 1.0.0\nparts:\n- a\n- name: b\n  order: 3\n- c\nskills: [x]\n");
+        let back = edit(&linked, &Change::Unlink { field: LinkField::Parts, name: "c".into() }).unwrap();
+        assert_eq!(back, text);
+        let without_b = edit(text, &Change::Unlink { field: LinkField::Parts, name: "b".into() }).unwrap();
+        assert_eq!(without_b, "version: 1.0.0\nparts:\n- a\nskills: [x]\n");
+    }
+
+    #[test]
+    fn refusals_name_the_real_reason() {
+        assert!(edit("traits: *shared\n", &link("c")).is_err_and(|e| e.contains("anchor, alias or tag")));
+        assert!(edit("traits: [a,\n  b]\n", &link("c")).is_err_and(|e| e.contains("over several lines")));
     }
 
     #[test]

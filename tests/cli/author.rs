@@ -102,7 +102,7 @@ fn yaml_that_cannot_be_edited_safely_is_refused() {
     let after_skill = repo.read("personas/anchored.yaml");
     assert!(after_skill.starts_with(&before), "only a line was added:\n{after_skill}");
     let run = repo.run(&["unlink", "anchored", "--trait", "calm"]).failure();
-    assert!(run.stderr.contains("cannot edit it safely"), "{}", run.stderr);
+    assert!(run.stderr.contains("`traits` is a flow collection (`[…]` or `{…}`) over several lines"), "{}", run.stderr);
     assert_eq!(repo.read("personas/anchored.yaml"), after_skill);
 }
 
