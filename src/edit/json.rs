@@ -26,18 +26,34 @@ fn element_name(node: &CstNode) -> Option<String> {
     object.get("name")?.value()?.as_string_lit()?.decoded_value().ok()
 }
 
-fn link_value(name: &str, order: Option<i64>, priority: Option<i64>) -> CstInputValue {
-    if order.is_none() && priority.is_none() {
-        return string(name);
+/// A small object written on one line, `{ "name": "x", "order": 5 }`, as
+/// people write link tables (the CST would spread a new object over lines).
+fn inline_object(fields: &[(&str, serde_json::Value)]) -> String {
+    let inner: Vec<String> = fields.iter().map(|(k, v)| format!("{}: {v}", serde_json::Value::from(*k))).collect();
+    format!("{{ {} }}", inner.join(", "))
+}
+
+/// Adds an inline object to an array (through a placeholder whose raw text
+/// becomes the object).
+fn append_inline(array: &CstArray, object: String) {
+    if let Some(placeholder) = array.append(string("")).as_string_lit() {
+        placeholder.set_raw_value(object);
     }
-    let mut fields = vec![("name".to_string(), string(name))];
+}
+
+/// A link: a name, or an inline table when it is placed.
+fn link_object(name: &str, order: Option<i64>, priority: Option<i64>) -> Option<String> {
+    if order.is_none() && priority.is_none() {
+        return None;
+    }
+    let mut fields = vec![("name", serde_json::Value::from(name))];
     if let Some(order) = order {
-        fields.push(("order".to_string(), CstInputValue::Number(order.to_string())));
+        fields.push(("order", order.into()));
     }
     if let Some(priority) = priority {
-        fields.push(("priority".to_string(), CstInputValue::Number(priority.to_string())));
+        fields.push(("priority", priority.into()));
     }
-    CstInputValue::Object(fields)
+    Some(inline_object(&fields))
 }
 
 fn list(object: &CstObject, key: &str) -> Result<Option<CstArray>, String> {
@@ -51,10 +67,13 @@ pub(super) fn edit(text: &str, change: &Change) -> Result<String, String> {
     let (root, object) = root(text)?;
     match change {
         Change::Link { field, name, order, priority } => {
-            let value = link_value(name, *order, *priority);
-            match list(&object, field.key())? {
-                Some(array) => _ = array.append(value),
-                None => _ = object.append(field.key(), CstInputValue::Array(vec![value])),
+            let array = match list(&object, field.key())? {
+                Some(array) => array,
+                None => object.array_value_or_set(field.key()),
+            };
+            match link_object(name, *order, *priority) {
+                Some(inline) => append_inline(&array, inline),
+                None => _ = array.append(string(name)),
             }
         }
         Change::Unlink { field, name } => {
@@ -70,6 +89,20 @@ pub(super) fn edit(text: &str, change: &Change) -> Result<String, String> {
         }
         Change::SetArc { name, stage } => match object.get("arc") {
             Some(prop) => match prop.object_value() {
+                // An arc object on one line stays on one line.
+                Some(arc)
+                    if !arc.to_string().contains('\n')
+                        && arc.properties().iter().all(|p| matches!(p.decoded_name().as_deref(), Some("name" | "stage"))) =>
+                {
+                    let mut fields = vec![("name", serde_json::Value::from(name.as_str()))];
+                    if let Some(stage) = stage {
+                        fields.push(("stage", stage.as_str().into()));
+                    }
+                    prop.set_value(string(""));
+                    if let Some(placeholder) = prop.value().and_then(|v| v.as_string_lit()) {
+                        placeholder.set_raw_value(inline_object(&fields));
+                    }
+                }
                 Some(arc) => {
                     set(&arc, "name", string(name));
                     match (stage, arc.get("stage")) {
@@ -86,11 +119,13 @@ pub(super) fn edit(text: &str, change: &Change) -> Result<String, String> {
                 None => return Err("`arc` is neither a name nor an object; fix it by hand first".into()),
             },
             None => {
-                let mut fields = vec![("name".to_string(), string(name))];
+                let mut fields = vec![("name", serde_json::Value::from(name.as_str()))];
                 if let Some(stage) = stage {
-                    fields.push(("stage".to_string(), string(stage)));
+                    fields.push(("stage", stage.as_str().into()));
                 }
-                object.append("arc", CstInputValue::Object(fields));
+                if let Some(value) = object.append("arc", string("")).value().and_then(|v| v.as_string_lit()) {
+                    value.set_raw_value(inline_object(&fields));
+                }
             }
         },
     }
@@ -182,6 +217,13 @@ mod tests {
         assert_eq!(moved, "{\n  \"version\": \"1.0.0\",\n  \"arc\": {\n    \"name\": \"hero\",\n    \"stage\": \"trial\"\n  }\n}\n");
         let reset = edit(&moved, &Change::SetArc { name: "hero".into(), stage: None }).unwrap();
         assert_eq!(reset, text);
+        let inline = "{\n  \"arc\": { \"name\": \"hero\" }\n}\n";
+        let moved = edit(inline, &Change::SetArc { name: "hero".into(), stage: Some("trial".into()) }).unwrap();
+        assert_eq!(moved, "{\n  \"arc\": { \"name\": \"hero\", \"stage\": \"trial\" }\n}\n");
+        assert_eq!(edit(&moved, &Change::SetArc { name: "hero".into(), stage: None }).unwrap(), inline);
+        let placed =
+            edit("{ \"parts\": [\"a\"] }", &Change::Link { field: LinkField::Parts, name: "b".into(), order: Some(5), priority: None });
+        assert_eq!(placed.unwrap(), "{ \"parts\": [\"a\", { \"name\": \"b\", \"order\": 5 }] }");
         let named = "{ \"arc\": \"hero\", \"x\": 1 }";
         assert_eq!(edit(named, &Change::SetArc { name: "quest".into(), stage: None }).unwrap(), "{ \"arc\": \"quest\", \"x\": 1 }");
     }

@@ -194,3 +194,82 @@ fn command_line_vars_win_over_every_other_layer() {
     assert!(repo.run(&["show", "p"]).success().stdout.contains("For Acme."));
     assert!(repo.run(&["show", "p", "--var", "company=Globex"]).success().stdout.contains("For Globex."));
 }
+
+/// The assembled parts as `name@order/priority <layer>`.
+fn layered(repo: &Repo, args: &[&str]) -> Vec<String> {
+    let shown = show(repo, args);
+    shown["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| format!("{}@{}/{} {}", p["name"].as_str().unwrap(), p["order"], p["priority"], p["layer"].as_str().unwrap()))
+        .collect()
+}
+
+/// `mode = "append"` at every layer: a grandparent's parts, a parent that
+/// appends, a child that appends with its own place, a stage that appends,
+/// and the layers above that replace (a stage that replaces, a channel, a
+/// runtime override). Each part says the layer it came from.
+#[test]
+fn an_appended_part_joins_its_type_at_every_layer() {
+    let repo = parts()
+        .file("personas/mid.toml", "version = \"1.0.0\"\nextends = \"base\"\nparts = [{ name = \"tone-formal\", mode = \"append\" }]\n")
+        .file(
+            "arcs/quest.toml",
+            "[[stages]]\nname = \"start\"\nparts = [{ name = \"goal-quest\", mode = \"append\" }]\n\n[[stages]]\nname = \"later\"\nparts = [\"goal-sell\"]\n",
+        )
+        .file(
+            "personas/child.toml",
+            r#"version = "1.0.0"
+extends = "mid"
+parts = [{ name = "tone-spoken", mode = "append", order = 26, priority = 2 }]
+arc = { name = "quest" }
+
+[channels.voice]
+overrides = { tone = "tone-warm" }
+"#,
+        );
+    // The parent appends after the last inherited tone, with its place.
+    assert_eq!(
+        layered(&repo, &["mid"]),
+        [
+            "sys@0/9 ancestor:base",
+            "tone-warm@20/5 ancestor:base",
+            "tone-brisk@25/4 ancestor:base",
+            "tone-formal@25/4 own",
+            "goal-help@30/7 ancestor:base",
+            "ctx@40/1 ancestor:base",
+        ]
+    );
+    // The child appends with its own order and priority; the first stage
+    // appends a goal beside the inherited one.
+    assert_eq!(
+        layered(&repo, &["child"]),
+        [
+            "sys@0/9 ancestor:base",
+            "tone-warm@20/5 ancestor:base",
+            "tone-brisk@25/4 ancestor:base",
+            "tone-formal@25/4 ancestor:mid",
+            "tone-spoken@26/2 own",
+            "goal-help@30/7 ancestor:base",
+            "goal-quest@30/7 stage:start",
+            "ctx@40/1 ancestor:base",
+        ]
+    );
+    // A stage that replaces removes every goal, appended ones included.
+    let later = layered(&repo, &["child", "--stage", "later"]);
+    assert!(later.contains(&"goal-sell@30/7 stage:later".to_string()) && !later.iter().any(|p| p.starts_with("goal-help")), "{later:?}");
+    // A channel's override replaces all four tones at the first one's place.
+    let voiced = layered(&repo, &["child", "--channel", "voice"]);
+    assert_eq!(voiced.iter().filter(|p| p.starts_with("tone-")).collect::<Vec<_>>(), ["tone-warm@20/5 channel:voice"]);
+    // A runtime override does the same, above the channel.
+    let overridden = layered(&repo, &["child", "--channel", "voice", "--override", "tone=tone-brisk"]);
+    assert_eq!(overridden.iter().filter(|p| p.starts_with("tone-")).collect::<Vec<_>>(), ["tone-brisk@20/5 override"]);
+    // A layer that both appends and replaces a type replaces it.
+    let mixed = parts().file(
+        "personas/mixed.toml",
+        "version = \"1.0.0\"\nextends = \"base\"\nparts = [{ name = \"tone-formal\", mode = \"append\" }, \"tone-spoken\"]\n",
+    );
+    let shown = layered(&mixed, &["mixed"]);
+    assert_eq!(shown.iter().filter(|p| p.starts_with("tone-")).collect::<Vec<_>>(), ["tone-formal@20/5 own", "tone-spoken@20/5 own"]);
+}

@@ -13,6 +13,7 @@ mod git;
 mod hardening;
 mod layers;
 mod lints;
+mod model;
 mod mutation;
 mod pathological;
 mod schema;

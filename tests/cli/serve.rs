@@ -424,3 +424,53 @@ fn a_failing_template_answers_its_call_with_an_error() {
     assert!(diagnostics.contains("the template engine failed") && diagnostics.contains("parts/goal-help.toml"), "{answer}");
     raw.still_serves(301);
 }
+
+/// The write tools edit JSON files as the authoring commands do, keeping
+/// their layout; arcs in JSON take stages and stage parts too.
+#[test]
+fn write_tools_keep_a_json_files_layout() {
+    let repo = repo()
+        .file("personas/jay.json", "{\n  \"version\": \"1.0.0\",\n  \"summary\": \"Jay.\",\n  \"traits\": [\n    \"calm\"\n  ]\n}\n")
+        .file("arcs/path.json", "{\n  \"stages\": [\n    { \"name\": \"one\", \"parts\": [] }\n  ]\n}\n");
+    runtime().block_on(async {
+        let client = client(&repo, true).await;
+        let (failed, _) = call(&client, "add_persona_skill", json!({ "persona": "jay", "skill": "lookup" })).await;
+        assert!(!failed);
+        assert_eq!(
+            repo.read("personas/jay.json"),
+            "{\n  \"version\": \"1.0.0\",\n  \"summary\": \"Jay.\",\n  \"traits\": [\n    \"calm\"\n  ],\n  \"skills\": [\"lookup\"]\n}\n"
+        );
+        let (failed, _) = call(&client, "add_persona_trait", json!({ "persona": "jay", "trait": "calm" })).await;
+        assert!(failed, "linking twice is refused");
+        let (failed, answer) = call(&client, "add_stage_part", json!({ "name": "path", "stage": "one", "part": "tone-spoken" })).await;
+        assert!(!failed, "{answer}");
+        assert_eq!(repo.read("arcs/path.json"), "{\n  \"stages\": [\n    { \"name\": \"one\", \"parts\": [\"tone-spoken\"] }\n  ]\n}\n");
+        let (failed, answer) = call(&client, "assign_persona_arc", json!({ "persona": "jay", "arc": "path" })).await;
+        assert!(!failed, "{answer}");
+        assert!(repo.read("personas/jay.json").ends_with("  \"skills\": [\"lookup\"],\n  \"arc\": { \"name\": \"path\" }\n}\n"));
+        client.cancel().await.unwrap();
+    });
+}
+
+/// The fetch tools never answer with a raw template: texts are rendered
+/// with the project's variables, or a persona's; runtime variables stay.
+#[test]
+fn fetch_tools_answer_rendered_text() {
+    let repo = repo()
+        .file("personac.toml", "[vars]\nlimit = \"$150\"\n")
+        .file("guardrails/refund-limit.toml", "description = \"Refunds.\"\ncontent = \"Refunds up to {{ limit }}.\"\n");
+    runtime().block_on(async {
+        let client = client(&repo, false).await;
+        let (_, guardrail) = call(&client, "get_agent_guardrail", json!({ "name": "refund-limit" })).await;
+        assert_eq!(guardrail["content"], "Refunds up to $150.");
+        // `topic` is a runtime variable of maya: without her, it is undefined.
+        let (failed, answer) = call(&client, "get_agent_part", json!({ "name": "goal-help" })).await;
+        assert!(failed && answer.to_string().contains("undefined variable `topic`"), "{answer}");
+        let (failed, part) = call(&client, "get_agent_part", json!({ "name": "goal-help", "persona": "maya" })).await;
+        assert!(!failed, "{part}");
+        assert_eq!(part["content"], "Help with {{ topic }}.");
+        let (failed, answer) = call(&client, "get_agent_part", json!({ "name": "goal-help", "channel": "voice" })).await;
+        assert!(failed && answer.to_string().contains("needs `persona`"), "{answer}");
+        client.cancel().await.unwrap();
+    });
+}
