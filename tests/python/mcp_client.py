@@ -41,6 +41,7 @@ async def main(binary, repo):
             personas = json.loads((await session.call_tool("list_agent_personas", {})).content[0].text)
             names = [p["name"] for p in personas["items"]]
             check("personas are listed", "maya" in names and "aria" in names, names)
+            check("abstract bases are not served", "support-base" not in names, names)
 
             manifest = json.loads((await session.call_tool("get_persona_manifest", {"name": "maya"})).content[0].text)
             check("the manifest lists parts", any(p["type"] == "identity" for p in manifest["parts"]), manifest["parts"])
@@ -52,6 +53,9 @@ async def main(binary, repo):
 
             rule = json.loads((await session.call_tool("get_agent_guardrail", {"name": manifest["guardrails"][0]})).content[0].text)
             check("a guardrail comes with its severity", rule["severity"] in ("low", "medium", "high", "critical"), rule)
+            limit = json.loads((await session.call_tool("get_agent_guardrail", {"name": "refund-limit", "persona": "maya"})).content[0].text)
+            check("a fetched text is rendered, never a raw template", "$150" in limit["content"] and "{{" not in limit["content"], limit)
+            check("the manifest carries runtime settings", manifest.get("model") and manifest.get("tools"), manifest)
 
             view = json.loads((await session.call_tool("get_agent_persona", {
                 "name": "maya", "detail": True, "channel": "voice", "vars": {"user_name": "Ada"}})).content[0].text)
