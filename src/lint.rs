@@ -20,6 +20,60 @@ pub mod code {
     pub const TEMPLATE_COMMENT: &str = "W0007";
 }
 
+/// Every lint's name beside its code, as `[lints]` in personac.toml and
+/// docs/diagnostics.md call them.
+pub const NAMES: [(&str, &str); 7] = [
+    (code::UNUSED_DEFINITION, "unused-definition"),
+    (code::LINKED_TWICE, "linked-twice"),
+    (code::EMPTY_TEXT, "empty-text"),
+    (code::NO_DESCRIPTION, "persona-without-description"),
+    (code::EMPTY_STAGE, "empty-stage"),
+    (code::UNUSED_VARIABLE, "unused-variable"),
+    (code::TEMPLATE_COMMENT, "template-comment"),
+];
+
+/// A lint's level, set per lint under `[lints]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Allow,
+    Warn,
+    Deny,
+}
+
+impl Level {
+    pub fn parse(word: &str) -> Option<Level> {
+        match word {
+            "allow" => Some(Level::Allow),
+            "warn" => Some(Level::Warn),
+            "deny" => Some(Level::Deny),
+            _ => None,
+        }
+    }
+}
+
+/// The name of a lint code.
+pub fn name_of(code: &str) -> Option<&'static str> {
+    NAMES.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
+}
+
+/// The lints of a catalog at the levels its `[lints]` table sets: allowed
+/// ones are left out, denied ones are errors.
+pub fn leveled(catalog: &Catalog, renderer: &Renderer) -> Vec<Diagnostic> {
+    let mut diags = lint(catalog, renderer);
+    diags.retain_mut(|d| {
+        let name = name_of(d.code).unwrap_or_default();
+        let level = catalog.config.lints.get(name).map_or(Level::Warn, |l| l.value);
+        if level == Level::Deny {
+            d.severity = crate::diag::Severity::Error;
+            d.help.push(format!("`{name}` is denied under `[lints]` in personac.toml"));
+        } else {
+            d.help.push(format!("`{name}` is on by default; `{name} = \"allow\"` under `[lints]` in personac.toml turns it off"));
+        }
+        level != Level::Allow
+    });
+    diags
+}
+
 /// Every lint of a catalog that compiles.
 pub fn lint(catalog: &Catalog, renderer: &Renderer) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
@@ -193,8 +247,7 @@ fn template_comments(catalog: &Catalog, diags: &mut Vec<Diagnostic>) {
             )
             .at(&meta.file, span)
             .label("this never reaches the model")
-            .help("if the text is for the model (`{#id}`, `${#arr[@]}`), wrap it in `{% raw %}…{% endraw %}` or set `template = false`")
-            .help("if the comment is meant, allow the lint: `template-comment = \"allow\"` under `[lints]` in personac.toml"),
+            .help("if the text is for the model (`{#id}`, `${#arr[@]}`), wrap it in `{% raw %}…{% endraw %}` or set `template = false`"),
         );
     }
 }

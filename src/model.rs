@@ -330,6 +330,8 @@ pub struct Config {
     pub part_types: Vec<Spanned<String>>,
     pub vars: Vars,
     pub var_spans: VarSpans,
+    /// Each lint's level, by the lint's name.
+    pub lints: BTreeMap<String, Spanned<crate::lint::Level>>,
 }
 
 impl Default for Config {
@@ -340,6 +342,7 @@ impl Default for Config {
             part_types: Vec::new(),
             vars: Vars::new(),
             var_spans: VarSpans::new(),
+            lints: BTreeMap::new(),
         }
     }
 }

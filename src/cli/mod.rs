@@ -549,7 +549,7 @@ fn check(ctx: &Ctx, rev: Option<&str>, format: DiagFormat, deny_warnings: bool) 
     out_dir(ctx, &project, None)?;
     match artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &snapshot, None, None) {
         Ok(output) => {
-            let mut warnings = crate::lint::lint(&project.catalog, &project.renderer);
+            let mut warnings = crate::lint::leveled(&project.catalog, &project.renderer);
             if deny_warnings {
                 for w in &mut warnings {
                     w.severity = diag::Severity::Error;
@@ -558,7 +558,8 @@ fn check(ctx: &Ctx, rev: Option<&str>, format: DiagFormat, deny_warnings: bool) 
             if !warnings.is_empty() {
                 report(ctx, &warnings, &snapshot, format);
             }
-            if deny_warnings && !warnings.is_empty() {
+            // Denied lints (`--deny-warnings`, or `deny` under `[lints]`) fail.
+            if warnings.iter().any(Diagnostic::is_error) {
                 return Err(Failure::Definitions);
             }
             if format == DiagFormat::Text {

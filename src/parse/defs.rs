@@ -441,6 +441,35 @@ fn read_stage_parts(r: &mut Reader) -> Vec<StagePart> {
     parts
 }
 
+/// `[lints]`: a level (`allow`, `warn`, `deny`) per lint name.
+fn read_lints(r: &mut Reader, entry: &Entry) -> std::collections::BTreeMap<String, Spanned<crate::lint::Level>> {
+    let mut lints = std::collections::BTreeMap::new();
+    let Value::Table(entries) = &entry.node.value else { return lints };
+    let names: Vec<&str> = crate::lint::NAMES.iter().map(|(_, n)| *n).collect();
+    for item in entries {
+        if !names.contains(&item.key.as_str()) {
+            r.diags.push(
+                Diagnostic::error(code::CONFIG, format!("unknown lint `{}`", item.key))
+                    .at(r.file, item.key_span.clone())
+                    .suggest(&item.key, names.iter().copied())
+                    .help(format!("lints are: {}", names.join(", "))),
+            );
+            continue;
+        }
+        match &item.node.value {
+            Value::Str(level) if crate::lint::Level::parse(level).is_some() => {
+                let level = crate::lint::Level::parse(level).unwrap_or(crate::lint::Level::Warn);
+                lints.insert(item.key.clone(), Spanned::new(level, item.node.span.clone()));
+            }
+            _ => r.diags.push(
+                Diagnostic::error(code::CONFIG, format!("the level of lint `{}` must be \"allow\", \"warn\" or \"deny\"", item.key))
+                    .at(r.file, item.node.span.clone()),
+            ),
+        }
+    }
+    lints
+}
+
 pub(super) fn read_config(file: &Arc<str>, text: &str, doc: Document) -> Result<Config, Vec<Diagnostic>> {
     let mut r = Reader::new(file, text, doc.syntax, "`personac.toml`".into(), &doc.fields, doc.anchor).map_err(|d| vec![d])?;
     let mut config = Config::default();
@@ -454,6 +483,9 @@ pub(super) fn read_config(file: &Arc<str>, text: &str, doc: Document) -> Result<
     if let Some(entry) = r.table("vars") {
         (config.vars, config.var_spans) = read_vars(&mut r, entry);
     }
-    let diags = r.finish(&["out_dir", "encoding", "part_types", "vars"]);
+    if let Some(entry) = r.table("lints") {
+        config.lints = read_lints(&mut r, entry);
+    }
+    let diags = r.finish(&["out_dir", "encoding", "part_types", "vars", "lints"]);
     if diags.is_empty() { Ok(config) } else { Err(diags) }
 }

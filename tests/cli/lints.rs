@@ -30,3 +30,36 @@ fn a_clean_repository_has_no_warnings() {
     let run = repo.run(&["check", "--deny-warnings"]).success();
     assert_eq!(run.stderr, "     Checked 1 persona: no errors\n");
 }
+
+/// `[lints]` sets each lint's level by name: allow drops it, deny makes it
+/// an error; an unknown name is an error with a did-you-mean.
+#[test]
+fn lint_levels_come_from_the_config() {
+    let repo = Repo::minimal().file("parts/goal-unused.toml", "type = \"goal\"\nsummary = \"Never linked.\"\n");
+    let run = repo.run(&["check"]).success();
+    assert!(run.stderr.contains("warning[W0004]") && run.stderr.contains("warning[W0001]"), "{}", run.stderr);
+    repo.write("personac.toml", "[lints]\npersona-without-description = \"allow\"\nunused-definition = \"deny\"\n");
+    let run = repo.run(&["check"]).failure();
+    assert!(!run.stderr.contains("W0004"), "{}", run.stderr);
+    assert!(run.stderr.contains("error[W0001]: part `goal-unused` is not used by any persona"), "{}", run.stderr);
+    assert!(run.stderr.contains("`unused-definition` is denied under `[lints]`"), "{}", run.stderr);
+    repo.write("personac.toml", "[lints]\nunused-definition = \"allow\"\npersona-without-description = \"allow\"\n");
+    assert_eq!(repo.run(&["check"]).success().stderr, "     Checked 1 persona: no errors\n");
+    repo.write("personac.toml", "[lints]\nunused-defintion = \"allow\"\nempty-text = \"never\"\n");
+    let run = repo.run(&["check"]).failure();
+    assert!(
+        run.stderr.contains("unknown lint `unused-defintion`") && run.stderr.contains("did you mean `unused-definition`?"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("the level of lint `empty-text` must be \"allow\", \"warn\" or \"deny\""), "{}", run.stderr);
+}
+
+/// Every lint's name is documented beside its code.
+#[test]
+fn every_lint_name_is_documented() {
+    let docs = std::fs::read_to_string(crate::support::examples_root().join("docs/diagnostics.md")).unwrap();
+    for (code, name) in personac::lint::NAMES {
+        assert!(docs.lines().any(|l| l.starts_with(&format!("## {code}:")) && l.ends_with(&format!("(`{name}`)"))), "{code} `{name}`");
+    }
+}
