@@ -237,6 +237,12 @@ pub fn config() -> Value {
             "encoding": { "type": "string", "enum": ENCODINGS, "default": "o200k_base", "description": "Tokenizer for token counts and budgets." },
             "part_types": { "type": "array", "items": { "type": "string", "pattern": NAME }, "description": "Part types beyond the built-in ones." },
             "vars": { "type": "object", "propertyNames": { "pattern": IDENTIFIER }, "description": "Project-wide template variables." },
+            "lints": {
+                "type": "object",
+                "description": "Each lint's level, by name (docs/diagnostics.md).",
+                "additionalProperties": false,
+                "properties": crate::lint::NAMES.iter().map(|(_, name)| (name.to_string(), json!({ "type": "string", "enum": ["allow", "warn", "deny"], "default": "warn" }))).collect::<serde_json::Map<_, _>>(),
+            },
         },
     })
 }
