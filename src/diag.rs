@@ -47,6 +47,7 @@ pub mod code {
     pub const OVER_BUDGET: &str = "E0400";
     pub const TOKENIZER: &str = "E0401";
     pub const CONFIG: &str = "E0500";
+    pub const IMPORT: &str = "E0600";
     pub const VERSION_NOT_BUMPED: &str = "E0700";
     pub const VERSION_DOWN: &str = "E0701";
     /// A warning, not a lint: an entry of the output folder's `index.json`

@@ -22,6 +22,7 @@ pub mod edit;
 pub mod git;
 pub mod guard;
 pub mod hash;
+pub mod interop;
 pub mod lint;
 pub mod lock;
 pub mod model;
@@ -92,14 +93,18 @@ pub enum BuildError {
 /// whose inputs did not change) and writes under the output folder's lock,
 /// calling `on_wait` with the holder if it must wait. The lock is taken only
 /// to write, so a failed build writes nothing; if another process wrote the
-/// folder meanwhile, the build compiles again against what it wrote.
+/// folder meanwhile, the build compiles again against what it wrote. The
+/// exports of `[export.FORMAT]` are kept current in their folders under
+/// `root`, after the artifacts.
 pub fn build_into(
     project: &Project,
     snapshot: &Snapshot,
+    root: &Path,
     out_dir: &Path,
     stamp: Option<serde_json::Value>,
     on_wait: &mut dyn FnMut(&str),
 ) -> Result<(Output, WriteReport), BuildError> {
+    let exports = interop::export::configured(project).map_err(BuildError::Definitions)?;
     let index_bytes = || std::fs::read(out_dir.join(artifacts::INDEX)).ok();
     let mut seen = index_bytes();
     loop {
@@ -110,8 +115,9 @@ pub fn build_into(
             project.tokenizer.remember(previous.artifacts.values().cloned());
         }
         let reuse = previous.as_ref().map(|previous| artifacts::Reuse { previous, from: artifacts::Previous::Disk(out_dir) });
-        let output = artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, snapshot, reuse, stamp.clone())
+        let mut output = artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, snapshot, reuse, stamp.clone())
             .map_err(BuildError::Definitions)?;
+        interop::export::record(&mut output, &exports);
         std::fs::create_dir_all(out_dir).map_err(|e| BuildError::Io(e.to_string()))?;
         let _lock = lock::acquire(out_dir, |holder| on_wait(holder)).map_err(|e| BuildError::Io(e.to_string()))?;
         let now = index_bytes();
@@ -119,7 +125,15 @@ pub fn build_into(
             seen = now;
             continue;
         }
-        let report = artifacts::write(out_dir, &output, previous.as_ref()).map_err(|e| BuildError::Io(e.to_string()))?;
+        let mut report = artifacts::write(out_dir, &output, previous.as_ref()).map_err(|e| BuildError::Io(e.to_string()))?;
+        let recorded: Option<serde_json::Value> = seen.as_deref().and_then(|b| serde_json::from_slice(b).ok());
+        for export in &exports {
+            let previous = interop::export::recorded(recorded.as_ref(), export.format, &export.out);
+            let written = interop::export::write(&root.join(&export.out), &export.files, &previous)
+                .map_err(|e| BuildError::Io(format!("{}: {e}", export.out)))?;
+            report.exported.extend(written.written.iter().map(|p| format!("{}/{p}", export.out)));
+            report.unexported.extend(written.removed.iter().map(|p| format!("{}/{p}", export.out)));
+        }
         return Ok((output, report));
     }
 }
@@ -140,6 +154,29 @@ pub fn out_dir(root: &Path, config: &Config, out: Option<&Path>) -> Result<PathB
         ));
     }
     Ok(dir)
+}
+
+/// An export's folder (`personac export --out`), relative to the repository
+/// root: inside it, outside every source folder and the output folder.
+pub fn export_dir(root: &Path, config: &Config, out: &str) -> Result<PathBuf, String> {
+    let folder = out.trim_end_matches('/');
+    let top = folder.split('/').next().unwrap_or_default();
+    let out_dir = config.out_dir.value.trim_end_matches('/');
+    let refuse = |why: &str| {
+        Err(format!(
+            "cannot export into `{out}`: {why}\n  help: give the export a folder of its own, such as `.claude/agents` or `exports/crewai`"
+        ))
+    };
+    if !artifacts::is_safe_relative(folder) {
+        return refuse("it must be a relative path inside the repository, without `..`");
+    }
+    if Kind::from_folder(top).is_some() || top == snapshot::TEMPLATES_DIR {
+        return refuse(&format!("it is inside the source folder `{top}/`"));
+    }
+    if folder == out_dir || folder.starts_with(&format!("{out_dir}/")) || out_dir.starts_with(&format!("{folder}/")) {
+        return refuse(&format!("it overlaps the output folder `{out_dir}`"));
+    }
+    Ok(root.join(folder))
 }
 
 fn normalize(path: &Path) -> PathBuf {

@@ -332,6 +332,18 @@ pub struct Config {
     pub var_spans: VarSpans,
     /// Each lint's level, by the lint's name.
     pub lints: BTreeMap<String, Spanned<crate::lint::Level>>,
+    /// Exports `build` keeps current, by format name.
+    pub exports: BTreeMap<String, ExportConfig>,
+}
+
+/// `[export.FORMAT]`: a folder `build` keeps an export current in.
+#[derive(Clone, Debug)]
+pub struct ExportConfig {
+    /// Relative to the repository root.
+    pub out: Spanned<String>,
+    /// Also export every channel, and every stage, as agents of their own.
+    pub channels: bool,
+    pub stages: bool,
 }
 
 impl Default for Config {
@@ -343,6 +355,7 @@ impl Default for Config {
             vars: Vars::new(),
             var_spans: VarSpans::new(),
             lints: BTreeMap::new(),
+            exports: BTreeMap::new(),
         }
     }
 }

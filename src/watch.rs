@@ -246,7 +246,7 @@ fn rebuild(
             return;
         }
     };
-    let result = crate::build_into(&project, &snapshot, &out_dir, None, &mut |holder: &str| on_event(Event::Waiting { holder }));
+    let result = crate::build_into(&project, &snapshot, root, &out_dir, None, &mut |holder: &str| on_event(Event::Waiting { holder }));
     match result {
         Ok((output, report)) => {
             let mut personas: Vec<String> = report

@@ -25,6 +25,9 @@ pub struct WriteReport {
     pub swept: Vec<String>,
     /// Entries of the previous `index.json` that were ignored, and why.
     pub ignored: Vec<String>,
+    /// Export files written, and removed, relative to the repository root.
+    pub exported: Vec<String>,
+    pub unexported: Vec<String>,
 }
 
 /// What an existing `index.json` says: its encoding, and each artifact's

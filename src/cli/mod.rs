@@ -44,6 +44,7 @@ macro_rules! errln {
 }
 
 mod author;
+mod interop;
 mod review;
 mod watching;
 
@@ -187,6 +188,10 @@ enum Command {
     Unlink(author::LinkArgs),
     /// Create a definition file from a small template
     New(author::NewArgs),
+    /// Turn another tool's agent definitions into definition files
+    Import(interop::ImportArgs),
+    /// Write compiled personas in another tool's format
+    Export(interop::ExportArgs),
     /// Print or write the JSON Schemas (draft-07) of the file formats
     Schema {
         /// One kind (persona, part, trait, skill, guardrail, arc) or `config`; all when omitted
@@ -308,6 +313,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Link(args) => author::link(&ctx, args, true),
         Command::Unlink(args) => author::link(&ctx, args, false),
         Command::New(args) => author::new(&ctx, args),
+        Command::Import(args) => interop::import(&ctx, args),
+        Command::Export(args) => interop::export(&ctx, args),
         Command::Watch { out, poll, format } => watching::watch(&ctx, out, poll, format),
         Command::Schema { kind, out } => schema(&ctx, kind.as_deref(), out),
         Command::Serve { allow_write } => crate::serve::serve(ctx.root.clone(), allow_write).map_err(Failure::Usage),
@@ -439,17 +446,20 @@ fn build(ctx: &Ctx, out: Option<PathBuf>, check_only: bool, stamp: bool, rev: Op
         if let Some(previous) = &previous {
             ignored_entries(ctx, &dir, &previous.ignored, &snapshot, diag_format);
         }
-        let output = match artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &snapshot, None, stamp) {
-            Ok(output) => output,
+        let compiled = artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &snapshot, None, stamp)
+            .and_then(|output| crate::interop::export::configured(&project).map(|exports| (output, exports)));
+        let (mut output, exports) = match compiled {
+            Ok(compiled) => compiled,
             Err(diags) => {
                 report(ctx, &diags, &snapshot, diag_format);
                 return Err(Failure::Definitions);
             }
         };
-        return check_output(ctx, &dir, &output, previous.as_ref(), format);
+        crate::interop::export::record(&mut output, &exports);
+        return check_output(ctx, &dir, &output, previous.as_ref(), &exports, format);
     }
     let mut waiting = |holder: &str| status(ctx, "Blocking", &format!("waiting for the lock on {shown}, held by {holder}"));
-    let (output, report) = match crate::build_into(&project, &snapshot, &dir, stamp, &mut waiting) {
+    let (output, report) = match crate::build_into(&project, &snapshot, &ctx.root, &dir, stamp, &mut waiting) {
         Ok(built) => built,
         Err(crate::BuildError::Definitions(diags)) => {
             report(ctx, &diags, &snapshot, diag_format);
@@ -490,6 +500,18 @@ fn build(ctx: &Ctx, out: Option<PathBuf>, check_only: bool, stamp: bool, rev: Op
         format!("{} written, {} removed, {} unchanged", report.written.len(), report.removed.len(), report.unchanged)
     };
     status(ctx, "Compiled", &format!("{n} persona{} into {shown} ({changes})", if n == 1 { "" } else { "s" }));
+    if ctx.verbose {
+        for path in &report.exported {
+            status(ctx, "Exported", path);
+        }
+        for path in &report.unexported {
+            status(ctx, "Removed", path);
+        }
+    }
+    if !report.exported.is_empty() || !report.unexported.is_empty() {
+        let (n, m) = (report.exported.len(), report.unexported.len());
+        status(ctx, "Exported", &format!("{n} file{} written, {m} removed", if n == 1 { "" } else { "s" }));
+    }
     // The process ends now: freeing tens of megabytes piece by piece would
     // only delay the exit (rustc does the same).
     std::mem::forget((snapshot, project, output));
@@ -521,18 +543,35 @@ fn check_output(
     dir: &Path,
     output: &artifacts::Output,
     previous: Option<&artifacts::PreviousIndex>,
+    exports: &[crate::interop::export::Configured],
     format: BuildFormat,
 ) -> Outcome {
     let shown = display_dir(ctx, dir);
-    let problems = artifacts::check(dir, output, previous);
+    // Artifacts by path in the output folder; export files by path from
+    // the repository root, with their format.
+    let mut problems: Vec<(String, Option<&str>, &str)> =
+        artifacts::check(dir, output, previous).into_iter().map(|(p, why)| (p, None, why)).collect();
+    let recorded: Option<serde_json::Value> = std::fs::read(dir.join(artifacts::INDEX)).ok().and_then(|b| serde_json::from_slice(&b).ok());
+    for export in exports {
+        let previous = crate::interop::export::recorded(recorded.as_ref(), export.format, &export.out);
+        let found = crate::interop::export::check(&ctx.root.join(&export.out), &export.files, &previous);
+        problems.extend(found.into_iter().map(|(p, why)| (format!("{}/{p}", export.out), Some(export.format.name()), why)));
+    }
     if format == BuildFormat::Json {
-        let problems: Vec<_> = problems.iter().map(|(p, why)| json!({"file": p, "problem": why})).collect();
+        let problems: Vec<_> = problems
+            .iter()
+            .map(|(p, export, why)| match export {
+                Some(export) => json!({"file": p, "export": export, "problem": why}),
+                None => json!({"file": p, "problem": why}),
+            })
+            .collect();
         outln!("{}", json!({ "up_to_date": problems.is_empty(), "problems": problems }));
     } else {
-        for (path, why) in &problems {
-            errln!("{}: {shown}/{path}: {why}", if ctx.color { "\x1b[1;91merror\x1b[0m" } else { "error" });
+        for (path, export, why) in &problems {
+            let path = if export.is_some() { path.clone() } else { format!("{shown}/{path}") };
+            errln!("{}: {path}: {why}", if ctx.color { "\x1b[1;91merror\x1b[0m" } else { "error" });
         }
-        if problems.iter().any(|(_, why)| why.starts_with("stray")) {
+        if problems.iter().any(|(_, _, why)| why.starts_with("stray")) {
             errln!("{shown} is not up to date: remove what no build writes, run `personac build`, and commit the result");
         } else if !problems.is_empty() {
             errln!("{shown} is not up to date: run `personac build` and commit the result");

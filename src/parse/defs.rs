@@ -441,6 +441,63 @@ fn read_stage_parts(r: &mut Reader) -> Vec<StagePart> {
     parts
 }
 
+/// `[export.FORMAT]` tables: `out` (a folder of its own inside the
+/// repository, outside every source folder and the output folder), and
+/// optional `channels` and `stages` flags.
+fn read_exports(r: &mut Reader, entry: &Entry, out_dir: &str) -> std::collections::BTreeMap<String, ExportConfig> {
+    let mut exports = std::collections::BTreeMap::new();
+    let Value::Table(entries) = &entry.node.value else { return exports };
+    let formats: Vec<&str> = crate::interop::Format::exportable().map(|f| f.name()).collect();
+    for item in entries {
+        if !formats.contains(&item.key.as_str()) {
+            r.diags.push(
+                Diagnostic::error(code::CONFIG, format!("personac does not export `{}`", item.key))
+                    .at(r.file, item.key_span.clone())
+                    .suggest(&item.key, formats.iter().copied())
+                    .help(format!("export formats are: {}", formats.join(", "))),
+            );
+            continue;
+        }
+        let what = format!("`[export.{}]`", item.key);
+        let Ok(mut sub) = Reader::new(r.file, r.text, r.syntax, what, &item.node, item.key_span.clone()) else {
+            r.diags.push(
+                Diagnostic::error(code::CONFIG, format!("`export.{}` must be a table with `out`", item.key))
+                    .at(r.file, item.node.span.clone()),
+            );
+            continue;
+        };
+        let out = sub.string("out");
+        let out = sub.require("out", out, "\".claude/agents\"");
+        let channels = sub.bool("channels").is_some_and(|b| b.value);
+        let stages = sub.bool("stages").is_some_and(|b| b.value);
+        let diags = sub.finish(&["out", "channels", "stages"]);
+        r.diags.extend(diags);
+        let Some(out) = out else { continue };
+        let folder = out.value.trim_end_matches('/');
+        let top = folder.split('/').next().unwrap_or_default();
+        let out_dir = out_dir.trim_end_matches('/');
+        let problem = if !crate::artifacts::is_safe_relative(folder) {
+            Some("must be a relative path inside the repository, without `..`".to_string())
+        } else if Kind::from_folder(top).is_some() || top == crate::snapshot::TEMPLATES_DIR {
+            Some(format!("is inside the source folder `{top}/`"))
+        } else if folder == out_dir || folder.starts_with(&format!("{out_dir}/")) || out_dir.starts_with(&format!("{folder}/")) {
+            Some(format!("overlaps the output folder `{out_dir}`"))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            r.diags.push(
+                Diagnostic::error(code::CONFIG, format!("the export folder `{}` {problem}", out.value))
+                    .at(r.file, out.span.clone())
+                    .help("give each export a folder of its own, such as `.claude/agents` or `exports/crewai`"),
+            );
+            continue;
+        }
+        exports.insert(item.key.clone(), ExportConfig { out: Spanned::new(folder.to_string(), out.span), channels, stages });
+    }
+    exports
+}
+
 /// `[lints]`: a level (`allow`, `warn`, `deny`) per lint name.
 fn read_lints(r: &mut Reader, entry: &Entry) -> std::collections::BTreeMap<String, Spanned<crate::lint::Level>> {
     let mut lints = std::collections::BTreeMap::new();
@@ -486,6 +543,9 @@ pub(super) fn read_config(file: &Arc<str>, text: &str, doc: Document) -> Result<
     if let Some(entry) = r.table("lints") {
         config.lints = read_lints(&mut r, entry);
     }
-    let diags = r.finish(&["out_dir", "encoding", "part_types", "vars", "lints"]);
+    if let Some(entry) = r.table("export") {
+        config.exports = read_exports(&mut r, entry, &config.out_dir.value);
+    }
+    let diags = r.finish(&["out_dir", "encoding", "part_types", "vars", "lints", "export"]);
     if diags.is_empty() { Ok(config) } else { Err(diags) }
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use crate::diag::{Diagnostic, code};
 use crate::model::{Config, Definition, Kind};
-pub use node::{Node, SyntaxError, Value};
+pub use node::{Entry, Node, SyntaxError, Value};
 
 /// Parses a whole TOML document the way definition files are parsed (for
 /// conformance tests).
@@ -23,9 +23,15 @@ pub fn toml_document(text: &str) -> Result<Node, SyntaxError> {
 }
 
 /// Parses a whole JSON document the way definition files are parsed (for
-/// schema tests).
+/// schema tests and imports).
 pub fn json_document(text: &str) -> Result<Node, SyntaxError> {
     node::parse_json(text, 0)
+}
+
+/// Parses YAML that starts at byte `base` of its file (imports read other
+/// tools' front matter with it).
+pub fn yaml_at(text: &str, base: usize) -> Result<Node, SyntaxError> {
+    node::parse_yaml(text, base)
 }
 
 /// Parses a YAML stream of documents (for conformance tests).

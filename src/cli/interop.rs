@@ -1,0 +1,207 @@
+//! `import` and `export`: other tools' agent formats in and out (SPEC
+//! section 8), through `crate::interop`.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::{Ctx, DiagFormat, Failure, Outcome, load, report, status};
+use crate::diag::{self, Format as Printed};
+use crate::interop::export::{self, ExportError, Selection};
+use crate::interop::import::{self, ImportError, SourceFiles};
+use crate::interop::{Format, plan::Plan};
+
+#[derive(Args)]
+#[command(after_help = "Examples:
+  personac import claude-code .claude/agents          every agent in the folder
+  personac import crewai src/research/config/agents.yaml src/writing/config/agents.yaml
+  personac import eliza characters/c3po.character.json --dry-run")]
+pub struct ImportArgs {
+    /// The format of the sources: claude-code, crewai, eliza, llm-persona or character-card
+    format: String,
+    /// Source files, or folders to search for them
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Print the files the import would write, and write nothing
+    #[arg(long)]
+    dry_run: bool,
+}
+
+#[derive(Args)]
+#[command(after_help = "Examples:
+  personac export claude-code                      into .claude/agents
+  personac export crewai --out crew/config         one agents.yaml
+  personac export eliza --persona maya --channel voice
+  personac export character-card --stage trial")]
+pub struct ExportArgs {
+    /// The format to write: claude-code, crewai, eliza or character-card
+    format: String,
+    /// The folder to write into, relative to the repository root (default: the format's usual place)
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Export only this persona (repeat for more; default: every concrete persona)
+    #[arg(long = "persona", value_name = "PERSONA")]
+    personas: Vec<String>,
+    /// Also export this channel of each persona as an agent of its own, NAME-CHANNEL
+    #[arg(long = "channel", value_name = "CHANNEL")]
+    channels: Vec<String>,
+    /// Also export this arc stage of each persona as an agent of its own, NAME-STAGE
+    #[arg(long = "stage", value_name = "STAGE")]
+    stages: Vec<String>,
+}
+
+fn format(word: &str, exporting: bool) -> Result<Format, Failure> {
+    let formats: Vec<Format> = if exporting { Format::exportable().collect() } else { Format::ALL.to_vec() };
+    match Format::parse(word) {
+        Some(f) if formats.contains(&f) => Ok(f),
+        Some(f) => Err(Failure::Usage(format!(
+            "personac imports {f} but does not export it\n  help: export formats are: {}",
+            formats.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
+        ))),
+        None => {
+            let names: Vec<&str> = formats.iter().map(|f| f.name()).collect();
+            let mut msg = format!("`{word}` is not a format personac {}", if exporting { "exports" } else { "imports" });
+            if let Some(best) = diag::did_you_mean(word, names.iter().copied()) {
+                msg.push_str(&format!("\n  help: did you mean `{best}`?"));
+            }
+            msg.push_str(&format!("\n  help: formats are: {}", names.join(", ")));
+            Err(Failure::Usage(msg))
+        }
+    }
+}
+
+/// The source files: each file given, and the format's files in each folder.
+fn sources(format: Format, paths: &[PathBuf]) -> Result<SourceFiles, Failure> {
+    let importer = format.importer();
+    let mut files = SourceFiles::default();
+    for path in paths {
+        let found: Vec<PathBuf> = if path.is_dir() {
+            walkdir::WalkDir::new(path)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.') || e.file_name() == ".claude")
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file() && importer.accepts(e.path()))
+                .map(|e| e.into_path())
+                .collect()
+        } else if path.is_file() {
+            vec![path.clone()]
+        } else {
+            return Err(Failure::Usage(format!("`{}` is neither a file nor a folder", path.display())));
+        };
+        if found.is_empty() {
+            return Err(Failure::Usage(format!("`{}` holds no {format} files", path.display())));
+        }
+        for file in found {
+            let text = std::fs::read_to_string(&file).map_err(|e| Failure::Usage(format!("cannot read `{}`: {e}", file.display())))?;
+            files.files.insert(file.to_string_lossy().replace('\\', "/"), text);
+        }
+    }
+    Ok(files)
+}
+
+pub(super) fn import(ctx: &Ctx, args: ImportArgs) -> Outcome {
+    let format = format(&args.format, false)?;
+    let sources = sources(format, &args.paths)?;
+    let (snapshot, _) = load(ctx, DiagFormat::Text, None)?;
+    let plan = match import::prepare(format, &sources, &snapshot) {
+        Ok(plan) => plan,
+        Err(ImportError::Sources(mut diags)) => {
+            diag::normalize(&mut diags);
+            errln!("{}", diag::print(&diags, &sources, Printed::Human { color: ctx.color }).trim_end());
+            errln!("the import was refused: nothing was written");
+            return Err(Failure::Definitions);
+        }
+        Err(ImportError::Clash(clashes)) => {
+            for clash in &clashes {
+                errln!("{}: {clash}", if ctx.color { "\x1b[1;91merror\x1b[0m" } else { "error" });
+            }
+            errln!(
+                "the import would overwrite or duplicate definitions: nothing was written\n  help: move or rename what is there, or import into another repository"
+            );
+            return Err(Failure::Definitions);
+        }
+        Err(ImportError::Invalid(diags)) => {
+            let edited = snapshot.clone();
+            report(ctx, &diags, &edited, DiagFormat::Text);
+            errln!("the imported definitions would not compile (a bug in the {format} importer: please report it): nothing was written");
+            return Err(Failure::Definitions);
+        }
+    };
+    print_plan(ctx, &plan, format, args.dry_run);
+    if args.dry_run {
+        return Ok(());
+    }
+    for (path, text) in &plan.files {
+        let file = ctx.root.join(path);
+        if let Some(dir) = file.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Failure::Usage(format!("cannot create the folder of `{path}`: {e}")))?;
+        }
+        crate::atomic::write(&file, text.as_bytes()).map_err(|e| Failure::Usage(format!("cannot write `{path}`: {e}")))?;
+    }
+    let n = plan.personas.len();
+    status(ctx, "Imported", &format!("{n} {format} agent{} into {} files", if n == 1 { "" } else { "s" }, plan.files.len()));
+    Ok(())
+}
+
+fn print_plan(ctx: &Ctx, plan: &Plan, format: Format, dry_run: bool) {
+    let verb = if dry_run { "Would create" } else { "Creating" };
+    for (persona, source) in &plan.personas {
+        status(ctx, verb, &format!("persona `{persona}` from {source}"));
+    }
+    for path in plan.files.keys() {
+        status(ctx, "", path);
+    }
+    for note in &plan.notes {
+        status(ctx, "Note", note);
+    }
+    for (source, field, why) in &plan.unmapped {
+        status(ctx, "Not mapped", &format!("{source}: `{field}`: {why}"));
+    }
+    if dry_run {
+        status(ctx, "Dry run", &format!("{} files from {format}; nothing was written", plan.files.len()));
+    }
+}
+
+pub(super) fn export(ctx: &Ctx, args: ExportArgs) -> Outcome {
+    let format = format(&args.format, true)?;
+    let (_, project) = load(ctx, DiagFormat::Text, None)?;
+    let selection = Selection { personas: args.personas, channels: args.channels, stages: args.stages, ..Selection::default() };
+    let exported = match export::personas(&project, &selection) {
+        Ok(e) => e,
+        Err(ExportError::Request(msg)) => return Err(Failure::Usage(msg)),
+        Err(ExportError::Definitions(diags)) => {
+            report(ctx, &diags, &crate::snapshot::Snapshot::default(), DiagFormat::Text);
+            return Err(Failure::Definitions);
+        }
+    };
+    let exporter = format.exporter().ok_or_else(|| Failure::Usage(format!("personac does not export {format}")))?;
+    let out = args.out.unwrap_or_else(|| PathBuf::from(exporter.default_out()));
+    let dir = checked_out(ctx, &project, &out)?;
+    let files = export::files(format, &exported);
+    let written = export::write(&dir, &files, &[]).map_err(|e| Failure::Usage(format!("cannot write to `{}`: {e}", out.display())))?;
+    for path in &written.written {
+        if ctx.verbose {
+            status(ctx, "Wrote", &format!("{}/{path}", out.display()));
+        }
+    }
+    let n = exported.len();
+    status(
+        ctx,
+        "Exported",
+        &format!(
+            "{n} persona{} as {format} into {} ({} written, {} unchanged)",
+            if n == 1 { "" } else { "s" },
+            out.display(),
+            written.written.len(),
+            written.unchanged
+        ),
+    );
+    Ok(())
+}
+
+/// An export's folder: inside the repository, outside every source folder
+/// and the output folder.
+fn checked_out(ctx: &Ctx, project: &crate::Project, out: &Path) -> Result<PathBuf, Failure> {
+    crate::export_dir(&ctx.root, &project.catalog.config, &out.to_string_lossy()).map_err(Failure::Usage)
+}

@@ -1,0 +1,237 @@
+//! Exports: compiled personas in another tool's format. `personac export`
+//! writes one into a folder; `[export.FORMAT]` in personac.toml makes
+//! `build` keep it current (only changed files written, atomically; the
+//! files of removed personas removed) and `build --check` verify it. Each
+//! export's files and hashes are recorded in `index.json`, which is how a
+//! later build knows what it may remove: a file it never wrote is never
+//! touched, and nothing is written or removed outside the export's folder.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use super::{Exported, Format};
+use crate::Project;
+use crate::diag::Diagnostic;
+use crate::hash::sha256_hex;
+use crate::model::{Request, ResolvedPersona};
+use crate::resolve::ResolveError;
+
+/// What to export: which personas, and which channel and stage variants as
+/// agents of their own.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Only these personas (all when empty).
+    pub personas: Vec<String>,
+    /// Channels exported as agents of their own (`NAME-CHANNEL`).
+    pub channels: Vec<String>,
+    /// Stages exported as agents of their own (`NAME-STAGE`).
+    pub stages: Vec<String>,
+    /// Every channel, and every stage.
+    pub all_channels: bool,
+    pub all_stages: bool,
+}
+
+/// Why an export could not be made.
+pub enum ExportError {
+    /// A persona, channel or stage that does not exist (exit 2).
+    Request(String),
+    /// The definitions do not compile (exit 1).
+    Definitions(Vec<Diagnostic>),
+}
+
+fn exported(project: &Project, resolved: &ResolvedPersona, name: String) -> Result<Exported, Vec<Diagnostic>> {
+    let (rendered, [summary, detail]) = crate::artifacts::views(&project.renderer, &project.tokenizer, resolved)?;
+    let own = if rendered.persona.detail.is_empty() { &rendered.persona.summary } else { &rendered.persona.detail };
+    Ok(Exported {
+        name,
+        title: rendered.persona.title.clone(),
+        version: rendered.persona.version.clone().unwrap_or_default(),
+        description: rendered.persona.description.clone(),
+        summary: rendered.persona.summary.clone(),
+        detail_view: detail.text,
+        summary_view: summary.text,
+        own_text: own.clone(),
+        parts: rendered.parts.iter().map(|p| (p.part_type.clone(), p.title.clone(), p.content.clone())).collect(),
+        traits: rendered.traits.iter().map(|t| (t.name.clone(), t.description.clone())).collect(),
+        tags: resolved.tags.clone(),
+        model: resolved.model.clone(),
+        tools: resolved.tools.clone(),
+        metadata: resolved.metadata.clone(),
+        runtime_vars: resolved.runtime_vars.clone(),
+    })
+}
+
+/// The compiled personas a selection names, in name order.
+pub fn personas(project: &Project, selection: &Selection) -> Result<Vec<Exported>, ExportError> {
+    let catalog = &project.catalog;
+    for name in &selection.personas {
+        catalog.resolve(name, &Request::default()).map_err(request)?;
+    }
+    let mut out = Vec::new();
+    let mut diags = Vec::new();
+    for (name, persona) in &catalog.personas {
+        if persona.is_abstract || (!selection.personas.is_empty() && !selection.personas.contains(name)) {
+            continue;
+        }
+        let base = catalog.resolve(name, &Request::default()).map_err(request)?;
+        let mut variants = vec![(name.clone(), base.clone())];
+        for channel in &base.channels {
+            if selection.all_channels || selection.channels.contains(channel) {
+                let wanted = Request { channel: Some(channel.clone()), ..Request::default() };
+                variants.push((format!("{name}-{channel}"), catalog.resolve(name, &wanted).map_err(request)?));
+            }
+        }
+        if let Some(stage) = &base.stage {
+            for s in &stage.arc.stages {
+                if selection.all_stages || selection.stages.contains(&s.name.value) {
+                    let wanted = Request { stage: Some(s.name.value.clone()), ..Request::default() };
+                    variants.push((format!("{name}-{}", s.name.value), catalog.resolve(name, &wanted).map_err(request)?));
+                }
+            }
+        }
+        for (agent, resolved) in variants {
+            match exported(project, &resolved, agent) {
+                Ok(e) => out.push(e),
+                Err(d) => diags.extend(d),
+            }
+        }
+    }
+    if !diags.is_empty() {
+        crate::diag::normalize(&mut diags);
+        return Err(ExportError::Definitions(diags));
+    }
+    let unused: Vec<&String> =
+        selection.channels.iter().chain(&selection.stages).filter(|v| !out.iter().any(|e| e.name.ends_with(&format!("-{v}")))).collect();
+    if let Some(variant) = unused.first() {
+        return Err(ExportError::Request(format!("no exported persona has a channel or stage `{variant}`")));
+    }
+    Ok(out)
+}
+
+fn request(err: ResolveError) -> ExportError {
+    match err {
+        ResolveError::Request(msg) => ExportError::Request(msg),
+        ResolveError::Definitions(d) => ExportError::Definitions(d),
+    }
+}
+
+/// The files of one export, by path relative to its folder.
+pub fn files(format: Format, personas: &[Exported]) -> BTreeMap<String, Vec<u8>> {
+    format.exporter().map(|e| e.export(personas)).unwrap_or_default()
+}
+
+/// What writing an export changed.
+#[derive(Debug, Default)]
+pub struct Written {
+    pub written: Vec<String>,
+    pub removed: Vec<String>,
+    pub unchanged: usize,
+}
+
+/// Writes an export's files into `dir` (made if missing): changed files
+/// atomically, unchanged ones untouched; then removes the files `previous`
+/// lists (files an earlier build wrote there) that this export no longer
+/// has, never through a link.
+pub fn write(dir: &Path, files: &BTreeMap<String, Vec<u8>>, previous: &[String]) -> std::io::Result<Written> {
+    let mut report = Written::default();
+    std::fs::create_dir_all(dir)?;
+    for (rel, bytes) in files {
+        let path = dir.join(rel);
+        if std::fs::read(&path).is_ok_and(|old| old == *bytes) {
+            report.unchanged += 1;
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        crate::atomic::write(&path, bytes)?;
+        report.written.push(rel.clone());
+    }
+    for rel in previous {
+        if files.contains_key(rel) || !crate::artifacts::is_safe_relative(rel) || rel.contains('/') {
+            continue;
+        }
+        let path = dir.join(rel);
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+            std::fs::remove_file(&path)?;
+            report.removed.push(rel.clone());
+        }
+    }
+    Ok(report)
+}
+
+/// What `build --check` finds wrong with an export: files that differ or
+/// are missing, and files an earlier build wrote that no build would now.
+pub fn check(dir: &Path, files: &BTreeMap<String, Vec<u8>>, previous: &[String]) -> Vec<(String, &'static str)> {
+    let mut problems = Vec::new();
+    for (rel, bytes) in files {
+        match std::fs::read(dir.join(rel)) {
+            Ok(old) if old == *bytes => {}
+            Ok(_) => problems.push((rel.clone(), "out of date")),
+            Err(_) => problems.push((rel.clone(), "missing")),
+        }
+    }
+    for rel in previous {
+        if !files.contains_key(rel) && crate::artifacts::is_safe_relative(rel) && dir.join(rel).is_file() {
+            problems.push((rel.clone(), "stale: its persona no longer exists"));
+        }
+    }
+    problems
+}
+
+/// An export's entry in `index.json`: its folder and each file's hash.
+pub fn index_entry(out: &str, files: &BTreeMap<String, Vec<u8>>) -> Value {
+    let hashes: serde_json::Map<String, Value> = files.iter().map(|(p, b)| (p.clone(), json!(sha256_hex(b)))).collect();
+    json!({ "out": out, "files": hashes })
+}
+
+/// The files an earlier build recorded for an export in `index.json`, if
+/// it wrote to the same folder.
+pub fn recorded(index: Option<&Value>, format: Format, out: &str) -> Vec<String> {
+    let Some(entry) = index.and_then(|i| i.get("exports")).and_then(|e| e.get(format.name())) else { return Vec::new() };
+    if entry.get("out").and_then(Value::as_str) != Some(out) {
+        return Vec::new();
+    }
+    entry.get("files").and_then(Value::as_object).map(|f| f.keys().cloned().collect()).unwrap_or_default()
+}
+
+/// One export `build` keeps current.
+pub struct Configured {
+    pub format: Format,
+    /// Its folder, relative to the repository root.
+    pub out: String,
+    pub files: BTreeMap<String, Vec<u8>>,
+}
+
+/// The exports `[export.FORMAT]` in personac.toml asks for.
+pub fn configured(project: &Project) -> Result<Vec<Configured>, Vec<Diagnostic>> {
+    let mut out = Vec::new();
+    for (name, config) in &project.catalog.config.exports {
+        let Some(format) = Format::parse(name) else { continue };
+        let selection = Selection { all_channels: config.channels, all_stages: config.stages, ..Selection::default() };
+        let personas = match personas(project, &selection) {
+            Ok(p) => p,
+            Err(ExportError::Definitions(d)) => return Err(d),
+            Err(ExportError::Request(msg)) => return Err(vec![Diagnostic::error(crate::diag::code::CONFIG, msg)]),
+        };
+        out.push(Configured { format, out: config.out.value.clone(), files: files(format, &personas) });
+    }
+    Ok(out)
+}
+
+/// Records each export's folder and file hashes in the output's
+/// `index.json`, so that a later build knows what it wrote.
+pub fn record(output: &mut crate::artifacts::Output, exports: &[Configured]) {
+    if exports.is_empty() {
+        return;
+    }
+    let Some(mut index) = output.files.get(crate::artifacts::INDEX).and_then(|b| serde_json::from_slice::<Value>(b).ok()) else { return };
+    let entries: serde_json::Map<String, Value> =
+        exports.iter().map(|e| (e.format.name().to_string(), index_entry(&e.out, &e.files))).collect();
+    index["exports"] = Value::Object(entries);
+    let mut bytes = serde_json::to_vec_pretty(&index).unwrap_or_default();
+    bytes.push(b'\n');
+    output.files.insert(crate::artifacts::INDEX.to_string(), bytes);
+}
