@@ -71,13 +71,21 @@ fn lenient(fields: &str, base: usize) -> Option<Node> {
         }
         let (key, value) = line.split_once(':')?;
         let value = value.trim();
-        let value = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value).replace("\\n", "\n");
         let span = at..at + line.trim_end().len();
-        entries.push(Entry {
-            key: key.trim().to_string(),
-            key_span: at..at + key.len(),
-            node: Node { value: if value.is_empty() { V::Null } else { V::Str(value) }, span },
-        });
+        // A one-line flow list (`tools: [Read, Grep]`, `tools: []`) is a list.
+        let value = match value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
+            Some(items) => V::List(
+                items
+                    .split(',')
+                    .map(|i| i.trim().trim_matches(['"', '\'']))
+                    .filter(|i| !i.is_empty())
+                    .map(|i| Node { value: V::Str(i.to_string()), span: span.clone() })
+                    .collect(),
+            ),
+            None if value.is_empty() => V::Null,
+            None => V::Str(value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value).replace("\\n", "\n")),
+        };
+        entries.push(Entry { key: key.trim().to_string(), key_span: at..at + key.len(), node: Node { value, span } });
     }
     let found = entries.iter().any(|e| e.key == "name" || e.key == "description");
     found.then_some(Node { value: V::Table(entries), span: base..offset })

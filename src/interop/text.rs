@@ -197,11 +197,17 @@ pub fn sections(split: &Split) -> Vec<Section> {
 /// A one-line summary of a text: its first sentence (or line), at most 160
 /// characters.
 pub fn first_sentence(text: &str) -> String {
-    let line = text
-        .lines()
-        .map(|l| l.trim().trim_start_matches(['#', '-', '*', '>', ' ']).trim())
-        .find(|l| !l.is_empty() && !l.starts_with("```"))
-        .unwrap_or_default();
+    // A list item's marker (`- `, `1. `) is not part of its sentence.
+    let unmarked = |l: &str| -> String {
+        let l = l.trim().trim_start_matches(['#', '-', '*', '>', ' ']).trim();
+        let digits = l.chars().take_while(char::is_ascii_digit).count();
+        match l[digits..].strip_prefix(['.', ')']) {
+            Some(rest) if digits > 0 && rest.starts_with(' ') => rest.trim().to_string(),
+            _ => l.to_string(),
+        }
+    };
+    let line = text.lines().map(unmarked).find(|l| !l.is_empty() && !l.starts_with("```")).unwrap_or_default();
+    let line = line.as_str();
     let sentence = match line.find(". ") {
         Some(end) => &line[..=end],
         None => line,
@@ -252,5 +258,7 @@ mod tests {
             "Research {{ topic }} for {{ company_name }}; keep {{ '{{' }}CompanyName}} and {} and {not a var} and {\"a\": 1}."
         );
         assert_eq!(names, ["topic", "company_name"]);
+        assert_eq!(first_sentence("1. Find the order. Then fix it."), "Find the order.");
+        assert_eq!(first_sentence("\n- Plain words, no hype"), "Plain words, no hype");
     }
 }

@@ -11,6 +11,7 @@ mod examples;
 mod forms;
 mod git;
 mod hardening;
+mod interop;
 mod layers;
 mod lints;
 mod model;

@@ -104,6 +104,11 @@ impl Repo {
         run_in(self.root.as_path(), args)
     }
 
+    /// Runs the binary from inside the repository, without `-C`.
+    pub fn run_here(&self, args: &[&str]) -> Run {
+        run_from(self.root.as_path(), args)
+    }
+
     /// Every file under `dir`, by path relative to it.
     pub fn tree(&self, dir: &str) -> BTreeMap<String, Vec<u8>> {
         tree(&self.root.as_path().join(dir))
@@ -119,10 +124,29 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Run {
         .env_remove("NO_COLOR")
         .output()
         .expect("run personac");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).expect("utf-8 stdout"),
-        stderr: String::from_utf8(output.stderr).expect("utf-8 stderr"),
+    Run::of(output)
+}
+
+/// Runs the binary with `dir` as its working directory (no `-C`), as a
+/// user who `cd`s there.
+pub fn run_from(dir: &Path, args: &[&str]) -> Run {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_personac"))
+        .current_dir(dir)
+        .arg("--color=never")
+        .args(args)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run personac");
+    Run::of(output)
+}
+
+impl Run {
+    fn of(output: std::process::Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(output.stdout).expect("utf-8 stdout"),
+            stderr: String::from_utf8(output.stderr).expect("utf-8 stderr"),
+        }
     }
 }
 

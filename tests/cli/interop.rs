@@ -1,0 +1,373 @@
+//! Import and export through the real binary, for every format, on fixtures
+//! written in each format's shape (tests/fixtures/import): the definition
+//! files an import writes, the prompt text it keeps, the files an export
+//! writes, and the round trips back to each runtime.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::support::{Repo, examples_root, tree};
+
+const FORMATS: [&str; 5] = ["claude-code", "crewai", "eliza", "llm-persona", "character-card"];
+
+fn fixtures(format: &str) -> PathBuf {
+    examples_root().join("tests/fixtures/import").join(format)
+}
+
+/// An empty repository with a format's fixtures copied under `sources/`.
+fn repo_with(format: &str) -> Repo {
+    let repo = Repo::new().file("personas/.keep", "");
+    for (path, bytes) in tree(&fixtures(format)) {
+        let full = repo.path().join("sources").join(&path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, bytes).unwrap();
+    }
+    repo
+}
+
+/// Every file under the definition folders, as one text to snapshot.
+fn definitions(repo: &Repo) -> String {
+    let mut out = String::new();
+    for folder in ["personas", "parts", "traits", "skills", "guardrails", "arcs"] {
+        for (path, bytes) in repo.tree(folder) {
+            if path.starts_with('.') {
+                continue;
+            }
+            out.push_str(&format!("=== {folder}/{path}\n{}\n", String::from_utf8(bytes).unwrap()));
+        }
+    }
+    out
+}
+
+fn normalise(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The lines of each source's prompt, with the names its persona may have
+/// been given (a CrewAI agent whose key another crew shares is qualified by
+/// its crew).
+fn prompt_lines(format: &str) -> Vec<(Vec<String>, Vec<String>)> {
+    let mut out = Vec::new();
+    // Headings are left out, except a `# ` line inside a code fence.
+    let is_heading = |l: &str| l.starts_with('#') && l.trim_start_matches('#').starts_with(' ') && !l.starts_with("# Invoice");
+    let lines_of = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !is_heading(l))
+            .map(|l| l.trim_start_matches("- ").to_string())
+            .collect()
+    };
+    for (path, bytes) in tree(&fixtures(format)) {
+        let text = String::from_utf8(bytes).unwrap();
+        match format {
+            "claude-code" => {
+                let front_end = text[3..].find("\n---\n").unwrap() + 8;
+                let name = text.lines().find_map(|l| l.strip_prefix("name: ")).unwrap().to_lowercase().replace(' ', "-");
+                out.push((vec![name], lines_of(&text[front_end..])));
+            }
+            "crewai" | "llm-persona" => {
+                let yaml: Value = if path.ends_with(".json") {
+                    serde_json::from_str(&text).unwrap()
+                } else {
+                    serde_json::to_value(personac::parse::yaml_document(&text).unwrap().to_json()).unwrap()
+                };
+                let agents: Vec<(String, Value)> = match yaml.get("role").or(yaml.get("system_prompt")) {
+                    Some(_) => vec![(yaml["name"].as_str().unwrap().to_string(), yaml.clone())],
+                    None => yaml.as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                };
+                for (key, agent) in agents {
+                    let mut lines = Vec::new();
+                    let mut collect = |v: &Value| match v {
+                        Value::String(s) => lines.extend(lines_of(s)),
+                        Value::Array(items) => lines.extend(items.iter().filter_map(Value::as_str).flat_map(lines_of)),
+                        Value::Object(map) => lines.extend(map.values().filter_map(Value::as_str).flat_map(lines_of)),
+                        _ => {}
+                    };
+                    for field in
+                        ["role", "goal", "backstory", "system_prompt", "tone", "capabilities", "constraints", "greeting", "custom_sections"]
+                    {
+                        if let Some(v) = agent.get(field) {
+                            collect(v);
+                        }
+                    }
+                    let name = agent.get("name").and_then(Value::as_str).unwrap_or(&key).to_lowercase().replace(' ', "-");
+                    let crew = path.split('/').nth(1).unwrap_or_default();
+                    out.push((vec![format!("{crew}-{name}"), name], lines));
+                }
+            }
+            "eliza" | "character-card" => {
+                let json: Value = serde_json::from_str(&text).unwrap();
+                let data = json.get("data").unwrap_or(&json);
+                let mut lines = Vec::new();
+                for field in [
+                    "system",
+                    "bio",
+                    "lore",
+                    "adjectives",
+                    "postExamples",
+                    "description",
+                    "personality",
+                    "scenario",
+                    "first_mes",
+                    "mes_example",
+                    "system_prompt",
+                    "alternate_greetings",
+                ] {
+                    match data.get(field) {
+                        Some(Value::String(s)) => lines.extend(lines_of(s)),
+                        Some(Value::Array(items)) => lines.extend(items.iter().filter_map(Value::as_str).flat_map(lines_of)),
+                        _ => {}
+                    }
+                }
+                for topic in
+                    data.get("topics").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).filter(|t| !t.is_empty())
+                {
+                    lines.push(topic.to_string());
+                }
+                for conversation in data.get("messageExamples").and_then(Value::as_array).into_iter().flatten() {
+                    for message in conversation.as_array().unwrap() {
+                        lines.push(message["content"]["text"].as_str().unwrap().to_string());
+                    }
+                }
+                out.push((vec![data["name"].as_str().unwrap().to_lowercase().replace(' ', "-")], lines));
+            }
+            _ => unreachable!(),
+        }
+    }
+    out
+}
+
+#[test]
+fn every_format_imports_into_definitions_that_build_and_check() {
+    for format in FORMATS {
+        let repo = repo_with(format);
+        let dry = repo.run_here(&["import", format, "sources", "--dry-run"]).success();
+        assert!(dry.stderr.contains("Dry run"), "{format}: {}", dry.stderr);
+        assert!(repo.tree("parts").is_empty() && repo.tree("personas").len() == 1, "{format}: --dry-run wrote files");
+        let run = repo.run_here(&["import", format, "sources"]).success();
+        insta::assert_snapshot!(format!("import_{format}_report"), run.stderr);
+        insta::assert_snapshot!(format!("import_{format}_files"), definitions(&repo));
+        repo.run(&["build"]).success();
+        let check = repo.run(&["check"]).success();
+        // Lint-clean but for what the sources lack: a description.
+        for line in check.stderr.lines().filter(|l| l.starts_with("warning[")) {
+            assert!(line.starts_with("warning[W0004]"), "{format}: {line}");
+        }
+        // Importing again clashes with every file, and writes nothing.
+        let before = repo.tree("");
+        let again = repo.run_here(&["import", format, "sources"]).failure();
+        assert!(again.stderr.contains("already exists") && again.stderr.contains("nothing was written"), "{format}: {}", again.stderr);
+        assert_eq!(repo.tree(""), before);
+    }
+}
+
+/// Every non-heading line of each source prompt appears in the compiled
+/// detail view of its persona (whitespace-normalised; `{var}` placeholders
+/// read as the runtime variables they became).
+#[test]
+fn imported_prompts_keep_every_line() {
+    for format in FORMATS {
+        let repo = repo_with(format);
+        repo.run_here(&["import", format, "sources"]).success();
+        let personas: Vec<String> = repo.tree("personas").into_keys().filter_map(|p| p.strip_suffix(".md").map(str::to_string)).collect();
+        for (names, lines) in prompt_lines(format) {
+            let persona = names
+                .iter()
+                .find_map(|n| personas.iter().find(|p| *p == n || n.ends_with(&format!("-{p}")) && p.starts_with("release-kit")))
+                .unwrap_or_else(|| panic!("{format}: no persona for `{names:?}` in {personas:?}"));
+            let detail = repo.run(&["show", persona]).success().stdout;
+            let detail = normalise(&detail);
+            for line in lines {
+                let mut wanted = normalise(&line);
+                // A placeholder the persona gives a value renders with it.
+                wanted = wanted.replace("{company}", "Harbourview Hotel");
+                let as_var = regex_like_vars(&wanted);
+                assert!(detail.contains(&wanted) || detail.contains(&as_var), "{format}: `{persona}` lost {line:?}\n{detail}");
+            }
+        }
+    }
+}
+
+/// `{name}` as the runtime variable it becomes: `{{ name }}`.
+fn regex_like_vars(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('{') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        match after.find('}') {
+            Some(n)
+                if n > 0 && after[..n].chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') && !after.starts_with('{') =>
+            {
+                out.push_str(&format!("{{{{ {} }}}}", after[..n].replace('-', "_")));
+                rest = &after[n + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn a_malformed_source_is_refused_with_its_position() {
+    let repo = Repo::new()
+        .file("personas/.keep", "")
+        .file("sources/agents.yaml", "researcher:\n  role: R\n  goal: G\n")
+        .file("sources/broken.md", "---\nname: broken\ndescription: [unclosed\nthis line is no field\n---\nBody.\n")
+        .file("sources/card.json", "{ \"spec\": \"chara_card_v1\", \"data\": {} }\n");
+    let run = repo.run_here(&["import", "crewai", "sources/agents.yaml"]).failure();
+    insta::assert_snapshot!("import_malformed_crewai", run.stderr);
+    let run = repo.run_here(&["import", "claude-code", "sources/broken.md"]).failure();
+    assert!(run.stderr.contains("--> sources/broken.md:4:1"), "{}", run.stderr);
+    let run = repo.run_here(&["import", "character-card", "sources/card.json"]).failure();
+    assert!(run.stderr.contains("--> sources/card.json:1:11") && run.stderr.contains("not a Character Card V2 or V3"), "{}", run.stderr);
+    assert!(repo.tree("parts").is_empty() && repo.tree("personas").len() == 1);
+    let run = repo.run_here(&["import", "crewia", "sources"]).code(2);
+    assert!(run.stderr.contains("did you mean `crewai`?"), "{}", run.stderr);
+}
+
+/// An export of each format, snapshotted, from the imported fixtures.
+#[test]
+fn every_format_exports() {
+    let repo = repo_with("claude-code");
+    repo.run_here(&["import", "claude-code", "sources"]).success();
+    for format in ["claude-code", "crewai", "eliza", "character-card"] {
+        let run = repo.run(&["export", format, "--out", &format!("out/{format}")]).success();
+        assert!(run.stderr.contains("Exported 4 personas"), "{}", run.stderr);
+        let files: String =
+            repo.tree(&format!("out/{format}")).into_iter().map(|(p, b)| format!("=== {p}\n{}\n", String::from_utf8(b).unwrap())).collect();
+        insta::assert_snapshot!(format!("export_{format}"), files);
+    }
+    repo.run(&["export", "llm-persona"]).code(2);
+    let run = repo.run(&["export", "claude-code", "--out", "parts/agents"]).code(2);
+    assert!(run.stderr.contains("inside the source folder `parts/`"), "{}", run.stderr);
+    repo.run(&["export", "claude-code", "--persona", "nobody"]).code(2);
+}
+
+/// YAML front matter of an exported Claude Code agent, and its body.
+fn claude_file(path: &Path) -> (Value, String) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let end = text[4..].find("\n---\n").unwrap() + 4;
+    let front = personac::parse::yaml_document(&text[4..end]).unwrap().to_json();
+    (front, text[end + 5..].to_string())
+}
+
+#[test]
+fn claude_code_round_trips() {
+    let repo = repo_with("claude-code");
+    repo.run_here(&["import", "claude-code", "sources"]).success();
+    repo.run(&["build"]).success();
+    repo.run(&["export", "claude-code"]).success();
+    for (path, bytes) in tree(&fixtures("claude-code")) {
+        let source = String::from_utf8(bytes).unwrap();
+        let name = source.lines().find_map(|l| l.strip_prefix("name: ")).unwrap();
+        let persona = name.to_lowercase().replace(' ', "-");
+        let (front, body) = claude_file(&repo.path().join(".claude/agents").join(format!("{persona}.md")));
+        assert_eq!(front["name"], persona, "{path}");
+        let original = personac::parse::yaml_document(&source[4..source[4..].find("\n---\n").unwrap() + 4]).ok().map(|n| n.to_json());
+        let description = original
+            .as_ref()
+            .and_then(|o| o["description"].as_str().map(str::to_string))
+            .unwrap_or_else(|| source.lines().find_map(|l| l.strip_prefix("description: ")).unwrap().to_string());
+        assert_eq!(front["description"].as_str().unwrap(), description.trim(), "{path}");
+        match original.as_ref().map(|o| &o["tools"]) {
+            Some(Value::String(tools)) => assert_eq!(front["tools"].as_str().unwrap(), tools, "{path}"),
+            Some(Value::Array(tools)) => {
+                let written: Vec<&str> = front["tools"].as_str().unwrap().split(", ").collect();
+                assert_eq!(written, tools.iter().map(|t| t.as_str().unwrap()).collect::<Vec<_>>(), "{path}")
+            }
+            _ => {}
+        }
+        if source.contains("tools: []") {
+            assert_eq!(front["tools"], serde_json::json!([]), "absent and empty tools stay apart");
+        }
+        let model = source.lines().find_map(|l| l.strip_prefix("model: ")).unwrap();
+        assert_eq!(front["model"], model, "{path}");
+        let body = normalise(&body);
+        let front_end = source[3..].find("\n---\n").unwrap() + 8;
+        for line in source[front_end..].lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("# ") && !l.starts_with("## ")) {
+            assert!(body.contains(&normalise(line)), "{path}: the exported body lost {line:?}");
+        }
+    }
+}
+
+#[test]
+fn crewai_round_trips() {
+    let repo = repo_with("crewai");
+    repo.run_here(&["import", "crewai", "sources"]).success();
+    repo.run(&["export", "crewai"]).success();
+    let yaml = personac::parse::yaml_document(&repo.read("crewai/agents.yaml")).unwrap().to_json();
+    let agents = yaml.as_object().unwrap();
+    assert_eq!(agents.keys().collect::<Vec<_>>(), ["editor", "reporting_analyst", "research_researcher", "writing_researcher"]);
+    for (key, agent) in agents {
+        for field in ["role", "goal", "backstory"] {
+            assert!(agent[field].as_str().is_some_and(|s| !s.is_empty()), "{key}.{field}");
+        }
+    }
+    let researcher = &agents["research_researcher"];
+    assert_eq!(researcher["role"], "{topic} Senior Data Researcher");
+    assert_eq!(researcher["llm"], "anthropic/claude-sonnet-4-6");
+    assert_eq!(researcher["tools"], serde_json::json!(["web_search"]));
+    assert_eq!(researcher["verbose"], true);
+    assert!(researcher["goal"].as_str().unwrap().contains("Uncover cutting-edge developments in {topic},"));
+}
+
+#[test]
+fn eliza_round_trips_to_the_newer_shape_without_secrets() {
+    let repo = repo_with("eliza");
+    let run = repo.run_here(&["import", "eliza", "sources"]).success();
+    assert!(run.stderr.contains("secrets never go into a repository"), "{}", run.stderr);
+    assert!(!definitions(&repo).contains("not-a-real"), "a secret reached a definition file");
+    repo.run(&["export", "eliza"]).success();
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(examples_root().join("tests/fixtures/schemas/eliza-character-v1.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let exported = repo.tree("characters");
+    assert_eq!(exported.len(), 2);
+    for (path, bytes) in exported {
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(!text.contains("not-a-real"), "{path} exports a secret");
+        let character: Value = serde_json::from_str(&text).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&character).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{path}: {errors:?}");
+    }
+    let ledger: Value = serde_json::from_str(&repo.read("characters/ledger.character.json")).unwrap();
+    assert_eq!(ledger["name"], "Ledger");
+    assert_eq!(ledger["settings"]["model"], "claude-haiku-4-5");
+    assert_eq!(ledger["plugins"], serde_json::json!(["@elizaos/plugin-sql"]));
+}
+
+#[test]
+fn build_keeps_a_configured_export_current() {
+    let repo = repo_with("claude-code");
+    repo.run_here(&["import", "claude-code", "sources"]).success();
+    repo.write("personac.toml", "[export.claude-code]\nout = \".claude/agents\"\n");
+    // Files the build did not write are never touched.
+    repo.write(".claude/agents/hand-written.md", "---\nname: hand-written\n---\nMine.\n");
+    let run = repo.run(&["build"]).success();
+    assert!(run.stderr.contains("Exported 4 files written, 0 removed"), "{}", run.stderr);
+    let index: Value = serde_json::from_str(&repo.read("build-output/index.json")).unwrap();
+    assert_eq!(index["exports"]["claude-code"]["out"], ".claude/agents");
+    assert_eq!(index["exports"]["claude-code"]["files"].as_object().unwrap().len(), 4);
+    repo.run(&["build", "--check"]).success();
+    // A persona removed: its export goes too, and --check says so first.
+    repo.remove("personas/release-notes.md");
+    std::fs::remove_dir_all(repo.path().join("parts/release-notes")).unwrap();
+    let run = repo.run(&["build", "--check"]).failure();
+    assert!(run.stderr.contains("error: .claude/agents/release-notes.md: stale: its persona no longer exists"), "{}", run.stderr);
+    repo.run(&["build"]).success();
+    assert!(!repo.exists(".claude/agents/release-notes.md"));
+    assert_eq!(repo.read(".claude/agents/hand-written.md"), "---\nname: hand-written\n---\nMine.\n");
+    repo.run(&["build", "--check"]).success();
+    // An export folder among the sources is refused where it is set.
+    repo.write("personac.toml", "[export.claude-code]\nout = \"personas/agents\"\n");
+    let run = repo.run(&["build"]).failure();
+    assert!(run.stderr.contains("--> personac.toml:2:7"), "{}", run.stderr);
+}
