@@ -32,6 +32,9 @@ pub struct Catalog {
     pub part_types: Vec<String>,
     /// Layout templates (`templates/*.j2`), by path.
     pub templates: BTreeMap<Arc<str>, Arc<str>>,
+    /// Definitions whose files did not parse, by kind and name (the file
+    /// stem): a reference to one is not reported again as unknown.
+    pub broken: std::collections::BTreeSet<(Kind, String)>,
 }
 
 type Parsed = Result<Definition, Vec<Diagnostic>>;
@@ -108,10 +111,16 @@ impl Cache {
 impl Catalog {
     /// Loads every definition of the snapshot; errors if any file is invalid.
     pub fn load(snapshot: &Snapshot) -> Result<Catalog, Vec<Diagnostic>> {
-        Catalog::load_cached(snapshot, &Cache::default())
+        match Catalog::load_cached(snapshot, &Cache::default()) {
+            (catalog, diags) if diags.is_empty() => Ok(catalog),
+            (_, diags) => Err(diags),
+        }
     }
 
-    pub fn load_cached(snapshot: &Snapshot, cache: &Cache) -> Result<Catalog, Vec<Diagnostic>> {
+    /// Loads every definition that parses, with the diagnostics of the rest
+    /// (a file that does not parse is left out, so that everything else can
+    /// still be resolved and checked in the same run).
+    pub fn load_cached(snapshot: &Snapshot, cache: &Cache) -> (Catalog, Vec<Diagnostic>) {
         let mut catalog = Catalog::default();
         let mut diags = Vec::new();
 
@@ -152,6 +161,10 @@ impl Catalog {
                 Ok(d) => d,
                 Err(d) => {
                     diags.extend(d);
+                    if let Some(kind) = path.split('/').next().and_then(Kind::from_folder) {
+                        let stem = path.rsplit('/').next().and_then(|f| f.rsplit_once('.').map(|(s, _)| s)).unwrap_or_default();
+                        catalog.broken.insert((kind, stem.to_string()));
+                    }
                     continue;
                 }
             };
@@ -171,8 +184,8 @@ impl Catalog {
 
         catalog.check_part_types(&mut diags);
         catalog.check_arcs(&mut diags);
-        catalog.check_inheritance_depth(&mut diags);
-        if diags.is_empty() { Ok(catalog) } else { Err(diags) }
+        catalog.check_inheritance(&mut diags);
+        (catalog, diags)
     }
 
     fn insert(&mut self, definition: Definition) {
@@ -207,27 +220,38 @@ impl Catalog {
         }
     }
 
-    /// Refuses inheritance chains deeper than [`MAX_DEPTH`], once per chain:
-    /// at the persona one level too deep. Depths are computed once, so even a
-    /// 10,000-deep chain is checked in linear time. (Cycles and unknown
-    /// parents are reported by resolve.)
-    fn check_inheritance_depth(&self, diags: &mut Vec<Diagnostic>) {
+    /// Refuses inheritance chains deeper than [`MAX_DEPTH`], once per chain
+    /// (at the persona one level too deep), and inheritance cycles, once per
+    /// cycle (from its first name, with every member). Each persona is
+    /// visited once, so even a 10,000-deep chain or a 1,000-persona cycle is
+    /// checked in linear time. (Unknown parents are reported by resolve.)
+    fn check_inheritance(&self, diags: &mut Vec<Diagnostic>) {
+        let parent_of = |name: &str| -> Option<&str> {
+            self.personas
+                .get(name)
+                .and_then(|p| p.extends.as_ref())
+                .and_then(|e| self.personas.get_key_value(&e.value))
+                .map(|(n, _)| n.as_str())
+        };
+        // Depth of each persona's chain; `None` for one that runs into a cycle.
         let mut depth: HashMap<&str, Option<usize>> = HashMap::new();
         for name in self.personas.keys() {
             let mut path: Vec<&str> = Vec::new();
             let mut on_path: std::collections::HashSet<&str> = std::collections::HashSet::new();
             let mut current = name.as_str();
-            // `None`: the chain ends in a cycle, which resolve reports.
             let base = loop {
                 if let Some(d) = depth.get(current) {
                     break *d;
                 }
                 if !on_path.insert(current) {
+                    // A cycle, new: the path from `current`'s first visit on.
+                    let start = path.iter().position(|n| *n == current).unwrap_or(0);
+                    self.report_cycle(&path[start..], diags);
                     break None;
                 }
                 path.push(current);
-                match self.personas.get(current).and_then(|p| p.extends.as_ref()).and_then(|e| self.personas.get_key_value(&e.value)) {
-                    Some((parent, _)) => current = parent.as_str(),
+                match parent_of(current) {
+                    Some(parent) => current = parent,
                     None => break Some(0),
                 }
             };
@@ -251,20 +275,43 @@ impl Catalog {
         }
     }
 
+    /// One inheritance cycle, told from its first name: `a -> b -> a`.
+    fn report_cycle(&self, cycle: &[&str], diags: &mut Vec<Diagnostic>) {
+        let start = (0..cycle.len()).min_by_key(|&k| cycle[k]).unwrap_or(0);
+        let names: Vec<&str> = (0..=cycle.len()).map(|k| cycle[(start + k) % cycle.len()]).collect();
+        let Some(first) = self.personas.get(cycle[start]) else { return };
+        let span = first.extends.as_ref().map_or(0..0, |e| e.span.clone());
+        diags.push(
+            Diagnostic::error(code::INHERITANCE_CYCLE, format!("inheritance cycle: {}", names.join(" -> ")))
+                .at(&first.meta.file, span)
+                .label("this `extends` is part of the cycle")
+                .help("a persona cannot extend itself, directly or through its ancestors; remove one `extends`"),
+        );
+    }
+
     fn check_arcs(&self, diags: &mut Vec<Diagnostic>) {
         for arc in self.arcs.values() {
             for stage in &arc.stages {
                 for part in &stage.parts {
                     if !self.parts.contains_key(&part.name.value) {
-                        diags.push(self.unknown(Kind::Part, &arc.meta.file, &part.name));
+                        diags.extend(self.unknown(Kind::Part, &arc.meta.file, &part.name));
                     }
                 }
             }
         }
     }
 
-    /// "unknown part `x`", with a did-you-mean among the kind's names.
-    pub fn unknown(&self, kind: Kind, file: &Arc<str>, name: &Spanned<String>) -> Diagnostic {
+    /// "unknown part `x`", with a did-you-mean among the kind's names; none
+    /// when `x` is a definition whose file did not parse (that file's own
+    /// error says what is wrong).
+    pub fn unknown(&self, kind: Kind, file: &Arc<str>, name: &Spanned<String>) -> Option<Diagnostic> {
+        if self.broken.contains(&(kind, name.value.clone())) {
+            return None;
+        }
+        Some(self.unknown_name(kind, file, name))
+    }
+
+    fn unknown_name(&self, kind: Kind, file: &Arc<str>, name: &Spanned<String>) -> Diagnostic {
         let names: Vec<&str> = self.names(kind).collect();
         let diag = Diagnostic::error(code::UNKNOWN_REFERENCE, format!("unknown {kind} `{}`", name.value))
             .at(file, name.span.clone())
@@ -311,7 +358,7 @@ mod tests {
         let cache = Cache::default();
         let files = |summary: &str| Snapshot::from_files([("parts/a.toml", format!("type = \"tone\"\nsummary = \"{summary}\"\n"))]);
         for round in 0..5 {
-            Catalog::load_cached(&files(&format!("version {round}")), &cache).unwrap();
+            assert!(Catalog::load_cached(&files(&format!("version {round}")), &cache).1.is_empty());
             assert_eq!(cache.entries.lock().unwrap().len(), 1, "round {round}");
         }
     }

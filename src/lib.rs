@@ -56,9 +56,8 @@ pub struct Project {
 impl Project {
     /// Parses and checks every definition of a snapshot.
     pub fn load(snapshot: &Snapshot, cache: &Cache) -> Result<Project, Vec<Diagnostic>> {
-        let mut diags = Vec::new();
-        let catalog = Catalog::load_cached(snapshot, cache).map_err(|d| diags.extend(d)).ok();
-        let encoding = catalog.as_ref().map_or_else(|| model::Spanned::new("o200k_base".into(), 0..0), |c| c.config.encoding.clone());
+        let (catalog, mut diags) = Catalog::load_cached(snapshot, cache);
+        let encoding = catalog.config.encoding.clone();
         let tokenizer = cache.tokenizer(&encoding.value);
         if tokenizer.is_none() {
             diags.push(
@@ -68,12 +67,18 @@ impl Project {
                     .help(format!("encodings are: {}", tokens::ENCODINGS.join(", "))),
             );
         }
-        match (catalog, tokenizer) {
-            (Some(catalog), Some(tokenizer)) if diags.is_empty() => {
-                let renderer = Renderer::new(&catalog);
-                Ok(Project { catalog, renderer, tokenizer })
-            }
-            _ => {
+        let renderer = Renderer::new(&catalog);
+        match tokenizer {
+            Some(tokenizer) if diags.is_empty() => Ok(Project { catalog, renderer, tokenizer }),
+            tokenizer => {
+                // One run reports every problem, whatever its phase: what
+                // parsed is still resolved, rendered and checked.
+                let tokenizer = tokenizer.or_else(|| cache.tokenizer("o200k_base"));
+                if let Some(tokenizer) = tokenizer
+                    && let Err(more) = artifacts::compile(&catalog, &renderer, &tokenizer, snapshot, None, None)
+                {
+                    diags.extend(more);
+                }
                 diag::normalize(&mut diags);
                 Err(diags)
             }

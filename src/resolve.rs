@@ -104,40 +104,26 @@ fn apply_layer<'c>(mut below: Vec<Slot<'c>>, layer: Vec<LayerItem<'c>>, default_
 }
 
 impl Catalog {
-    /// The inheritance chain of a persona, the persona itself first.
-    fn ancestry<'c>(&'c self, persona: &'c Persona, diags: &mut Vec<Diagnostic>) -> Vec<&'c Persona> {
+    /// The inheritance chain of a persona, the persona itself first; `None`
+    /// when the chain runs into a cycle or past [`crate::catalog::MAX_DEPTH`],
+    /// which loading the catalog has already reported (once, linearly).
+    fn ancestry<'c>(&'c self, persona: &'c Persona, diags: &mut Vec<Diagnostic>) -> Option<Vec<&'c Persona>> {
         let mut chain = vec![persona];
-        let mut seen: std::collections::HashSet<&str> = [persona.meta.name.as_str()].into();
         let mut current = persona;
         while let Some(parent) = &current.extends {
             match self.personas.get(&parent.value) {
+                Some(p) if chain.len() > crate::catalog::MAX_DEPTH || chain.iter().any(|c| std::ptr::eq(*c, p)) => return None,
                 Some(p) => {
-                    if !seen.insert(p.meta.name.as_str()) {
-                        let i = chain.iter().position(|c| c.meta.name == p.meta.name).unwrap_or(0);
-                        // Told once, from the cycle's first name, whichever member found it.
-                        let cycle = &chain[i..];
-                        let start = (0..cycle.len()).min_by_key(|&k| &cycle[k].meta.name).unwrap_or(0);
-                        let names: Vec<&str> = (0..=cycle.len()).map(|k| cycle[(start + k) % cycle.len()].meta.name.as_str()).collect();
-                        let first = cycle[start];
-                        let span = first.extends.as_ref().map_or(0..0, |e| e.span.clone());
-                        diags.push(
-                            Diagnostic::error(code::INHERITANCE_CYCLE, format!("inheritance cycle: {}", names.join(" -> ")))
-                                .at(&first.meta.file, span)
-                                .label("this `extends` is part of the cycle")
-                                .help("a persona cannot extend itself, directly or through its ancestors; remove one `extends`"),
-                        );
-                        break;
-                    }
                     chain.push(p);
                     current = p;
                 }
                 None => {
-                    diags.push(self.unknown(Kind::Persona, &current.meta.file, parent));
+                    diags.extend(self.unknown(Kind::Persona, &current.meta.file, parent));
                     break;
                 }
             }
         }
-        chain
+        Some(chain)
     }
 
     /// Resolves one persona for one request. An abstract persona is a bad
@@ -191,7 +177,7 @@ impl Catalog {
             return Err(ResolveError::Request(msg));
         };
         let mut diags = Vec::new();
-        let chain = self.ancestry(persona, &mut diags);
+        let Some(chain) = self.ancestry(persona, &mut diags) else { return Err(ResolveError::Definitions(diags)) };
         let mut sources: BTreeSet<Arc<str>> = BTreeSet::new();
 
         // The nearest persona in the chain that sets a field.
@@ -207,7 +193,7 @@ impl Catalog {
             for r in &p.parts {
                 match self.parts.get(&r.name.value) {
                     Some(part) => layer.push(LayerItem { part, order: r.order, priority: r.priority, mode: r.mode, load: r.load }),
-                    None => diags.push(self.unknown(Kind::Part, &p.meta.file, &r.name)),
+                    None => diags.extend(self.unknown(Kind::Part, &p.meta.file, &r.name)),
                 }
             }
             let source = if std::ptr::eq(*p, persona) { Layer::Own } else { Layer::Ancestor(p.meta.name.clone()) };
@@ -237,7 +223,7 @@ impl Catalog {
         let mut stage = None;
         if let Some((arc_ref, owner)) = nearest(&chain, |p| p.arc.as_ref()) {
             match self.arcs.get(&arc_ref.name.value) {
-                None => diags.push(self.unknown(Kind::Arc, &owner.meta.file, &arc_ref.name)),
+                None => diags.extend(self.unknown(Kind::Arc, &owner.meta.file, &arc_ref.name)),
                 Some(arc) => {
                     sources.insert(arc.meta.file.clone());
                     let stage_names = || arc.stages.iter().map(|s| s.name.value.as_str());
@@ -434,7 +420,7 @@ impl Catalog {
                 continue;
             }
             match self.parts.get(&part_name.value) {
-                None => diags.push(self.unknown(Kind::Part, file, part_name)),
+                None => diags.extend(self.unknown(Kind::Part, file, part_name)),
                 Some(part) if part.part_type.value != t.value => diags.push(
                     Diagnostic::error(
                         code::OVERRIDE_MISMATCH,
@@ -474,7 +460,7 @@ impl Catalog {
                         names.push(&name.value);
                         out.push(Linked { def: d, load: link.load() });
                     }
-                    None => diags.push(self.unknown(kind, &p.meta.file, name)),
+                    None => diags.extend(self.unknown(kind, &p.meta.file, name)),
                 }
             }
         }

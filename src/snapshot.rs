@@ -17,6 +17,28 @@ use crate::model::Kind;
 pub const CONFIG_FILE: &str = "personac.toml";
 pub const TEMPLATES_DIR: &str = "templates";
 
+/// Finds the repository root from `start` upward, as cargo and git do: the
+/// first folder that holds `personac.toml` or a `personas/` folder. The
+/// search stops at a git work tree's root and at the filesystem root. A bare
+/// git repository (no working tree: its revisions are read with `--rev`) is
+/// its own root.
+pub fn find_root(start: &Path) -> Option<std::path::PathBuf> {
+    let start = std::path::absolute(start).ok()?;
+    let bare = |dir: &Path| dir.join("HEAD").is_file() && dir.join("objects").is_dir() && dir.join("refs").is_dir();
+    if bare(&start) {
+        return Some(start);
+    }
+    for dir in start.ancestors() {
+        if dir.join(CONFIG_FILE).is_file() || dir.join(Kind::Persona.folder()).is_dir() {
+            return Some(dir.to_path_buf());
+        }
+        if dir.join(".git").exists() {
+            return None;
+        }
+    }
+    None
+}
+
 /// Source files by repository-relative path (with `/` separators).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Snapshot {

@@ -46,6 +46,7 @@ macro_rules! errln {
 mod author;
 mod interop;
 mod review;
+mod setup;
 mod watching;
 
 pub(crate) fn write_stdout(text: &str) {
@@ -192,6 +193,14 @@ enum Command {
     Import(interop::ImportArgs),
     /// Write compiled personas in another tool's format
     Export(interop::ExportArgs),
+    /// Make a new persona repository that builds and checks clean
+    Init(setup::InitArgs),
+    /// Explain a diagnostic code: what it means, an example, and the fix
+    Explain(setup::ExplainArgs),
+    /// Print shell completions
+    Completions(setup::CompletionsArgs),
+    /// Print or write the man pages
+    Man(setup::ManArgs),
     /// Print or write the JSON Schemas (draft-07) of the file formats
     Schema {
         /// One kind (persona, part, trait, skill, guardrail, arc) or `config`; all when omitted
@@ -273,6 +282,11 @@ enum Failure {
 type Outcome = Result<(), Failure>;
 
 struct Ctx {
+    /// Where the search for the repository started: `-C DIR`, else the
+    /// current folder.
+    start: PathBuf,
+    /// The repository root found from `start` (for commands that need no
+    /// repository, `start` itself).
     root: PathBuf,
     color: bool,
     quiet: bool,
@@ -292,12 +306,35 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         ColorChoice::Never => false,
         ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal(),
     };
-    let root = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
-    let ctx = Ctx { root, color, quiet: cli.quiet, verbose: cli.verbose };
-    if !ctx.root.is_dir() {
-        return finish(&ctx, Err(Failure::Usage(format!("`{}` is not a directory", ctx.root.display()))));
+    let start = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let mut ctx = Ctx { root: start.clone(), start, color, quiet: cli.quiet, verbose: cli.verbose };
+    if !ctx.start.is_dir() {
+        return finish(&ctx, Err(Failure::Usage(format!("`{}` is not a directory", ctx.start.display()))));
+    }
+    // Like cargo and git, every command that reads a repository finds its
+    // root from where it starts, upward; nothing is ever written elsewhere.
+    let needs_repository =
+        !matches!(cli.command, Command::Init(_) | Command::Explain(_) | Command::Completions(_) | Command::Man(_) | Command::Schema { .. });
+    if needs_repository {
+        match crate::snapshot::find_root(&ctx.start) {
+            Some(root) => ctx.root = root,
+            None => {
+                let shown = std::path::absolute(&ctx.start).unwrap_or_else(|_| ctx.start.clone());
+                return finish(
+                    &ctx,
+                    Err(Failure::Usage(format!(
+                        "not a persona repository (no `personac.toml` or `personas/` in `{}` or any folder above it)\n  help: `personac init` makes one here; `-C DIR` starts the search in DIR",
+                        shown.display()
+                    ))),
+                );
+            }
+        }
     }
     let outcome = match cli.command {
+        Command::Init(args) => setup::init(&ctx, args),
+        Command::Explain(args) => setup::explain(args),
+        Command::Completions(args) => setup::completions(args),
+        Command::Man(args) => setup::man(&ctx, args),
         Command::Build { out, check, stamp, rev, format } => build(&ctx, out, check, stamp, rev.as_deref(), format),
         Command::Check { base: Some(base), rev, format, .. } => review::version_gate(&ctx, &base, rev.as_deref(), format),
         Command::Check { base: None, rev, format, deny_warnings } => check(&ctx, rev.as_deref(), format, deny_warnings),

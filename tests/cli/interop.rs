@@ -52,11 +52,7 @@ fn prompt_lines(format: &str) -> Vec<(Vec<String>, Vec<String>)> {
     // Headings are left out, except a `# ` line inside a code fence.
     let is_heading = |l: &str| l.starts_with('#') && l.trim_start_matches('#').starts_with(' ') && !l.starts_with("# Invoice");
     let lines_of = |text: &str| -> Vec<String> {
-        text.lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !is_heading(l))
-            .map(|l| l.trim_start_matches("- ").to_string())
-            .collect()
+        text.lines().map(str::trim).filter(|l| !l.is_empty() && !is_heading(l)).map(|l| l.trim_start_matches("- ").to_string()).collect()
     };
     for (path, bytes) in tree(&fixtures(format)) {
         let text = String::from_utf8(bytes).unwrap();

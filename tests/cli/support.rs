@@ -37,8 +37,11 @@ impl Run {
 }
 
 impl Repo {
+    /// An empty persona repository: a temp dir with a `personas/` folder,
+    /// which is what makes a folder a repository's root.
     pub fn new() -> Repo {
         let temp = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(temp.path().join("personas")).expect("personas/");
         Repo { root: temp.path().to_path_buf(), _temp: Some(temp) }
     }
 
