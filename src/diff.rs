@@ -224,18 +224,98 @@ pub fn text(report: &Report, color: bool) -> String {
 
 /// For a pull-request comment: a summary table, then a collapsible diff per
 /// persona.
+/// The most a GitHub pull-request comment may hold, in characters.
+pub const COMMENT_LIMIT: usize = 65_536;
+
+/// The report as Markdown for a pull-request comment, within
+/// [`COMMENT_LIMIT`]: when the whole does not fit, the longest artifact
+/// diffs are shortened (each to the same number of characters, as few as
+/// needed), and past that the diffs and then table rows are left out,
+/// saying so.
 pub fn markdown(report: &Report) -> String {
+    let full = markdown_with(report, None, usize::MAX);
+    if full.chars().count() <= COMMENT_LIMIT {
+        return full;
+    }
+    let longest = report.personas.iter().flat_map(|p| &p.artifacts).map(|a| a.diff.len()).max().unwrap_or(0);
+    let (mut low, mut high) = (0, longest);
+    while low < high {
+        let mid = (low + high).div_ceil(2);
+        if markdown_with(report, Some(mid), usize::MAX).chars().count() <= COMMENT_LIMIT {
+            low = mid;
+        } else {
+            high = mid - 1;
+        }
+    }
+    let shortened = markdown_with(report, Some(low), usize::MAX);
+    if shortened.chars().count() <= COMMENT_LIMIT {
+        return shortened;
+    }
+    // Even without diffs it is too long: keep as many table rows as fit.
+    let (mut low, mut high) = (0, report.personas.len());
+    while low < high {
+        let mid = (low + high).div_ceil(2);
+        if markdown_with(report, Some(0), mid).chars().count() <= COMMENT_LIMIT {
+            low = mid;
+        } else {
+            high = mid - 1;
+        }
+    }
+    markdown_with(report, Some(0), low)
+}
+
+/// A diff cut to at most `cap` characters, at a line end, saying how much
+/// was left out.
+fn shorten(diff: &str, cap: usize) -> String {
+    if diff.len() <= cap {
+        return diff.to_string();
+    }
+    let mut kept = String::new();
+    for line in diff.split_inclusive('\n') {
+        if kept.len() + line.len() > cap {
+            break;
+        }
+        kept.push_str(line);
+    }
+    let total = diff.lines().count();
+    let shown = kept.lines().count();
+    let _ = writeln!(kept, "… {} of {total} lines left out to fit the comment; run `personac diff` for all of them", total - shown);
+    kept
+}
+
+/// The Markdown, with each diff cut to `cap` characters (`Some(0)`: diffs
+/// left out) and at most `rows` personas in the table.
+fn markdown_with(report: &Report, cap: Option<usize>, rows: usize) -> String {
     let mut out = String::from("## personac: compiled prompt changes\n\n");
     if !report.changed {
         let _ = writeln!(out, "No compiled output changed between `{}` and `{}`.", report.base, report.head);
         return out;
     }
     let _ = writeln!(out, "Comparing `{}` → `{}`.\n", report.base, report.head);
+    match cap {
+        Some(0) => {
+            out.push_str("> Shortened to fit a pull-request comment: the artifact diffs are left out; run `personac diff` to see them.\n\n")
+        }
+        Some(cap) => {
+            let _ = writeln!(
+                out,
+                "> Shortened to fit a pull-request comment: diffs longer than {cap} characters are cut; run `personac diff` for all of them.\n"
+            );
+        }
+        None => {}
+    }
     out.push_str("| persona | change | version | detail tokens | caused by |\n|---|---|---|---|---|\n");
-    for p in &report.personas {
+    for p in report.personas.iter().take(rows) {
         let tokens = p.artifacts.iter().find(|a| a.path == "detail.md").map_or("–".into(), |a| tokens_text(&a.tokens, a.token_delta));
         let sources = p.sources.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
         let _ = writeln!(out, "| `{}` | {} | {} | {} | {} |", p.name, p.status.as_str(), version_text(&p.version), tokens, sources);
+    }
+    if rows < report.personas.len() {
+        let _ = writeln!(out, "\n… and {} more changed personas, left out to fit the comment.", report.personas.len() - rows);
+        return out;
+    }
+    if cap == Some(0) {
+        return out;
     }
     for p in &report.personas {
         let n = p.artifacts.len();
@@ -252,10 +332,11 @@ pub fn markdown(report: &Report) -> String {
             let _ = writeln!(out, "| `{}` | {} | {} |", a.path, a.status.as_str(), tokens_text(&a.tokens, a.token_delta));
         }
         for a in &p.artifacts {
+            let diff = cap.map_or_else(|| a.diff.clone(), |cap| shorten(&a.diff, cap));
             // A fence longer than any run of backticks in the diff.
-            let longest = a.diff.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+            let longest = diff.split(|c| c != '`').map(str::len).max().unwrap_or(0);
             let fence = "`".repeat(longest.max(2) + 1);
-            let _ = write!(out, "\n{fence}diff\n{}{fence}\n", a.diff);
+            let _ = write!(out, "\n{fence}diff\n{diff}{fence}\n");
         }
         out.push_str("\n</details>\n");
     }

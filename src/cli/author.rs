@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use clap::{ArgGroup, Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
 
 use super::{Ctx, DiagFormat, Failure, Outcome, load, parse_kind, report, status, usage};
 use crate::Project;
@@ -15,26 +15,39 @@ use crate::model::{Kind, Request, TRAIT_TYPES};
 use crate::snapshot::Snapshot;
 
 #[derive(Subcommand)]
+#[command(after_help = "Examples:
+  personac arc status aria
+  personac arc assign aria hero-journey --stage trial
+  personac arc advance aria --commit
+  personac arc reset aria")]
 pub enum ArcCommand {
     /// Show a persona's arc, current stage, its condition and the next stage
-    Status { persona: String },
+    Status {
+        /// The persona
+        persona: String,
+    },
     /// Put a persona on an arc, at its first stage or at --stage
     Assign {
+        /// The persona to put on the arc
         persona: String,
+        /// The arc (its name: the file name without extension)
         arc: String,
-        #[arg(long, value_name = "S")]
+        /// The stage to start at (default: the arc's first)
+        #[arg(long, value_name = "STAGE")]
         stage: Option<String>,
         #[command(flatten)]
         commit: CommitArg,
     },
     /// Move a persona to the next stage of its arc
     Advance {
+        /// The persona to move on
         persona: String,
         #[command(flatten)]
         commit: CommitArg,
     },
     /// Move a persona back to the first stage of its arc
     Reset {
+        /// The persona to move back
         persona: String,
         #[command(flatten)]
         commit: CommitArg,
@@ -48,30 +61,26 @@ pub struct CommitArg {
     commit: bool,
 }
 
+/// What to link or unlink: exactly one of the four.
 #[derive(Args)]
-#[command(group(ArgGroup::new("what").required(true).args(["part", "trait_", "skill", "guardrail"])))]
-pub struct LinkArgs {
-    persona: String,
-    #[arg(long, value_name = "P")]
+#[group(id = "what", required = true, multiple = false)]
+pub struct Target {
+    /// A part to link (see `personac list part`)
+    #[arg(long, value_name = "PART")]
     part: Option<String>,
-    #[arg(long = "trait", value_name = "T")]
+    /// A trait to link (see `personac list trait`)
+    #[arg(long = "trait", value_name = "TRAIT")]
     trait_: Option<String>,
-    #[arg(long, value_name = "S")]
+    /// A skill to link (see `personac list skill`)
+    #[arg(long, value_name = "SKILL")]
     skill: Option<String>,
-    #[arg(long, value_name = "G")]
+    /// A guardrail to link (see `personac list guardrail`)
+    #[arg(long, value_name = "GUARDRAIL")]
     guardrail: Option<String>,
-    /// The part's place in the assembly (with --part)
-    #[arg(long, requires = "part", value_name = "N")]
-    order: Option<i64>,
-    /// What survives a token budget: lowest goes first (with --part)
-    #[arg(long, requires = "part", value_name = "N")]
-    priority: Option<i64>,
-    #[command(flatten)]
-    commit: CommitArg,
 }
 
-impl LinkArgs {
-    fn target(&self) -> (LinkField, String) {
+impl Target {
+    fn get(&self) -> (LinkField, String) {
         match (&self.part, &self.trait_, &self.skill, &self.guardrail) {
             (Some(p), ..) => (LinkField::Parts, p.clone()),
             (_, Some(t), ..) => (LinkField::Traits, t.clone()),
@@ -83,12 +92,66 @@ impl LinkArgs {
 }
 
 #[derive(Args)]
+#[command(after_help = "Examples:
+  personac link maya --part tone-warm
+  personac link maya --part goal-upsell --order 35 --priority 4 --commit
+  personac link maya --skill refund-policy")]
+pub struct LinkArgs {
+    /// The persona to edit
+    persona: String,
+    #[command(flatten)]
+    target: Target,
+    /// The part's place in the assembly (parts only)
+    #[arg(long, value_name = "N", allow_negative_numbers = true, conflicts_with_all = ["trait_", "skill", "guardrail"])]
+    order: Option<i64>,
+    /// What survives a token budget, lowest dropped first (parts only)
+    #[arg(long, value_name = "N", allow_negative_numbers = true, conflicts_with_all = ["trait_", "skill", "guardrail"])]
+    priority: Option<i64>,
+    #[command(flatten)]
+    commit: CommitArg,
+}
+
+#[derive(Args)]
+#[command(after_help = "Examples:
+  personac unlink maya --part tone-warm
+  personac unlink maya --guardrail refund-limit --commit")]
+pub struct UnlinkArgs {
+    /// The persona to edit
+    persona: String,
+    #[command(flatten)]
+    target: Target,
+    #[command(flatten)]
+    commit: CommitArg,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Form {
+    /// Front matter (TOML) and a Markdown body for the long text
+    Md,
+    Toml,
+    Yaml,
+    Json,
+}
+
+#[derive(Args)]
+#[command(after_help = "Examples:
+  personac new persona maya
+  personac new part tone-calm --type tone --in tone --form yaml   writes parts/tone/tone-calm.yaml
+  personac new arc hero-journey")]
 pub struct NewArgs {
+    /// The kind: persona, part, trait, skill, guardrail or arc
     kind: String,
+    /// The new definition's name, which is its file name: lowercase letters, digits, `-` and `_`
     name: String,
     /// The part type or trait type
-    #[arg(long = "type", value_name = "T")]
+    #[arg(long = "type", value_name = "TYPE")]
     type_: Option<String>,
+    /// A sub-folder of the kind's folder to put it in, such as `tone` for parts/tone/
+    #[arg(long = "in", value_name = "SUBFOLDER")]
+    within: Option<String>,
+    /// The file form (default: md; arcs: toml)
+    #[arg(long, value_enum)]
+    form: Option<Form>,
     #[command(flatten)]
     commit: CommitArg,
 }
@@ -190,21 +253,28 @@ fn arc_status(ctx: &Ctx, project: &Project, persona: &str) -> Outcome {
     Ok(())
 }
 
-pub(super) fn link(ctx: &Ctx, args: LinkArgs, add: bool) -> Outcome {
-    let (field, name) = args.target();
-    let kind = field.kind();
-    let (verb, change) = if add {
-        ("link", Change::Link { field, name: name.clone(), order: args.order, priority: args.priority })
-    } else {
-        ("unlink", Change::Unlink { field, name: name.clone() })
-    };
-    let message = format!("{}: {verb} {kind} {name}", args.persona);
+pub(super) fn link(ctx: &Ctx, args: LinkArgs) -> Outcome {
+    let (field, name) = args.target.get();
+    let message = format!("{}: link {} {name}", args.persona, field.kind());
+    let change = Change::Link { field, name, order: args.order, priority: args.priority };
     change_persona(ctx, &args.persona, change, message, args.commit.commit)
+}
+
+pub(super) fn unlink(ctx: &Ctx, args: UnlinkArgs) -> Outcome {
+    let (field, name) = args.target.get();
+    let message = format!("{}: unlink {} {name}", args.persona, field.kind());
+    change_persona(ctx, &args.persona, Change::Unlink { field, name }, message, args.commit.commit)
 }
 
 pub(super) fn new(ctx: &Ctx, args: NewArgs) -> Outcome {
     let kind = parse_kind(&args.kind)?;
     let name = &args.name;
+    if let Some((folder, stem)) = name.rsplit_once(['/', '\\']) {
+        return Err(Failure::Usage(format!(
+            "`{name}` is a path, not a name: a definition's name is its file name\n  help: write `personac new {kind} {stem} --in {folder}` to put it in `{}/{folder}/`",
+            kind.folder()
+        )));
+    }
     if !crate::parse::is_valid_name(name) {
         let mut msg = format!("`{name}` is not a valid name: use lowercase letters, digits, `-` and `_` (at most 64)");
         if let Some(fixed) = crate::parse::suggest_name(name) {
@@ -235,54 +305,41 @@ pub(super) fn new(ctx: &Ctx, args: NewArgs) -> Outcome {
         (Some(_), true) => return Err(Failure::Usage(format!("a {kind} has no type; drop `--type`"))),
         (None, true) => None,
     };
-    let (path, text) = template(kind, name, item_type.as_deref());
-    let path: Arc<str> = path.into();
+    let form = match (args.form, kind) {
+        (Some(Form::Md), Kind::Arc) => {
+            return Err(Failure::Usage("an arc cannot be a Markdown file\n  help: use `--form toml`, `yaml` or `json`".into()));
+        }
+        (Some(form), _) => form,
+        (None, Kind::Arc) => Form::Toml,
+        (None, _) => Form::Md,
+    };
+    let folder = match &args.within {
+        Some(sub)
+            if !crate::artifacts::is_safe_relative(sub.trim_end_matches('/'))
+                || !sub.split('/').filter(|s| !s.is_empty()).all(crate::parse::is_valid_name) =>
+        {
+            return Err(Failure::Usage(format!(
+                "`--in {sub}` must name a sub-folder of `{}/`: folder names use lowercase letters, digits, `-` and `_`",
+                kind.folder()
+            )));
+        }
+        Some(sub) => format!("{}/{}", kind.folder(), sub.trim_end_matches('/')),
+        None => kind.folder().to_string(),
+    };
+    let path: Arc<str> = format!(
+        "{folder}/{name}.{}",
+        match form {
+            Form::Md => "md",
+            Form::Toml => "toml",
+            Form::Yaml => "yaml",
+            Form::Json => "json",
+        }
+    )
+    .into();
     if ctx.root.join(&*path).exists() {
         return Err(Failure::Usage(format!("`{path}` already exists")));
     }
-    std::fs::create_dir_all(ctx.root.join(kind.folder())).map_err(|e| Failure::Usage(format!("cannot create `{}`: {e}", kind.folder())))?;
+    let schema = format!("{}docs/schemas/{kind}.schema.json", "../".repeat(folder.split('/').count()));
+    let text = super::templates::new_file(kind, name, item_type.as_deref(), form, &schema);
     save(ctx, &snapshot, &path, &text, &format!("new {kind} {name}"), args.commit.commit)
-}
-
-/// A small, valid starting point for each kind.
-fn template(kind: Kind, name: &str, item_type: Option<&str>) -> (String, String) {
-    let title = crate::render::title_case(name);
-    let folder = kind.folder();
-    match kind {
-        Kind::Persona => (
-            format!("{folder}/{name}.md"),
-            format!(
-                "+++\nversion = \"0.1.0\"\nsummary = \"{title} in one sentence: who they are and what they do.\"\ndescription = \"\"\nparts = []\ntraits = []\nskills = []\nguardrails = []\n+++\nYou are {title}. Write the full instructions here: this body is the persona's detail view.\n"
-            ),
-        ),
-        Kind::Part => (
-            format!("{folder}/{name}.md"),
-            format!(
-                "+++\ntype = \"{}\"\nsummary = \"What this {} part says, in one line.\"\n+++\nWrite the part's full text here.\n",
-                item_type.unwrap_or("context"),
-                item_type.unwrap_or("context")
-            ),
-        ),
-        Kind::Trait => (
-            format!("{folder}/{name}.md"),
-            format!(
-                "+++\ntype = \"{}\"\ndescription = \"{title}: the trait in one line.\"\n+++\nHow the persona shows this trait, as an instruction.\n",
-                item_type.unwrap_or("personality")
-            ),
-        ),
-        Kind::Skill => (
-            format!("{folder}/{name}.md"),
-            format!("+++\ndescription = \"{title}: what the skill lets the persona do.\"\n+++\nHow and when to use it.\n"),
-        ),
-        Kind::Guardrail => (
-            format!("{folder}/{name}.md"),
-            format!("+++\ndescription = \"{title}: what must never happen.\"\nseverity = \"medium\"\n+++\nThe rule, stated plainly.\n"),
-        ),
-        Kind::Arc => (
-            format!("{folder}/{name}.toml"),
-            format!(
-                "summary = \"{title}: where the arc goes.\"\n\n[[stages]]\nname = \"start\"\ndescription = \"Where it begins.\"\ncondition = \"The story starts.\"\nparts = []\n"
-            ),
-        ),
-    }
 }

@@ -16,17 +16,26 @@ use crate::snapshot::Snapshot;
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DiffFormat {
+    /// A unified diff of each changed artifact, for a terminal
     Text,
+    /// A table and collapsible diffs, for a pull-request comment (fits GitHub's 65,536 characters)
     Markdown,
+    /// One JSON object, for scripts
     Json,
 }
 
 #[derive(Args)]
+#[command(after_help = "Examples:
+  personac diff                                 the working tree against HEAD
+  personac diff main                            the working tree against main
+  personac diff origin/main...HEAD --format markdown > comment.md
+  personac diff v1.2.0 v1.3.0 --exit-code       exit 1 if any compiled prompt changed")]
 pub struct DiffArgs {
     /// The base revision (default HEAD); `A..B` or `A...B` (from the merge base) name both sides
     base: Option<String>,
     /// The head revision (default: the working tree)
     head: Option<String>,
+    /// How to print the diff: text, markdown or json
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
     format: DiffFormat,
     /// Exit with 1 when anything differs

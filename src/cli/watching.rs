@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::json;
 
-use super::{BuildFormat, Ctx, DiagFormat, Failure, Outcome, report, status};
+use clap::{Args, ValueEnum};
+
+use super::{Ctx, DiagFormat, Failure, Outcome, report, status};
 use crate::diag;
 use crate::watch::{self, Event};
 
@@ -16,12 +18,38 @@ fn list(items: &[String], most: usize) -> String {
     if items.len() <= most { items.join(", ") } else { format!("{} and {} more", items[..most].join(", "), items.len() - most) }
 }
 
-pub(super) fn watch(ctx: &Ctx, out: Option<PathBuf>, poll: bool, format: BuildFormat) -> Outcome {
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WatchFormat {
+    /// A status line an event, for people
+    Text,
+    /// One JSON object an event (NDJSON), for editors and scripts
+    Json,
+}
+
+#[derive(Args)]
+#[command(after_help = "Examples:
+  personac watch                    rebuild build-output/ on every save
+  personac watch --format json      one JSON object per event, for an editor
+  personac watch --poll             on filesystems without change events (network drives, some containers)")]
+pub struct WatchArgs {
+    /// Output folder, relative to the repository root (default: `out_dir` of personac.toml)
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Poll for changes instead of using the platform's file watcher
+    #[arg(long)]
+    poll: bool,
+    /// text prints a line per event; json prints one JSON object per event (NDJSON)
+    #[arg(long, value_enum, default_value_t = WatchFormat::Text)]
+    format: WatchFormat,
+}
+
+pub(super) fn watch(ctx: &Ctx, args: WatchArgs) -> Outcome {
+    let WatchArgs { out, poll, format } = args;
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)).map_err(|e| Failure::Usage(format!("cannot handle Ctrl-C: {e}")))?;
     let options = watch::Options { root: ctx.root.clone(), out, poll };
-    let json = format == BuildFormat::Json;
+    let json = format == WatchFormat::Json;
     let emit = |value: serde_json::Value| outln!("{value}");
     let mut on_event = |event: Event| match event {
         Event::Watching { polling, fallback } => {

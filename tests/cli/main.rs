@@ -3,6 +3,7 @@
 
 mod author;
 mod build;
+mod command_line;
 mod commands;
 mod conformance;
 mod corpus;
