@@ -76,7 +76,7 @@ impl Cache {
         Some(fresh)
     }
 
-    fn parse(&self, path: &Arc<str>, text: &str, hash: Option<&[u8; 32]>) -> Result<Definition, Vec<Diagnostic>> {
+    pub(crate) fn parse(&self, path: &Arc<str>, text: &str, hash: Option<&[u8; 32]>) -> Result<Definition, Vec<Diagnostic>> {
         let mut hasher = Sha256::new();
         hasher.update(path.as_bytes());
         hasher.update([0]);

@@ -130,6 +130,15 @@ pub enum ShowError {
     Definitions(Vec<crate::diag::Diagnostic>),
 }
 
+impl From<crate::resolve::ResolveError> for ShowError {
+    fn from(e: crate::resolve::ResolveError) -> ShowError {
+        match e {
+            crate::resolve::ResolveError::Request(msg) => ShowError::Request(msg),
+            crate::resolve::ResolveError::Definitions(d) => ShowError::Definitions(d),
+        }
+    }
+}
+
 /// One definition as JSON, with its texts rendered: with the project's
 /// variables, or with a persona's (and a channel's) when one is given.
 /// Runtime variables stay `{{ name }}`. This is what `get` and the fetch
@@ -156,11 +165,8 @@ pub fn rendered(
         None => (catalog.config.vars.clone(), Vec::new()),
         Some((persona, channel)) => {
             let request = Request { channel: channel.map(str::to_string), ..Request::default() };
-            match catalog.resolve_any(persona, &request) {
-                Ok(r) => (r.vars, r.runtime_vars),
-                Err(crate::resolve::ResolveError::Request(msg)) => return Err(ShowError::Request(msg)),
-                Err(crate::resolve::ResolveError::Definitions(d)) => return Err(ShowError::Definitions(d)),
-            }
+            let r = catalog.resolve_any(persona, &request)?;
+            (r.vars, r.runtime_vars)
         }
     };
     let meta = catalog.meta(kind, name).ok_or_else(|| unknown(kind, name))?;

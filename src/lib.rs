@@ -27,6 +27,7 @@ pub mod lint;
 pub mod lock;
 pub mod model;
 pub mod parse;
+pub mod reach;
 pub mod render;
 pub mod resolve;
 pub mod schema;

@@ -310,6 +310,33 @@ impl Definition {
         }
     }
 
+    /// Every definition this one names, by kind and name: a persona's
+    /// parent and links, its arc and its channels' override parts; an arc's
+    /// stage parts.
+    pub fn references(&self) -> Vec<(Kind, &str)> {
+        let mut refs = Vec::new();
+        match self {
+            Definition::Persona(p) => {
+                refs.extend(p.extends.iter().map(|e| (Kind::Persona, e.value.as_str())));
+                refs.extend(p.parts.iter().map(|r| (Kind::Part, r.name.value.as_str())));
+                refs.extend(p.traits.iter().map(|l| (Kind::Trait, l.name.value.as_str())));
+                refs.extend(p.skills.iter().map(|l| (Kind::Skill, l.name.value.as_str())));
+                refs.extend(p.guardrails.iter().map(|g| (Kind::Guardrail, g.value.as_str())));
+                refs.extend(p.arc.iter().map(|a| (Kind::Arc, a.name.value.as_str())));
+                for channel in p.channels.iter().flatten() {
+                    refs.extend(channel.overrides.iter().map(|(_, part)| (Kind::Part, part.value.as_str())));
+                }
+            }
+            Definition::Arc(a) => {
+                for stage in &a.stages {
+                    refs.extend(stage.parts.iter().map(|p| (Kind::Part, p.name.value.as_str())));
+                }
+            }
+            Definition::Part(_) | Definition::Trait(_) | Definition::Skill(_) | Definition::Guardrail(_) => {}
+        }
+        refs
+    }
+
     pub fn kind(&self) -> Kind {
         match self {
             Definition::Persona(_) => Kind::Persona,

@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use sha2::Digest as _;
+
 use crate::diag::{Diagnostic, Sources, code};
 use crate::model::Kind;
 
@@ -81,53 +83,47 @@ impl Snapshot {
     /// Reads the sources of the repository at `root`, with a diagnostic for
     /// each file that could not be read (the rest are still read).
     pub fn from_dir(root: &Path) -> (Snapshot, Vec<Diagnostic>) {
+        Snapshot::from_listing(Listing::of(root), |_| true)
+    }
+
+    /// Reads the files of a listing that `wanted` keeps (by
+    /// repository-relative path), with the listing's links and problems.
+    pub fn from_listing(listing: Listing, wanted: impl Fn(&str) -> bool + Sync) -> (Snapshot, Vec<Diagnostic>) {
+        let Listing { paths, links, mut diags } = listing;
         let mut snapshot = Snapshot::default();
-        let mut diags = Vec::new();
-        let mut paths = Vec::new();
-        let config = root.join(CONFIG_FILE);
-        if config.is_file() {
-            paths.push((CONFIG_FILE.to_string(), config));
+        for link in links {
+            snapshot.link(link);
         }
-        let folders = Kind::ALL.iter().map(|k| k.folder()).chain([TEMPLATES_DIR]);
-        for folder in folders {
-            let dir = root.join(folder);
-            if std::fs::symlink_metadata(&dir).is_ok_and(|m| m.file_type().is_symlink()) {
-                snapshot.link(folder.to_string());
-                continue;
-            }
-            if !dir.is_dir() {
-                continue;
-            }
-            let walker =
-                walkdir::WalkDir::new(&dir).sort_by_file_name().into_iter().filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
-            for entry in walker {
-                let entry = match entry {
-                    Ok(entry) => entry,
-                    Err(err) => {
-                        let rel = err.path().map(|p| relative(root, p)).unwrap_or_else(|| folder.to_string());
-                        let file: Arc<str> = rel.into();
-                        diags.push(Diagnostic::error(code::IO, format!("cannot read: {err}")).at(&file, 0..0));
-                        continue;
-                    }
-                };
-                if entry.file_type().is_symlink() {
-                    snapshot.link(relative(root, entry.path()));
-                    continue;
-                }
-                if !entry.file_type().is_file() {
-                    continue;
-                }
-                let rel = relative(root, entry.path());
-                if is_source_path(&rel) {
-                    paths.push((rel, entry.into_path()));
-                }
-            }
-        }
-        // Reading is the slow part; files are read in parallel, kept in path order.
+        // Reading, normalising and hashing are the slow part: done in
+        // parallel, kept in path order.
         use rayon::prelude::*;
-        let contents: Vec<std::io::Result<Vec<u8>>> = paths.par_iter().map(|(_, path)| std::fs::read(path)).collect();
-        for ((rel, _), bytes) in paths.into_iter().zip(contents) {
-            snapshot.add(rel, bytes);
+        let read: Vec<(String, Read)> = paths
+            .into_par_iter()
+            .filter(|(rel, _)| wanted(rel))
+            .map(|(rel, path)| {
+                let read = match std::fs::read(&path) {
+                    Ok(bytes) => match String::from_utf8(bytes) {
+                        Ok(text) => {
+                            let text = normalized(&text);
+                            let hash = sha2::Sha256::digest(text.as_bytes()).into();
+                            Read::Text(text.into(), hash)
+                        }
+                        Err(err) => Read::Raw(Ok(err.into_bytes())),
+                    },
+                    Err(err) => Read::Raw(Err(err)),
+                };
+                (rel, read)
+            })
+            .collect();
+        for (rel, read) in read {
+            match read {
+                Read::Text(text, hash) => {
+                    let path: Arc<str> = rel.into();
+                    snapshot.hashes.insert(path.clone(), hash);
+                    snapshot.files.insert(path, text);
+                }
+                Read::Raw(bytes) => snapshot.add(rel, bytes),
+            }
         }
         diags.extend(snapshot.read_errors());
         (snapshot, diags)
@@ -217,9 +213,7 @@ impl Snapshot {
     }
 
     fn insert(&mut self, path: &str, text: &str) {
-        use sha2::Digest as _;
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let text = if text.contains("\r\n") { text.replace("\r\n", "\n") } else { text.to_string() };
+        let text = normalized(text);
         let path: Arc<str> = path.into();
         self.hashes.insert(path.clone(), sha2::Sha256::digest(text.as_bytes()).into());
         self.files.insert(path, text.into());
@@ -257,6 +251,82 @@ impl Snapshot {
 impl Sources for Snapshot {
     fn source(&self, path: &str) -> Option<&str> {
         self.get(path).or_else(|| self.unreadable.get(path).map(|t| &**t))
+    }
+}
+
+/// A file as read, before it joins a snapshot.
+enum Read {
+    /// UTF-8 text, normalised, and its sha256.
+    Text(Arc<str>, [u8; 32]),
+    /// Bytes that are not UTF-8, or why the file could not be read.
+    Raw(std::io::Result<Vec<u8>>),
+}
+
+/// The text of a source as personac reads it: without a leading BOM, with
+/// LF line ends.
+pub(crate) fn normalized(text: &str) -> String {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.contains("\r\n") { text.replace("\r\n", "\n") } else { text.to_string() }
+}
+
+/// The source files of a repository on disk, listed but not read: a
+/// command that needs a few of them reads only those
+/// ([`Snapshot::from_listing`]).
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// Repository-relative paths, sorted, with their paths on disk.
+    pub paths: Vec<(String, std::path::PathBuf)>,
+    /// Symbolic links in the source folders, which are never followed.
+    links: Vec<String>,
+    /// Folders that could not be read.
+    diags: Vec<Diagnostic>,
+}
+
+impl Listing {
+    /// Lists the sources of the repository at `root`: the config, every
+    /// file in a kind's folder and every layout template.
+    pub fn of(root: &Path) -> Listing {
+        let mut listing = Listing::default();
+        let config = root.join(CONFIG_FILE);
+        if config.is_file() {
+            listing.paths.push((CONFIG_FILE.to_string(), config));
+        }
+        let folders = Kind::ALL.iter().map(|k| k.folder()).chain([TEMPLATES_DIR]);
+        for folder in folders {
+            let dir = root.join(folder);
+            if std::fs::symlink_metadata(&dir).is_ok_and(|m| m.file_type().is_symlink()) {
+                listing.links.push(folder.to_string());
+                continue;
+            }
+            if !dir.is_dir() {
+                continue;
+            }
+            let walker =
+                walkdir::WalkDir::new(&dir).sort_by_file_name().into_iter().filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+            for entry in walker {
+                let entry = match entry {
+                    Ok(entry) => entry,
+                    Err(err) => {
+                        let rel = err.path().map(|p| relative(root, p)).unwrap_or_else(|| folder.to_string());
+                        let file: Arc<str> = rel.into();
+                        listing.diags.push(Diagnostic::error(code::IO, format!("cannot read: {err}")).at(&file, 0..0));
+                        continue;
+                    }
+                };
+                if entry.file_type().is_symlink() {
+                    listing.links.push(relative(root, entry.path()));
+                    continue;
+                }
+                if !entry.file_type().is_file() {
+                    continue;
+                }
+                let rel = relative(root, entry.path());
+                if is_source_path(&rel) {
+                    listing.paths.push((rel, entry.into_path()));
+                }
+            }
+        }
+        listing
     }
 }
 

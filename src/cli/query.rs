@@ -4,11 +4,15 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::{Ctx, DiagFormat, Failure, Outcome, load, parse_kind, parse_pair, report, resolve_error, status};
+use super::{Ctx, DiagFormat, Failure, Outcome, load, parse_kind, parse_pair, report, status};
+use crate::Project;
 use crate::artifacts;
+use crate::catalog::Cache;
+use crate::describe::ShowError;
 use crate::diag;
 use crate::model::{Kind, Override, Request};
 use crate::render::View;
+use crate::snapshot::{Listing, Snapshot};
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DocFormat {
@@ -157,60 +161,96 @@ pub(super) fn show(ctx: &Ctx, args: ShowArgs) -> Outcome {
         }
         request.vars.insert(k, v.into());
     }
-    let (snapshot, project) = load(ctx, DiagFormat::Text, args.rev.as_deref())?;
-    let resolved = project.catalog.resolve(&args.persona, &request).map_err(|e| resolve_error(ctx, &snapshot, e))?;
-    let (_, fitted) = artifacts::views(&project.renderer, &project.tokenizer, &resolved).map_err(|diags| {
-        report(ctx, &diags, &snapshot, DiagFormat::Text);
-        Failure::Definitions
-    })?;
     let view = match args.view {
         ViewArg::Summary => View::Summary,
         ViewArg::Detail => View::Detail,
     };
-    let [summary, detail] = fitted;
-    let fitted = if view == View::Summary { summary } else { detail };
-    match args.format {
-        DocFormat::Md => out!("{}", fitted.text),
-        DocFormat::Json => {
-            let value = crate::describe::shown(&resolved, &fitted, view);
-            outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
-        }
-    }
+    let mut wanted = vec![(Kind::Persona, args.persona.as_str())];
+    wanted.extend(request.overrides.iter().map(|o| (Kind::Part, o.part.as_str())));
+    let shown = on_reached(ctx, args.rev.as_deref(), &wanted, |_, project| {
+        let resolved = project.catalog.resolve(&args.persona, &request).map_err(ShowError::from)?;
+        let (_, [summary, detail]) = artifacts::views(&project.renderer, &project.tokenizer, &resolved).map_err(ShowError::Definitions)?;
+        let fitted = if view == View::Summary { summary } else { detail };
+        Ok(match args.format {
+            DocFormat::Md => fitted.text,
+            DocFormat::Json => {
+                let value = crate::describe::shown(&resolved, &fitted, view);
+                format!("{}\n", serde_json::to_string_pretty(&value).unwrap_or_default())
+            }
+        })
+    })?;
+    out!("{shown}");
     Ok(())
 }
 
 pub(super) fn manifest(ctx: &Ctx, args: ManifestArgs) -> Outcome {
-    let (persona, rev) = (args.persona.as_str(), args.rev.as_deref());
-    let (snapshot, project) = load(ctx, DiagFormat::Text, rev)?;
-    let resolved = project.catalog.resolve(persona, &Request::default()).map_err(|e| resolve_error(ctx, &snapshot, e))?;
-    let (rendered, fitted) = artifacts::views(&project.renderer, &project.tokenizer, &resolved).map_err(|diags| {
-        report(ctx, &diags, &snapshot, DiagFormat::Text);
-        Failure::Definitions
+    let persona = args.persona.as_str();
+    let value = on_reached(ctx, args.rev.as_deref(), &[(Kind::Persona, persona)], |_, project| {
+        let resolved = project.catalog.resolve(persona, &Request::default()).map_err(ShowError::from)?;
+        let (rendered, fitted) = artifacts::views(&project.renderer, &project.tokenizer, &resolved).map_err(ShowError::Definitions)?;
+        Ok(artifacts::manifest_for(&resolved, &rendered, &fitted))
     })?;
-    let value = artifacts::manifest_for(&resolved, &rendered, &fitted);
     outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
     Ok(())
 }
 
 pub(super) fn get(ctx: &Ctx, args: GetArgs) -> Outcome {
     let persona = args.persona.as_deref().map(|p| (p, args.channel.as_deref()));
-    let (name, rev, format) = (args.name.as_str(), args.rev.as_deref(), args.format);
     let kind = parse_kind(&args.kind)?;
-    let (snapshot, project) = load(ctx, DiagFormat::Text, rev)?;
-    let value = match crate::describe::rendered(&project.catalog, &project.renderer, kind, name, persona) {
-        Ok(value) => value,
-        Err(crate::describe::ShowError::Request(msg)) => return Err(Failure::Usage(msg)),
-        Err(crate::describe::ShowError::Definitions(mut diags)) => {
-            diag::normalize(&mut diags);
-            report(ctx, &diags, &snapshot, DiagFormat::Text);
-            return Err(Failure::Definitions);
-        }
-    };
-    match format {
+    let mut wanted = vec![(kind, args.name.as_str())];
+    wanted.extend(persona.map(|(p, _)| (Kind::Persona, p)));
+    let value = on_reached(ctx, args.rev.as_deref(), &wanted, |_, project| {
+        crate::describe::rendered(&project.catalog, &project.renderer, kind, &args.name, persona)
+    })?;
+    match args.format {
         DocFormat::Json => outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_default()),
         DocFormat::Md => out!("{}", crate::describe::markdown(&value)),
     }
     Ok(())
+}
+
+/// Runs `attempt` on the files that `wanted` reach, read from the working
+/// tree ([`crate::reach`]). If that does not succeed (a problem in those
+/// files, an unknown name, or `--rev`), runs it on the whole repository,
+/// whose problems are then reported as every command reports them, with
+/// suggestions drawn from every name.
+fn on_reached<T>(
+    ctx: &Ctx,
+    rev: Option<&str>,
+    wanted: &[(Kind, &str)],
+    attempt: impl Fn(&Snapshot, &Project) -> Result<T, ShowError>,
+) -> Result<T, Failure> {
+    if rev.is_none() {
+        let cache = Cache::default();
+        let listing = Listing::of(&ctx.root);
+        let total = listing.paths.len();
+        let (snapshot, diags) = crate::reach::snapshot(listing, wanted, &cache);
+        if ctx.verbose {
+            status(ctx, "Reached", &format!("{} of {total} source files", snapshot.files().count()));
+        }
+        if diags.is_empty()
+            && let Ok(project) = Project::load(&snapshot, &cache)
+            && let Ok(done) = attempt(&snapshot, &project)
+        {
+            let warnings = snapshot.warnings();
+            if !ctx.quiet && !warnings.is_empty() {
+                report(ctx, &warnings, &snapshot, DiagFormat::Text);
+            }
+            return Ok(done);
+        }
+    }
+    let (snapshot, project) = load(ctx, DiagFormat::Text, rev)?;
+    if ctx.verbose {
+        status(ctx, "Loaded", &format!("all {} source files", snapshot.files().count()));
+    }
+    attempt(&snapshot, &project).map_err(|e| match e {
+        ShowError::Request(msg) => Failure::Usage(msg),
+        ShowError::Definitions(mut diags) => {
+            diag::normalize(&mut diags);
+            report(ctx, &diags, &snapshot, DiagFormat::Text);
+            Failure::Definitions
+        }
+    })
 }
 
 pub(super) fn list(ctx: &Ctx, args: ListArgs) -> Outcome {

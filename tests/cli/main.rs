@@ -20,5 +20,6 @@ mod mutation;
 mod pathological;
 mod schema;
 mod serve;
+mod speed;
 mod support;
 mod watch;

@@ -1,0 +1,104 @@
+//! What the speed work could break: commands that read only the files a
+//! persona reaches, builds that skip unchanged work, edits validated against
+//! the personas they reach. Each fast path must give what the whole
+//! repository gives.
+
+use crate::support::Repo;
+
+/// A persona whose parent, grandparent, parts, arc, channel override and
+/// links all live in sub-folders, beside definitions it does not use.
+fn nested() -> Repo {
+    Repo::new()
+        .file("personac.toml", "[vars]\ncompany = \"Acme\"\n")
+        .file("parts/tone/deep/tone-warm.md", "+++\ntype = \"tone\"\nsummary = \"Warm.\"\n+++\nBe warm for {{ company }}.\n")
+        .file("parts/tone/tone-spoken.md", "+++\ntype = \"tone\"\nsummary = \"Spoken.\"\n+++\nSpeak plainly.\n")
+        .file("parts/goals/goal-help.yaml", "type: goal\nsummary: Help.\ncontent: Help {{ user_name }} well.\n")
+        .file("parts/goals/goal-close.toml", "type = \"goal\"\nsummary = \"Close.\"\ncontent = \"Close the case.\"\n")
+        .file("parts/unused/goal-unused.md", "+++\ntype = \"goal\"\nsummary = \"Unused.\"\n+++\nNever shown.\n")
+        .file("traits/social/kind.toml", "type = \"social\"\ndescription = \"Kind.\"\ninstruction = \"Be kind.\"\n")
+        .file("skills/tools/lookup.md", "---\ndescription: Looks up orders.\n---\nUse the lookup tool.\n")
+        .file("guardrails/safety/no-pii.yaml", "description: No PII.\nseverity: critical\ncontent: Never ask for card numbers.\n")
+        .file(
+            "arcs/story/journey.toml",
+            "[[stages]]\nname = \"call\"\nparts = [\"goal-help\"]\n\n[[stages]]\nname = \"trial\"\nparts = [\"goal-close\"]\n",
+        )
+        .file(
+            "personas/bases/deep/root.toml",
+            "abstract = true\nsummary = \"The root.\"\nparts = [\"tone-warm\"]\nguardrails = [\"no-pii\"]\n",
+        )
+        .file(
+            "personas/bases/support.md",
+            "+++\nabstract = true\nextends = \"root\"\nsummary = \"Support.\"\ntraits = [\"kind\"]\nruntime_vars = [\"user_name\"]\n+++\nYou support customers of {{ company }}.\n",
+        )
+        .file(
+            "personas/team/maya.toml",
+            "version = \"1.2.0\"\nextends = \"support\"\nsummary = \"Maya helps.\"\nskills = [\"lookup\"]\narc = { name = \"journey\" }\n\n[channels.voice]\noverrides = { tone = \"tone-spoken\" }\n",
+        )
+        .file("personas/other.toml", "version = \"1.0.0\"\nsummary = \"Other.\"\nparts = [\"goal-unused\"]\n")
+}
+
+/// `show` and `manifest` read only what the persona reaches; what they print
+/// is what a build of the whole repository writes, for every stage and
+/// channel, with ancestors and parts in sub-folders.
+#[test]
+fn show_reaches_ancestors_and_parts_in_sub_folders() {
+    let repo = nested();
+    repo.run(&["build"]).success();
+    let built = |rel: &str| repo.read(&format!("build-output/maya/{rel}"));
+    let show = |args: &[&str]| repo.run(&[&["show", "maya"], args].concat()).success().stdout;
+
+    assert_eq!(show(&[]), built("detail.md"));
+    // It read the config, maya, her two bases, four parts (one through the
+    // arc, one through the channel), a trait, a skill, a guardrail and the
+    // arc: 12 of the 14 files.
+    let verbose = repo.run(&["-v", "show", "maya"]).success();
+    assert!(verbose.stderr.contains("Reached 12 of 14 source files"), "{}", verbose.stderr);
+    assert!(!verbose.stderr.contains("Loaded"), "{}", verbose.stderr);
+    assert_eq!(show(&["--view", "summary"]), built("summary.md"));
+    assert_eq!(show(&["--stage", "trial"]), built("stages/trial/detail.md"));
+    assert_eq!(show(&["--channel", "voice"]), built("channels/voice/detail.md"));
+    assert_eq!(repo.run(&["manifest", "maya"]).success().stdout, built("manifest.json"));
+    // What each of them holds, from every folder.
+    let detail = built("detail.md");
+    for text in ["Be warm for Acme.", "You support customers of Acme.", "Be kind.", "Use the lookup tool.", "Never ask for card numbers."] {
+        assert!(detail.contains(text), "{text} missing from\n{detail}");
+    }
+    assert!(built("channels/voice/detail.md").contains("Speak plainly."));
+    assert!(built("stages/trial/detail.md").contains("Close the case."));
+    assert!(!detail.contains("Never shown."));
+
+    // A runtime override names a part the persona does not link.
+    let overridden = show(&["--override", "tone=tone-spoken"]);
+    assert!(overridden.contains("Speak plainly.") && !overridden.contains("Be warm"), "{overridden}");
+
+    // `get` with a persona's variables reaches the persona too.
+    let got = repo.run(&["get", "part", "goal-help", "--persona", "maya"]).success().stdout;
+    assert!(got.contains("Help {{ user_name }} well."), "{got}");
+    let got = repo.run(&["get", "part", "tone-warm", "--format", "json"]).success().stdout;
+    assert!(got.contains("Be warm for Acme."), "{got}");
+}
+
+/// A broken file the persona does not reach does not stop `show`; one it
+/// reaches is reported as a whole-repository load reports it, and an unknown
+/// name gets suggestions from every name.
+#[test]
+fn show_reports_what_it_reaches_as_a_full_load_does() {
+    let repo = nested().file("parts/unused/broken.md", "+++\ntype = \"goal\"\nsummary = \n+++\nBroken.\n");
+    let detail = repo.run(&["show", "maya"]).success().stdout;
+    assert!(detail.contains("Be warm for Acme."));
+    repo.run(&["build"]).failure();
+
+    repo.remove("parts/unused/broken.md");
+    repo.write("parts/tone/deep/tone-warm.md", "+++\ntype = \"tone\"\nsummary = \"Warm.\"\n+++\nBe warm for {{ compnay }}.\n");
+    let show = repo.run(&["show", "maya"]).failure();
+    let build = repo.run(&["check"]).failure();
+    assert!(show.stderr.contains("parts/tone/deep/tone-warm.md:5:"), "{}", show.stderr);
+    assert!(show.stderr.contains("compnay"), "{}", show.stderr);
+    assert!(build.stderr.contains("parts/tone/deep/tone-warm.md:5:"), "{}", build.stderr);
+
+    let unknown = repo.run(&["-v", "show", "mya"]).code(2);
+    assert!(unknown.stderr.contains("Loaded all 14 source files"), "{}", unknown.stderr);
+    assert!(unknown.stderr.contains("did you mean `maya`?"), "{}", unknown.stderr);
+    let unknown = repo.run(&["show", "maya", "--override", "tone=tone-spokn"]).code(2);
+    assert!(unknown.stderr.contains("did you mean `tone-spoken`?"), "{}", unknown.stderr);
+}
