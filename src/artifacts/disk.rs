@@ -46,6 +46,32 @@ pub fn read_index(out_dir: &Path) -> Option<PreviousIndex> {
     PreviousIndex::parse(&std::fs::read(out_dir.join(INDEX)).ok()?)
 }
 
+/// An output folder's `index.json`, parsed again only when the file changed
+/// (its length or modification time): for a process that validates many
+/// edits. An entry read a little late is still true (those inputs compiled
+/// without errors), so staleness costs work, never correctness.
+#[derive(Default)]
+pub struct IndexCache {
+    last: std::sync::Mutex<Option<(PathBuf, u64, std::time::SystemTime, std::sync::Arc<PreviousIndex>)>>,
+}
+
+impl IndexCache {
+    pub fn read(&self, out_dir: &Path) -> Option<std::sync::Arc<PreviousIndex>> {
+        let path = out_dir.join(INDEX);
+        let meta = std::fs::metadata(&path).ok()?;
+        let (len, modified) = (meta.len(), meta.modified().ok()?);
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((p, l, m, index)) = last.as_ref()
+            && (p, *l, *m) == (&path, len, modified)
+        {
+            return Some(index.clone());
+        }
+        let index = std::sync::Arc::new(read_index(out_dir)?);
+        *last = Some((path, len, modified, index.clone()));
+        Some(index)
+    }
+}
+
 /// Whether `path` is a relative path of normal components (no `..`, no
 /// root, no empty or `.` component, no backslash or drive prefix).
 pub fn is_safe_relative(path: &str) -> bool {

@@ -24,7 +24,7 @@ use crate::snapshot::Snapshot;
 use crate::tokens::Tokenizer;
 
 mod disk;
-pub use disk::{PreviousIndex, WriteReport, check, is_safe_relative, read_index, write};
+pub use disk::{IndexCache, PreviousIndex, WriteReport, check, is_safe_relative, read_index, write};
 
 pub const INDEX: &str = "index.json";
 /// The shape of `index.json`; bumped on incompatible changes.
@@ -37,6 +37,9 @@ pub struct Output {
     /// Files kept from the previous build, untouched (see [`Reuse`]).
     pub kept: BTreeSet<String>,
     pub personas: Vec<String>,
+    /// How many of the personas were kept or copied from the previous build
+    /// rather than compiled.
+    pub reused: usize,
 }
 
 /// One compiled view of a persona.
@@ -63,6 +66,10 @@ pub enum Previous<'a> {
     Disk(&'a Path),
     /// Compiled in memory (the other side of a diff): copied.
     Memory(&'a Output),
+    /// Only recorded: the build validates and its output is dropped (an
+    /// edit checked before it is written). A persona whose inputs are as the
+    /// index records compiled without errors then, so it is not compiled.
+    Recorded,
 }
 
 /// Compiles every persona of the catalog, in parallel.
@@ -109,8 +116,14 @@ pub fn compile(
                             output.files.insert(format!("{name}/{}", a.path), a.bytes);
                         }
                     }
-                    Compiled::Kept(paths) => output.kept.extend(paths.into_iter().map(|p| format!("{name}/{p}"))),
-                    Compiled::Copied(files) => output.files.extend(files),
+                    Compiled::Kept(paths) => {
+                        output.reused += 1;
+                        output.kept.extend(paths.into_iter().map(|p| format!("{name}/{p}")));
+                    }
+                    Compiled::Copied(files) => {
+                        output.reused += 1;
+                        output.files.extend(files);
+                    }
                 }
                 index_personas.insert(name.clone(), entry);
                 output.personas.push(name.clone());
@@ -125,12 +138,21 @@ pub fn compile(
             diags.extend(d);
         }
     }
-    let reached: BTreeSet<&str> =
-        index_personas.values().flat_map(|entry| entry["sources"].as_array().into_iter().flatten().filter_map(Value::as_str)).collect();
+    // A persona kept only as recorded reached what its recorded entry says.
+    let recorded = |name: &str| reuse.as_ref().and_then(|r| r.previous.personas.get(name));
+    let reached: BTreeSet<&str> = index_personas
+        .iter()
+        .map(|(name, entry)| if entry.is_null() { recorded(name).unwrap_or(entry) } else { entry })
+        .flat_map(|entry| entry["sources"].as_array().into_iter().flatten().filter_map(Value::as_str))
+        .collect();
     diags.extend(renderer.check_syntax(|file| !reached.contains(file)));
     if !diags.is_empty() {
         crate::diag::normalize(&mut diags);
         return Err(diags);
+    }
+    if let Some(Reuse { from: Previous::Recorded, .. }) = reuse {
+        // Only validating: no index is written.
+        return Ok(output);
     }
     let mut index = json!({
         "encoding": tokenizer.encoding(),
@@ -168,6 +190,10 @@ fn keep(
         return None;
     }
     let paths: Vec<String> = entry.get("artifacts")?.as_object()?.keys().cloned().collect();
+    if let Previous::Recorded = reuse.from {
+        // Nothing is written: neither the paths nor the entry are needed.
+        return Some((Compiled::Kept(Vec::new()), Value::Null));
+    }
     let kept = match reuse.from {
         Previous::Disk(dir) => {
             let index_time = index_time?;
@@ -182,6 +208,7 @@ fn keep(
             });
             Compiled::Copied(files.collect::<Option<_>>()?)
         }
+        Previous::Recorded => return None,
     };
     Some((kept, entry.clone()))
 }

@@ -188,7 +188,13 @@ fn refused(ctx: &Ctx, snapshot: &Snapshot, refusal: Refusal) -> Failure {
 /// Writes an edit through the edit room (validated, atomic), and commits it
 /// if asked.
 fn save(ctx: &Ctx, snapshot: &Snapshot, path: &Arc<str>, text: &str, message: &str, commit: bool) -> Outcome {
-    edit::save(&ctx.root, snapshot, path, Some(text)).map_err(|r| refused(ctx, &snapshot.with_file(path, text), r))?;
+    let saved = edit::save(&ctx.root, snapshot, path, Some(text), &ctx.cache, &Default::default())
+        .map_err(|r| refused(ctx, &snapshot.with_file(path, text), r))?;
+    if ctx.verbose {
+        let (compiled, personas) = (saved.compiled, saved.personas);
+        let rest = personas - compiled;
+        status(ctx, "Validated", &format!("compiled {compiled} of {personas} personas with the edit ({rest} as index.json records them)"));
+    }
     status(ctx, "Edited", &format!("{path}: {message}"));
     if commit {
         let git = Git::open(&ctx.root).map_err(usage)?;

@@ -196,6 +196,9 @@ struct Ctx {
     color: bool,
     quiet: bool,
     verbose: bool,
+    /// Parsed files and the tokenizer, shared by every load of this run (an
+    /// edit loads the repository, then validates it with the edit).
+    cache: Cache,
 }
 
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
@@ -212,7 +215,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal(),
     };
     let start = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
-    let mut ctx = Ctx { root: start.clone(), start, color, quiet: cli.quiet, verbose: cli.verbose };
+    let mut ctx = Ctx { root: start.clone(), start, color, quiet: cli.quiet, verbose: cli.verbose, cache: Cache::default() };
     if !ctx.start.is_dir() {
         return finish(&ctx, Err(Failure::Usage(format!("`{}` is not a directory", ctx.start.display()))));
     }
@@ -327,7 +330,7 @@ fn usage(e: GitError) -> Failure {
 /// Reads the snapshot and loads the project, reporting errors.
 fn load(ctx: &Ctx, format: DiagFormat, rev: Option<&str>) -> Result<(Snapshot, Project), Failure> {
     let (snapshot, diags) = read_sources(ctx, rev)?;
-    let project = load_snapshot(ctx, &snapshot, diags, format, &Cache::default())?;
+    let project = load_snapshot(ctx, &snapshot, diags, format, &ctx.cache)?;
     Ok((snapshot, project))
 }
 

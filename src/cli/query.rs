@@ -7,7 +7,6 @@ use clap::{Args, ValueEnum};
 use super::{Ctx, DiagFormat, Failure, Outcome, load, parse_kind, parse_pair, report, status};
 use crate::Project;
 use crate::artifacts;
-use crate::catalog::Cache;
 use crate::describe::ShowError;
 use crate::diag;
 use crate::model::{Kind, Override, Request};
@@ -221,15 +220,15 @@ fn on_reached<T>(
     attempt: impl Fn(&Snapshot, &Project) -> Result<T, ShowError>,
 ) -> Result<T, Failure> {
     if rev.is_none() {
-        let cache = Cache::default();
+        let cache = &ctx.cache;
         let listing = Listing::of(&ctx.root);
         let total = listing.paths.len();
-        let (snapshot, diags) = crate::reach::snapshot(listing, wanted, &cache);
+        let (snapshot, diags) = crate::reach::snapshot(listing, wanted, cache);
         if ctx.verbose {
             status(ctx, "Reached", &format!("{} of {total} source files", snapshot.files().count()));
         }
         if diags.is_empty()
-            && let Ok(project) = Project::load(&snapshot, &cache)
+            && let Ok(project) = Project::load(&snapshot, cache)
             && let Ok(done) = attempt(&snapshot, &project)
         {
             let warnings = snapshot.warnings();

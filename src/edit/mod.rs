@@ -333,14 +333,31 @@ fn set_keeping_decor(table: &mut dyn toml_edit::TableLike, key: &str, value: &st
 /// Writes an edit: first checks that the repository with `path` set to
 /// `text` (removed, for `None`) compiles, then writes the file atomically or
 /// removes it. Nothing else is touched; a refusal touches nothing.
-pub fn save(root: &Path, snapshot: &crate::snapshot::Snapshot, path: &Arc<str>, text: Option<&str>) -> Result<(), Refusal> {
+///
+/// The check is incremental: files parse through `cache` (only the edited
+/// one is new), and only the personas whose inputs differ from those the
+/// output folder's `index.json` (read through `index`) records are compiled: those the edit
+/// reaches, through a link, a parent, an arc or a channel, and any changed
+/// since the last build. The others compiled without errors from exactly
+/// these inputs.
+pub fn save(
+    root: &Path,
+    snapshot: &crate::snapshot::Snapshot,
+    path: &Arc<str>,
+    text: Option<&str>,
+    cache: &crate::catalog::Cache,
+    index: &crate::artifacts::IndexCache,
+) -> Result<Saved, Refusal> {
     let edited = match text {
         Some(text) => snapshot.with_file(path, text),
         None => snapshot.without(path),
     };
-    let cache = crate::catalog::Cache::default();
-    let project = crate::Project::load(&edited, &cache).map_err(Refusal::Invalid)?;
-    crate::artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &edited, None, None).map_err(Refusal::Invalid)?;
+    let project = crate::Project::load(&edited, cache).map_err(Refusal::Invalid)?;
+    let index = crate::out_dir(root, &project.catalog.config, None).ok().and_then(|dir| index.read(&dir));
+    let reuse = index.as_deref().map(|previous| crate::artifacts::Reuse { previous, from: crate::artifacts::Previous::Recorded });
+    let output = crate::artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &edited, reuse, None)
+        .map_err(Refusal::Invalid)?;
+    let saved = Saved { compiled: output.personas.len() - output.reused, personas: output.personas.len(), snapshot: edited, project };
     let file = root.join(&**path);
     let written = match text {
         Some(text) => {
@@ -351,7 +368,17 @@ pub fn save(root: &Path, snapshot: &crate::snapshot::Snapshot, path: &Arc<str>, 
         }
         None => std::fs::remove_file(&file),
     };
-    written.map_err(|e| Refusal::Edit(format!("cannot write `{path}`: {e}")))
+    written.map_err(|e| Refusal::Edit(format!("cannot write `{path}`: {e}")))?;
+    Ok(saved)
+}
+
+/// A written edit: how it was validated (the personas compiled with it, of
+/// all), and the repository with it, loaded.
+pub struct Saved {
+    pub compiled: usize,
+    pub personas: usize,
+    pub snapshot: crate::snapshot::Snapshot,
+    pub project: crate::Project,
 }
 
 /// What to do with a persona's arc.

@@ -42,10 +42,20 @@ pub struct Loaded {
 struct State {
     root: PathBuf,
     cache: Cache,
-    /// `None` when the files changed since the last load.
-    current: Mutex<Option<Arc<Loaded>>>,
+    /// The output folder's index, which validates writes.
+    index: artifacts::IndexCache,
+    /// The last load, and what changed on disk since (`None`: nothing).
+    current: Mutex<(Option<Arc<Loaded>>, Option<Stale>)>,
     /// One write at a time.
     writes: Mutex<()>,
+}
+
+/// What changed since the last load.
+enum Stale {
+    /// These repository-relative paths: only they are read again.
+    Paths(Vec<String>),
+    /// Unknown (the watcher lost track, or there is none): read everything.
+    All,
 }
 
 #[derive(Clone)]
@@ -76,7 +86,13 @@ impl Server {
         if allow_write {
             tool_router += Self::write_router();
         }
-        let state = Arc::new(State { root, cache: Cache::default(), current: Mutex::new(None), writes: Mutex::new(()) });
+        let state = Arc::new(State {
+            root,
+            cache: Cache::default(),
+            index: Default::default(),
+            current: Mutex::new((None, None)),
+            writes: Mutex::new(()),
+        });
         Server { state, tool_router }
     }
 
@@ -88,7 +104,7 @@ impl Server {
             let Ok(mut changes) = crate::watch::Changes::start(&root, false) else {
                 eprintln!("personac serve: cannot watch `{}`; every request reloads it", root.display());
                 while let Some(state) = state.upgrade() {
-                    state.invalidate();
+                    state.invalidate(None);
                     drop(state);
                     std::thread::sleep(Duration::from_millis(200));
                 }
@@ -96,8 +112,8 @@ impl Server {
             };
             loop {
                 let Some(state) = state.upgrade() else { return };
-                if changes.next(Duration::from_millis(200)).is_some() {
-                    state.invalidate();
+                if let Some(batch) = changes.next(Duration::from_millis(200)) {
+                    state.invalidate((!batch.rescan).then_some(batch.paths));
                 }
             }
         });
@@ -158,12 +174,27 @@ impl Server {
 }
 
 impl State {
+    /// The repository as it is on disk: the last load, brought up to date
+    /// by reading again only the files that changed since (parsing is
+    /// cached by content, so only changed files are parsed again).
     fn loaded(&self) -> Arc<Loaded> {
         let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(loaded) = current.as_ref() {
-            return loaded.clone();
-        }
-        let (snapshot, mut diags) = Snapshot::from_dir(&self.root);
+        let (last, stale) = (current.0.clone(), current.1.take());
+        let (snapshot, mut diags) = match (&last, stale) {
+            (Some(last), None) => return last.clone(),
+            (Some(last), Some(Stale::Paths(paths))) => {
+                let (snapshot, diags) = last.snapshot.refresh(&self.root, &paths);
+                let same = paths
+                    .iter()
+                    .all(|p| snapshot.hash(p) == last.snapshot.hash(p) && snapshot.get(p).is_some() == last.snapshot.get(p).is_some());
+                if same && diags.is_empty() {
+                    // A write of this server, already loaded (see `Server::save`).
+                    return last.clone();
+                }
+                (snapshot, diags)
+            }
+            _ => Snapshot::from_dir(&self.root),
+        };
         let project = match Project::load(&snapshot, &self.cache) {
             Ok(project) if diags.is_empty() => Ok(project),
             loaded => {
@@ -173,12 +204,30 @@ impl State {
             }
         };
         let loaded = Arc::new(Loaded { snapshot, project });
-        *current = Some(loaded.clone());
+        current.0 = Some(loaded.clone());
         loaded
     }
 
-    fn invalidate(&self) {
-        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    /// Records that files changed on disk (`None`: any file may have).
+    fn invalidate(&self, paths: Option<Vec<String>>) {
+        let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
+        current.1 = match (current.1.take(), paths) {
+            (Some(Stale::All), _) | (_, None) => Some(Stale::All),
+            (Some(Stale::Paths(mut before)), Some(paths)) => {
+                before.extend(paths);
+                before.sort();
+                before.dedup();
+                Some(Stale::Paths(before))
+            }
+            (None, Some(paths)) => Some(Stale::Paths(paths)),
+        };
+    }
+
+    /// The repository after a write of this server: what the write
+    /// validated, so that the next request does not load it again.
+    fn written(&self, loaded: Loaded) {
+        let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
+        current.0 = Some(Arc::new(loaded));
     }
 }
 

@@ -172,9 +172,9 @@ impl Server {
     /// Writes one file through the edit room, and answers.
     fn save(&self, path: &Arc<str>, text: Option<&str>, message: &str) -> Answer {
         let loaded = self.loaded();
-        match edit::save(&self.state.root, &loaded.snapshot, path, text) {
-            Ok(()) => {
-                self.state.invalidate();
+        match edit::save(&self.state.root, &loaded.snapshot, path, text, &self.state.cache, &self.state.index) {
+            Ok(saved) => {
+                self.state.written(super::Loaded { snapshot: saved.snapshot, project: Ok(saved.project) });
                 ok(json!({ "file": &**path, "done": message }))
             }
             Err(refusal) => {

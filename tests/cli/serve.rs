@@ -226,6 +226,21 @@ fn the_server_reloads_when_files_change() {
             }
         }
         assert_eq!(seen, "Be warmer.");
+        // A new file, in a new sub-folder: only the changed paths are read
+        // again, and they include it.
+        repo.write("parts/new/tone-cool.md", "+++\ntype = \"tone\"\nsummary = \"Cool.\"\n+++\nBe cool.\n");
+        let mut found = Value::Null;
+        for _ in 0..100 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let (err, now) = call(&client, "get_agent_part", json!({ "name": "tone-cool" })).await;
+            if !err {
+                found = now;
+                break;
+            }
+        }
+        assert_eq!(found["content"], "Be cool.");
+        let (_, still) = call(&client, "get_agent_part", json!({ "name": "tone-warm" })).await;
+        assert_eq!(still["content"], "Be warmer.");
         client.cancel().await.unwrap();
     });
 }

@@ -102,3 +102,50 @@ fn show_reports_what_it_reaches_as_a_full_load_does() {
     let unknown = repo.run(&["show", "maya", "--override", "tone=tone-spokn"]).code(2);
     assert!(unknown.stderr.contains("did you mean `tone-spoken`?"), "{}", unknown.stderr);
 }
+
+/// An edit is validated against the personas whose inputs it changes, as
+/// `index.json` records them: here a persona that reaches the edited file
+/// only through `extends`. The others are not compiled again.
+#[test]
+fn an_edit_is_validated_through_extends_and_only_where_it_reaches() {
+    let mut repo = Repo::new()
+        .file("parts/tone-warm.md", "+++\ntype = \"tone\"\nsummary = \"Warm.\"\n+++\nBe warm.\n")
+        .file("parts/goal-plain.md", "+++\ntype = \"goal\"\nsummary = \"Help.\"\n+++\nHelp.\n")
+        .file("parts/goal-sell.md", "+++\ntype = \"goal\"\nsummary = \"Sell.\"\n+++\nSell {{ product }}.\n")
+        .file("personas/support.toml", "abstract = true\nsummary = \"Support.\"\nparts = [\"tone-warm\"]\n")
+        .file("personas/maya.toml", "version = \"1.0.0\"\nextends = \"support\"\nsummary = \"Maya.\"\n");
+    for i in 0..20 {
+        repo = repo.file(&format!("personas/p{i:02}.toml"), "version = \"1.0.0\"\nsummary = \"P.\"\nparts = [\"tone-warm\"]\n");
+    }
+    repo.run(&["build"]).success();
+
+    // A good edit of the parent: only maya, its one heir, is compiled.
+    let run = repo.run(&["-v", "link", "support", "--part", "goal-plain"]).success();
+    assert!(run.stderr.contains("compiled 1 of 21 personas"), "{}", run.stderr);
+    assert!(repo.read("personas/support.toml").contains("goal-plain"));
+
+    // A part whose text needs `product`, which maya does not define: linked
+    // to her parent, it would break her. Refused, and nothing is written.
+    let before = repo.read("personas/support.toml");
+    let refused = repo.run(&["link", "support", "--part", "goal-sell"]).failure();
+    assert!(refused.stderr.contains("product") && refused.stderr.contains("maya"), "{}", refused.stderr);
+    assert_eq!(repo.read("personas/support.toml"), before);
+
+    // A persona changed by hand since the build is compiled too: its inputs
+    // are no longer the recorded ones.
+    repo.write("personas/p05.toml", "version = \"1.0.0\"\nsummary = \"P {{ missing }}.\"\nparts = [\"tone-warm\"]\n");
+    let refused = repo.run(&["link", "maya", "--part", "goal-plain"]).failure();
+    assert!(refused.stderr.contains("personas/p05.toml") && refused.stderr.contains("missing"), "{}", refused.stderr);
+    repo.write("personas/p05.toml", "version = \"1.0.0\"\nsummary = \"P5.\"\nparts = [\"tone-warm\"]\n");
+    let run = repo.run(&["-v", "link", "maya", "--part", "goal-plain"]).success();
+    assert!(run.stderr.contains("compiled 2 of 21 personas"), "{}", run.stderr);
+    // Back to the built text, the parent no longer differs: only p05 and
+    // maya (changed since the build) are compiled.
+    let run = repo.run(&["-v", "unlink", "support", "--part", "goal-plain"]).success();
+    assert!(run.stderr.contains("compiled 2 of 21 personas"), "{}", run.stderr);
+
+    // Without a build to compare with, every persona is compiled.
+    std::fs::remove_dir_all(repo.path().join("build-output")).unwrap();
+    let run = repo.run(&["-v", "link", "support", "--part", "goal-plain"]).success();
+    assert!(run.stderr.contains("compiled 21 of 21 personas"), "{}", run.stderr);
+}
