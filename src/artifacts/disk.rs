@@ -52,8 +52,11 @@ pub fn read_index(out_dir: &Path) -> Option<PreviousIndex> {
 /// without errors), so staleness costs work, never correctness.
 #[derive(Default)]
 pub struct IndexCache {
-    last: std::sync::Mutex<Option<(PathBuf, u64, std::time::SystemTime, std::sync::Arc<PreviousIndex>)>>,
+    last: std::sync::Mutex<Option<(Stamp, std::sync::Arc<PreviousIndex>)>>,
 }
+
+/// Which file, and how it looked when it was read: path, length, time.
+type Stamp = (PathBuf, u64, std::time::SystemTime);
 
 impl IndexCache {
     pub fn read(&self, out_dir: &Path) -> Option<std::sync::Arc<PreviousIndex>> {
@@ -61,13 +64,14 @@ impl IndexCache {
         let meta = std::fs::metadata(&path).ok()?;
         let (len, modified) = (meta.len(), meta.modified().ok()?);
         let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((p, l, m, index)) = last.as_ref()
-            && (p, *l, *m) == (&path, len, modified)
+        let stamp = (path, len, modified);
+        if let Some((seen, index)) = last.as_ref()
+            && *seen == stamp
         {
             return Some(index.clone());
         }
         let index = std::sync::Arc::new(read_index(out_dir)?);
-        *last = Some((path, len, modified, index.clone()));
+        *last = Some((stamp, index.clone()));
         Some(index)
     }
 }
