@@ -24,7 +24,9 @@ use crate::snapshot::Snapshot;
 use crate::tokens::Tokenizer;
 
 mod disk;
+mod fresh;
 pub use disk::{IndexCache, PreviousIndex, WriteReport, check, is_safe_relative, read_index, write};
+pub use fresh::{UpToDate, up_to_date};
 
 pub const INDEX: &str = "index.json";
 /// The shape of `index.json`; bumped on incompatible changes.
@@ -157,6 +159,7 @@ pub fn compile(
     let mut index = json!({
         "encoding": tokenizer.encoding(),
         "format": FORMAT,
+        "inputs": build_inputs(snapshot),
         "personas": index_personas,
     });
     if let Some(stamp) = stamp {
@@ -227,6 +230,18 @@ fn globals_hash(snapshot: &Snapshot) -> [u8; 32] {
         }
     }
     h.finalize().into()
+}
+
+/// A hash of everything a build was made from: the personac version and
+/// every source file, used or not. A build whose sources hash as the
+/// output's `index.json` records has nothing to do ([`up_to_date`]).
+pub fn build_inputs(snapshot: &Snapshot) -> String {
+    let mut h = Sha256::new();
+    h.update(globals_hash(snapshot));
+    for (path, _) in snapshot.files() {
+        file_hash(&mut h, snapshot, path);
+    }
+    format!("sha256:{}", hex(&h.finalize()))
 }
 
 /// A hash of everything a persona's artifacts were made from.

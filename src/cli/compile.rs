@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde_json::json;
 
-use super::{BuildFormat, Ctx, DiagFormat, Failure, Outcome, display_dir, load, out_dir, report, review, status};
+use super::{
+    BuildFormat, Ctx, DiagFormat, Failure, Outcome, display_dir, load, load_snapshot, out_dir, read_sources, report, review, status,
+};
 use crate::artifacts;
 use crate::diag::{self, Diagnostic};
 use crate::snapshot::Snapshot;
@@ -64,9 +66,20 @@ pub(super) fn build(ctx: &Ctx, args: BuildArgs) -> Outcome {
         BuildFormat::Text => DiagFormat::Text,
     };
     let started = std::time::Instant::now();
-    let (snapshot, project) = load(ctx, diag_format, rev)?;
-    let loaded = started.elapsed();
+    let (snapshot, diags) = read_sources(ctx, rev)?;
     let stamp = if stamp { Some(review::stamp(ctx, &snapshot, rev)?) } else { None };
+    if !check_only
+        && diags.is_empty()
+        && let Some(dir) = config_out_dir(ctx, &snapshot, out.as_deref())
+    {
+        let shown = display_dir(ctx, &dir);
+        let mut waiting = |holder: &str| status(ctx, "Blocking", &format!("waiting for the lock on {shown}, held by {holder}"));
+        if let Some(done) = artifacts::up_to_date(&ctx.root, &dir, &snapshot, stamp.as_ref(), &mut waiting) {
+            return up_to_date(ctx, &snapshot, &shown, done, started, format);
+        }
+    }
+    let project = load_snapshot(ctx, &snapshot, diags, diag_format, &ctx.cache)?;
+    let loaded = started.elapsed();
     let dir = out_dir(ctx, &project, out)?;
     let shown = display_dir(ctx, &dir);
     if check_only {
@@ -252,4 +265,48 @@ pub(super) fn check(ctx: &Ctx, args: CheckArgs) -> Outcome {
             Err(Failure::Definitions)
         }
     }
+}
+
+/// The output folder the config names, read from the config file alone
+/// (`None` if it does not parse: the full build reports it).
+fn config_out_dir(ctx: &Ctx, snapshot: &Snapshot, out: Option<&Path>) -> Option<PathBuf> {
+    let config = match snapshot.get(crate::snapshot::CONFIG_FILE) {
+        Some(text) => crate::parse::parse_config(&crate::snapshot::CONFIG_FILE.into(), text).ok()?,
+        None => crate::model::Config::default(),
+    };
+    crate::out_dir(&ctx.root, &config, out).ok()
+}
+
+/// Reports a build that found nothing to do, as a build that wrote nothing.
+fn up_to_date(
+    ctx: &Ctx,
+    snapshot: &Snapshot,
+    shown: &str,
+    done: artifacts::UpToDate,
+    started: std::time::Instant,
+    format: BuildFormat,
+) -> Outcome {
+    let warnings = snapshot.warnings();
+    if !ctx.quiet && !warnings.is_empty() {
+        let diag_format = if format == BuildFormat::Github { DiagFormat::Github } else { DiagFormat::Text };
+        report(ctx, &warnings, snapshot, diag_format);
+    }
+    if format == BuildFormat::Json {
+        let (written, removed): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+        outln!(
+            "{}",
+            json!({ "personas": done.personas, "written": written, "removed": removed, "unchanged": done.files, "swept": done.swept })
+        );
+        return Ok(());
+    }
+    if ctx.verbose {
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        status(ctx, "Timings", &format!("sources unchanged since the last build: checked in {ms:.0} ms"));
+    }
+    for path in &done.swept {
+        status(ctx, "Swept", &format!("{shown}/{path} (left by an interrupted build)"));
+    }
+    let n = done.personas.len();
+    status(ctx, "Compiled", &format!("{n} persona{} into {shown} (up to date)", if n == 1 { "" } else { "s" }));
+    Ok(())
 }

@@ -149,3 +149,48 @@ fn an_edit_is_validated_through_extends_and_only_where_it_reaches() {
     let run = repo.run(&["-v", "link", "support", "--part", "goal-plain"]).success();
     assert!(run.stderr.contains("compiled 21 of 21 personas"), "{}", run.stderr);
 }
+
+/// A rebuild whose sources all hash as `index.json` records compiles
+/// nothing, and says what a full build that wrote nothing says. Whatever
+/// differs (a source, an artifact or export file edited by hand, a stamp)
+/// takes the full build.
+#[test]
+fn an_unchanged_rebuild_is_decided_without_compiling() {
+    let repo = nested().file("personac.toml", "[vars]\ncompany = \"Acme\"\n\n[export.claude-code]\nout = \".claude/agents\"\n");
+    repo.run(&["build"]).success();
+    let fast = repo.run(&["-v", "build"]).success();
+    assert!(fast.stderr.contains("sources unchanged since the last build"), "{}", fast.stderr);
+    assert!(fast.stderr.contains("Compiled 2 personas into build-output (up to date)"), "{}", fast.stderr);
+    let fast_json = repo.run(&["build", "--format", "json"]).success().stdout;
+
+    // An artifact rewritten by hand with the same bytes is newer than the
+    // index: the full build runs, finds the bytes right and writes nothing.
+    let detail = repo.read("build-output/maya/detail.md");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    repo.write("build-output/maya/detail.md", &detail);
+    let full = repo.run(&["-v", "build", "--format", "json"]).success();
+    assert_eq!(full.stdout, fast_json, "the report of the decided no-op is that of a full one");
+    // It left the folder as a build from scratch would.
+    let kept = repo.tree("build-output");
+    std::fs::remove_dir_all(repo.path().join("build-output")).unwrap();
+    repo.run(&["build"]).success();
+    assert_eq!(repo.tree("build-output"), kept);
+
+    // An export edited by hand is restored.
+    let export = repo.read(".claude/agents/maya.md");
+    repo.write(".claude/agents/maya.md", "mine\n");
+    let run = repo.run(&["-v", "build"]).success();
+    assert!(run.stderr.contains("Exported .claude/agents/maya.md"), "{}", run.stderr);
+    assert_eq!(repo.read(".claude/agents/maya.md"), export);
+
+    // A file no persona uses counts: broken, it fails the build.
+    repo.write("parts/unused/broken.md", "+++\ntype = \"goal\"\nsummary = \n+++\nBroken.\n");
+    let run = repo.run(&["build"]).failure();
+    assert!(run.stderr.contains("parts/unused/broken.md:3:"), "{}", run.stderr);
+    repo.remove("parts/unused/broken.md");
+    repo.run(&["build"]).success();
+    // Only the one artifact edited by hand is written back.
+    repo.write("build-output/other/summary.md", "edited\n");
+    let run = repo.run(&["build", "--format", "json"]).success();
+    assert!(run.stdout.contains(r#""written":["other/summary.md"]"#), "{}", run.stdout);
+}
