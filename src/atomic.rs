@@ -14,7 +14,16 @@ pub const TEMP_PREFIX: &str = ".personac-tmp-";
 /// Replaces `path` with `bytes`. Its folder exists.
 pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let existing = std::fs::metadata(path).ok().map(|m| m.permissions());
+    stage(dir, bytes)?.persist(path)
+}
+
+/// Bytes written to a temp file in a folder, not yet in place: [`Staged::persist`]
+/// renames it over its target (which must be on the same filesystem); dropped,
+/// it is removed.
+pub struct Staged(tempfile::TempPath);
+
+/// Writes `bytes` to a new temp file in `dir`, which exists.
+pub fn stage(dir: &Path, bytes: &[u8]) -> std::io::Result<Staged> {
     let mut builder = tempfile::Builder::new();
     builder.prefix(TEMP_PREFIX);
     #[cfg(unix)]
@@ -27,11 +36,17 @@ pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     // No fsync: the rename makes the file whole, old or new, if the process
     // is interrupted; surviving a power cut is the filesystem's business.
     temp.write_all(bytes)?;
-    if let Some(permissions) = existing {
-        temp.as_file().set_permissions(permissions)?;
+    Ok(Staged(temp.into_temp_path()))
+}
+
+impl Staged {
+    /// Renames the temp file over `path`; a file it replaces keeps its mode.
+    pub fn persist(self, path: &Path) -> std::io::Result<()> {
+        if let Ok(existing) = std::fs::metadata(path) {
+            std::fs::set_permissions(&self.0, existing.permissions())?;
+        }
+        self.0.persist(path).map_err(|e| e.error)
     }
-    temp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 /// Whether a file name is one of this module's temp files.

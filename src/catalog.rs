@@ -22,12 +22,12 @@ use crate::tokens::Tokenizer;
 pub struct Catalog {
     pub config: Config,
     pub config_file: Option<Arc<str>>,
-    pub personas: BTreeMap<String, Persona>,
-    pub parts: BTreeMap<String, Part>,
-    pub traits: BTreeMap<String, Trait>,
-    pub skills: BTreeMap<String, Skill>,
-    pub guardrails: BTreeMap<String, Guardrail>,
-    pub arcs: BTreeMap<String, CharacterArc>,
+    pub personas: BTreeMap<String, Arc<Persona>>,
+    pub parts: BTreeMap<String, Arc<Part>>,
+    pub traits: BTreeMap<String, Arc<Trait>>,
+    pub skills: BTreeMap<String, Arc<Skill>>,
+    pub guardrails: BTreeMap<String, Arc<Guardrail>>,
+    pub arcs: BTreeMap<String, Arc<CharacterArc>>,
     /// Built-in part types, then those declared in `personac.toml`.
     pub part_types: Vec<String>,
     /// Layout templates (`templates/*.j2`), by path.
@@ -186,6 +186,18 @@ impl Catalog {
         catalog.check_arcs(&mut diags);
         catalog.check_inheritance(&mut diags);
         (catalog, diags)
+    }
+
+    pub fn persona(&self, name: &str) -> Option<&Persona> {
+        self.personas.get(name).map(Arc::as_ref)
+    }
+
+    pub fn part(&self, name: &str) -> Option<&Part> {
+        self.parts.get(name).map(Arc::as_ref)
+    }
+
+    pub fn arc(&self, name: &str) -> Option<&CharacterArc> {
+        self.arcs.get(name).map(Arc::as_ref)
     }
 
     fn insert(&mut self, definition: Definition) {

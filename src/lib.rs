@@ -76,7 +76,7 @@ impl Project {
                 // parsed is still resolved, rendered and checked.
                 let tokenizer = tokenizer.or_else(|| cache.tokenizer("o200k_base"));
                 if let Some(tokenizer) = tokenizer
-                    && let Err(more) = artifacts::compile(&catalog, &renderer, &tokenizer, snapshot, None, None)
+                    && let Err(more) = artifacts::compile(&catalog, &renderer, &tokenizer, snapshot, None, None, &artifacts::Discard)
                 {
                     diags.extend(more);
                 }
@@ -96,12 +96,13 @@ pub enum BuildError {
 }
 
 /// The build step that `build` and `watch` share: compiles (keeping personas
-/// whose inputs did not change) and writes under the output folder's lock,
-/// calling `on_wait` with the holder if it must wait. The lock is taken only
-/// to write, so a failed build writes nothing; if another process wrote the
-/// folder meanwhile, the build compiles again against what it wrote. The
-/// exports of `[export.FORMAT]` are kept current in their folders under
-/// `root`, after the artifacts.
+/// whose inputs did not change) and writes, under the output folder's lock
+/// (calling `on_wait` with the holder if it must wait). Each compiled file
+/// that changed is written aside as soon as it is made, and put in place
+/// only when every persona compiled, so a failed build leaves the folder as
+/// it was (and removes the folder if it made it). The exports of
+/// `[export.FORMAT]` are kept current in their folders under `root`, after
+/// the artifacts.
 pub fn build_into(
     project: &Project,
     snapshot: &Snapshot,
@@ -110,38 +111,38 @@ pub fn build_into(
     stamp: Option<serde_json::Value>,
     on_wait: &mut dyn FnMut(&str),
 ) -> Result<(Output, WriteReport), BuildError> {
+    let io = |e: std::io::Error| BuildError::Io(e.to_string());
     let exports = interop::export::configured(project).map_err(BuildError::Definitions)?;
-    let index_bytes = || std::fs::read(out_dir.join(artifacts::INDEX)).ok();
-    let mut seen = index_bytes();
-    loop {
-        let previous = seen.as_deref().and_then(artifacts::PreviousIndex::parse);
+    let made = !out_dir.exists();
+    std::fs::create_dir_all(out_dir).map_err(io)?;
+    let built = (|| {
+        let _lock = lock::acquire(out_dir, |holder| on_wait(holder)).map_err(io)?;
+        let previous = artifacts::read_index(out_dir);
         if let Some(previous) = &previous
             && previous.encoding == project.tokenizer.encoding()
         {
             project.tokenizer.remember(previous.artifacts.values().cloned());
         }
         let reuse = previous.as_ref().map(|previous| artifacts::Reuse { previous, from: artifacts::Previous::Disk(out_dir) });
-        let mut output = artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, snapshot, reuse, stamp.clone())
+        let stager = artifacts::Stager::new(out_dir, previous.as_ref()).map_err(io)?;
+        let mut output = artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, snapshot, reuse, stamp, &stager)
             .map_err(BuildError::Definitions)?;
         interop::export::record(&mut output, &exports);
-        std::fs::create_dir_all(out_dir).map_err(|e| BuildError::Io(e.to_string()))?;
-        let _lock = lock::acquire(out_dir, |holder| on_wait(holder)).map_err(|e| BuildError::Io(e.to_string()))?;
-        let now = index_bytes();
-        if now != seen {
-            seen = now;
-            continue;
-        }
-        let mut report = artifacts::write(out_dir, &output, previous.as_ref()).map_err(|e| BuildError::Io(e.to_string()))?;
-        let recorded: Option<serde_json::Value> = seen.as_deref().and_then(|b| serde_json::from_slice(b).ok());
+        let mut report = stager.commit(&output).map_err(io)?;
         for export in &exports {
-            let previous = interop::export::recorded(recorded.as_ref(), export.format, &export.out);
-            let written = interop::export::write(&root.join(&export.out), &export.files, &previous)
+            let recorded = interop::export::recorded(previous.as_ref(), export.format, &export.out);
+            let written = interop::export::write(&root.join(&export.out), &export.files, &recorded)
                 .map_err(|e| BuildError::Io(format!("{}: {e}", export.out)))?;
             report.exported.extend(written.written.iter().map(|p| format!("{}/{p}", export.out)));
             report.unexported.extend(written.removed.iter().map(|p| format!("{}/{p}", export.out)));
         }
-        return Ok((output, report));
+        Ok((output, report))
+    })();
+    if built.is_err() && made {
+        // Only if nothing else is in it: a folder another process wrote meanwhile stays.
+        let _ = std::fs::remove_dir(out_dir);
     }
+    built
 }
 
 /// The output folder: `out` (or the config's `out_dir`), relative to the

@@ -287,15 +287,16 @@ pub struct Persona {
     pub channels: Option<Vec<Channel>>,
 }
 
-/// One parsed definition file.
+/// One parsed definition file: shared, so that a cache of parsed files and
+/// the catalogs built from it hold each definition once.
 #[derive(Clone, Debug)]
 pub enum Definition {
-    Persona(Persona),
-    Part(Part),
-    Trait(Trait),
-    Skill(Skill),
-    Guardrail(Guardrail),
-    Arc(CharacterArc),
+    Persona(Arc<Persona>),
+    Part(Arc<Part>),
+    Trait(Arc<Trait>),
+    Skill(Arc<Skill>),
+    Guardrail(Arc<Guardrail>),
+    Arc(Arc<CharacterArc>),
 }
 
 impl Definition {

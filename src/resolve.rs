@@ -111,7 +111,7 @@ impl Catalog {
         let mut chain = vec![persona];
         let mut current = persona;
         while let Some(parent) = &current.extends {
-            match self.personas.get(&parent.value) {
+            match self.persona(&parent.value) {
                 Some(p) if chain.len() > crate::catalog::MAX_DEPTH || chain.iter().any(|c| std::ptr::eq(*c, p)) => return None,
                 Some(p) => {
                     chain.push(p);
@@ -129,7 +129,7 @@ impl Catalog {
     /// Resolves one persona for one request. An abstract persona is a bad
     /// request: it is a base to extend, never compiled on its own.
     pub fn resolve<'c>(&'c self, name: &str, request: &Request) -> Result<ResolvedPersona<'c>, ResolveError> {
-        if let Some(persona) = self.personas.get(name)
+        if let Some(persona) = self.persona(name)
             && persona.is_abstract
         {
             let mut msg = format!("persona `{name}` is abstract: a base to extend, never compiled on its own");
@@ -157,7 +157,7 @@ impl Catalog {
                 for _ in 0..=crate::catalog::MAX_DEPTH {
                     match current {
                         Some(parent) if parent == name => return true,
-                        Some(parent) => current = self.personas.get(parent).and_then(extends),
+                        Some(parent) => current = self.persona(parent).and_then(extends),
                         None => return false,
                     }
                 }
@@ -169,7 +169,7 @@ impl Catalog {
 
     /// Resolves any persona, abstract ones included (to check them).
     pub fn resolve_any<'c>(&'c self, name: &str, request: &Request) -> Result<ResolvedPersona<'c>, ResolveError> {
-        let Some(persona) = self.personas.get(name) else {
+        let Some(persona) = self.persona(name) else {
             let mut msg = format!("no persona named `{name}`");
             if let Some(best) = did_you_mean(name, self.names(Kind::Persona)) {
                 msg.push_str(&format!("\n  help: did you mean `{best}`?"));
@@ -191,7 +191,7 @@ impl Catalog {
             sources.insert(p.meta.file.clone());
             let mut layer = Vec::new();
             for r in &p.parts {
-                match self.parts.get(&r.name.value) {
+                match self.part(&r.name.value) {
                     Some(part) => layer.push(LayerItem { part, order: r.order, priority: r.priority, mode: r.mode, load: r.load }),
                     None => diags.extend(self.unknown(Kind::Part, &p.meta.file, &r.name)),
                 }
@@ -222,7 +222,7 @@ impl Catalog {
         // The arc stage.
         let mut stage = None;
         if let Some((arc_ref, owner)) = nearest(&chain, |p| p.arc.as_ref()) {
-            match self.arcs.get(&arc_ref.name.value) {
+            match self.arc(&arc_ref.name.value) {
                 None => diags.extend(self.unknown(Kind::Arc, &owner.meta.file, &arc_ref.name)),
                 Some(arc) => {
                     sources.insert(arc.meta.file.clone());
@@ -255,7 +255,7 @@ impl Catalog {
                         let layer = active
                             .parts
                             .iter()
-                            .filter_map(|p| self.parts.get(&p.name.value).map(|part| LayerItem::plain(part, p.mode)))
+                            .filter_map(|p| self.part(&p.name.value).map(|part| LayerItem::plain(part, p.mode)))
                             .collect();
                         slots = apply_layer(slots, layer, None, &Layer::Stage(active.name.value.clone()));
                         stage = Some(ActiveStage { arc, index });
@@ -302,7 +302,7 @@ impl Catalog {
                     }
                     return Err(ResolveError::Request(msg));
                 }
-                match self.parts.get(&o.part) {
+                match self.part(&o.part) {
                     None => {
                         let mut msg = format!("no part named `{}`", o.part);
                         if let Some(best) = did_you_mean(&o.part, self.names(Kind::Part)) {
@@ -419,7 +419,7 @@ impl Catalog {
                 );
                 continue;
             }
-            match self.parts.get(&part_name.value) {
+            match self.part(&part_name.value) {
                 None => diags.extend(self.unknown(Kind::Part, file, part_name)),
                 Some(part) if part.part_type.value != t.value => diags.push(
                     Diagnostic::error(
@@ -443,7 +443,7 @@ impl Catalog {
         chain: &[&'c Persona],
         kind: Kind,
         links: impl Fn(&'c Persona) -> &'c Vec<L>,
-        defs: &'c std::collections::BTreeMap<String, T>,
+        defs: &'c std::collections::BTreeMap<String, std::sync::Arc<T>>,
         diags: &mut Vec<Diagnostic>,
     ) -> Vec<Linked<'c, T>> {
         let mut names: Vec<&str> = Vec::new();
@@ -458,7 +458,7 @@ impl Catalog {
                 match defs.get(&name.value) {
                     Some(d) => {
                         names.push(&name.value);
-                        out.push(Linked { def: d, load: link.load() });
+                        out.push(Linked { def: d.as_ref(), load: link.load() });
                     }
                     None => diags.extend(self.unknown(kind, &p.meta.file, name)),
                 }

@@ -40,6 +40,8 @@ pub struct PreviousIndex {
     /// Entries that were ignored, and why: paths that could lead outside the
     /// output folder.
     pub ignored: Vec<String>,
+    /// The exports it recorded (`exports`), as written.
+    pub exports: Option<Value>,
 }
 
 pub fn read_index(out_dir: &Path) -> Option<PreviousIndex> {
@@ -115,7 +117,8 @@ impl PreviousIndex {
             }
             personas.insert(persona.clone(), entry.clone());
         }
-        Some(PreviousIndex { encoding, artifacts, personas, ignored })
+        let exports = index.get("exports").cloned();
+        Some(PreviousIndex { encoding, artifacts, personas, ignored, exports })
     }
 }
 
@@ -140,7 +143,7 @@ fn stale(out_dir: &Path, output: &Output, previous: Option<&PreviousIndex>) -> V
     let mut stale: Vec<String> = previous
         .artifacts
         .keys()
-        .filter(|p| !output.files.contains_key(*p) && !output.kept.contains(*p))
+        .filter(|p| !output.files.contains_key(*p) && !output.kept.contains(*p) && !output.held.contains(*p))
         .filter(|p| no_link_on_the_way(out_dir, p) && std::fs::symlink_metadata(out_dir.join(p)).is_ok_and(|m| !m.is_dir()))
         .cloned()
         .collect();
@@ -148,54 +151,96 @@ fn stale(out_dir: &Path, output: &Output, previous: Option<&PreviousIndex>) -> V
     stale
 }
 
-/// Writes the output: temp files an interrupted build left are swept,
-/// changed files are written atomically, stale artifacts removed, and
-/// `index.json` goes last. The caller holds the folder's lock.
-pub fn write(out_dir: &Path, output: &Output, previous: Option<&PreviousIndex>) -> std::io::Result<WriteReport> {
-    use rayon::prelude::*;
-    let out_dir = &std::path::absolute(out_dir)?;
-    std::fs::create_dir_all(out_dir)?;
-    let swept = sweep_temp_files(out_dir)?;
-    let stale = stale(out_dir, output, previous);
-    // Each folder is made once, before the files are written in parallel.
-    let folders: BTreeSet<&Path> = output.files.keys().filter_map(|rel| Path::new(rel).parent()).collect();
-    for folder in folders {
-        std::fs::create_dir_all(out_dir.join(folder))?;
-    }
-    let artifacts: Vec<(&String, &Vec<u8>)> = output.files.iter().filter(|(p, _)| p.as_str() != INDEX).collect();
-    let index_time = std::fs::metadata(out_dir.join(INDEX)).and_then(|m| m.modified()).ok();
-    let written: Vec<bool> = artifacts
-        .par_iter()
-        .map(|(rel, bytes)| {
-            if fresh(out_dir, rel, bytes, previous, index_time) {
-                return Ok(false);
-            }
-            write_if_changed(out_dir, rel, bytes)
+/// The sink of a build that writes: each compiled file that differs from
+/// the one on disk is written aside at once (a temp file in the output
+/// folder), and nothing is put in place until the whole build succeeded
+/// ([`Stager::commit`]). Dropped instead, it removes what it wrote aside,
+/// so a failed build leaves the folder as it was. The caller holds the
+/// folder's lock from [`Stager::new`] to the commit.
+pub struct Stager<'a> {
+    out_dir: PathBuf,
+    previous: Option<&'a PreviousIndex>,
+    index_time: Option<std::time::SystemTime>,
+    staged: std::sync::Mutex<Vec<(String, crate::atomic::Staged)>>,
+    unchanged: std::sync::atomic::AtomicUsize,
+    /// The first error writing aside; the commit returns it.
+    failed: std::sync::Mutex<Option<std::io::Error>>,
+    swept: Vec<String>,
+}
+
+impl<'a> Stager<'a> {
+    /// Sweeps the temp files a killed build left, then stages into `out_dir`
+    /// (which exists), against the previous build's index.
+    pub fn new(out_dir: &Path, previous: Option<&'a PreviousIndex>) -> std::io::Result<Stager<'a>> {
+        let out_dir = std::path::absolute(out_dir)?;
+        let swept = sweep_temp_files(&out_dir)?;
+        let index_time = std::fs::metadata(out_dir.join(INDEX)).and_then(|m| m.modified()).ok();
+        Ok(Stager {
+            out_dir,
+            previous,
+            index_time,
+            staged: Default::default(),
+            unchanged: Default::default(),
+            failed: Default::default(),
+            swept,
         })
-        .collect::<Result<_, _>>()?;
-    let ignored = previous.map(|p| p.ignored.clone()).unwrap_or_default();
-    let mut report = WriteReport { unchanged: output.kept.len(), swept, ignored, ..WriteReport::default() };
-    for ((rel, _), written) in artifacts.iter().zip(written) {
-        if written {
-            report.written.push(rel.to_string());
-        } else {
-            report.unchanged += 1;
+    }
+
+    /// Puts every staged file in place, removes stale artifacts, and writes
+    /// the files of `output` (`index.json` last).
+    pub fn commit(self, output: &Output) -> std::io::Result<WriteReport> {
+        use rayon::prelude::*;
+        if let Some(err) = self.failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            return Err(err);
         }
-    }
-    for rel in stale {
-        let path = out_dir.join(&rel);
-        std::fs::remove_file(&path)?;
-        remove_empty_parents(out_dir, &path);
-        report.removed.push(rel);
-    }
-    if let Some(index) = output.files.get(INDEX) {
-        if write_if_changed(out_dir, INDEX, index)? {
-            report.written.push(INDEX.to_string());
-        } else {
-            report.unchanged += 1;
+        let out_dir = &self.out_dir;
+        let stale = stale(out_dir, output, self.previous);
+        let mut staged = self.staged.into_inner().unwrap_or_else(|p| p.into_inner());
+        staged.sort_by(|a, b| a.0.cmp(&b.0));
+        let folders: BTreeSet<&Path> = staged.iter().filter_map(|(rel, _)| Path::new(rel).parent()).collect();
+        for folder in folders {
+            std::fs::create_dir_all(out_dir.join(folder))?;
         }
+        let written: Vec<String> = staged.iter().map(|(rel, _)| rel.clone()).collect();
+        staged.into_par_iter().try_for_each(|(rel, file)| file.persist(&out_dir.join(rel)))?;
+        let unchanged = self.unchanged.into_inner() + output.kept.len();
+        let ignored = self.previous.map(|p| p.ignored.clone()).unwrap_or_default();
+        let mut report = WriteReport { written, unchanged, swept: self.swept, ignored, ..WriteReport::default() };
+        for rel in stale {
+            let path = out_dir.join(&rel);
+            std::fs::remove_file(&path)?;
+            remove_empty_parents(out_dir, &path);
+            report.removed.push(rel);
+        }
+        // Files kept in memory, `index.json` last.
+        let index = output.files.get_key_value(INDEX);
+        for (rel, bytes) in output.files.iter().filter(|(rel, _)| rel.as_str() != INDEX).chain(index) {
+            if let Some(parent) = Path::new(rel).parent() {
+                std::fs::create_dir_all(out_dir.join(parent))?;
+            }
+            if write_if_changed(out_dir, rel, bytes)? {
+                report.written.push(rel.clone());
+            } else {
+                report.unchanged += 1;
+            }
+        }
+        Ok(report)
     }
-    Ok(report)
+}
+
+impl super::Sink for Stager<'_> {
+    fn put(&self, rel: &str, bytes: Vec<u8>) -> Option<Vec<u8>> {
+        let path = self.out_dir.join(rel);
+        if fresh(&self.out_dir, rel, &bytes, self.previous, self.index_time) || std::fs::read(&path).is_ok_and(|old| old == bytes) {
+            self.unchanged.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return None;
+        }
+        match crate::atomic::stage(&self.out_dir, &bytes) {
+            Ok(file) => self.staged.lock().unwrap_or_else(|p| p.into_inner()).push((rel.to_string(), file)),
+            Err(err) => _ = self.failed.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(err),
+        }
+        None
+    }
 }
 
 /// Removes the temp files of atomic writes that a killed build left behind

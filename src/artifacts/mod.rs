@@ -1,11 +1,14 @@
 //! Compiled views in, `build-output/` out: the only room that writes.
 //!
-//! [`compile`] turns a catalog into the full set of output files in memory
-//! (views, manifests, `index.json`), so a failed build has written nothing.
-//! [`write`] then replaces each changed file atomically (a temp file renamed
-//! in the same folder), leaves unchanged files untouched, removes the
-//! artifacts of removed personas, and writes `index.json` last. Nothing is
-//! written outside the output folder.
+//! [`compile`] turns a catalog into the full set of output files (views,
+//! manifests, `index.json`), handing each persona's files to a [`Sink`] as
+//! they are made: kept in memory (a diff, `build --check`), dropped (`check`),
+//! or written aside by a [`Stager`], which puts them in place only when the
+//! whole build succeeded, so a failed build has written nothing. A commit
+//! replaces each changed file atomically (a temp file renamed into place),
+//! leaves unchanged files untouched, removes the artifacts of removed
+//! personas, and writes `index.json` last. Nothing is written outside the
+//! output folder.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -25,17 +28,47 @@ use crate::tokens::Tokenizer;
 
 mod disk;
 mod fresh;
-pub use disk::{IndexCache, PreviousIndex, WriteReport, check, is_safe_relative, read_index, write};
+pub use disk::{IndexCache, PreviousIndex, Stager, WriteReport, check, is_safe_relative, read_index};
 pub use fresh::{UpToDate, up_to_date};
 
 pub const INDEX: &str = "index.json";
 /// The shape of `index.json`; bumped on incompatible changes.
 pub const FORMAT: u64 = 1;
 
+/// Where compiled files go, one persona at a time as they are compiled (in
+/// parallel), so that a build never holds every artifact at once.
+pub trait Sink: Sync {
+    /// Takes one file, by path relative to the output folder; gives the
+    /// bytes back if they are to be kept in [`Output::files`].
+    fn put(&self, rel: &str, bytes: Vec<u8>) -> Option<Vec<u8>>;
+}
+
+/// Keeps every file in memory (a diff, `build --check`).
+pub struct InMemory;
+
+impl Sink for InMemory {
+    fn put(&self, _: &str, bytes: Vec<u8>) -> Option<Vec<u8>> {
+        Some(bytes)
+    }
+}
+
+/// Keeps nothing: the build only validates (`check`, an edit, an import).
+pub struct Discard;
+
+impl Sink for Discard {
+    fn put(&self, _: &str, _: Vec<u8>) -> Option<Vec<u8>> {
+        None
+    }
+}
+
 /// Every output file, by path relative to the output folder.
 #[derive(Debug, Default)]
 pub struct Output {
+    /// The files kept in memory: every file with [`InMemory`], else only
+    /// `index.json`.
     pub files: BTreeMap<String, Vec<u8>>,
+    /// The files the sink took and did not give back.
+    pub held: BTreeSet<String>,
     /// Files kept from the previous build, untouched (see [`Reuse`]).
     pub kept: BTreeSet<String>,
     pub personas: Vec<String>,
@@ -82,6 +115,7 @@ pub fn compile(
     snapshot: &Snapshot,
     reuse: Option<Reuse>,
     stamp: Option<Value>,
+    sink: &dyn Sink,
 ) -> Result<Output, Vec<Diagnostic>> {
     use rayon::prelude::*;
     let globals = globals_hash(snapshot);
@@ -102,7 +136,12 @@ pub fn compile(
             compile_persona(catalog, renderer, tokenizer, name).map(|(artifacts, mut entry)| {
                 let sources = entry["sources"].as_array().into_iter().flatten().filter_map(Value::as_str);
                 entry["inputs"] = json!(inputs_hash(snapshot, &globals, sources));
-                (Compiled::Fresh(artifacts), entry)
+                let files = artifacts.into_iter().map(|a| {
+                    let rel = format!("{name}/{}", a.path);
+                    let kept = sink.put(&rel, a.bytes);
+                    (rel, kept)
+                });
+                (Compiled::Fresh(files.collect()), entry)
             })
         })
         .collect();
@@ -113,9 +152,12 @@ pub fn compile(
         match result {
             Ok((compiled, entry)) => {
                 match compiled {
-                    Compiled::Fresh(artifacts) => {
-                        for a in artifacts {
-                            output.files.insert(format!("{name}/{}", a.path), a.bytes);
+                    Compiled::Fresh(files) => {
+                        for (rel, kept) in files {
+                            match kept {
+                                Some(bytes) => _ = output.files.insert(rel, bytes),
+                                None => _ = output.held.insert(rel),
+                            }
                         }
                     }
                     Compiled::Kept(paths) => {
@@ -170,7 +212,8 @@ pub fn compile(
 }
 
 enum Compiled {
-    Fresh(Vec<Artifact>),
+    /// Compiled, and given to the sink: paths, and the bytes it gave back.
+    Fresh(Vec<(String, Option<Vec<u8>>)>),
     /// Kept from the previous build on disk: the artifacts' paths, untouched.
     Kept(Vec<String>),
     /// Copied from the previous build in memory: output paths and bytes.

@@ -89,8 +89,9 @@ pub(super) fn build(ctx: &Ctx, args: BuildArgs) -> Outcome {
         if let Some(previous) = &previous {
             ignored_entries(ctx, &dir, &previous.ignored, &snapshot, diag_format);
         }
-        let compiled = artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &snapshot, None, stamp)
-            .and_then(|output| crate::interop::export::configured(&project).map(|exports| (output, exports)));
+        let compiled =
+            artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &snapshot, None, stamp, &artifacts::InMemory)
+                .and_then(|output| crate::interop::export::configured(&project).map(|exports| (output, exports)));
         let (mut output, exports) = match compiled {
             Ok(compiled) => compiled,
             Err(diags) => {
@@ -194,9 +195,8 @@ fn check_output(
     // the repository root, with their format.
     let mut problems: Vec<(String, Option<&str>, &str)> =
         artifacts::check(dir, output, previous).into_iter().map(|(p, why)| (p, None, why)).collect();
-    let recorded: Option<serde_json::Value> = std::fs::read(dir.join(artifacts::INDEX)).ok().and_then(|b| serde_json::from_slice(&b).ok());
     for export in exports {
-        let previous = crate::interop::export::recorded(recorded.as_ref(), export.format, &export.out);
+        let previous = crate::interop::export::recorded(previous, export.format, &export.out);
         let found = crate::interop::export::check(&ctx.root.join(&export.out), &export.files, &previous);
         problems.extend(found.into_iter().map(|(p, why)| (format!("{}/{p}", export.out), Some(export.format.name()), why)));
     }
@@ -234,7 +234,7 @@ pub(super) fn check(ctx: &Ctx, args: CheckArgs) -> Outcome {
     let (snapshot, project) = load(ctx, format, rev)?;
     // The output folder `build` would refuse, `check` refuses too.
     out_dir(ctx, &project, None)?;
-    match artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &snapshot, None, None) {
+    match artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &snapshot, None, None, &artifacts::Discard) {
         Ok(output) => {
             let mut warnings = crate::lint::leveled(&project.catalog, &project.renderer);
             if deny_warnings {

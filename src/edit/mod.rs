@@ -116,7 +116,7 @@ pub fn apply(path: &Arc<str>, text: &str, change: &Change) -> Result<String, Ref
     Ok(new_text)
 }
 
-fn persona(path: &Arc<str>, text: &str) -> Result<Persona, Refusal> {
+fn persona(path: &Arc<str>, text: &str) -> Result<Arc<Persona>, Refusal> {
     match parse::parse_definition(path, text) {
         Ok(Definition::Persona(p)) => Ok(p),
         Ok(_) => refuse(format!("`{path}` is not a persona")),
@@ -355,8 +355,16 @@ pub fn save(
     let project = crate::Project::load(&edited, cache).map_err(Refusal::Invalid)?;
     let index = crate::out_dir(root, &project.catalog.config, None).ok().and_then(|dir| index.read(&dir));
     let reuse = index.as_deref().map(|previous| crate::artifacts::Reuse { previous, from: crate::artifacts::Previous::Recorded });
-    let output = crate::artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &edited, reuse, None)
-        .map_err(Refusal::Invalid)?;
+    let output = crate::artifacts::compile(
+        &project.catalog,
+        &project.renderer,
+        &project.tokenizer,
+        &edited,
+        reuse,
+        None,
+        &crate::artifacts::Discard,
+    )
+    .map_err(Refusal::Invalid)?;
     let saved = Saved { compiled: output.personas.len() - output.reused, personas: output.personas.len(), snapshot: edited, project };
     let file = root.join(&**path);
     let written = match text {

@@ -189,8 +189,8 @@ pub fn index_entry(out: &str, files: &BTreeMap<String, Vec<u8>>) -> Value {
 
 /// The files an earlier build recorded for an export in `index.json`, if
 /// it wrote to the same folder.
-pub fn recorded(index: Option<&Value>, format: Format, out: &str) -> Vec<String> {
-    let Some(entry) = index.and_then(|i| i.get("exports")).and_then(|e| e.get(format.name())) else { return Vec::new() };
+pub fn recorded(index: Option<&crate::artifacts::PreviousIndex>, format: Format, out: &str) -> Vec<String> {
+    let Some(entry) = index.and_then(|i| i.exports.as_ref()).and_then(|e| e.get(format.name())) else { return Vec::new() };
     if entry.get("out").and_then(Value::as_str) != Some(out) {
         return Vec::new();
     }

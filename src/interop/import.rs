@@ -82,7 +82,7 @@ pub fn prepare(format: Format, sources: &SourceFiles, snapshot: &Snapshot) -> Re
     }
     let cache = crate::catalog::Cache::default();
     let project = crate::Project::load(&edited, &cache).map_err(ImportError::Invalid)?;
-    crate::artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &edited, None, None)
+    crate::artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &edited, None, None, &crate::artifacts::Discard)
         .map_err(ImportError::Invalid)?;
     Ok(plan)
 }

@@ -272,7 +272,7 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
             let content = long_text(&mut r, "content");
             let title = r.string("title").filter(|t| one_line_title(&mut r, t));
             let diags = r.finish(&[&common[..], &["type", "summary", "content", "title"]].concat());
-            finish_or(diags, || Some(Definition::Part(Part { meta, part_type: part_type?, summary: summary?, content, title })))
+            finish_or(diags, || Some(Definition::Part(Arc::new(Part { meta, part_type: part_type?, summary: summary?, content, title }))))
         }
         Kind::Trait => {
             let trait_type = r.one_of("type", &TRAIT_TYPES, code::UNKNOWN_TRAIT_TYPE, "trait type", "trait types");
@@ -282,7 +282,7 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
             }
             let instruction = long_text(&mut r, "instruction");
             let diags = r.finish(&[&common[..], &["type", "instruction"]].concat());
-            finish_or(diags, || Some(Definition::Trait(Trait { meta, trait_type: trait_type?, instruction })))
+            finish_or(diags, || Some(Definition::Trait(Arc::new(Trait { meta, trait_type: trait_type?, instruction }))))
         }
         Kind::Skill => {
             if meta.description.is_none() {
@@ -290,7 +290,7 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
             }
             let content = long_text(&mut r, "content");
             let diags = r.finish(&[&common[..], &["content"]].concat());
-            finish_or(diags, || Some(Definition::Skill(Skill { meta, content })))
+            finish_or(diags, || Some(Definition::Skill(Arc::new(Skill { meta, content }))))
         }
         Kind::Guardrail => {
             if meta.description.is_none() {
@@ -303,19 +303,19 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
                 Some(Spanned::new("medium".to_string(), 0..0))
             };
             let diags = r.finish(&[&common[..], &["content", "severity"]].concat());
-            finish_or(diags, || Some(Definition::Guardrail(Guardrail { meta, content, severity: severity? })))
+            finish_or(diags, || Some(Definition::Guardrail(Arc::new(Guardrail { meta, content, severity: severity? }))))
         }
         Kind::Arc => {
             let summary = r.text("summary");
             let stages = read_stages(&mut r, stem);
             let stages = r.require("stages", stages, "[{ name = \"start\", parts = [] }]");
             let diags = r.finish(&[&common[..], &["summary", "stages"]].concat());
-            finish_or(diags, || Some(Definition::Arc(CharacterArc { meta, summary, stages: stages? })))
+            finish_or(diags, || Some(Definition::Arc(Arc::new(CharacterArc { meta, summary, stages: stages? }))))
         }
         Kind::Persona => {
             let persona = read_persona(&mut r, meta, &mut long_text);
             let diags = r.finish(&[&common[..], &PERSONA_FIELDS[..]].concat());
-            finish_or(diags, || persona.map(Definition::Persona))
+            finish_or(diags, || persona.map(|p| Definition::Persona(Arc::new(p))))
         }
     }
 }

@@ -266,9 +266,15 @@ fn thousands_of_mutants_never_panic_and_every_error_is_located() {
             let mut diags = snapshot.read_errors();
             match personac::Project::load(&snapshot, &cache) {
                 Ok(project) => {
-                    if let Err(d) =
-                        personac::artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &snapshot, None, None)
-                    {
+                    if let Err(d) = personac::artifacts::compile(
+                        &project.catalog,
+                        &project.renderer,
+                        &project.tokenizer,
+                        &snapshot,
+                        None,
+                        None,
+                        &personac::artifacts::InMemory,
+                    ) {
                         diags.extend(d);
                     }
                 }
