@@ -141,13 +141,13 @@ pub fn compile(
                     let kept = sink.put(&rel, a.bytes);
                     (rel, kept)
                 });
-                (Compiled::Fresh(files.collect()), entry)
+                (Compiled::Fresh(files.collect()), Entry::of(&entry))
             })
         })
         .collect();
     let mut diags = Vec::new();
     let mut output = Output::default();
-    let mut index_personas = serde_json::Map::new();
+    let mut index_personas: Vec<(&String, Entry)> = Vec::new();
     for (name, result) in names.into_iter().zip(compiled) {
         match result {
             Ok((compiled, entry)) => {
@@ -169,7 +169,7 @@ pub fn compile(
                         output.files.extend(files);
                     }
                 }
-                index_personas.insert(name.clone(), entry);
+                index_personas.push((name, entry));
                 output.personas.push(name.clone());
             }
             Err(d) => diags.extend(d),
@@ -182,13 +182,7 @@ pub fn compile(
             diags.extend(d);
         }
     }
-    // A persona kept only as recorded reached what its recorded entry says.
-    let recorded = |name: &str| reuse.as_ref().and_then(|r| r.previous.personas.get(name));
-    let reached: BTreeSet<&str> = index_personas
-        .iter()
-        .map(|(name, entry)| if entry.is_null() { recorded(name).unwrap_or(entry) } else { entry })
-        .flat_map(|entry| entry["sources"].as_array().into_iter().flatten().filter_map(Value::as_str))
-        .collect();
+    let reached: BTreeSet<&str> = index_personas.iter().flat_map(|(_, entry)| entry.sources.iter().map(String::as_str)).collect();
     diags.extend(renderer.check_syntax(|file| !reached.contains(file)));
     if !diags.is_empty() {
         crate::diag::normalize(&mut diags);
@@ -198,17 +192,54 @@ pub fn compile(
         // Only validating: no index is written.
         return Ok(output);
     }
-    let mut index = json!({
-        "encoding": tokenizer.encoding(),
-        "format": FORMAT,
-        "inputs": build_inputs(snapshot),
-        "personas": index_personas,
-    });
-    if let Some(stamp) = stamp {
-        index["source"] = stamp;
-    }
-    output.files.insert(INDEX.to_string(), pretty(&index));
+    let inputs = build_inputs(snapshot);
+    output.files.insert(INDEX.to_string(), index_text(tokenizer.encoding(), &inputs, &index_personas, stamp.as_ref()));
     Ok(output)
+}
+
+/// A persona's `index.json` entry, serialized as soon as it is made (the
+/// index of a large repository is never held as a tree), with the sources
+/// it lists.
+struct Entry {
+    /// Pretty JSON, indented for its place in the index.
+    text: String,
+    sources: Vec<String>,
+}
+
+impl Entry {
+    fn of(value: &Value) -> Entry {
+        let sources = value["sources"].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect();
+        Entry { text: indented(&serde_json::to_string_pretty(value).unwrap_or_default(), 4), sources }
+    }
+}
+
+/// Pretty JSON, every line after the first indented by `by` more spaces
+/// (a JSON string never holds a raw line break, so lines are safe to cut).
+fn indented(pretty: &str, by: usize) -> String {
+    pretty.replace('\n', &format!("\n{}", " ".repeat(by)))
+}
+
+/// `index.json`, laid out as `serde_json`'s pretty printer lays out the
+/// object (keys sorted), from the entries already serialized.
+fn index_text(encoding: &str, inputs: &str, personas: &[(&String, Entry)], stamp: Option<&Value>) -> Vec<u8> {
+    let string = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let mut text =
+        format!("{{\n  \"encoding\": {},\n  \"format\": {FORMAT},\n  \"inputs\": {},\n  \"personas\": ", string(encoding), string(inputs));
+    if personas.is_empty() {
+        text.push_str("{}");
+    } else {
+        text.push_str("{\n");
+        for (i, (name, entry)) in personas.iter().enumerate() {
+            let comma = if i + 1 < personas.len() { "," } else { "" };
+            text.push_str(&format!("    {}: {}{comma}\n", string(name), entry.text));
+        }
+        text.push_str("  }");
+    }
+    if let Some(stamp) = stamp {
+        text.push_str(&format!(",\n  \"source\": {}", indented(&serde_json::to_string_pretty(stamp).unwrap_or_default(), 2)));
+    }
+    text.push_str("\n}\n");
+    text.into_bytes()
 }
 
 enum Compiled {
@@ -229,7 +260,7 @@ fn keep(
     snapshot: &Snapshot,
     globals: &[u8; 32],
     index_time: Option<std::time::SystemTime>,
-) -> Option<(Compiled, Value)> {
+) -> Option<(Compiled, Entry)> {
     let entry = reuse.previous.personas.get(name)?;
     let sources = entry.get("sources")?.as_array()?.iter().filter_map(Value::as_str);
     if entry.get("inputs")?.as_str()? != inputs_hash(snapshot, globals, sources) {
@@ -237,8 +268,9 @@ fn keep(
     }
     let paths: Vec<String> = entry.get("artifacts")?.as_object()?.keys().cloned().collect();
     if let Previous::Recorded = reuse.from {
-        // Nothing is written: neither the paths nor the entry are needed.
-        return Some((Compiled::Kept(Vec::new()), Value::Null));
+        // Nothing is written: only what the persona reached is needed.
+        let sources = entry.get("sources")?.as_array()?.iter().filter_map(Value::as_str).map(str::to_string).collect();
+        return Some((Compiled::Kept(Vec::new()), Entry { text: String::new(), sources }));
     }
     let kept = match reuse.from {
         Previous::Disk(dir) => {
@@ -256,7 +288,7 @@ fn keep(
         }
         Previous::Recorded => return None,
     };
-    Some((kept, entry.clone()))
+    Some((kept, Entry::of(entry)))
 }
 
 /// What every persona depends on besides its own sources: the personac
