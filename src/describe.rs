@@ -9,7 +9,7 @@ use crate::catalog::Catalog;
 use crate::model::*;
 
 fn text(t: &Option<Text>) -> Option<&str> {
-    t.as_ref().map(|t| t.source.as_str())
+    t.as_ref().map(|t| &*t.source)
 }
 
 fn names(list: &[Spanned<String>]) -> Vec<&str> {

@@ -113,14 +113,15 @@ impl<T> Spanned<T> {
 /// A text field: a template source, and where it sits in its file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Text {
-    pub source: String,
+    /// Shared: the renderer registers the same text.
+    pub source: Arc<str>,
     /// The span of the whole value (quotes included), for errors that cannot
     /// be placed more precisely.
     pub span: Range<usize>,
     /// Where the source's lines sit in the file: `(offset in source, offset
     /// in file)` for each line start, when every line appears verbatim (no
     /// escapes or folding); empty when the mapping is unknown.
-    pub lines: Vec<(usize, usize)>,
+    pub lines: Arc<[(usize, usize)]>,
 }
 
 /// Maps a byte offset in a text's source to its file offset, through the

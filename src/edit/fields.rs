@@ -13,7 +13,7 @@ use crate::parse::{self, Syntax};
 
 /// The current text of a definition's field, for checking an edit.
 fn field_text(def: &Definition, field: &str) -> Option<String> {
-    let text = |t: &Option<Text>| t.as_ref().map(|t| t.source.clone());
+    let text = |t: &Option<Text>| t.as_ref().map(|t| t.source.to_string());
     let meta = def.meta();
     if field == "description" {
         return text(&meta.description);
@@ -22,7 +22,7 @@ fn field_text(def: &Definition, field: &str) -> Option<String> {
         (Definition::Persona(p), "summary") => text(&p.summary),
         (Definition::Persona(p), "detail") => text(&p.detail),
         (Definition::Persona(p), "version") => p.version.as_ref().map(|v| v.value.to_string()),
-        (Definition::Part(p), "summary") => Some(p.summary.source.clone()),
+        (Definition::Part(p), "summary") => Some(p.summary.source.to_string()),
         (Definition::Part(p), "content") => text(&p.content),
         (Definition::Part(p), "type") => Some(p.part_type.value.clone()),
         (Definition::Trait(t), "instruction") => text(&t.instruction),

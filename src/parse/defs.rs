@@ -72,9 +72,11 @@ impl<'a> Reader<'a> {
 
     pub(super) fn text_of(&mut self, entry: &Entry) -> Option<Text> {
         match &entry.node.value {
-            Value::Str(s) => {
-                Some(Text { source: s.clone(), span: entry.node.span.clone(), lines: line_origins(self.text, &entry.node.span, s) })
-            }
+            Value::Str(s) => Some(Text {
+                source: s.as_str().into(),
+                span: entry.node.span.clone(),
+                lines: line_origins(self.text, &entry.node.span, s).into(),
+            }),
             _ => {
                 self.type_error(entry, "a string");
                 None
@@ -243,7 +245,8 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
     }
 
     // The Markdown body fills the kind's long-text field.
-    let body = doc.body.map(|(source, offset)| Text { span: offset..offset + source.len(), lines: vec![(0, offset)], source });
+    let body =
+        doc.body.map(|(source, offset)| Text { span: offset..offset + source.len(), lines: [(0, offset)].into(), source: source.into() });
     let mut long_text = |r: &mut Reader, field: &str| -> Option<Text> {
         let in_fields = r.text(field);
         match (in_fields, &body) {

@@ -5,8 +5,6 @@
 //! sizes past [`MAX_SIZE_ARGUMENT`]. A panic inside the engine is caught and
 //! becomes an error of that one text ([`crate::guard`]).
 
-use std::sync::Arc;
-
 use minijinja::value::{Kwargs, Rest, Value};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, Template, UndefinedBehavior};
 
@@ -32,7 +30,8 @@ pub enum Failure {
 }
 
 /// The environment every text and layout renders in.
-pub fn environment(sources: Arc<std::collections::HashMap<String, String>>) -> Environment<'static> {
+/// Templates load through `source`, by name.
+pub fn environment(source: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_fuel(Some(FUEL));
@@ -46,7 +45,7 @@ pub fn environment(sources: Arc<std::collections::HashMap<String, String>>) -> E
         env.set_syntax(syntax);
     }
     bound_filters(&mut env);
-    env.set_loader(move |name| Ok(sources.get(name).cloned()));
+    env.set_loader(move |name| Ok(source(name)));
     env
 }
 
@@ -166,9 +165,8 @@ mod tests {
     use super::*;
 
     fn run(source: &str) -> Result<String, String> {
-        let mut sources = std::collections::HashMap::new();
-        sources.insert("t".to_string(), source.to_string());
-        let env = environment(Arc::new(sources));
+        let source = source.to_string();
+        let env = environment(move |name| (name == "t").then(|| source.clone()));
         let template = env.get_template("t").map_err(|e| e.to_string())?;
         render(&template, Value::from(())).map_err(|f| match f {
             Failure::Template(e) => format!("template: {e}"),

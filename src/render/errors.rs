@@ -55,7 +55,7 @@ impl Renderer {
                 // the text; the opener is where the fix goes.
                 let opener = message(&err)
                     .starts_with("unexpected end of")
-                    .then(|| self.sources.get(&id).and_then(|source| unclosed_opener(source)))
+                    .then(|| self.origins.get(&id).and_then(|o| unclosed_opener(&o.source)))
                     .flatten()
                     .and_then(|(start, len)| Some(at(start)?..at(start + len)?));
                 let (span, label) = match opener {

@@ -54,20 +54,21 @@ impl View {
     }
 }
 
-/// Where a registered template's text sits, to place its errors.
+/// A registered template: its source (shared with the definition it
+/// comes from), and where it sits, to place its errors.
 struct Origin {
+    source: Arc<str>,
     file: Arc<str>,
     span: std::ops::Range<usize>,
-    lines: Vec<(usize, usize)>,
+    lines: Arc<[(usize, usize)]>,
     what: String,
 }
 
 /// The minijinja environment for one catalog.
 pub struct Renderer {
     env: Environment<'static>,
-    /// Every registered template's source, by id.
-    sources: Arc<HashMap<String, String>>,
-    origins: HashMap<String, Origin>,
+    /// Every registered template, by id (compiled on first use).
+    origins: Arc<HashMap<String, Origin>>,
     summary_layout: String,
     detail_layout: String,
     /// Rendered texts by template id and the values of the variables that
@@ -124,43 +125,33 @@ impl Renderer {
             }
             add(&mut texts, &a.meta, Kind::Arc, fields);
         }
-        let mut sources: HashMap<String, String> = HashMap::new();
-        let mut origins = HashMap::new();
+        let mut origins = HashMap::with_capacity(texts.len() + 4);
         for (meta, kind, field, text) in texts {
-            let id = text_id(&meta.file, text);
-            sources.insert(id.clone(), text.source.clone());
             let what = format!("the `{field}` of {kind} `{}`", meta.name);
-            origins.insert(id, Origin { file: meta.file.clone(), span: text.span.clone(), lines: text.lines.clone(), what });
+            let origin =
+                Origin { source: text.source.clone(), file: meta.file.clone(), span: text.span.clone(), lines: text.lines.clone(), what };
+            origins.insert(text_id(&meta.file, text), origin);
         }
 
         // Layouts: the repository's templates replace the built-in ones.
         for (path, text) in &catalog.templates {
-            sources.insert(path.to_string(), text.to_string());
-            origins.insert(
-                path.to_string(),
-                Origin { file: path.clone(), span: 0..0, lines: vec![(0, 0)], what: format!("the layout template `{path}`") },
-            );
+            let what = format!("the layout template `{path}`");
+            origins.insert(path.to_string(), Origin { source: text.clone(), file: path.clone(), span: 0..0, lines: [(0, 0)].into(), what });
         }
         let layout = |custom: &str, builtin: &str| {
             if catalog.templates.contains_key(custom) { custom.to_string() } else { builtin.to_string() }
         };
         let summary_layout = layout(CUSTOM_SUMMARY, BUILTIN_SUMMARY_NAME);
         let detail_layout = layout(CUSTOM_DETAIL, BUILTIN_DETAIL_NAME);
-        sources.insert(BUILTIN_SUMMARY_NAME.into(), BUILTIN_SUMMARY.into());
-        sources.insert(BUILTIN_DETAIL_NAME.into(), BUILTIN_DETAIL.into());
 
-        let sources = Arc::new(sources);
-        let env = engine::environment(sources.clone());
-        Renderer {
-            env,
-            sources,
-            origins,
-            summary_layout,
-            detail_layout,
-            memo: Mutex::default(),
-            uses: Mutex::default(),
-            misuse: Mutex::default(),
-        }
+        let origins = Arc::new(origins);
+        let registered = origins.clone();
+        let env = engine::environment(move |name| match name {
+            BUILTIN_SUMMARY_NAME => Some(BUILTIN_SUMMARY.to_string()),
+            BUILTIN_DETAIL_NAME => Some(BUILTIN_DETAIL.to_string()),
+            _ => registered.get(name).map(|o| o.source.to_string()),
+        });
+        Renderer { env, origins, summary_layout, detail_layout, memo: Mutex::default(), uses: Mutex::default(), misuse: Mutex::default() }
     }
 
     /// Checks that every text of the files `wanted` picks (definitions no
@@ -170,7 +161,7 @@ impl Renderer {
         ids.sort();
         let mut diags = Vec::new();
         for id in ids {
-            let source = self.sources.get(id).map_or("", String::as_str);
+            let source = self.origins.get(id).map_or("", |o| &*o.source);
             let template = source.contains("{{") || source.contains("{%") || source.contains("{#");
             if template && let Err(err) = self.env.get_template(id) {
                 diags.push(self.template_error(id, err, &Value::UNDEFINED));
@@ -345,7 +336,7 @@ impl Renderer {
         if let Some(known) = self.misuse.lock().ok().and_then(|m| m.get(&key).copied()) {
             return known;
         }
-        let source = self.sources.get(id).map_or("", String::as_str);
+        let source = self.origins.get(id).map_or("", |o| &*o.source);
         let found = runtime_misuse_at(source, var);
         if let Ok(mut m) = self.misuse.lock() {
             m.insert(key, found);
