@@ -76,20 +76,30 @@ pub fn leveled(catalog: &Catalog, renderer: &Renderer) -> Vec<Diagnostic> {
 
 /// Every lint of a catalog that compiles.
 pub fn lint(catalog: &Catalog, renderer: &Renderer) -> Vec<Diagnostic> {
+    use rayon::prelude::*;
     let mut diags = Vec::new();
     unused_definitions(catalog, &mut diags);
-    for persona in catalog.personas.values() {
-        linked_twice(persona, &mut diags);
-        unused_variables(catalog, renderer, persona, &mut diags);
-        // An abstract base is never shown to an agent choosing a persona.
-        if !persona.is_abstract && catalog.resolve(&persona.meta.name, &Request::default()).is_ok_and(|r| r.description.is_none()) {
-            diags.push(
-                Diagnostic::warning(code::NO_DESCRIPTION, format!("persona `{}` has no description", persona.meta.name))
-                    .at(&persona.meta.file, persona.meta.name_span.clone())
-                    .help("add `description = \"...\"`: the manifest shows it to agents choosing a persona"),
-            );
-        }
-    }
+    // A base persona's variables may be there for the personas that extend it.
+    let extended: BTreeSet<&str> = catalog.personas.values().filter_map(|p| p.extends.as_ref()).map(|e| e.value.as_str()).collect();
+    let personas: Vec<&Persona> = catalog.personas.values().map(AsRef::as_ref).collect();
+    let each: Vec<Vec<Diagnostic>> = personas
+        .par_iter()
+        .map(|persona| {
+            let mut diags = Vec::new();
+            linked_twice(persona, &mut diags);
+            unused_variables(catalog, renderer, persona, extended.contains(persona.meta.name.as_str()), &mut diags);
+            // An abstract base is never shown to an agent choosing a persona.
+            if !persona.is_abstract && catalog.resolve(&persona.meta.name, &Request::default()).is_ok_and(|r| r.description.is_none()) {
+                diags.push(
+                    Diagnostic::warning(code::NO_DESCRIPTION, format!("persona `{}` has no description", persona.meta.name))
+                        .at(&persona.meta.file, persona.meta.name_span.clone())
+                        .help("add `description = \"...\"`: the manifest shows it to agents choosing a persona"),
+                );
+            }
+            diags
+        })
+        .collect();
+    diags.extend(each.into_iter().flatten());
     empty_texts(catalog, &mut diags);
     template_comments(catalog, &mut diags);
     for arc in catalog.arcs.values() {
@@ -297,38 +307,33 @@ fn used_variables(catalog: &Catalog, renderer: &Renderer, persona: &Persona) -> 
     used
 }
 
-fn unused_variables(catalog: &Catalog, renderer: &Renderer, persona: &Persona, diags: &mut Vec<Diagnostic>) {
-    if persona.var_spans.is_empty() && persona.runtime_vars.is_none() {
+/// The variables a persona defines that none of its templates use. A base
+/// persona (`extended`) is left alone: its variables may be there for the
+/// personas that extend it.
+fn unused_variables(catalog: &Catalog, renderer: &Renderer, persona: &Persona, extended: bool, diags: &mut Vec<Diagnostic>) {
+    if extended || persona.var_spans.is_empty() && persona.runtime_vars.is_none() {
         return;
     }
     let used = used_variables(catalog, renderer, persona);
     let file = &persona.meta.file;
-    // A base persona's variables may be there for the personas that extend it.
-    let extended = catalog.personas.values().any(|p| p.extends.as_ref().is_some_and(|e| e.value == persona.meta.name));
-    if !extended {
-        for (var, span) in &persona.var_spans {
-            if !used.contains(var) {
-                diags.push(
-                    Diagnostic::warning(
-                        code::UNUSED_VARIABLE,
-                        format!("variable `{var}` of persona `{}` is not used by any of its templates", persona.meta.name),
-                    )
-                    .at(file, span.clone())
-                    .help(format!("use it as `{{{{ {var} }}}}` in a text, or remove it")),
-                );
-            }
-        }
+    for (var, span) in persona.var_spans.iter().filter(|(var, _)| !used.contains(*var)) {
+        diags.push(
+            Diagnostic::warning(
+                code::UNUSED_VARIABLE,
+                format!("variable `{var}` of persona `{}` is not used by any of its templates", persona.meta.name),
+            )
+            .at(file, span.clone())
+            .help(format!("use it as `{{{{ {var} }}}}` in a text, or remove it")),
+        );
     }
-    for var in persona.runtime_vars.iter().flatten() {
-        if !used.contains(&var.value) && !extended {
-            diags.push(
-                Diagnostic::warning(
-                    code::UNUSED_VARIABLE,
-                    format!("runtime variable `{}` is not used by any template of persona `{}`", var.value, persona.meta.name),
-                )
-                .at(file, var.span.clone())
-                .help(format!("use it as `{{{{ {} }}}}` in a text, or remove it from `runtime_vars`", var.value)),
-            );
-        }
+    for var in persona.runtime_vars.iter().flatten().filter(|v| !used.contains(&v.value)) {
+        diags.push(
+            Diagnostic::warning(
+                code::UNUSED_VARIABLE,
+                format!("runtime variable `{}` is not used by any template of persona `{}`", var.value, persona.meta.name),
+            )
+            .at(file, var.span.clone())
+            .help(format!("use it as `{{{{ {} }}}}` in a text, or remove it from `runtime_vars`", var.value)),
+        );
     }
 }

@@ -29,8 +29,10 @@ pub struct Tokenizer {
     backend: Backend,
     /// Counts by sha256 (hex) of a whole text, from the previous index.
     known: Mutex<HashMap<String, usize>>,
-    /// Counts of paragraphs already seen in this run (see [`paragraphs`]).
-    paragraphs: Mutex<HashMap<String, usize>>,
+    /// Counts of paragraphs already seen in this run (see [`paragraphs`]),
+    /// by a 64-bit hash and the length of their text: a large repository
+    /// has millions of them, and their text is already held elsewhere.
+    paragraphs: Mutex<HashMap<(u64, usize), usize>>,
 }
 
 /// A count that failed: a bug in a tokenizer, caught.
@@ -94,13 +96,14 @@ impl Tokenizer {
         }
         let mut total = 0;
         for p in paragraphs(text) {
-            if let Some(n) = self.paragraphs.lock().ok().and_then(|m| m.get(p).copied()) {
+            let key = (paragraph_key(p), p.len());
+            if let Some(n) = self.paragraphs.lock().ok().and_then(|m| m.get(&key).copied()) {
                 total += n;
                 continue;
             }
             let n = self.count_whole(p)?;
             if let Ok(mut m) = self.paragraphs.lock() {
-                m.insert(p.to_string(), n);
+                m.insert(key, n);
             }
             total += n;
         }
@@ -125,6 +128,14 @@ impl Tokenizer {
         });
         counted.map_err(|panic| CountError(format!("the {} tokenizer failed: {panic}", self.encoding)))
     }
+}
+
+/// A paragraph's hash: SipHash with fixed keys, the same in every run.
+fn paragraph_key(text: &str) -> u64 {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut h = std::hash::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
 }
 
 /// Splits `text` so that no piece holds a whitespace run longer than

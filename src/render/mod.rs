@@ -349,6 +349,9 @@ impl Renderer {
         if !text.source.contains("{{") && !text.source.contains("{%") {
             return Vec::new();
         }
+        if let Some(names) = bare_names(&text.source) {
+            return names;
+        }
         let Ok(template) = self.env.get_template(&text_id(file, text)) else { return Vec::new() };
         template.undeclared_variables(false).into_iter().collect()
     }
@@ -379,6 +382,29 @@ fn substitute(source: &str, ctx: &Value) -> Option<String> {
     }
     out.push_str(rest);
     Some(out)
+}
+
+/// The variables of a template whose only syntax is `{{ name }}` (what
+/// [`substitute`] renders), without compiling it; `None` for anything else.
+fn bare_names(source: &str) -> Option<Vec<String>> {
+    if source.contains("{%") || source.contains("{#") {
+        return None;
+    }
+    let mut names = Vec::new();
+    let mut rest = source;
+    while let Some(open) = rest.find("{{") {
+        let after = &rest[open + 2..];
+        let close = after.find("}}")?;
+        let name = after[..close].trim_matches(' ');
+        if !crate::parse::is_identifier(name) || name == "none" || name == "true" || name == "false" {
+            return None;
+        }
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+        rest = &after[close + 2..];
+    }
+    Some(names)
 }
 
 /// The byte ranges of the bare uses of `var` in a template source:
@@ -427,6 +453,24 @@ fn clean(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Read without compiling, a bare template's variables are what the
+    /// engine finds; anything else is left to the engine.
+    #[test]
+    fn bare_names_are_the_engines_variables() {
+        let env = engine::environment(|_| None);
+        for source in ["Hi {{ user }} of {{team}}, {{ user }}.", "no variables", "{{ a }}{{ b_2 }}"] {
+            let mut engine: Vec<String> = env.template_from_str(source).unwrap().undeclared_variables(false).into_iter().collect();
+            let mut bare = bare_names(source).unwrap();
+            engine.sort();
+            bare.sort();
+            assert_eq!(bare, engine, "{source}");
+        }
+        for source in ["{{- user -}}", "{{ user.name }}", "{% if x %}{{ y }}{% endif %}", "{{ x | upper }}", "{# c #}{{ x }}", "{{ true }}"]
+        {
+            assert_eq!(bare_names(source), None, "{source}");
+        }
+    }
 
     #[test]
     fn runtime_variables_may_only_be_used_bare() {
