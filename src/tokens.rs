@@ -73,6 +73,12 @@ impl Tokenizer {
         let _ = self.count_whole("warm");
     }
 
+    /// Loads the default encoding's vocabulary on another thread, while the
+    /// caller reads and parses the sources that may ask for it.
+    pub fn warm_default() {
+        std::thread::spawn(|| crate::guard::catch(|| bpe_openai::o200k_base().count("warm")));
+    }
+
     /// The number of tokens in `text`, whose sha256 (hex) is `hash`.
     pub fn count_hashed(&self, text: &str, hash: &str) -> Result<usize, CountError> {
         if let Some(n) = self.known.lock().ok().and_then(|k| k.get(hash).copied()) {
@@ -113,7 +119,7 @@ impl Tokenizer {
     /// The count of a text as one piece, through the backend.
     pub fn count_whole(&self, text: &str) -> Result<usize, CountError> {
         let counted = crate::guard::catch(|| match &self.backend {
-            Backend::Linear(tokenizer) => tokenizer().count(text),
+            Backend::Linear(tokenizer) => pieces_counted(tokenizer(), text),
             Backend::Legacy(bpe) => {
                 let bpe = bpe.get_or_init(|| match self.encoding.as_str() {
                     "p50k_base" => tiktoken_rs::p50k_base().ok(),
@@ -128,6 +134,42 @@ impl Tokenizer {
         });
         counted.map_err(|panic| CountError(format!("the {} tokenizer failed: {panic}", self.encoding)))
     }
+}
+
+/// The most pieces each thread remembers the counts of (see
+/// [`pieces_counted`]); past it, it starts over.
+const MAX_PIECES: usize = 1 << 18;
+
+thread_local! {
+    /// Token counts of the pre-tokenizer's pieces this thread has counted,
+    /// by encoding (its address), then piece.
+    static PIECES: std::cell::RefCell<HashMap<usize, HashMap<Box<str>, u32>>> = std::cell::RefCell::new(HashMap::new());
+}
+
+/// What `tokenizer.count(text)` gives (the sum of the counts of the pieces
+/// its pre-tokenizer splits `text` into; o200k and cl100k do not normalise),
+/// with each piece's count remembered: words recur, and a byte-pair count
+/// costs far more than a lookup.
+fn pieces_counted(tokenizer: &bpe_openai::Tokenizer, text: &str) -> usize {
+    let encoding = std::ptr::from_ref(tokenizer) as usize;
+    PIECES.with_borrow_mut(|by_encoding| {
+        let known = by_encoding.entry(encoding).or_default();
+        if known.len() > MAX_PIECES {
+            known.clear();
+        }
+        let mut total = 0;
+        for piece in tokenizer.split(text) {
+            total += match known.get(piece) {
+                Some(&n) => n as usize,
+                None => {
+                    let n = tokenizer.bpe.count(piece.as_bytes());
+                    known.insert(piece.into(), n as u32);
+                    n
+                }
+            };
+        }
+        total
+    })
 }
 
 /// A paragraph's hash: SipHash with fixed keys, the same in every run.

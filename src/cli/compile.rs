@@ -78,6 +78,7 @@ pub(super) fn build(ctx: &Ctx, args: BuildArgs) -> Outcome {
             return up_to_date(ctx, &snapshot, &shown, done, started, format);
         }
     }
+    crate::tokens::Tokenizer::warm_default();
     let project = load_snapshot(ctx, &snapshot, diags, diag_format, &ctx.cache)?;
     let loaded = started.elapsed();
     let dir = out_dir(ctx, &project, out)?;
@@ -231,6 +232,7 @@ pub(super) fn check(ctx: &Ctx, args: CheckArgs) -> Outcome {
         return super::review::version_gate(ctx, &base, rev.as_deref(), format);
     }
     let rev = rev.as_deref();
+    crate::tokens::Tokenizer::warm_default();
     let (snapshot, project) = load(ctx, format, rev)?;
     // The output folder `build` would refuse, `check` refuses too.
     out_dir(ctx, &project, None)?;
