@@ -118,21 +118,8 @@ pub fn lint(catalog: &Catalog, renderer: &Renderer) -> Vec<Diagnostic> {
 
 fn unused_definitions(catalog: &Catalog, diags: &mut Vec<Diagnostic>) {
     let mut used: BTreeSet<(Kind, &str)> = BTreeSet::new();
-    for p in catalog.personas.values() {
-        used.extend(p.parts.iter().map(|r| (Kind::Part, r.name.value.as_str())));
-        used.extend(p.traits.iter().map(|t| (Kind::Trait, t.name.value.as_str())));
-        used.extend(p.skills.iter().map(|s| (Kind::Skill, s.name.value.as_str())));
-        used.extend(p.guardrails.iter().map(|g| (Kind::Guardrail, g.value.as_str())));
-        used.extend(p.arc.iter().map(|a| (Kind::Arc, a.name.value.as_str())));
-        for channel in p.channels.iter().flatten() {
-            used.extend(channel.overrides.iter().map(|(_, part)| (Kind::Part, part.value.as_str())));
-        }
-    }
-    for arc in catalog.arcs.values() {
-        for stage in &arc.stages {
-            used.extend(stage.parts.iter().map(|p| (Kind::Part, p.name.value.as_str())));
-        }
-    }
+    used.extend(catalog.personas.values().flat_map(|p| p.references()));
+    used.extend(catalog.arcs.values().flat_map(|a| a.references()));
     for kind in [Kind::Part, Kind::Trait, Kind::Skill, Kind::Guardrail, Kind::Arc] {
         for name in catalog.names(kind) {
             if used.contains(&(kind, name)) {

@@ -288,6 +288,31 @@ pub struct Persona {
     pub channels: Option<Vec<Channel>>,
 }
 
+impl Persona {
+    /// Every definition a persona names: its parent, its links, its arc and
+    /// its channels' override parts.
+    pub fn references(&self) -> Vec<(Kind, &str)> {
+        let mut refs = Vec::new();
+        refs.extend(self.extends.iter().map(|e| (Kind::Persona, e.value.as_str())));
+        refs.extend(self.parts.iter().map(|r| (Kind::Part, r.name.value.as_str())));
+        refs.extend(self.traits.iter().map(|l| (Kind::Trait, l.name.value.as_str())));
+        refs.extend(self.skills.iter().map(|l| (Kind::Skill, l.name.value.as_str())));
+        refs.extend(self.guardrails.iter().map(|g| (Kind::Guardrail, g.value.as_str())));
+        refs.extend(self.arc.iter().map(|a| (Kind::Arc, a.name.value.as_str())));
+        for channel in self.channels.iter().flatten() {
+            refs.extend(channel.overrides.iter().map(|(_, part)| (Kind::Part, part.value.as_str())));
+        }
+        refs
+    }
+}
+
+impl CharacterArc {
+    /// The parts an arc's stages name.
+    pub fn references(&self) -> Vec<(Kind, &str)> {
+        self.stages.iter().flat_map(|stage| stage.parts.iter().map(|p| (Kind::Part, p.name.value.as_str()))).collect()
+    }
+}
+
 /// One parsed definition file: shared, so that a cache of parsed files and
 /// the catalogs built from it hold each definition once.
 #[derive(Clone, Debug)]
@@ -312,31 +337,14 @@ impl Definition {
         }
     }
 
-    /// Every definition this one names, by kind and name: a persona's
-    /// parent and links, its arc and its channels' override parts; an arc's
-    /// stage parts.
+    /// Every definition this one names, by kind and name (see
+    /// [`Persona::references`] and [`CharacterArc::references`]).
     pub fn references(&self) -> Vec<(Kind, &str)> {
-        let mut refs = Vec::new();
         match self {
-            Definition::Persona(p) => {
-                refs.extend(p.extends.iter().map(|e| (Kind::Persona, e.value.as_str())));
-                refs.extend(p.parts.iter().map(|r| (Kind::Part, r.name.value.as_str())));
-                refs.extend(p.traits.iter().map(|l| (Kind::Trait, l.name.value.as_str())));
-                refs.extend(p.skills.iter().map(|l| (Kind::Skill, l.name.value.as_str())));
-                refs.extend(p.guardrails.iter().map(|g| (Kind::Guardrail, g.value.as_str())));
-                refs.extend(p.arc.iter().map(|a| (Kind::Arc, a.name.value.as_str())));
-                for channel in p.channels.iter().flatten() {
-                    refs.extend(channel.overrides.iter().map(|(_, part)| (Kind::Part, part.value.as_str())));
-                }
-            }
-            Definition::Arc(a) => {
-                for stage in &a.stages {
-                    refs.extend(stage.parts.iter().map(|p| (Kind::Part, p.name.value.as_str())));
-                }
-            }
-            Definition::Part(_) | Definition::Trait(_) | Definition::Skill(_) | Definition::Guardrail(_) => {}
+            Definition::Persona(p) => p.references(),
+            Definition::Arc(a) => a.references(),
+            Definition::Part(_) | Definition::Trait(_) | Definition::Skill(_) | Definition::Guardrail(_) => Vec::new(),
         }
-        refs
     }
 
     pub fn kind(&self) -> Kind {
