@@ -75,7 +75,7 @@ pub(super) fn build(ctx: &Ctx, args: BuildArgs) -> Outcome {
         let shown = display_dir(ctx, &dir);
         let mut waiting = |holder: &str| status(ctx, "Blocking", &format!("waiting for the lock on {shown}, held by {holder}"));
         if let Some(done) = artifacts::up_to_date(&ctx.root, &dir, &snapshot, stamp.as_ref(), &mut waiting) {
-            return up_to_date(ctx, &snapshot, &shown, done, started, format);
+            return up_to_date(ctx, &snapshot, &shown, done, started, format, diag_format);
         }
     }
     crate::tokens::Tokenizer::warm_default();
@@ -287,10 +287,11 @@ fn up_to_date(
     done: artifacts::UpToDate,
     started: std::time::Instant,
     format: BuildFormat,
+    diag_format: DiagFormat,
 ) -> Outcome {
+    // The warnings a full build reports before it compiles.
     let warnings = snapshot.warnings();
     if !ctx.quiet && !warnings.is_empty() {
-        let diag_format = if format == BuildFormat::Github { DiagFormat::Github } else { DiagFormat::Text };
         report(ctx, &warnings, snapshot, diag_format);
     }
     if format == BuildFormat::Json {

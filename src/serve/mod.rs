@@ -184,9 +184,12 @@ impl State {
             (Some(last), None) => return last.clone(),
             (Some(last), Some(Stale::Paths(paths))) => {
                 let (snapshot, diags) = last.snapshot.refresh(&self.root, &paths);
-                let same = paths
-                    .iter()
-                    .all(|p| snapshot.hash(p) == last.snapshot.hash(p) && snapshot.get(p).is_some() == last.snapshot.get(p).is_some());
+                // A folder's change may be any file in it: not the same.
+                let same = paths.iter().all(|p| {
+                    !self.root.join(p).is_dir()
+                        && snapshot.hash(p) == last.snapshot.hash(p)
+                        && snapshot.get(p).is_some() == last.snapshot.get(p).is_some()
+                });
                 if same && diags.is_empty() {
                     // A write of this server, already loaded (see `Server::save`).
                     return last.clone();
