@@ -357,53 +357,66 @@ impl Renderer {
     }
 }
 
-/// Renders a text whose only template syntax is `{{ name }}`, the common
-/// case, without compiling a template: the result is what minijinja prints
-/// (a value's `Display`, no escaping). `None` for anything else (tags,
-/// comments, filters, whitespace control, an undefined name), which the full
-/// engine then renders or reports.
-fn substitute(source: &str, ctx: &Value) -> Option<String> {
+/// One piece of a template whose only syntax is `{{ name }}`.
+enum Bare<'s> {
+    Text(&'s str),
+    Name(&'s str),
+}
+
+/// Walks a template whose only syntax is `{{ name }}`, giving `each` its
+/// literal runs and names in order. `None` for anything else (tags,
+/// comments, filters, whitespace control, a literal such as `true`), or
+/// where `each` gives `None`.
+fn bare_walk<'s>(source: &'s str, mut each: impl FnMut(Bare<'s>) -> Option<()>) -> Option<()> {
     if source.contains("{%") || source.contains("{#") {
         return None;
     }
-    let mut out = String::with_capacity(source.len());
     let mut rest = source;
     while let Some(open) = rest.find("{{") {
-        out.push_str(&rest[..open]);
+        each(Bare::Text(&rest[..open]))?;
         let after = &rest[open + 2..];
         let close = after.find("}}")?;
         let name = after[..close].trim_matches(' ');
         if !crate::parse::is_identifier(name) || name == "none" || name == "true" || name == "false" {
             return None;
         }
-        let value = ctx.get_attr(name).ok().filter(|v| !v.is_undefined())?;
-        let _ = write!(out, "{value}");
+        each(Bare::Name(name))?;
         rest = &after[close + 2..];
     }
-    out.push_str(rest);
+    each(Bare::Text(rest))
+}
+
+/// Renders a text whose only template syntax is `{{ name }}`, the common
+/// case, without compiling a template: the result is what minijinja prints
+/// (a value's `Display`, no escaping). `None` for anything else, or an
+/// undefined name, which the full engine then renders or reports.
+fn substitute(source: &str, ctx: &Value) -> Option<String> {
+    let mut out = String::with_capacity(source.len());
+    bare_walk(source, |piece| {
+        match piece {
+            Bare::Text(text) => out.push_str(text),
+            Bare::Name(name) => {
+                let value = ctx.get_attr(name).ok().filter(|v| !v.is_undefined())?;
+                let _ = write!(out, "{value}");
+            }
+        }
+        Some(())
+    })?;
     Some(out)
 }
 
 /// The variables of a template whose only syntax is `{{ name }}` (what
 /// [`substitute`] renders), without compiling it; `None` for anything else.
 fn bare_names(source: &str) -> Option<Vec<String>> {
-    if source.contains("{%") || source.contains("{#") {
-        return None;
-    }
-    let mut names = Vec::new();
-    let mut rest = source;
-    while let Some(open) = rest.find("{{") {
-        let after = &rest[open + 2..];
-        let close = after.find("}}")?;
-        let name = after[..close].trim_matches(' ');
-        if !crate::parse::is_identifier(name) || name == "none" || name == "true" || name == "false" {
-            return None;
-        }
-        if !names.iter().any(|n| n == name) {
+    let mut names: Vec<String> = Vec::new();
+    bare_walk(source, |piece| {
+        if let Bare::Name(name) = piece
+            && !names.iter().any(|n| n == name)
+        {
             names.push(name.to_string());
         }
-        rest = &after[close + 2..];
-    }
+        Some(())
+    })?;
     Some(names)
 }
 
