@@ -173,7 +173,7 @@ impl<'a> Stager<'a> {
     /// (which exists), against the previous build's index.
     pub fn new(out_dir: &Path, previous: Option<&'a PreviousIndex>) -> std::io::Result<Stager<'a>> {
         let out_dir = std::path::absolute(out_dir)?;
-        let swept = sweep_temp_files(&out_dir)?;
+        let swept = sweep_temp_files(&out_dir, |_| {})?;
         let index_time = std::fs::metadata(out_dir.join(INDEX)).and_then(|m| m.modified()).ok();
         Ok(Stager {
             out_dir,
@@ -244,14 +244,20 @@ impl super::Sink for Stager<'_> {
 }
 
 /// Removes the temp files of atomic writes that a killed build left behind
-/// (never following a link), and returns their paths.
-fn sweep_temp_files(out_dir: &Path) -> std::io::Result<Vec<String>> {
+/// (never following a link), and returns their paths; every other regular
+/// file met on the way (reached through folders, not links) is given to
+/// `other`, by path relative to the output folder.
+pub(super) fn sweep_temp_files(out_dir: &Path, mut other: impl FnMut(String)) -> std::io::Result<Vec<String>> {
     let mut swept = Vec::new();
     for entry in walkdir::WalkDir::new(out_dir).sort_by_file_name().into_iter().filter_map(Result::ok) {
-        let name = entry.file_name().to_string_lossy();
-        if entry.depth() > 0 && !entry.file_type().is_dir() && crate::atomic::is_temp(&name) {
+        if entry.depth() == 0 || entry.file_type().is_dir() {
+            continue;
+        }
+        if crate::atomic::is_temp(&entry.file_name().to_string_lossy()) {
             std::fs::remove_file(entry.path())?;
             swept.push(relative(out_dir, entry.path()));
+        } else if entry.file_type().is_file() {
+            other(relative(out_dir, entry.path()));
         }
     }
     Ok(swept)

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use super::INDEX;
-use super::disk::is_safe_relative;
+use super::disk::{is_safe_relative, sweep_temp_files};
 use crate::hash::sha256_hex;
 use crate::snapshot::Snapshot;
 
@@ -85,20 +85,8 @@ pub fn up_to_date(
     // One walk of the folder, no stat: temp files a killed build left are
     // swept, and every other file reached through folders (not links) is
     // noted; then each artifact's time is read, in parallel.
-    let mut swept = Vec::new();
     let mut present: HashSet<String> = HashSet::new();
-    for entry in walkdir::WalkDir::new(out_dir).sort_by_file_name().into_iter().filter_map(Result::ok) {
-        if entry.depth() == 0 || entry.file_type().is_dir() {
-            continue;
-        }
-        let rel = entry.path().strip_prefix(out_dir).ok()?.to_str()?.replace(std::path::MAIN_SEPARATOR, "/");
-        if crate::atomic::is_temp(&entry.file_name().to_string_lossy()) {
-            std::fs::remove_file(entry.path()).ok()?;
-            swept.push(rel);
-        } else if entry.file_type().is_file() {
-            present.insert(rel);
-        }
-    }
+    let swept = sweep_temp_files(out_dir, |rel| _ = present.insert(rel)).ok()?;
     let mut artifacts = Vec::new();
     for (persona, entry) in &index.personas {
         if !crate::parse::is_valid_name(persona) {
