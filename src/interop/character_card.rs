@@ -98,9 +98,7 @@ impl Exporter for CharacterCard {
     fn export(&self, personas: &[Exported]) -> BTreeMap<String, Vec<u8>> {
         let mut files = BTreeMap::new();
         for p in personas {
-            let part = |title: &str| {
-                p.parts.iter().filter(|(_, t, _)| t == title).map(|(_, _, text)| text.as_str()).collect::<Vec<_>>().join("\n\n")
-            };
+            let part = |title: &str| p.texts_titled(title).collect::<Vec<_>>().join("\n\n");
             let personality = if part("Personality").is_empty() {
                 p.traits.iter().map(|(n, d)| format!("{n}: {d}")).collect::<Vec<_>>().join("\n")
             } else {

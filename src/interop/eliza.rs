@@ -160,9 +160,7 @@ impl Exporter for Eliza {
     fn export(&self, personas: &[Exported]) -> BTreeMap<String, Vec<u8>> {
         let mut files = BTreeMap::new();
         for p in personas {
-            let part_lines = |title: &str| -> Vec<String> {
-                p.parts.iter().filter(|(_, t, _)| t == title).flat_map(|(_, _, text)| lines(text)).collect()
-            };
+            let part_lines = |title: &str| -> Vec<String> { p.texts_titled(title).flat_map(lines).collect() };
             let mut bio = part_lines("Bio");
             if bio.is_empty() {
                 bio.push(p.summary.clone());

@@ -182,6 +182,14 @@ pub struct Exported {
     pub runtime_vars: Vec<String>,
 }
 
+impl Exported {
+    /// The texts of the parts with this title (the heading they came in
+    /// under), in assembly order.
+    pub fn texts_titled<'a>(&'a self, title: &'a str) -> impl Iterator<Item = &'a str> {
+        self.parts.iter().filter(move |(_, t, _)| t == title).map(|(_, _, text)| text.as_str())
+    }
+}
+
 /// Writes compiled personas as one tool's files.
 pub trait Exporter: Sync {
     /// The folder an export goes to when none is given, relative to the
