@@ -119,28 +119,20 @@ impl Repo {
 }
 
 pub fn run_in(dir: &Path, args: &[&str]) -> Run {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_personac"))
-        .arg("-C")
-        .arg(dir)
-        .arg("--color=never")
-        .args(args)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("run personac");
-    Run::of(output)
+    Run::of(personac().arg("-C").arg(dir).arg("--color=never").args(args).output().expect("run personac"))
 }
 
 /// Runs the binary with `dir` as its working directory (no `-C`), as a
 /// user who `cd`s there.
 pub fn run_from(dir: &Path, args: &[&str]) -> Run {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_personac"))
-        .current_dir(dir)
-        .arg("--color=never")
-        .args(args)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("run personac");
-    Run::of(output)
+    Run::of(personac().current_dir(dir).arg("--color=never").args(args).output().expect("run personac"))
+}
+
+/// The binary under test, with the user's `NO_COLOR` left out.
+fn personac() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_personac"));
+    command.env_remove("NO_COLOR");
+    command
 }
 
 impl Run {
