@@ -137,6 +137,26 @@ fn no_link_on_the_way(out_dir: &Path, rel: &str) -> bool {
     true
 }
 
+/// Refuses a folder under `out_dir` that a symbolic link (or a file) stands
+/// in the way of: writing through it would write outside the folder.
+fn real_folders(out_dir: &Path, folder: &Path) -> std::io::Result<()> {
+    let mut dir = out_dir.to_path_buf();
+    for part in folder.components() {
+        dir.push(part);
+        match std::fs::symlink_metadata(&dir) {
+            Ok(meta) if meta.is_dir() => {}
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            _ => {
+                let rel = relative(out_dir, &dir);
+                return Err(std::io::Error::other(format!(
+                    "`{rel}` is not a folder but a symbolic link or a file, and personac does not write through links: remove it and build again"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Files the previous build wrote that this one does not.
 fn stale(out_dir: &Path, output: &Output, previous: Option<&PreviousIndex>) -> Vec<String> {
     let Some(previous) = previous else { return Vec::new() };
@@ -199,6 +219,7 @@ impl<'a> Stager<'a> {
         staged.sort_by(|a, b| a.0.cmp(&b.0));
         let folders: BTreeSet<&Path> = staged.iter().filter_map(|(rel, _)| Path::new(rel).parent()).collect();
         for folder in folders {
+            real_folders(out_dir, folder)?;
             std::fs::create_dir_all(out_dir.join(folder))?;
         }
         let written: Vec<String> = staged.iter().map(|(rel, _)| rel.clone()).collect();

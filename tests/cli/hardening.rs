@@ -80,6 +80,33 @@ fn stale_artifacts_are_never_removed_through_a_symlinked_folder() {
     assert_eq!(std::fs::read_to_string(elsewhere.join("stages/summary.md")).unwrap(), "keep me\n");
 }
 
+/// A persona's folder in the output replaced by a link to a folder outside:
+/// the build refuses to write through it, and writes nothing anywhere.
+#[test]
+fn artifacts_are_never_written_through_a_symlinked_folder() {
+    let outer = tempfile::tempdir().unwrap();
+    let elsewhere = outer.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let repo_dir = outer.path().join("repo");
+    std::fs::create_dir(&repo_dir).unwrap();
+    let repo = Repo::at(&repo_dir).file("personas/maya.toml", "version = \"1.0.0\"\nsummary = \"Maya.\"\n");
+    repo.run(&["build"]).success();
+    std::fs::remove_dir_all(repo.path().join("build-output/maya")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, repo.path().join("build-output/maya")).unwrap();
+    let index = repo.read("build-output/index.json");
+    let run = repo.run(&["build"]).code(2);
+    assert!(run.stderr.contains("`maya` is not a folder but a symbolic link or a file, and personac does not write through links"), "{}", run.stderr);
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0, "nothing was written through the link");
+    assert_eq!(repo.read("build-output/index.json"), index);
+    let left: Vec<String> =
+        std::fs::read_dir(repo.path().join("build-output")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(left.len(), 2, "no temp file is left: {left:?}");
+    // Once the link is gone, the build makes the folder again.
+    std::fs::remove_file(repo.path().join("build-output/maya")).unwrap();
+    repo.run(&["build"]).success();
+    repo.run(&["build", "--check"]).success();
+}
+
 #[test]
 fn temp_files_of_a_killed_build_are_reported_then_swept() {
     let repo = Repo::minimal();
