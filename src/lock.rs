@@ -26,6 +26,14 @@ pub fn acquire(out_dir: &Path, on_wait: impl FnOnce(&str)) -> std::io::Result<Ou
     Ok(OutLock { _dir: Some(dir) })
 }
 
+/// Takes the lock of an existing output folder if no other process holds
+/// it (nor, where folders cannot be locked, anything at all).
+pub fn try_acquire(out_dir: &Path) -> Option<OutLock> {
+    let dir = File::open(out_dir).ok()?;
+    dir.try_lock().ok()?;
+    Some(OutLock { _dir: Some(dir) })
+}
+
 /// "process 1234 (personac watch)", from the kernel's table of locks.
 #[cfg(target_os = "linux")]
 fn holder(dir: &File) -> Option<String> {

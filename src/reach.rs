@@ -53,5 +53,5 @@ pub fn snapshot(listing: Listing, wanted: &[(Kind, &str)], cache: &Cache) -> (Sn
             }
         }
     }
-    Snapshot::from_listing(listing, |rel| keep.contains(rel))
+    Snapshot::from_listing(&listing, |rel| keep.contains(rel))
 }

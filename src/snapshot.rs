@@ -83,25 +83,40 @@ impl Snapshot {
     /// Reads the sources of the repository at `root`, with a diagnostic for
     /// each file that could not be read (the rest are still read).
     pub fn from_dir(root: &Path) -> (Snapshot, Vec<Diagnostic>) {
-        Snapshot::from_listing(Listing::of(root), |_| true)
+        Snapshot::from_listing(&Listing::of(root), |_| true)
     }
 
     /// Reads the files of a listing that `wanted` keeps (by
     /// repository-relative path), with the listing's links and problems.
-    pub fn from_listing(listing: Listing, wanted: impl Fn(&str) -> bool + Sync) -> (Snapshot, Vec<Diagnostic>) {
-        let Listing { paths, links, mut diags } = listing;
+    pub fn from_listing(listing: &Listing, wanted: impl Fn(&str) -> bool + Sync) -> (Snapshot, Vec<Diagnostic>) {
+        let (snapshot, diags, _) = Snapshot::read(listing, wanted);
+        (snapshot, diags)
+    }
+
+    /// Reads every file of a listing, as [`Snapshot::from_listing`], and
+    /// also tells what the files and folders looked like on disk when they
+    /// were read ([`SourceTimes`]), where the platform and the filesystem
+    /// can say.
+    pub fn from_listing_timed(listing: &Listing) -> (Snapshot, Vec<Diagnostic>, Option<SourceTimes>) {
+        Snapshot::read(listing, |_| true)
+    }
+
+    fn read(listing: &Listing, wanted: impl Fn(&str) -> bool + Sync) -> (Snapshot, Vec<Diagnostic>, Option<SourceTimes>) {
         let mut snapshot = Snapshot::default();
-        for link in links {
-            snapshot.link(link);
+        for link in &listing.links {
+            snapshot.link(link.clone());
         }
+        let mut diags = listing.diags.clone();
         // Reading, normalising and hashing are the slow part: done in
         // parallel, kept in path order.
         use rayon::prelude::*;
-        let read: Vec<(String, Read)> = paths
-            .into_par_iter()
+        let read: Vec<(&str, Read, Option<Changed>)> = listing
+            .paths
+            .par_iter()
             .filter(|(rel, _)| wanted(rel))
             .map(|(rel, path)| {
-                let read = match std::fs::read(&path) {
+                let (bytes, changed) = read_file(path);
+                let read = match bytes {
                     Ok(bytes) => match String::from_utf8(bytes) {
                         Ok(text) => {
                             let text = normalized(&text);
@@ -112,10 +127,13 @@ impl Snapshot {
                     },
                     Err(err) => Read::Raw(Err(err)),
                 };
-                (rel, read)
+                (rel.as_str(), read, changed)
             })
             .collect();
-        for (rel, read) in read {
+        let whole = read.len() == listing.paths.len() && listing.diags.is_empty();
+        let times = whole.then(|| SourceTimes::of(listing, read.iter().map(|(rel, _, changed)| (*rel, *changed)))).flatten();
+        for (rel, read, _) in read {
+            let rel = rel.to_string();
             match read {
                 Read::Text(text, hash) => {
                     let path: Arc<str> = rel.into();
@@ -126,7 +144,7 @@ impl Snapshot {
             }
         }
         diags.extend(snapshot.read_errors());
-        (snapshot, diags)
+        (snapshot, diags, times)
     }
 
     /// This snapshot after the given repository-relative paths changed on
@@ -254,6 +272,78 @@ impl Sources for Snapshot {
     }
 }
 
+/// Reads a file, with its change time as it was opened.
+fn read_file(path: &Path) -> (std::io::Result<Vec<u8>>, Option<Changed>) {
+    use std::io::Read as _;
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(err) => return (Err(err), None),
+    };
+    // The size, as `std::fs::read` asks it, and the change time come from
+    // one stat of the open file.
+    let meta = file.metadata().ok();
+    let mut bytes = Vec::with_capacity(meta.as_ref().map_or(0, |m| m.len() as usize));
+    match file.read_to_end(&mut bytes) {
+        Ok(_) => (Ok(bytes), meta.as_ref().and_then(changed)),
+        Err(err) => (Err(err), None),
+    }
+}
+
+/// When a file or folder last changed on disk: its inode change time
+/// (ctime), in seconds and nanoseconds. Every write, rename, chmod or
+/// restore of a file sets it from the filesystem's clock, and nothing can
+/// set it back; adding, removing or renaming an entry sets a folder's.
+pub type Changed = (i64, i64);
+
+/// The change time in `meta`, where the platform keeps one.
+pub fn changed(meta: &std::fs::Metadata) -> Option<Changed> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        Some((meta.ctime(), meta.ctime_nsec()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        None
+    }
+}
+
+/// What the sources looked like on disk: a fingerprint of the path and
+/// change time of every listed file and folder, and of whether every
+/// top-level source location exists. Two equal fingerprints taken at two
+/// moments mean that no source was written, added, removed or renamed in
+/// between.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceTimes([u8; 32]);
+
+impl SourceTimes {
+    fn of<'a>(listing: &'a Listing, files: impl Iterator<Item = (&'a str, Option<Changed>)>) -> Option<SourceTimes> {
+        let mut h = sha2::Sha256::new();
+        h.update([u8::from(listing.complete)]);
+        let folders = listing.folders.iter().map(|(rel, changed)| (rel.as_str(), *changed));
+        for (rel, changed) in files.chain(folders) {
+            let (seconds, nanos) = changed?;
+            h.update(rel.as_bytes());
+            h.update([0]);
+            h.update(seconds.to_le_bytes());
+            h.update(nanos.to_le_bytes());
+        }
+        Some(SourceTimes(h.finalize().into()))
+    }
+
+    /// The sources of the repository at `root` as they are on disk now,
+    /// told from their metadata alone (nothing is read).
+    pub fn now(root: &Path) -> Option<SourceTimes> {
+        let listing = Listing::of(root);
+        if !listing.diags.is_empty() {
+            return None;
+        }
+        let changes = listing.file_changes()?;
+        SourceTimes::of(&listing, listing.paths.iter().map(|(rel, _)| rel.as_str()).zip(changes.into_iter().map(Some)))
+    }
+}
+
 /// A file as read, before it joins a snapshot.
 enum Read {
     /// UTF-8 text, normalised, and its sha256.
@@ -280,25 +370,35 @@ pub struct Listing {
     links: Vec<String>,
     /// Folders that could not be read.
     diags: Vec<Diagnostic>,
+    /// Every folder walked, with its change time as it was listed.
+    folders: Vec<(String, Option<Changed>)>,
+    /// Whether the config, the layout templates' folder and every kind's
+    /// folder exist. When one does not, only the repository root's change
+    /// time tells whether it was there before.
+    complete: bool,
 }
 
 impl Listing {
     /// Lists the sources of the repository at `root`: the config, every
     /// file in a kind's folder and every layout template.
     pub fn of(root: &Path) -> Listing {
-        let mut listing = Listing::default();
+        let mut listing = Listing { complete: true, ..Listing::default() };
         let config = root.join(CONFIG_FILE);
         if config.is_file() {
             listing.paths.push((CONFIG_FILE.to_string(), config));
+        } else {
+            listing.complete = false;
         }
         let folders = Kind::ALL.iter().map(|k| k.folder()).chain([TEMPLATES_DIR]);
         for folder in folders {
             let dir = root.join(folder);
             if std::fs::symlink_metadata(&dir).is_ok_and(|m| m.file_type().is_symlink()) {
                 listing.links.push(folder.to_string());
+                listing.complete = false;
                 continue;
             }
             if !dir.is_dir() {
+                listing.complete = false;
                 continue;
             }
             let walker =
@@ -317,6 +417,11 @@ impl Listing {
                     listing.links.push(relative(root, entry.path()));
                     continue;
                 }
+                if entry.file_type().is_dir() {
+                    let changed = entry.metadata().ok().and_then(|m| changed(&m));
+                    listing.folders.push((relative(root, entry.path()), changed));
+                    continue;
+                }
                 if !entry.file_type().is_file() {
                     continue;
                 }
@@ -327,6 +432,28 @@ impl Listing {
             }
         }
         listing
+    }
+
+    /// The change time of every listed file, in listing order, from its
+    /// metadata (nothing is read); `None` if one cannot be told.
+    pub fn file_changes(&self) -> Option<Vec<Changed>> {
+        use rayon::prelude::*;
+        self.paths.par_iter().map(|(_, path)| std::fs::symlink_metadata(path).ok().and_then(|m| changed(&m))).collect()
+    }
+
+    /// The change time of every folder walked, as it was listed.
+    pub fn folder_changes(&self) -> impl Iterator<Item = Option<Changed>> + '_ {
+        self.folders.iter().map(|(_, changed)| *changed)
+    }
+
+    /// Whether every top-level source location exists (see the field).
+    pub fn is_complete(&self) -> bool {
+        self.complete
+    }
+
+    /// Whether a folder could not be read.
+    pub fn has_problems(&self) -> bool {
+        !self.diags.is_empty()
     }
 }
 

@@ -193,8 +193,8 @@ impl<'a> Stager<'a> {
     /// (which exists), against the previous build's index.
     pub fn new(out_dir: &Path, previous: Option<&'a PreviousIndex>) -> std::io::Result<Stager<'a>> {
         let out_dir = std::path::absolute(out_dir)?;
-        let swept = sweep_temp_files(&out_dir, |_| {})?;
-        let index_time = std::fs::metadata(out_dir.join(INDEX)).and_then(|m| m.modified()).ok();
+        let swept = sweep_temp_files(&out_dir)?;
+        let index_time = std::fs::metadata(out_dir.join(INDEX)).ok().and_then(|m| super::mark::put_in_place(&m));
         Ok(Stager {
             out_dir,
             previous,
@@ -265,22 +265,32 @@ impl super::Sink for Stager<'_> {
 }
 
 /// Removes the temp files of atomic writes that a killed build left behind
-/// (never following a link), and returns their paths; every other regular
-/// file met on the way (reached through folders, not links) is given to
-/// `other`, by path relative to the output folder.
-pub(super) fn sweep_temp_files(out_dir: &Path, mut other: impl FnMut(String)) -> std::io::Result<Vec<String>> {
+/// (never following a link), and returns their paths.
+fn sweep_temp_files(out_dir: &Path) -> std::io::Result<Vec<String>> {
     let mut swept = Vec::new();
     for entry in walkdir::WalkDir::new(out_dir).sort_by_file_name().into_iter().filter_map(Result::ok) {
-        if entry.depth() == 0 || entry.file_type().is_dir() {
-            continue;
-        }
-        if crate::atomic::is_temp(&entry.file_name().to_string_lossy()) {
+        if entry.depth() > 0 && !entry.file_type().is_dir() && crate::atomic::is_temp(&entry.file_name().to_string_lossy()) {
             std::fs::remove_file(entry.path())?;
             swept.push(relative(out_dir, entry.path()));
-        } else if entry.file_type().is_file() {
-            other(relative(out_dir, entry.path()));
         }
     }
+    Ok(swept)
+}
+
+/// Removes the temp files a killed build left in the output folder's root,
+/// where this version makes them all (a build sweeps the whole folder, for
+/// those of older versions), and returns their names.
+pub(super) fn sweep_root_temp_files(out_dir: &Path) -> std::io::Result<Vec<String>> {
+    let mut swept = Vec::new();
+    for entry in std::fs::read_dir(out_dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if crate::atomic::is_temp(&name) && !entry.file_type()?.is_dir() {
+            std::fs::remove_file(entry.path())?;
+            swept.push(name);
+        }
+    }
+    swept.sort();
     Ok(swept)
 }
 
@@ -291,13 +301,15 @@ fn relative(root: &Path, path: &Path) -> String {
 
 /// Whether an artifact is known to hold these bytes without reading it, as
 /// make knows: the previous index recorded the same hash, and the file has
-/// the same size and was not modified after that index was written. A file
-/// edited by hand since is newer, so it is read and restored.
+/// the same size and was modified before that index was put in place. A file
+/// edited by hand since is newer, so it is read and restored; one modified
+/// within the same tick of the clock is read too, as git reads its
+/// "racily clean" entries.
 fn fresh(out_dir: &Path, rel: &str, bytes: &[u8], previous: Option<&PreviousIndex>, index_time: Option<std::time::SystemTime>) -> bool {
     let (Some(previous), Some(index_time)) = (previous, index_time) else { return false };
     let Some((hash, _)) = previous.artifacts.get(rel) else { return false };
     let Ok(meta) = std::fs::metadata(out_dir.join(rel)) else { return false };
-    meta.len() == bytes.len() as u64 && meta.modified().is_ok_and(|m| m <= index_time) && *hash == sha256_hex(bytes)
+    meta.len() == bytes.len() as u64 && meta.modified().is_ok_and(|m| m < index_time) && *hash == sha256_hex(bytes)
 }
 
 /// Replaces one file atomically, unless it already holds these bytes. Its

@@ -1,23 +1,26 @@
-//! The no-op build, decided without compiling: when every source hashes as
-//! the output's `index.json` records (its top-level `inputs`), and every
-//! artifact and export file is as that build left it, there is nothing to
-//! do. Like make and cargo, an artifact counts as untouched when it is not
-//! newer than the index written after it; an export file, which lives
-//! among the user's files, is hashed. Anything else (a changed source, a
-//! file edited by hand, a tampered index, a stamp that differs) takes the
-//! full build, which compiles, writes and reports.
+//! The no-op build, decided without compiling: when the sources are the
+//! ones the output's `index.json` records, and every artifact and export
+//! file is as that build left it, there is nothing to do. The sources are
+//! known unchanged without reading them when `index.json` carries the mark
+//! of a build and none changed since ([`unchanged`], see [`super::mark`]);
+//! otherwise they are read, and must hash as its top-level `inputs`
+//! ([`up_to_date`]). Like make, an artifact counts as untouched when it was
+//! not modified after the index was put in place; an export file, which
+//! lives among the user's files, is hashed. Anything else (a changed
+//! source, a file edited by hand, a tampered index, a stamp that differs)
+//! takes the full build, which compiles, writes and reports.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
+use std::fs::Metadata;
 use std::path::Path;
 
 use serde::Deserialize;
-use serde::de::IgnoredAny;
 
 use super::INDEX;
-use super::disk::{is_safe_relative, sweep_temp_files};
+use super::disk::{is_safe_relative, sweep_root_temp_files};
 use crate::hash::sha256_hex;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Listing, Snapshot};
 
 /// What an up-to-date output folder holds.
 #[derive(Debug)]
@@ -45,7 +48,13 @@ struct Index<'a> {
 #[derive(Deserialize)]
 struct Persona<'a> {
     #[serde(borrow)]
-    artifacts: BTreeMap<Cow<'a, str>, IgnoredAny>,
+    artifacts: BTreeMap<Cow<'a, str>, Artifact<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Artifact<'a> {
+    #[serde(borrow)]
+    sha256: Cow<'a, str>,
 }
 
 #[derive(Deserialize)]
@@ -68,42 +77,86 @@ pub fn up_to_date(
     on_wait: &mut dyn FnMut(&str),
 ) -> Option<UpToDate> {
     let index_path = out_dir.join(INDEX);
-    let stamp_of = |path: &Path| std::fs::symlink_metadata(path).ok().filter(|m| m.is_file()).map(|m| (m.len(), m.modified().ok()));
-    let before = stamp_of(&index_path)?;
+    let before = std::fs::symlink_metadata(&index_path).ok().filter(|m| m.is_file())?;
     let bytes = std::fs::read(&index_path).ok()?;
     let index: Index = serde_json::from_slice(&bytes).ok()?;
     if index.inputs.as_deref() != Some(super::build_inputs(snapshot).as_str()) || index.source.as_ref() != stamp {
         return None;
     }
-    let index_time = before.1?;
+    as_left(root, out_dir, &index, &before, on_wait)
+}
+
+/// The output folder `out_dir`, if its `index.json` carries the mark of a
+/// build whose sources (found in `listing`) have not changed since
+/// ([`super::mark`]), and the folder is as that build left it. Nothing is
+/// read but `index.json`, and export files, which are hashed.
+pub fn unchanged(root: &Path, out_dir: &Path, listing: &Listing, on_wait: &mut dyn FnMut(&str)) -> Option<UpToDate> {
+    let index_path = out_dir.join(INDEX);
+    let before = std::fs::symlink_metadata(&index_path).ok().filter(|m| m.is_file())?;
+    if !super::mark::unchanged_since_mark(root, listing, &before) {
+        return None;
+    }
+    let bytes = std::fs::read(&index_path).ok()?;
+    let index: Index = serde_json::from_slice(&bytes).ok()?;
+    if index.inputs.is_none() || index.source.is_some() {
+        return None;
+    }
+    as_left(root, out_dir, &index, &before, on_wait)
+}
+
+/// The output folder, if it is as the build that wrote `index` (whose
+/// metadata was `before` it was read) left it.
+fn as_left(root: &Path, out_dir: &Path, index: &Index, before: &Metadata, on_wait: &mut dyn FnMut(&str)) -> Option<UpToDate> {
+    let index_path = out_dir.join(INDEX);
+    let stamp_of = |meta: &Metadata| (meta.len(), meta.modified().ok(), super::mark::put_in_place(meta));
+    let index_time = super::mark::put_in_place(before)?;
     // Under the lock, nothing writes the folder while it is checked, and
     // the sweep is safe from a build under way.
     let _lock = crate::lock::acquire(out_dir, on_wait).ok()?;
-    if stamp_of(&index_path)? != before {
+    if std::fs::symlink_metadata(&index_path).ok().map(|m| stamp_of(&m)) != Some(stamp_of(before)) {
         return None;
     }
-    // One walk of the folder, no stat: temp files a killed build left are
-    // swept, and every other file reached through folders (not links) is
-    // noted; then each artifact's time is read, in parallel.
-    let mut present: HashSet<String> = HashSet::new();
-    let swept = sweep_temp_files(out_dir, |rel| _ = present.insert(rel)).ok()?;
-    let mut artifacts = Vec::new();
+    // Temp files are made in the folder's root: those a killed build left
+    // are swept from there. Then every artifact is looked at, persona by
+    // persona in parallel: a file reached through folders (not links),
+    // modified before the index was put in place. One modified within the
+    // same tick of the clock could have been edited just after: as git
+    // does with such "racily clean" entries, it is read and hashed.
+    let swept = sweep_root_temp_files(out_dir).ok()?;
+    let mut files = 1;
     for (persona, entry) in &index.personas {
         if !crate::parse::is_valid_name(persona) {
             return None;
         }
         for rel in entry.artifacts.keys() {
-            let rel = format!("{persona}/{rel}");
-            if !is_safe_relative(&rel) || !present.contains(&rel) {
+            if !is_safe_relative(&format!("{persona}/{rel}")) {
                 return None;
             }
-            artifacts.push(rel);
+            files += 1;
         }
     }
+    let folder = |path: &Path| std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
+    let untouched = |path: &Path, sha256: &str, index_time| {
+        std::fs::symlink_metadata(path).is_ok_and(|m| {
+            m.is_file()
+                && match m.modified() {
+                    Ok(modified) if modified < index_time => true,
+                    Ok(modified) if modified == index_time => std::fs::read(path).is_ok_and(|b| sha256_hex(&b) == sha256),
+                    _ => false,
+                }
+        })
+    };
     use rayon::prelude::*;
-    let untouched = artifacts
-        .par_iter()
-        .all(|rel| std::fs::symlink_metadata(out_dir.join(rel)).ok().and_then(|m| m.modified().ok()).is_some_and(|m| m <= index_time));
+    let untouched = index.personas.par_iter().all(|(persona, entry)| {
+        let dir = out_dir.join(&**persona);
+        let mut folders: HashSet<&str> = HashSet::new();
+        folder(&dir)
+            && entry.artifacts.iter().all(|(rel, artifact)| {
+                let on_the_way = rel.match_indices('/').map(|(at, _)| &rel[..at]);
+                on_the_way.into_iter().all(|f| folders.contains(f) || (folder(&dir.join(f)) && folders.insert(f)))
+                    && untouched(&dir.join(&**rel), &artifact.sha256, index_time)
+            })
+    });
     if !untouched {
         return None;
     }
@@ -118,6 +171,5 @@ pub fn up_to_date(
             }
         }
     }
-    let files = artifacts.len() + 1;
     Some(UpToDate { personas: index.personas.keys().map(|p| p.to_string()).collect(), files, swept })
 }

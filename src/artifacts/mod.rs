@@ -28,8 +28,10 @@ use crate::tokens::Tokenizer;
 
 mod disk;
 mod fresh;
+mod mark;
 pub use disk::{IndexCache, PreviousIndex, Stager, WriteReport, check, is_safe_relative, read_index};
-pub use fresh::{UpToDate, up_to_date};
+pub use fresh::{UpToDate, unchanged, up_to_date};
+pub use mark::mark;
 
 pub const INDEX: &str = "index.json";
 /// The shape of `index.json`; bumped on incompatible changes.
@@ -120,7 +122,7 @@ pub fn compile(
     use rayon::prelude::*;
     let globals = globals_hash(snapshot);
     let index_time = match reuse.as_ref().map(|r| &r.from) {
-        Some(Previous::Disk(dir)) => std::fs::metadata(dir.join(INDEX)).and_then(|m| m.modified()).ok(),
+        Some(Previous::Disk(dir)) => std::fs::metadata(dir.join(INDEX)).ok().and_then(|m| mark::put_in_place(&m)),
         _ => None,
     };
     // Abstract personas are bases: checked below, never compiled.
@@ -276,7 +278,7 @@ fn keep(
         Previous::Disk(dir) => {
             let index_time = index_time?;
             let untouched =
-                paths.iter().all(|p| std::fs::metadata(dir.join(name).join(p)).and_then(|m| m.modified()).is_ok_and(|m| m <= index_time));
+                paths.iter().all(|p| std::fs::metadata(dir.join(name).join(p)).and_then(|m| m.modified()).is_ok_and(|m| m < index_time));
             untouched.then_some(Compiled::Kept(paths))?
         }
         Previous::Memory(output) => {
@@ -295,16 +297,21 @@ fn keep(
 /// version, the config and every layout template (present or not).
 fn globals_hash(snapshot: &Snapshot) -> [u8; 32] {
     let mut h = Sha256::new();
-    h.update(concat!("personac ", env!("CARGO_PKG_VERSION"), "\n"));
-    for layout in crate::render::BUILTIN_LAYOUTS {
-        h.update(layout);
-    }
+    hash_personac(&mut h);
     for (path, _) in snapshot.files() {
         if &**path == crate::snapshot::CONFIG_FILE || path.starts_with("templates/") {
             file_hash(&mut h, snapshot, path);
         }
     }
     h.finalize().into()
+}
+
+/// Adds personac itself to a hash: its version and its built-in layouts.
+fn hash_personac(h: &mut Sha256) {
+    h.update(concat!("personac ", env!("CARGO_PKG_VERSION"), "\n"));
+    for layout in crate::render::BUILTIN_LAYOUTS {
+        h.update(layout);
+    }
 }
 
 /// A hash of everything a build was made from: the personac version and

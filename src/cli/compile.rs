@@ -11,7 +11,7 @@ use super::{
 };
 use crate::artifacts;
 use crate::diag::{self, Diagnostic};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Listing, Snapshot};
 
 #[derive(Args)]
 #[command(after_help = "Examples:
@@ -66,7 +66,31 @@ pub(super) fn build(ctx: &Ctx, args: BuildArgs) -> Outcome {
         BuildFormat::Text => DiagFormat::Text,
     };
     let started = std::time::Instant::now();
-    let (snapshot, diags) = read_sources(ctx, rev)?;
+    // The working tree's sources are listed first: when index.json's mark
+    // says none changed since the last build, none is read.
+    let listing = rev.is_none().then(|| Listing::of(&ctx.root));
+    if let Some(listing) = &listing
+        && !check_only
+        && !stamp
+    {
+        let (head, diags) = Snapshot::from_listing(listing, |rel| rel == crate::snapshot::CONFIG_FILE);
+        if diags.is_empty()
+            && let Some(dir) = config_out_dir(ctx, &head, out.as_deref())
+        {
+            let shown = display_dir(ctx, &dir);
+            let mut waiting = |holder: &str| status(ctx, "Blocking", &format!("waiting for the lock on {shown}, held by {holder}"));
+            if let Some(done) = artifacts::unchanged(&ctx.root, &dir, listing, &mut waiting) {
+                return up_to_date(ctx, &head, &shown, done, Unchanged::Marked, started, format, diag_format);
+            }
+        }
+    }
+    let (snapshot, diags, times) = match &listing {
+        Some(listing) => Snapshot::from_listing_timed(listing),
+        None => {
+            let (snapshot, diags) = read_sources(ctx, rev)?;
+            (snapshot, diags, None)
+        }
+    };
     let stamp = if stamp { Some(review::stamp(ctx, &snapshot, rev)?) } else { None };
     if !check_only
         && diags.is_empty()
@@ -75,7 +99,12 @@ pub(super) fn build(ctx: &Ctx, args: BuildArgs) -> Outcome {
         let shown = display_dir(ctx, &dir);
         let mut waiting = |holder: &str| status(ctx, "Blocking", &format!("waiting for the lock on {shown}, held by {holder}"));
         if let Some(done) = artifacts::up_to_date(&ctx.root, &dir, &snapshot, stamp.as_ref(), &mut waiting) {
-            return up_to_date(ctx, &snapshot, &shown, done, started, format, diag_format);
+            // Marked, so that the next build need not read them.
+            let how = match &times {
+                Some(times) if artifacts::mark(&ctx.root, &dir, times) => Unchanged::ReadThenMarked,
+                _ => Unchanged::Read,
+            };
+            return up_to_date(ctx, &snapshot, &shown, done, how, started, format, diag_format);
         }
     }
     crate::tokens::Tokenizer::warm_default();
@@ -112,6 +141,9 @@ pub(super) fn build(ctx: &Ctx, args: BuildArgs) -> Outcome {
         }
         Err(crate::BuildError::Io(e)) => return Err(Failure::Usage(format!("cannot write to `{shown}`: {e}"))),
     };
+    if let Some(times) = &times {
+        artifacts::mark(&ctx.root, &dir, times);
+    }
     ignored_entries(ctx, &dir, &report.ignored, &snapshot, diag_format);
     if format == BuildFormat::Json {
         outln!(
@@ -279,12 +311,24 @@ fn config_out_dir(ctx: &Ctx, snapshot: &Snapshot, out: Option<&Path>) -> Option<
     crate::out_dir(&ctx.root, &config, out).ok()
 }
 
+/// How a build found its sources unchanged.
+enum Unchanged {
+    /// By their change times, against the mark the last build left.
+    Marked,
+    /// By reading and hashing them; they could not be marked.
+    Read,
+    /// By reading and hashing them; now marked.
+    ReadThenMarked,
+}
+
 /// Reports a build that found nothing to do, as a build that wrote nothing.
+#[allow(clippy::too_many_arguments)]
 fn up_to_date(
     ctx: &Ctx,
     snapshot: &Snapshot,
     shown: &str,
     done: artifacts::UpToDate,
+    how: Unchanged,
     started: std::time::Instant,
     format: BuildFormat,
     diag_format: DiagFormat,
@@ -304,7 +348,12 @@ fn up_to_date(
     }
     if ctx.verbose {
         let ms = started.elapsed().as_secs_f64() * 1000.0;
-        status(ctx, "Timings", &format!("sources unchanged since the last build: checked in {ms:.0} ms"));
+        let how = match how {
+            Unchanged::Marked => "told by their change times",
+            Unchanged::Read => "read and hashed",
+            Unchanged::ReadThenMarked => "read and hashed, then marked so that the next build need not read them",
+        };
+        status(ctx, "Timings", &format!("sources unchanged since the last build ({how}): checked in {ms:.0} ms"));
     }
     for path in &done.swept {
         status(ctx, "Swept", &format!("{shown}/{path} (left by an interrupted build)"));

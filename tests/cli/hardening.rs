@@ -107,24 +107,34 @@ fn artifacts_are_never_written_through_a_symlinked_folder() {
     repo.run(&["build", "--check"]).success();
 }
 
+/// A killed build leaves its temp files in the output folder's root, where
+/// the next build sweeps them, even one with nothing to compile. A build
+/// that compiles sweeps the whole folder, for those older versions left
+/// beside their targets.
 #[test]
 fn temp_files_of_a_killed_build_are_reported_then_swept() {
     let repo = Repo::minimal();
     repo.run(&["build"]).success();
-    repo.write("build-output/maya/.personac-tmp-Ab12Cd", "half a file");
+    repo.write("build-output/.personac-tmp-Ab12Cd", "half a file");
+    repo.write("build-output/maya/.personac-tmp-Ef34Gh", "half an older file");
     repo.write("build-output/notes.txt", "mine\n");
     std::fs::create_dir_all(repo.path().join("build-output/empty/inner")).unwrap();
     let run = repo.run(&["build", "--check"]).failure();
     insta::assert_snapshot!(run.stderr, @r"
+    error: build-output/.personac-tmp-Ab12Cd: temp file of an interrupted build
     error: build-output/empty/: stray folder: no build makes it
     error: build-output/empty/inner/: stray folder: no build makes it
-    error: build-output/maya/.personac-tmp-Ab12Cd: temp file of an interrupted build
+    error: build-output/maya/.personac-tmp-Ef34Gh: temp file of an interrupted build
     error: build-output/notes.txt: stray: no build writes this file
     build-output is not up to date: remove what no build writes, run `personac build`, and commit the result
     ");
     let run = repo.run(&["build"]).success();
-    assert!(run.stderr.contains("Swept build-output/maya/.personac-tmp-Ab12Cd"), "{}", run.stderr);
-    assert!(!repo.exists("build-output/maya/.personac-tmp-Ab12Cd"));
+    assert!(run.stderr.contains("Swept build-output/.personac-tmp-Ab12Cd"), "{}", run.stderr);
+    assert!(!repo.exists("build-output/.personac-tmp-Ab12Cd"));
+    repo.write("parts/tone-warm.md", "+++\ntype = \"tone\"\nsummary = \"Warm.\"\n+++\nBe warmer.\n");
+    let run = repo.run(&["build"]).success();
+    assert!(run.stderr.contains("Swept build-output/maya/.personac-tmp-Ef34Gh"), "{}", run.stderr);
+    assert!(!repo.exists("build-output/maya/.personac-tmp-Ef34Gh"));
     // A build never removes what it did not write.
     assert_eq!(repo.read("build-output/notes.txt"), "mine\n");
     repo.remove("build-output/notes.txt");

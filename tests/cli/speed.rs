@@ -194,3 +194,54 @@ fn an_unchanged_rebuild_is_decided_without_compiling() {
     let run = repo.run(&["build", "--format", "json"]).success();
     assert!(run.stdout.contains(r#""written":["other/summary.md"]"#), "{}", run.stdout);
 }
+
+/// Once a build has marked `index.json`, the next one tells from the
+/// sources' change times alone that none changed, and reads none. Anything
+/// that changes a source changes its change time, even a rewrite that puts
+/// the old modification time back, a new folder or a removed one; an
+/// `index.json` that no build marked is not trusted.
+#[test]
+fn marked_sources_are_trusted_until_one_of_them_changes() {
+    // With every top-level source folder present, the repository root's
+    // own change time (the output folder was made in it) plays no part.
+    let repo = nested().file("templates/README.txt", "Layouts go here.\n");
+    repo.run(&["build"]).success();
+    let told = |repo: &Repo| repo.run(&["-v", "build"]).success().stderr.contains("(told by their change times)");
+    assert!(told(&repo), "the build after a build reads no source");
+
+    // Rewritten with its old modification time put back, as `touch -d`,
+    // `cp -p` or an archive can do: the change time is new all the same.
+    let warm = repo.path().join("parts/tone/deep/tone-warm.md");
+    let old = std::fs::metadata(&warm).unwrap().modified().unwrap();
+    repo.write("parts/tone/deep/tone-warm.md", "+++\ntype = \"tone\"\nsummary = \"Warm.\"\n+++\nBe very warm for {{ company }}.\n");
+    std::fs::File::options().write(true).open(&warm).unwrap().set_modified(old).unwrap();
+    let run = repo.run(&["-v", "build"]).success();
+    assert!(run.stderr.contains("Wrote build-output/maya/detail.md"), "{}", run.stderr);
+    assert!(repo.read("build-output/maya/detail.md").contains("Be very warm for Acme."));
+    assert!(told(&repo), "the build that compiled marked the index again");
+
+    // A file in a new folder deep down.
+    repo.write("parts/goals/new/deeper/broken.md", "+++\ntype = \"goal\"\nsummary = \n+++\nBroken.\n");
+    let run = repo.run(&["build"]).failure();
+    assert!(run.stderr.contains("parts/goals/new/deeper/broken.md:3:"), "{}", run.stderr);
+    std::fs::remove_dir_all(repo.path().join("parts/goals/new")).unwrap();
+    repo.run(&["build"]).success();
+    assert!(told(&repo));
+
+    // A top-level folder removed as a whole: only the root's change time
+    // says so.
+    std::fs::remove_dir_all(repo.path().join("guardrails")).unwrap();
+    let run = repo.run(&["build"]).failure();
+    assert!(run.stderr.contains("no-pii"), "{}", run.stderr);
+    repo.write("guardrails/safety/no-pii.yaml", "description: No PII.\nseverity: critical\ncontent: Never ask for card numbers.\n");
+    repo.run(&["build"]).success();
+    assert!(told(&repo));
+
+    // An index.json written by anything but a build (a checkout, a copy)
+    // carries no mark: the sources are read, then it is marked.
+    let index = repo.read("build-output/index.json");
+    repo.write("build-output/index.json", &index);
+    let run = repo.run(&["-v", "build"]).success();
+    assert!(run.stderr.contains("(read and hashed, then marked"), "{}", run.stderr);
+    assert!(told(&repo));
+}
