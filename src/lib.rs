@@ -102,13 +102,16 @@ pub enum BuildError {
 /// only when every persona compiled, so a failed build leaves the folder as
 /// it was (and removes the folder if it made it). The exports of
 /// `[export.FORMAT]` are kept current in their folders under `root`, after
-/// the artifacts.
+/// the artifacts. A process that builds again and again (watch) passes its
+/// `cache`: the index it wrote last is not read again, nor is the whole
+/// folder swept again for temp files of older versions.
 pub fn build_into(
     project: &Project,
     snapshot: &Snapshot,
     root: &Path,
     out_dir: &Path,
     stamp: Option<serde_json::Value>,
+    cache: Option<&artifacts::IndexCache>,
     on_wait: &mut dyn FnMut(&str),
 ) -> Result<(Output, WriteReport), BuildError> {
     let io = |e: std::io::Error| BuildError::Io(e.to_string());
@@ -117,20 +120,25 @@ pub fn build_into(
     std::fs::create_dir_all(out_dir).map_err(io)?;
     let built = (|| {
         let _lock = lock::acquire(out_dir, |holder| on_wait(holder)).map_err(io)?;
-        let previous = artifacts::read_index(out_dir);
+        let remembered = cache.and_then(|cache| cache.lookup(out_dir));
+        let whole_sweep = remembered.is_none();
+        let previous = remembered.or_else(|| artifacts::read_index(out_dir).map(std::sync::Arc::new));
         if let Some(previous) = &previous
             && previous.encoding == project.tokenizer.encoding()
         {
             project.tokenizer.remember(previous.artifacts.values().cloned());
         }
-        let reuse = previous.as_ref().map(|previous| artifacts::Reuse { previous, from: artifacts::Previous::Disk(out_dir) });
-        let stager = artifacts::Stager::new(out_dir, previous.as_ref()).map_err(io)?;
+        let reuse = previous.as_deref().map(|previous| artifacts::Reuse { previous, from: artifacts::Previous::Disk(out_dir) });
+        let stager = artifacts::Stager::new(out_dir, previous.as_deref(), whole_sweep).map_err(io)?;
         let mut output = artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, snapshot, reuse, stamp, &stager)
             .map_err(BuildError::Definitions)?;
         interop::export::record(&mut output, &exports);
         let mut report = stager.commit(&output).map_err(io)?;
+        if cache.is_some() {
+            report.index = artifacts::IndexStamp::of(out_dir);
+        }
         for export in &exports {
-            let recorded = interop::export::recorded(previous.as_ref(), export.format, &export.out);
+            let recorded = interop::export::recorded(previous.as_deref(), export.format, &export.out);
             let written = interop::export::write(&root.join(&export.out), &export.files, &recorded)
                 .map_err(|e| BuildError::Io(format!("{}: {e}", export.out)))?;
             report.exported.extend(written.written.iter().map(|p| format!("{}/{p}", export.out)));

@@ -7,7 +7,7 @@
 //! leading BOM dropped, CRLF made LF) so that every source form gives the same
 //! artifacts.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -46,7 +46,7 @@ pub fn find_root(start: &Path) -> Option<std::path::PathBuf> {
 pub struct Snapshot {
     files: BTreeMap<Arc<str>, Arc<str>>,
     /// The sha256 of each file's (normalised) text, made once when it is read.
-    hashes: BTreeMap<Arc<str>, [u8; 32]>,
+    hashes: HashMap<Arc<str>, [u8; 32]>,
     /// Files that are not UTF-8, decoded lossily: only to show them in
     /// diagnostics, never read as sources.
     unreadable: BTreeMap<Arc<str>, Arc<str>>,

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use notify::{EventKind, PollWatcher, RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, NoCache, RecommendedCache, new_debouncer, new_debouncer_opt};
 
-use crate::artifacts::WriteReport;
+use crate::artifacts::{IndexCache, PreviousIndex, WriteReport};
 use crate::catalog::Cache;
 use crate::diag::Diagnostic;
 use crate::model::Kind;
@@ -178,7 +178,8 @@ pub fn watch(options: &Options, stop: &AtomicBool, on_event: &mut dyn FnMut(Even
     on_event(Event::Watching { polling: changes.polling(), fallback: changes.fallback.clone() });
     let cache = Cache::default();
     let mut last: Option<Snapshot> = None;
-    rebuild(options, &root, &cache, &mut last, &[], on_event);
+    let mut after = After::default();
+    rebuild(options, &root, &cache, &mut last, &mut after, &[], on_event);
     cache.warm_tokenizer();
     while !stop.load(Ordering::SeqCst) {
         let Some(batch) = changes.next(Duration::from_millis(100)) else { continue };
@@ -188,9 +189,18 @@ pub fn watch(options: &Options, stop: &AtomicBool, on_event: &mut dyn FnMut(Even
         if batch.paths.is_empty() && last.is_some() {
             continue;
         }
-        rebuild(options, &root, &cache, &mut last, &batch.paths, on_event);
+        rebuild(options, &root, &cache, &mut last, &mut after, &batch.paths, on_event);
     }
     Ok(())
+}
+
+/// What the watch keeps between builds: the index it wrote last, parsed
+/// (with each persona's entry as serialized) on another thread once the
+/// build is reported, and that thread, which the next build waits for.
+#[derive(Default)]
+struct After {
+    index: std::sync::Arc<IndexCache>,
+    pending: Option<std::thread::JoinHandle<()>>,
 }
 
 /// The repository-relative path of an event, if it can change a build.
@@ -221,10 +231,14 @@ fn rebuild(
     root: &Path,
     cache: &Cache,
     last: &mut Option<Snapshot>,
+    after: &mut After,
     trigger: &[String],
     on_event: &mut dyn FnMut(Event),
 ) {
     let started = Instant::now();
+    if let Some(pending) = after.pending.take() {
+        let _ = pending.join();
+    }
     let (snapshot, mut diags) = match last.as_ref() {
         Some(previous) => previous.refresh(root, trigger),
         None => Snapshot::from_dir(root),
@@ -246,7 +260,8 @@ fn rebuild(
             return;
         }
     };
-    let result = crate::build_into(&project, &snapshot, root, &out_dir, None, &mut |holder: &str| on_event(Event::Waiting { holder }));
+    let index = Some(&*after.index);
+    let result = crate::build_into(&project, &snapshot, root, &out_dir, None, index, &mut |holder: &str| on_event(Event::Waiting { holder }));
     match result {
         Ok((output, report)) => {
             let mut personas: Vec<String> = report
@@ -257,9 +272,15 @@ fn rebuild(
                 .collect();
             personas.dedup();
             on_event(Event::Built { trigger, personas, report: &report, elapsed: started.elapsed() });
-            // Freeing the build's data is left to another thread: the next
-            // event need not wait for it.
-            std::thread::spawn(move || drop((output, project, snapshot)));
+            // Reading back the index and freeing the build's data are left
+            // to another thread: the event is not delayed by them.
+            let (index, stamp) = (after.index.clone(), report.index.clone());
+            after.pending = Some(std::thread::spawn(move || {
+                if let (Some(stamp), Some(written)) = (stamp, PreviousIndex::of(&output)) {
+                    index.remember(stamp, written);
+                }
+                drop((output, project, snapshot));
+            }));
         }
         Err(BuildError::Definitions(diags)) => on_event(Event::Failed { trigger, diagnostics: &diags, snapshot: &snapshot }),
         Err(BuildError::Io(message)) => {

@@ -28,6 +28,9 @@ pub struct WriteReport {
     /// Export files written, and removed, relative to the repository root.
     pub exported: Vec<String>,
     pub unexported: Vec<String>,
+    /// How `index.json` looked once in place, for a build that keeps an
+    /// [`IndexCache`] ([`IndexCache::remember`]).
+    pub index: Option<IndexStamp>,
 }
 
 /// What an existing `index.json` says: its encoding, and each artifact's
@@ -42,6 +45,11 @@ pub struct PreviousIndex {
     pub ignored: Vec<String>,
     /// The exports it recorded (`exports`), as written.
     pub exports: Option<Value>,
+    /// Each persona's entry as this process serialized it, for an index it
+    /// made itself (never one read from disk, which anyone could have
+    /// edited): a persona kept as it was keeps its entry byte for byte,
+    /// without serializing it again.
+    pub texts: HashMap<String, Box<str>>,
 }
 
 pub fn read_index(out_dir: &Path) -> Option<PreviousIndex> {
@@ -49,32 +57,52 @@ pub fn read_index(out_dir: &Path) -> Option<PreviousIndex> {
 }
 
 /// An output folder's `index.json`, parsed again only when the file changed
-/// (its length or modification time): for a process that validates many
-/// edits. An entry read a little late is still true (those inputs compiled
-/// without errors), so staleness costs work, never correctness.
+/// (its length, modification or change time): for a process that validates
+/// many edits, or rebuilds on every save. An entry read a little late is
+/// still true (those inputs compiled without errors), so staleness costs
+/// work, never correctness.
 #[derive(Default)]
 pub struct IndexCache {
-    last: std::sync::Mutex<Option<(Stamp, std::sync::Arc<PreviousIndex>)>>,
+    last: std::sync::Mutex<Option<(IndexStamp, std::sync::Arc<PreviousIndex>)>>,
 }
 
-/// Which file, and how it looked when it was read: path, length, time.
-type Stamp = (PathBuf, u64, std::time::SystemTime);
+/// Which `index.json`, and how it looked: path, length, modification and
+/// change times.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexStamp(PathBuf, u64, Option<std::time::SystemTime>, Option<std::time::SystemTime>);
 
-impl IndexCache {
-    pub fn read(&self, out_dir: &Path) -> Option<std::sync::Arc<PreviousIndex>> {
+impl IndexStamp {
+    /// The `index.json` of `out_dir` as it is now.
+    pub fn of(out_dir: &Path) -> Option<IndexStamp> {
         let path = out_dir.join(INDEX);
         let meta = std::fs::metadata(&path).ok()?;
-        let (len, modified) = (meta.len(), meta.modified().ok()?);
-        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-        let stamp = (path, len, modified);
-        if let Some((seen, index)) = last.as_ref()
-            && *seen == stamp
-        {
-            return Some(index.clone());
+        Some(IndexStamp(path, meta.len(), meta.modified().ok(), super::mark::put_in_place(&meta)))
+    }
+}
+
+impl IndexCache {
+    /// The index of `out_dir`, from the cache if the file is as it was.
+    pub fn read(&self, out_dir: &Path) -> Option<std::sync::Arc<PreviousIndex>> {
+        if let Some(hit) = self.lookup(out_dir) {
+            return Some(hit);
         }
+        let stamp = IndexStamp::of(out_dir)?;
         let index = std::sync::Arc::new(read_index(out_dir)?);
-        *last = Some((stamp, index.clone()));
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some((stamp, index.clone()));
         Some(index)
+    }
+
+    /// The index of `out_dir` if the cache holds it as the file is now.
+    pub fn lookup(&self, out_dir: &Path) -> Option<std::sync::Arc<PreviousIndex>> {
+        let stamp = IndexStamp::of(out_dir)?;
+        let last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        last.as_ref().filter(|(seen, _)| *seen == stamp).map(|(_, index)| index.clone())
+    }
+
+    /// Remembers the index this process wrote, which the file showed
+    /// `stamp` just after: a build by this process need not read it again.
+    pub fn remember(&self, stamp: IndexStamp, index: PreviousIndex) {
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some((stamp, std::sync::Arc::new(index)));
     }
 }
 
@@ -89,19 +117,31 @@ pub fn is_safe_relative(path: &str) -> bool {
 }
 
 impl PreviousIndex {
-    /// The index of an output compiled in memory.
+    /// The index of an output compiled in memory, by this process: each
+    /// persona's entry is kept as serialized ([`PreviousIndex::texts`]).
     pub fn of(output: &Output) -> Option<PreviousIndex> {
-        PreviousIndex::parse(output.files.get(INDEX)?)
+        #[derive(serde::Deserialize)]
+        struct Raw<'a> {
+            #[serde(borrow)]
+            personas: HashMap<std::borrow::Cow<'a, str>, &'a serde_json::value::RawValue>,
+        }
+        let bytes = output.files.get(INDEX)?;
+        let mut index = PreviousIndex::parse(bytes)?;
+        let raw: Raw = serde_json::from_slice(bytes).ok()?;
+        index.texts = raw.personas.into_iter().map(|(persona, entry)| (persona.into_owned(), entry.get().into())).collect();
+        index.texts.retain(|persona, _| index.personas.contains_key(persona));
+        Some(index)
     }
 
     pub fn parse(bytes: &[u8]) -> Option<PreviousIndex> {
-        let index: Value = serde_json::from_slice(bytes).ok()?;
+        let mut index: Value = serde_json::from_slice(bytes).ok()?;
         let encoding = index.get("encoding")?.as_str()?.to_string();
+        let Value::Object(entries) = index.get_mut("personas")?.take() else { return None };
         let mut artifacts = HashMap::new();
         let mut personas = serde_json::Map::new();
         let mut ignored = Vec::new();
-        for (persona, entry) in index.get("personas")?.as_object()? {
-            if !crate::parse::is_valid_name(persona) {
+        for (persona, entry) in entries {
+            if !crate::parse::is_valid_name(&persona) {
                 ignored.push(format!("persona `{}`: not a valid persona name", persona.escape_debug()));
                 continue;
             }
@@ -115,10 +155,10 @@ impl PreviousIndex {
                 let tokens = a.get("tokens").and_then(Value::as_u64).unwrap_or(0) as usize;
                 artifacts.insert(format!("{persona}/{path}"), (hash, tokens));
             }
-            personas.insert(persona.clone(), entry.clone());
+            personas.insert(persona, entry);
         }
-        let exports = index.get("exports").cloned();
-        Some(PreviousIndex { encoding, artifacts, personas, ignored, exports })
+        let exports = index.get_mut("exports").map(Value::take);
+        Some(PreviousIndex { encoding, artifacts, personas, ignored, exports, texts: HashMap::new() })
     }
 }
 
@@ -190,10 +230,12 @@ pub struct Stager<'a> {
 
 impl<'a> Stager<'a> {
     /// Sweeps the temp files a killed build left, then stages into `out_dir`
-    /// (which exists), against the previous build's index.
-    pub fn new(out_dir: &Path, previous: Option<&'a PreviousIndex>) -> std::io::Result<Stager<'a>> {
+    /// (which exists), against the previous build's index. This version
+    /// makes its temp files in the folder's root; `whole` sweeps every
+    /// folder, for those of older versions.
+    pub fn new(out_dir: &Path, previous: Option<&'a PreviousIndex>, whole: bool) -> std::io::Result<Stager<'a>> {
         let out_dir = std::path::absolute(out_dir)?;
-        let swept = sweep_temp_files(&out_dir)?;
+        let swept = if whole { sweep_temp_files(&out_dir)? } else { sweep_root_temp_files(&out_dir)? };
         let index_time = std::fs::metadata(out_dir.join(INDEX)).ok().and_then(|m| super::mark::put_in_place(&m));
         Ok(Stager {
             out_dir,

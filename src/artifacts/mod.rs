@@ -29,7 +29,7 @@ use crate::tokens::Tokenizer;
 mod disk;
 mod fresh;
 mod mark;
-pub use disk::{IndexCache, PreviousIndex, Stager, WriteReport, check, is_safe_relative, read_index};
+pub use disk::{IndexCache, IndexStamp, PreviousIndex, Stager, WriteReport, check, is_safe_relative, read_index};
 pub use fresh::{UpToDate, unchanged, up_to_date};
 pub use mark::mark;
 
@@ -184,7 +184,7 @@ pub fn compile(
             diags.extend(d);
         }
     }
-    let reached: BTreeSet<&str> = index_personas.iter().flat_map(|(_, entry)| entry.sources.iter().map(String::as_str)).collect();
+    let reached: std::collections::HashSet<&str> = index_personas.iter().flat_map(|(_, entry)| entry.sources.iter().map(String::as_str)).collect();
     diags.extend(renderer.check_syntax(|file| !reached.contains(file)));
     if !diags.is_empty() {
         crate::diag::normalize(&mut diags);
@@ -210,9 +210,13 @@ struct Entry {
 
 impl Entry {
     fn of(value: &Value) -> Entry {
-        let sources = value["sources"].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect();
-        Entry { text: indented(&serde_json::to_string_pretty(value).unwrap_or_default(), 4), sources }
+        Entry { text: indented(&serde_json::to_string_pretty(value).unwrap_or_default(), 4), sources: entry_sources(value) }
     }
+}
+
+/// The sources an index entry lists.
+fn entry_sources(entry: &Value) -> Vec<String> {
+    entry["sources"].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect()
 }
 
 /// Pretty JSON, every line after the first indented by `by` more spaces
@@ -271,8 +275,7 @@ fn keep(
     let paths: Vec<String> = entry.get("artifacts")?.as_object()?.keys().cloned().collect();
     if let Previous::Recorded = reuse.from {
         // Nothing is written: only what the persona reached is needed.
-        let sources = entry.get("sources")?.as_array()?.iter().filter_map(Value::as_str).map(str::to_string).collect();
-        return Some((Compiled::Kept(Vec::new()), Entry { text: String::new(), sources }));
+        return Some((Compiled::Kept(Vec::new()), Entry { text: String::new(), sources: entry_sources(entry) }));
     }
     let kept = match reuse.from {
         Previous::Disk(dir) => {
@@ -290,7 +293,11 @@ fn keep(
         }
         Previous::Recorded => return None,
     };
-    Some((kept, Entry::of(entry)))
+    let entry = match reuse.previous.texts.get(name) {
+        Some(text) => Entry { text: text.to_string(), sources: entry_sources(entry) },
+        None => Entry::of(entry),
+    };
+    Some((kept, entry))
 }
 
 /// What every persona depends on besides its own sources: the personac

@@ -133,7 +133,7 @@ pub(super) fn build(ctx: &Ctx, args: BuildArgs) -> Outcome {
         return check_output(ctx, &dir, &output, previous.as_ref(), &exports, format);
     }
     let mut waiting = |holder: &str| status(ctx, "Blocking", &format!("waiting for the lock on {shown}, held by {holder}"));
-    let (output, report) = match crate::build_into(&project, &snapshot, &ctx.root, &dir, stamp, &mut waiting) {
+    let (output, report) = match crate::build_into(&project, &snapshot, &ctx.root, &dir, stamp, None, &mut waiting) {
         Ok(built) => built,
         Err(crate::BuildError::Definitions(diags)) => {
             report(ctx, &diags, &snapshot, diag_format);

@@ -208,6 +208,29 @@ fn new_and_removed_personas_and_new_folders() {
     watch.interrupt();
 }
 
+/// A rebuild keeps the personas an edit does not reach, reusing the index
+/// the watch wrote last (held in memory, with each entry as serialized):
+/// what it writes is byte for byte what a build from scratch writes.
+#[test]
+fn rebuilds_from_the_index_in_memory_write_what_a_fresh_build_writes() {
+    let repo = Repo::minimal()
+        .file("parts/goal-help.md", "+++\ntype = \"goal\"\nsummary = \"Help.\"\n+++\nHelp well.\n")
+        .file("personas/zed.toml", "version = \"1.0.0\"\nsummary = \"Zed.\"\nparts = [\"goal-help\"]\n");
+    let mut watch = Watch::start(&repo, &[]);
+    for text in ["Warm once.", "Warm twice.", "Warm thrice."] {
+        std::fs::write(repo.path().join("parts/tone-warm.md"), tone(text)).unwrap();
+        let event = watch.next_build();
+        assert_eq!(event["personas"], serde_json::json!(["maya"]), "{event}");
+        assert!(detail(&repo).contains(text));
+    }
+    watch.interrupt();
+    repo.run(&["build", "--check"]).success();
+    let built = repo.tree("build-output");
+    std::fs::remove_dir_all(repo.path().join("build-output")).unwrap();
+    repo.run(&["build"]).success();
+    assert_eq!(repo.tree("build-output"), built);
+}
+
 #[test]
 fn idle_means_no_rebuild_and_its_own_writes_never_trigger_one() {
     let repo = Repo::minimal();
