@@ -231,13 +231,21 @@ fn index_text(encoding: &str, inputs: &str, personas: &[(&String, Entry)], stamp
     let string = |s: &str| serde_json::to_string(s).unwrap_or_default();
     let mut text =
         format!("{{\n  \"encoding\": {},\n  \"format\": {FORMAT},\n  \"inputs\": {},\n  \"personas\": ", string(encoding), string(inputs));
+    // Made at its full size at once: at 10,000 personas it is tens of
+    // megabytes, and growing it by doubling would hold half as much again.
+    text.reserve(personas.iter().map(|(name, entry)| name.len() + entry.text.len() + 16).sum::<usize>() + 64);
     if personas.is_empty() {
         text.push_str("{}");
     } else {
         text.push_str("{\n");
         for (i, (name, entry)) in personas.iter().enumerate() {
             let comma = if i + 1 < personas.len() { "," } else { "" };
-            text.push_str(&format!("    {}: {}{comma}\n", string(name), entry.text));
+            text.push_str("    ");
+            text.push_str(&string(name));
+            text.push_str(": ");
+            text.push_str(&entry.text);
+            text.push_str(comma);
+            text.push('\n');
         }
         text.push_str("  }");
     }
