@@ -45,6 +45,12 @@ impl Staged {
         if let Ok(existing) = std::fs::metadata(path) {
             std::fs::set_permissions(&self.0, existing.permissions())?;
         }
+        self.persist_new(path)
+    }
+
+    /// Renames the temp file to `path`, known not to exist (it keeps the
+    /// mode of a new file).
+    pub fn persist_new(self, path: &Path) -> std::io::Result<()> {
         self.0.persist(path).map_err(|e| e.error)
     }
 }

@@ -275,7 +275,7 @@ impl Sources for Snapshot {
 /// Reads a file, with its change time as it was opened.
 fn read_file(path: &Path) -> (std::io::Result<Vec<u8>>, Option<Changed>) {
     use std::io::Read as _;
-    let mut file = match std::fs::File::open(path) {
+    let file = match std::fs::File::open(path) {
         Ok(file) => file,
         Err(err) => return (Err(err), None),
     };
@@ -283,7 +283,10 @@ fn read_file(path: &Path) -> (std::io::Result<Vec<u8>>, Option<Changed>) {
     // one stat of the open file.
     let meta = file.metadata().ok();
     let mut bytes = Vec::with_capacity(meta.as_ref().map_or(0, |m| m.len() as usize));
-    match file.read_to_end(&mut bytes) {
+    // Through `Take`, which is not specialised for files: `File`'s own
+    // `read_to_end` would ask the position (one more syscall) for the size
+    // already known.
+    match (&file).take(u64::MAX).read_to_end(&mut bytes) {
         Ok(_) => (Ok(bytes), meta.as_ref().and_then(changed)),
         Err(err) => (Err(err), None),
     }

@@ -226,6 +226,8 @@ pub struct Stager<'a> {
     /// The first error writing aside; the commit returns it.
     failed: std::sync::Mutex<Option<std::io::Error>>,
     swept: Vec<String>,
+    /// The folder held nothing (a first build): no file is looked for.
+    empty: bool,
 }
 
 impl<'a> Stager<'a> {
@@ -237,6 +239,7 @@ impl<'a> Stager<'a> {
         let out_dir = std::path::absolute(out_dir)?;
         let swept = if whole { sweep_temp_files(&out_dir)? } else { sweep_root_temp_files(&out_dir)? };
         let index_time = std::fs::metadata(out_dir.join(INDEX)).ok().and_then(|m| super::mark::put_in_place(&m));
+        let empty = std::fs::read_dir(&out_dir)?.next().is_none();
         Ok(Stager {
             out_dir,
             previous,
@@ -245,6 +248,7 @@ impl<'a> Stager<'a> {
             unchanged: Default::default(),
             failed: Default::default(),
             swept,
+            empty,
         })
     }
 
@@ -265,7 +269,11 @@ impl<'a> Stager<'a> {
             std::fs::create_dir_all(out_dir.join(folder))?;
         }
         let written: Vec<String> = staged.iter().map(|(rel, _)| rel.clone()).collect();
-        staged.into_par_iter().try_for_each(|(rel, file)| file.persist(&out_dir.join(rel)))?;
+        if self.empty {
+            staged.into_par_iter().try_for_each(|(rel, file)| file.persist_new(&out_dir.join(rel)))?;
+        } else {
+            staged.into_par_iter().try_for_each(|(rel, file)| file.persist(&out_dir.join(rel)))?;
+        }
         let unchanged = self.unchanged.into_inner() + output.kept.len();
         let ignored = self.previous.map(|p| p.ignored.clone()).unwrap_or_default();
         let mut report = WriteReport { written, unchanged, swept: self.swept, ignored, ..WriteReport::default() };
@@ -294,7 +302,7 @@ impl<'a> Stager<'a> {
 impl super::Sink for Stager<'_> {
     fn put(&self, rel: &str, bytes: Vec<u8>) -> Option<Vec<u8>> {
         let path = self.out_dir.join(rel);
-        if fresh(&self.out_dir, rel, &bytes, self.previous, self.index_time) || std::fs::read(&path).is_ok_and(|old| old == bytes) {
+        if !self.empty && (fresh(&self.out_dir, rel, &bytes, self.previous, self.index_time) || std::fs::read(&path).is_ok_and(|old| old == bytes)) {
             self.unchanged.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return None;
         }
