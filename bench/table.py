@@ -92,7 +92,7 @@ def measure(n):
     )
     shutil.rmtree(peer_out, ignore_errors=True)
     io_floor = floor(repo, runs)
-    git = lambda *a: subprocess.run(["git", "-C", repo, "-c", "user.name=bench", "-c", "user.email=bench@example.com", *a], check=True, capture_output=True)
+    git = lambda *a: subprocess.run(["git", "-C", repo, "-c", "user.name=bench", "-c", "user.email=bench@example.com", "-c", "gc.auto=0", "-c", "maintenance.auto=false", *a], check=True, capture_output=True)
     git("init", "-q", "-b", "main")
     git("add", "-A")
     git("commit", "-qm", "base")
