@@ -60,11 +60,7 @@ pub struct CheckArgs {
 pub(super) fn build(ctx: &Ctx, args: BuildArgs) -> Outcome {
     let BuildArgs { out, check: check_only, stamp, rev, format } = args;
     let rev = rev.as_deref();
-    let diag_format = match format {
-        BuildFormat::Json => DiagFormat::Json,
-        BuildFormat::Github => DiagFormat::Github,
-        BuildFormat::Text => DiagFormat::Text,
-    };
+    let diag_format = diag_format_of(format);
     let started = std::time::Instant::now();
     // The working tree's sources are listed first: when index.json's mark
     // says none changed since the last build, none is read.
@@ -80,7 +76,7 @@ pub(super) fn build(ctx: &Ctx, args: BuildArgs) -> Outcome {
             let shown = display_dir(ctx, &dir);
             let mut waiting = |holder: &str| status(ctx, "Blocking", &format!("waiting for the lock on {shown}, held by {holder}"));
             if let Some(done) = artifacts::unchanged(&ctx.root, &dir, listing, &mut waiting) {
-                return up_to_date(ctx, &head, &shown, done, Unchanged::Marked, started, format, diag_format);
+                return up_to_date(ctx, &head, &shown, done, Unchanged::Marked, started, format);
             }
         }
     }
@@ -104,7 +100,7 @@ pub(super) fn build(ctx: &Ctx, args: BuildArgs) -> Outcome {
                 Some(times) if artifacts::mark(&ctx.root, &dir, times) => Unchanged::ReadThenMarked,
                 _ => Unchanged::Read,
             };
-            return up_to_date(ctx, &snapshot, &shown, done, how, started, format, diag_format);
+            return up_to_date(ctx, &snapshot, &shown, done, how, started, format);
         }
     }
     crate::tokens::Tokenizer::warm_default();
@@ -321,8 +317,16 @@ enum Unchanged {
     ReadThenMarked,
 }
 
+/// How a build prints its diagnostics, for how it prints its result.
+fn diag_format_of(format: BuildFormat) -> DiagFormat {
+    match format {
+        BuildFormat::Json => DiagFormat::Json,
+        BuildFormat::Github => DiagFormat::Github,
+        BuildFormat::Text => DiagFormat::Text,
+    }
+}
+
 /// Reports a build that found nothing to do, as a build that wrote nothing.
-#[allow(clippy::too_many_arguments)]
 fn up_to_date(
     ctx: &Ctx,
     snapshot: &Snapshot,
@@ -331,12 +335,11 @@ fn up_to_date(
     how: Unchanged,
     started: std::time::Instant,
     format: BuildFormat,
-    diag_format: DiagFormat,
 ) -> Outcome {
     // The warnings a full build reports before it compiles.
     let warnings = snapshot.warnings();
     if !ctx.quiet && !warnings.is_empty() {
-        report(ctx, &warnings, snapshot, diag_format);
+        report(ctx, &warnings, snapshot, diag_format_of(format));
     }
     if format == BuildFormat::Json {
         let (written, removed): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
