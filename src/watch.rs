@@ -261,7 +261,8 @@ fn rebuild(
         }
     };
     let index = Some(&*after.index);
-    let result = crate::build_into(&project, &snapshot, root, &out_dir, None, index, &mut |holder: &str| on_event(Event::Waiting { holder }));
+    let result =
+        crate::build_into(&project, &snapshot, root, &out_dir, None, index, &mut |holder: &str| on_event(Event::Waiting { holder }));
     match result {
         Ok((output, report)) => {
             let mut personas: Vec<String> = report

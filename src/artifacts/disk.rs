@@ -302,7 +302,9 @@ impl<'a> Stager<'a> {
 impl super::Sink for Stager<'_> {
     fn put(&self, rel: &str, bytes: Vec<u8>) -> Option<Vec<u8>> {
         let path = self.out_dir.join(rel);
-        if !self.empty && (fresh(&self.out_dir, rel, &bytes, self.previous, self.index_time) || std::fs::read(&path).is_ok_and(|old| old == bytes)) {
+        if !self.empty
+            && (fresh(&self.out_dir, rel, &bytes, self.previous, self.index_time) || std::fs::read(&path).is_ok_and(|old| old == bytes))
+        {
             self.unchanged.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return None;
         }

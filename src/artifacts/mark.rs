@@ -77,9 +77,7 @@ fn mark_of(index: &Metadata) -> Option<Changed> {
 /// not), its modification time elsewhere.
 pub(super) fn put_in_place(meta: &Metadata) -> Option<SystemTime> {
     match changed(meta) {
-        Some((seconds, nanos)) => {
-            Some(UNIX_EPOCH + Duration::new(u64::try_from(seconds).ok()?, u32::try_from(nanos).ok()?))
-        }
+        Some((seconds, nanos)) => Some(UNIX_EPOCH + Duration::new(u64::try_from(seconds).ok()?, u32::try_from(nanos).ok()?)),
         None => meta.modified().ok(),
     }
 }

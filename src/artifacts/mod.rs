@@ -184,7 +184,8 @@ pub fn compile(
             diags.extend(d);
         }
     }
-    let reached: std::collections::HashSet<&str> = index_personas.iter().flat_map(|(_, entry)| entry.sources.iter().map(String::as_str)).collect();
+    let reached: std::collections::HashSet<&str> =
+        index_personas.iter().flat_map(|(_, entry)| entry.sources.iter().map(String::as_str)).collect();
     diags.extend(renderer.check_syntax(|file| !reached.contains(file)));
     if !diags.is_empty() {
         crate::diag::normalize(&mut diags);

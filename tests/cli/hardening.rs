@@ -95,11 +95,17 @@ fn artifacts_are_never_written_through_a_symlinked_folder() {
     std::os::unix::fs::symlink(&elsewhere, repo.path().join("build-output/maya")).unwrap();
     let index = repo.read("build-output/index.json");
     let run = repo.run(&["build"]).code(2);
-    assert!(run.stderr.contains("`maya` is not a folder but a symbolic link or a file, and personac does not write through links"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("`maya` is not a folder but a symbolic link or a file, and personac does not write through links"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0, "nothing was written through the link");
     assert_eq!(repo.read("build-output/index.json"), index);
-    let left: Vec<String> =
-        std::fs::read_dir(repo.path().join("build-output")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let left: Vec<String> = std::fs::read_dir(repo.path().join("build-output"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     assert_eq!(left.len(), 2, "no temp file is left: {left:?}");
     // Once the link is gone, the build makes the folder again.
     std::fs::remove_file(repo.path().join("build-output/maya")).unwrap();
