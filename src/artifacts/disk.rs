@@ -290,6 +290,9 @@ impl<'a> Stager<'a> {
                 std::fs::create_dir_all(out_dir.join(parent))?;
             }
             if write_if_changed(out_dir, rel, bytes)? {
+                if rel == INDEX {
+                    super::mark::clear(&out_dir.join(INDEX));
+                }
                 report.written.push(rel.clone());
             } else {
                 report.unchanged += 1;

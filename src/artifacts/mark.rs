@@ -103,6 +103,20 @@ pub fn mark(root: &Path, out_dir: &Path, read: &SourceTimes) -> bool {
     marked().unwrap_or(false)
 }
 
+/// Takes away the mark an `index.json` this build wrote carries by chance
+/// (a modification time that happens to end with the mark's digits, one in
+/// a million): only [`mark`] may vouch for the sources behind it, not a
+/// build from a git revision or the watch.
+pub(super) fn clear(index: &Path) {
+    let Ok(meta) = std::fs::metadata(index) else { return };
+    if mark_of(&meta).is_some()
+        && let Ok(modified) = meta.modified()
+        && let Ok(file) = std::fs::OpenOptions::new().write(true).open(index)
+    {
+        let _ = file.set_modified(modified + Duration::from_nanos(1));
+    }
+}
+
 /// Whether the sources `listing` found at `root` are unchanged since the
 /// `index.json` with metadata `index` was marked (nothing is read).
 pub fn unchanged_since_mark(root: &Path, listing: &Listing, index: &Metadata) -> bool {
@@ -133,5 +147,24 @@ mod tests {
             assert!((0..MARK_EVERY).contains(&before), "{mark:?} for {now:?}");
             assert_eq!(mark.1 % MARK_EVERY, digits);
         }
+    }
+
+    #[test]
+    fn an_index_marked_by_chance_loses_the_mark_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = dir.path().join("index.json");
+        std::fs::write(&index, "{}").unwrap();
+        let file = std::fs::OpenOptions::new().write(true).open(&index).unwrap();
+        file.set_modified(mark_at((1_700_000_000, 500_000_000)).unwrap()).unwrap();
+        let Some(_) = mark_of(&std::fs::metadata(&index).unwrap()) else {
+            return; // a filesystem without nanoseconds keeps no mark at all
+        };
+        clear(&index);
+        assert!(mark_of(&std::fs::metadata(&index).unwrap()).is_none());
+        assert_eq!(std::fs::read_to_string(&index).unwrap(), "{}");
+        // An unmarked index is left as it is.
+        let before = std::fs::metadata(&index).unwrap().modified().unwrap();
+        clear(&index);
+        assert_eq!(std::fs::metadata(&index).unwrap().modified().unwrap(), before);
     }
 }
