@@ -83,10 +83,10 @@ impl IndexStamp {
 impl IndexCache {
     /// The index of `out_dir`, from the cache if the file is as it was.
     pub fn read(&self, out_dir: &Path) -> Option<std::sync::Arc<PreviousIndex>> {
-        if let Some(hit) = self.lookup(out_dir) {
+        let stamp = IndexStamp::of(out_dir)?;
+        if let Some(hit) = self.held(&stamp) {
             return Some(hit);
         }
-        let stamp = IndexStamp::of(out_dir)?;
         let index = std::sync::Arc::new(read_index(out_dir)?);
         *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some((stamp, index.clone()));
         Some(index)
@@ -94,9 +94,13 @@ impl IndexCache {
 
     /// The index of `out_dir` if the cache holds it as the file is now.
     pub fn lookup(&self, out_dir: &Path) -> Option<std::sync::Arc<PreviousIndex>> {
-        let stamp = IndexStamp::of(out_dir)?;
+        self.held(&IndexStamp::of(out_dir)?)
+    }
+
+    /// The index held, if it was the file that `stamp` describes.
+    fn held(&self, stamp: &IndexStamp) -> Option<std::sync::Arc<PreviousIndex>> {
         let last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-        last.as_ref().filter(|(seen, _)| *seen == stamp).map(|(_, index)| index.clone())
+        last.as_ref().filter(|(seen, _)| seen == stamp).map(|(_, index)| index.clone())
     }
 
     /// Remembers the index this process wrote, which the file showed
@@ -237,7 +241,7 @@ impl<'a> Stager<'a> {
     /// folder, for those of older versions.
     pub fn new(out_dir: &Path, previous: Option<&'a PreviousIndex>, whole: bool) -> std::io::Result<Stager<'a>> {
         let out_dir = std::path::absolute(out_dir)?;
-        let swept = if whole { sweep_temp_files(&out_dir)? } else { sweep_root_temp_files(&out_dir)? };
+        let swept = sweep_temp_files(&out_dir, whole)?;
         let index_time = std::fs::metadata(out_dir.join(INDEX)).ok().and_then(|m| super::mark::put_in_place(&m));
         let empty = std::fs::read_dir(&out_dir)?.next().is_none();
         Ok(Stager {
@@ -320,32 +324,18 @@ impl super::Sink for Stager<'_> {
 }
 
 /// Removes the temp files of atomic writes that a killed build left behind
-/// (never following a link), and returns their paths.
-fn sweep_temp_files(out_dir: &Path) -> std::io::Result<Vec<String>> {
+/// (never following a link), and returns their paths. This version makes
+/// them in the folder's root only; `whole` also sweeps every folder below,
+/// for those of older versions.
+pub(super) fn sweep_temp_files(out_dir: &Path, whole: bool) -> std::io::Result<Vec<String>> {
     let mut swept = Vec::new();
-    for entry in walkdir::WalkDir::new(out_dir).sort_by_file_name().into_iter().filter_map(Result::ok) {
+    let walk = walkdir::WalkDir::new(out_dir).max_depth(if whole { usize::MAX } else { 1 }).sort_by_file_name();
+    for entry in walk.into_iter().filter_map(Result::ok) {
         if entry.depth() > 0 && !entry.file_type().is_dir() && crate::atomic::is_temp(&entry.file_name().to_string_lossy()) {
             std::fs::remove_file(entry.path())?;
             swept.push(relative(out_dir, entry.path()));
         }
     }
-    Ok(swept)
-}
-
-/// Removes the temp files a killed build left in the output folder's root,
-/// where this version makes them all (a build sweeps the whole folder, for
-/// those of older versions), and returns their names.
-pub(super) fn sweep_root_temp_files(out_dir: &Path) -> std::io::Result<Vec<String>> {
-    let mut swept = Vec::new();
-    for entry in std::fs::read_dir(out_dir)? {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if crate::atomic::is_temp(&name) && !entry.file_type()?.is_dir() {
-            std::fs::remove_file(entry.path())?;
-            swept.push(name);
-        }
-    }
-    swept.sort();
     Ok(swept)
 }
 
