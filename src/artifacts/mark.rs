@@ -62,6 +62,11 @@ fn mark_at(now: Changed) -> Option<SystemTime> {
     if nanos < 0 {
         (seconds, nanos) = (seconds - 1, nanos + 1_000_000_000);
     }
+    time_of((seconds, nanos))
+}
+
+/// A change time as a `SystemTime`.
+fn time_of((seconds, nanos): Changed) -> Option<SystemTime> {
     Some(UNIX_EPOCH + Duration::new(u64::try_from(seconds).ok()?, u32::try_from(nanos).ok()?))
 }
 
@@ -77,7 +82,7 @@ fn mark_of(index: &Metadata) -> Option<Changed> {
 /// not), its modification time elsewhere.
 pub(super) fn put_in_place(meta: &Metadata) -> Option<SystemTime> {
     match changed(meta) {
-        Some((seconds, nanos)) => Some(UNIX_EPOCH + Duration::new(u64::try_from(seconds).ok()?, u32::try_from(nanos).ok()?)),
+        Some(at) => time_of(at),
         None => meta.modified().ok(),
     }
 }
