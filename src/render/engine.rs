@@ -31,7 +31,7 @@ pub enum Failure {
 
 /// The environment every text and layout renders in.
 /// Templates load through `source`, by name.
-pub fn environment(source: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Environment<'static> {
+pub fn environment<'s>(source: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Environment<'s> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_fuel(Some(FUEL));
@@ -51,7 +51,7 @@ pub fn environment(source: impl Fn(&str) -> Option<String> + Send + Sync + 'stat
 
 /// Replaces the filters that allocate by an argument with ones that refuse
 /// sizes past [`MAX_SIZE_ARGUMENT`], then call the built-in.
-fn bound_filters(env: &mut Environment<'static>) {
+fn bound_filters(env: &mut Environment<'_>) {
     use minijinja::filters;
     env.add_filter("personac_builtin_indent", filters::indent);
     env.add_filter("personac_builtin_batch", filters::batch);

@@ -35,7 +35,7 @@ impl Renderer {
         };
         // The innermost error names the template that failed (an include, say).
         let (id, err) = match err.name() {
-            Some(name) if name != id && self.origins.contains_key(name) => (name.to_string(), err),
+            Some(name) if name != id && self.origins.source(name).is_some() => (name.to_string(), err),
             _ => (id.to_string(), err),
         };
         let origin = self.origins.get(&id).unwrap_or(origin);
@@ -55,7 +55,7 @@ impl Renderer {
                 // the text; the opener is where the fix goes.
                 let opener = message(&err)
                     .starts_with("unexpected end of")
-                    .then(|| self.origins.get(&id).and_then(|o| unclosed_opener(&o.source)))
+                    .then(|| self.origins.source(&id).and_then(|source| unclosed_opener(source)))
                     .flatten()
                     .and_then(|(start, len)| Some(at(start)?..at(start + len)?));
                 let (span, label) = match opener {
@@ -65,7 +65,7 @@ impl Renderer {
                 let diag = Diagnostic::error(code::TEMPLATE_SYNTAX, format!("template error in {}: {}", origin.what, message(&err)))
                     .at(&origin.file, span)
                     .help("text fields are minijinja (Jinja2) templates: `{{ name }}` prints a variable, `{% if %}` and `{% for %}` are tags, `{# … #}` is a comment");
-                let diag = if origin.what.starts_with("the layout template") { diag } else { diag.help(literal) };
+                let diag = if origin.layout { diag } else { diag.help(literal) };
                 match label {
                     Some(label) => diag.label(label),
                     None => diag,
@@ -82,7 +82,7 @@ impl Renderer {
                         origin.what
                     ),
                 };
-                let layout = origin.what.starts_with("the layout template");
+                let layout = origin.layout;
                 let help = match missing.first() {
                     _ if layout => "layouts see `persona` (name, title, version, summary, description, detail, tags), `text`, `view`, `parts`, `sections`, `traits`, `skills`, `guardrails`, `on_demand`, `stage` and `channel` (docs/templates.md); check the name".to_string(),
                     Some(first) => format!(

@@ -22,7 +22,10 @@ use crate::model::*;
 mod engine;
 mod errors;
 mod layout;
+mod origins;
 mod rendered;
+
+use origins::{Origins, text_id};
 
 pub use layout::tidy;
 pub use rendered::{PersonaTexts, RenderedItem, RenderedPart, RenderedPersona, RenderedStage, title_case};
@@ -54,21 +57,11 @@ impl View {
     }
 }
 
-/// A registered template: its source (shared with the definition it
-/// comes from), and where it sits, to place its errors.
-struct Origin {
-    source: Arc<str>,
-    file: Arc<str>,
-    span: std::ops::Range<usize>,
-    lines: Arc<[(usize, usize)]>,
-    what: String,
-}
-
 /// The minijinja environment for one catalog.
 pub struct Renderer {
     env: Environment<'static>,
     /// Every registered template, by id (compiled on first use).
-    origins: Arc<HashMap<String, Origin>>,
+    origins: Arc<Origins>,
     summary_layout: String,
     detail_layout: String,
     /// Rendered texts by template id and the values of the variables that
@@ -80,10 +73,6 @@ pub struct Renderer {
     /// Where a runtime variable is used other than bare, by template id and
     /// variable (`None`: only bare).
     misuse: Mutex<HashMap<(String, String), Option<usize>>>,
-}
-
-fn text_id(file: &str, text: &Text) -> String {
-    format!("{file}@{}", text.span.start)
 }
 
 impl Renderer {
@@ -125,18 +114,10 @@ impl Renderer {
             }
             add(&mut texts, &a.meta, Kind::Arc, fields);
         }
-        let mut origins = HashMap::with_capacity(texts.len() + 4);
-        for (meta, kind, field, text) in texts {
-            let what = format!("the `{field}` of {kind} `{}`", meta.name);
-            let origin =
-                Origin { source: text.source.clone(), file: meta.file.clone(), span: text.span.clone(), lines: text.lines.clone(), what };
-            origins.insert(text_id(&meta.file, text), origin);
-        }
-
+        let mut origins = Origins::new(texts);
         // Layouts: the repository's templates replace the built-in ones.
         for (path, text) in &catalog.templates {
-            let what = format!("the layout template `{path}`");
-            origins.insert(path.to_string(), Origin { source: text.clone(), file: path.clone(), span: 0..0, lines: [(0, 0)].into(), what });
+            origins.add_layout(path.clone(), text.clone());
         }
         let layout = |custom: &str, builtin: &str| {
             if catalog.templates.contains_key(custom) { custom.to_string() } else { builtin.to_string() }
@@ -149,7 +130,7 @@ impl Renderer {
         let env = engine::environment(move |name| match name {
             BUILTIN_SUMMARY_NAME => Some(BUILTIN_SUMMARY.to_string()),
             BUILTIN_DETAIL_NAME => Some(BUILTIN_DETAIL.to_string()),
-            _ => registered.get(name).map(|o| o.source.to_string()),
+            _ => registered.source(name).map(|source| source.to_string()),
         });
         Renderer { env, origins, summary_layout, detail_layout, memo: Mutex::default(), uses: Mutex::default(), misuse: Mutex::default() }
     }
@@ -157,13 +138,15 @@ impl Renderer {
     /// Checks that every text of the files `wanted` picks (definitions no
     /// persona uses, say) is a valid template.
     pub fn check_syntax(&self, wanted: impl Fn(&str) -> bool) -> Vec<Diagnostic> {
-        let mut ids: Vec<&String> = self.origins.iter().filter(|(_, o)| wanted(&o.file)).map(|(id, _)| id).collect();
-        ids.sort();
+        let ids = self.origins.ids(wanted);
         let mut diags = Vec::new();
-        for id in ids {
-            let source = self.origins.get(id).map_or("", |o| &*o.source);
+        // Compiled in an environment of their own, and dropped: a text no
+        // persona renders is never needed compiled again.
+        let checker = engine::environment(|_| None);
+        for id in &ids {
+            let source = self.origins.source(id).map_or("", |source| &**source);
             let template = source.contains("{{") || source.contains("{%") || source.contains("{#");
-            if template && let Err(err) = self.env.get_template(id) {
+            if template && let Err(err) = checker.template_from_named_str(id, source) {
                 diags.push(self.template_error(id, err, &Value::UNDEFINED));
             }
         }
@@ -336,7 +319,7 @@ impl Renderer {
         if let Some(known) = self.misuse.lock().ok().and_then(|m| m.get(&key).copied()) {
             return known;
         }
-        let source = self.origins.get(id).map_or("", |o| &*o.source);
+        let source = self.origins.source(id).map_or("", |source| &**source);
         let found = runtime_misuse_at(source, var);
         if let Ok(mut m) = self.misuse.lock() {
             m.insert(key, found);

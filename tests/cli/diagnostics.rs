@@ -236,6 +236,13 @@ diagnostic!(
         .file("templates/detail.md.j2", "# {{ persona.title }}\n\n{{ text }}\n{% for p in parts %}\n{{ p.text | shout }}\n{% endfor %}\n")
 );
 
+// A definition no persona uses is still checked: each of its texts is
+// compiled (not rendered), and its errors are placed in its file.
+diagnostic!(
+    unused_definition_template_syntax,
+    Repo::minimal().file("parts/unused.md", "+++\ntype = \"goal\"\nsummary = \"Unused {% if %}.\"\n+++\nNever {{ shown.\n")
+);
+
 diagnostic!(
     layout_template_undefined,
     Repo::minimal().file("templates/summary.md.j2", "# {{ persona.title }}\n\n{{ persona.nickname }}\n")
