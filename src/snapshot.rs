@@ -264,6 +264,11 @@ impl Snapshot {
     pub fn files(&self) -> impl Iterator<Item = (&Arc<str>, &Arc<str>)> {
         self.files.iter()
     }
+
+    /// The snapshot's own path of a source file, to share rather than copy.
+    pub fn path(&self, path: &str) -> Option<&Arc<str>> {
+        self.files.get_key_value(path).map(|(path, _)| path)
+    }
 }
 
 impl Sources for Snapshot {

@@ -12,6 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -143,7 +144,7 @@ pub fn compile(
                     let kept = sink.put(&rel, a.bytes);
                     (rel, kept)
                 });
-                (Compiled::Fresh(files.collect()), Entry::of(&entry))
+                (Compiled::Fresh(files.collect()), Entry::of(&entry, snapshot))
             })
         })
         .collect();
@@ -185,7 +186,7 @@ pub fn compile(
         }
     }
     let reached: std::collections::HashSet<&str> =
-        index_personas.iter().flat_map(|(_, entry)| entry.sources.iter().map(String::as_str)).collect();
+        index_personas.iter().flat_map(|(_, entry)| entry.sources.iter().map(|s| &**s)).collect();
     diags.extend(renderer.check_syntax(|file| !reached.contains(file)));
     if !diags.is_empty() {
         crate::diag::normalize(&mut diags);
@@ -203,27 +204,40 @@ pub fn compile(
 /// A persona's `index.json` entry, serialized as soon as it is made (the
 /// index of a large repository is never held as a tree), with the sources
 /// it lists.
+///
+/// Each is held until the index is written, so both fields are at their
+/// exact size, and the sources share the snapshot's paths.
 struct Entry {
     /// Pretty JSON, indented for its place in the index.
-    text: String,
-    sources: Vec<String>,
+    text: Box<str>,
+    sources: Box<[Arc<str>]>,
 }
 
 impl Entry {
-    fn of(value: &Value) -> Entry {
-        Entry { text: indented(&serde_json::to_string_pretty(value).unwrap_or_default(), 4), sources: entry_sources(value) }
+    fn of(value: &Value, snapshot: &Snapshot) -> Entry {
+        Entry { text: indented(&serde_json::to_string_pretty(value).unwrap_or_default(), 4), sources: entry_sources(value, snapshot) }
     }
 }
 
-/// The sources an index entry lists.
-fn entry_sources(entry: &Value) -> Vec<String> {
-    entry["sources"].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect()
+/// The sources an index entry lists, as the snapshot's own paths.
+fn entry_sources(entry: &Value, snapshot: &Snapshot) -> Box<[Arc<str>]> {
+    let sources = entry["sources"].as_array().into_iter().flatten().filter_map(Value::as_str);
+    sources.map(|path| snapshot.path(path).cloned().unwrap_or_else(|| path.into())).collect()
 }
 
 /// Pretty JSON, every line after the first indented by `by` more spaces
 /// (a JSON string never holds a raw line break, so lines are safe to cut).
-fn indented(pretty: &str, by: usize) -> String {
-    pretty.replace('\n', &format!("\n{}", " ".repeat(by)))
+fn indented(pretty: &str, by: usize) -> Box<str> {
+    let breaks = pretty.bytes().filter(|&b| b == b'\n').count();
+    let mut text = String::with_capacity(pretty.len() + breaks * by);
+    for (i, line) in pretty.split('\n').enumerate() {
+        if i > 0 {
+            text.push('\n');
+            text.extend(std::iter::repeat_n(' ', by));
+        }
+        text.push_str(line);
+    }
+    text.into_boxed_str()
 }
 
 /// `index.json`, laid out as `serde_json`'s pretty printer lays out the
@@ -284,7 +298,7 @@ fn keep(
     let paths: Vec<String> = entry.get("artifacts")?.as_object()?.keys().cloned().collect();
     if let Previous::Recorded = reuse.from {
         // Nothing is written: only what the persona reached is needed.
-        return Some((Compiled::Kept(Vec::new()), Entry { text: String::new(), sources: entry_sources(entry) }));
+        return Some((Compiled::Kept(Vec::new()), Entry { text: Box::default(), sources: entry_sources(entry, snapshot) }));
     }
     let kept = match reuse.from {
         Previous::Disk(dir) => {
@@ -303,8 +317,8 @@ fn keep(
         Previous::Recorded => return None,
     };
     let entry = match reuse.previous.texts.get(name) {
-        Some(text) => Entry { text: text.to_string(), sources: entry_sources(entry) },
-        None => Entry::of(entry),
+        Some(text) => Entry { text: text.clone(), sources: entry_sources(entry, snapshot) },
+        None => Entry::of(entry, snapshot),
     };
     Some((kept, entry))
 }
