@@ -221,6 +221,11 @@ fn stale(out_dir: &Path, output: &Output, previous: Option<&PreviousIndex>) -> V
 /// ([`Stager::commit`]). Dropped instead, it removes what it wrote aside,
 /// so a failed build leaves the folder as it was. The caller holds the
 /// folder's lock from [`Stager::new`] to the commit.
+///
+/// Into an empty folder (a first build), there is nothing to compare or
+/// replace: the files are written, under their own names, into a temp
+/// folder in the output folder, and each persona's folder is put in place
+/// by one rename.
 pub struct Stager<'a> {
     out_dir: PathBuf,
     previous: Option<&'a PreviousIndex>,
@@ -230,8 +235,16 @@ pub struct Stager<'a> {
     /// The first error writing aside; the commit returns it.
     failed: std::sync::Mutex<Option<std::io::Error>>,
     swept: Vec<String>,
-    /// The folder held nothing (a first build): no file is looked for.
-    empty: bool,
+    /// The folder held nothing (a first build): its files are written into
+    /// a temp folder instead of one temp file each.
+    empty: Option<FirstBuild>,
+}
+
+/// A first build's files, written into a temp folder as they are laid out
+/// in the output folder (removed with it if the build fails).
+struct FirstBuild {
+    folder: tempfile::TempDir,
+    written: std::sync::Mutex<Vec<String>>,
 }
 
 impl<'a> Stager<'a> {
@@ -243,7 +256,13 @@ impl<'a> Stager<'a> {
         let out_dir = std::path::absolute(out_dir)?;
         let swept = sweep_temp_files(&out_dir, whole)?;
         let index_time = std::fs::metadata(out_dir.join(INDEX)).ok().and_then(|m| super::mark::put_in_place(&m));
-        let empty = std::fs::read_dir(&out_dir)?.next().is_none();
+        let empty = match std::fs::read_dir(&out_dir)?.next() {
+            None => Some(FirstBuild {
+                folder: tempfile::Builder::new().prefix(crate::atomic::TEMP_PREFIX).tempdir_in(&out_dir)?,
+                written: Default::default(),
+            }),
+            Some(_) => None,
+        };
         Ok(Stager {
             out_dir,
             previous,
@@ -265,19 +284,28 @@ impl<'a> Stager<'a> {
         }
         let out_dir = &self.out_dir;
         let stale = stale(out_dir, output, self.previous);
-        let mut staged = self.staged.into_inner().unwrap_or_else(|p| p.into_inner());
-        staged.sort_by(|a, b| a.0.cmp(&b.0));
-        let folders: BTreeSet<&Path> = staged.iter().filter_map(|(rel, _)| Path::new(rel).parent()).collect();
-        for folder in folders {
-            real_folders(out_dir, folder)?;
-            std::fs::create_dir_all(out_dir.join(folder))?;
-        }
-        let written: Vec<String> = staged.iter().map(|(rel, _)| rel.clone()).collect();
-        if self.empty {
-            staged.into_par_iter().try_for_each(|(rel, file)| file.persist_new(&out_dir.join(rel)))?;
-        } else {
-            staged.into_par_iter().try_for_each(|(rel, file)| file.persist(&out_dir.join(rel)))?;
-        }
+        let written = match self.empty {
+            Some(first) => {
+                let mut written = first.written.into_inner().unwrap_or_else(|p| p.into_inner());
+                written.sort();
+                // Each top-level folder (a persona's) in place at once.
+                let tops: BTreeSet<&str> = written.iter().filter_map(|rel| rel.split('/').next()).collect();
+                tops.into_par_iter().try_for_each(|top| std::fs::rename(first.folder.path().join(top), out_dir.join(top)))?;
+                written
+            }
+            None => {
+                let mut staged = self.staged.into_inner().unwrap_or_else(|p| p.into_inner());
+                staged.sort_by(|a, b| a.0.cmp(&b.0));
+                let folders: BTreeSet<&Path> = staged.iter().filter_map(|(rel, _)| Path::new(rel).parent()).collect();
+                for folder in folders {
+                    real_folders(out_dir, folder)?;
+                    std::fs::create_dir_all(out_dir.join(folder))?;
+                }
+                let written: Vec<String> = staged.iter().map(|(rel, _)| rel.clone()).collect();
+                staged.into_par_iter().try_for_each(|(rel, file)| file.persist(&out_dir.join(rel)))?;
+                written
+            }
+        };
         let unchanged = self.unchanged.into_inner() + output.kept.len();
         let ignored = self.previous.map(|p| p.ignored.clone()).unwrap_or_default();
         let mut report = WriteReport { written, unchanged, swept: self.swept, ignored, ..WriteReport::default() };
@@ -308,30 +336,56 @@ impl<'a> Stager<'a> {
 
 impl super::Sink for Stager<'_> {
     fn put(&self, rel: &str, bytes: Vec<u8>) -> Option<Vec<u8>> {
-        let path = self.out_dir.join(rel);
-        if !self.empty
-            && (fresh(&self.out_dir, rel, &bytes, self.previous, self.index_time) || std::fs::read(&path).is_ok_and(|old| old == bytes))
-        {
-            self.unchanged.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            return None;
-        }
-        match crate::atomic::stage(&self.out_dir, &bytes) {
-            Ok(file) => self.staged.lock().unwrap_or_else(|p| p.into_inner()).push((rel.to_string(), file)),
-            Err(err) => _ = self.failed.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(err),
+        let written = match &self.empty {
+            Some(first) => write_new(&first.folder.path().join(rel), &bytes)
+                .map(|()| first.written.lock().unwrap_or_else(|p| p.into_inner()).push(rel.to_string())),
+            None => {
+                let path = self.out_dir.join(rel);
+                if fresh(&self.out_dir, rel, &bytes, self.previous, self.index_time) || std::fs::read(&path).is_ok_and(|old| old == bytes) {
+                    self.unchanged.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    return None;
+                }
+                crate::atomic::stage(&self.out_dir, &bytes)
+                    .map(|file| self.staged.lock().unwrap_or_else(|p| p.into_inner()).push((rel.to_string(), file)))
+            }
+        };
+        if let Err(err) = written {
+            self.failed.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(err);
         }
         None
     }
 }
 
-/// Removes the temp files of atomic writes that a killed build left behind
-/// (never following a link), and returns their paths. This version makes
-/// them in the folder's root only; `whole` also sweeps every folder below,
-/// for those of older versions.
+/// A new file, written in a folder of a first build's temp folder (made
+/// as needed).
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    match std::fs::write(path, bytes) {
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(path.parent().unwrap_or(path))?;
+            std::fs::write(path, bytes)
+        }
+        written => written,
+    }
+}
+
+/// Removes the temp files of atomic writes, and the temp folders of first
+/// builds, that a killed build left behind (never following a link), and
+/// returns their paths (a folder's with a `/`). This version makes them in
+/// the folder's root only; `whole` also sweeps every folder below, for the
+/// temp files of older versions.
 pub(super) fn sweep_temp_files(out_dir: &Path, whole: bool) -> std::io::Result<Vec<String>> {
     let mut swept = Vec::new();
-    let walk = walkdir::WalkDir::new(out_dir).max_depth(if whole { usize::MAX } else { 1 }).sort_by_file_name();
-    for entry in walk.into_iter().filter_map(Result::ok) {
-        if entry.depth() > 0 && !entry.file_type().is_dir() && crate::atomic::is_temp(&entry.file_name().to_string_lossy()) {
+    let mut walk = walkdir::WalkDir::new(out_dir).max_depth(if whole { usize::MAX } else { 1 }).sort_by_file_name().into_iter();
+    while let Some(entry) = walk.next() {
+        let Ok(entry) = entry else { continue };
+        if entry.depth() == 0 || !crate::atomic::is_temp(&entry.file_name().to_string_lossy()) {
+            continue;
+        }
+        if entry.file_type().is_dir() {
+            walk.skip_current_dir();
+            std::fs::remove_dir_all(entry.path())?;
+            swept.push(format!("{}/", relative(out_dir, entry.path())));
+        } else {
             std::fs::remove_file(entry.path())?;
             swept.push(relative(out_dir, entry.path()));
         }
@@ -402,11 +456,18 @@ pub fn check(out_dir: &Path, output: &Output, previous: Option<&PreviousIndex>) 
     let recorded = |rel: &str| previous.is_some_and(|p| p.artifacts.contains_key(rel));
     // Folders no build makes, and whether a file was found under each.
     let mut stray_dirs: Vec<(String, bool)> = Vec::new();
-    for entry in walkdir::WalkDir::new(out_dir).sort_by_file_name().into_iter().filter_map(Result::ok) {
+    let mut walk = walkdir::WalkDir::new(out_dir).sort_by_file_name().into_iter();
+    while let Some(entry) = walk.next() {
+        let Ok(entry) = entry else { continue };
         if entry.depth() == 0 {
             continue;
         }
         let rel = relative(out_dir, entry.path());
+        if entry.file_type().is_dir() && crate::atomic::is_temp(&entry.file_name().to_string_lossy()) {
+            walk.skip_current_dir();
+            problems.push((format!("{rel}/"), "temp folder of an interrupted build"));
+            continue;
+        }
         if entry.file_type().is_dir() {
             if !expected_dirs.contains(&rel) {
                 stray_dirs.push((rel, false));

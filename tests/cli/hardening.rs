@@ -123,11 +123,13 @@ fn temp_files_of_a_killed_build_are_reported_then_swept() {
     repo.run(&["build"]).success();
     repo.write("build-output/.personac-tmp-Ab12Cd", "half a file");
     repo.write("build-output/maya/.personac-tmp-Ef34Gh", "half an older file");
+    repo.write("build-output/.personac-tmp-Qr56St/maya/summary.md", "half a first build");
     repo.write("build-output/notes.txt", "mine\n");
     std::fs::create_dir_all(repo.path().join("build-output/empty/inner")).unwrap();
     let run = repo.run(&["build", "--check"]).failure();
     insta::assert_snapshot!(run.stderr, @r"
     error: build-output/.personac-tmp-Ab12Cd: temp file of an interrupted build
+    error: build-output/.personac-tmp-Qr56St/: temp folder of an interrupted build
     error: build-output/empty/: stray folder: no build makes it
     error: build-output/empty/inner/: stray folder: no build makes it
     error: build-output/maya/.personac-tmp-Ef34Gh: temp file of an interrupted build
@@ -137,6 +139,8 @@ fn temp_files_of_a_killed_build_are_reported_then_swept() {
     let run = repo.run(&["build"]).success();
     assert!(run.stderr.contains("Swept build-output/.personac-tmp-Ab12Cd"), "{}", run.stderr);
     assert!(!repo.exists("build-output/.personac-tmp-Ab12Cd"));
+    assert!(run.stderr.contains("Swept build-output/.personac-tmp-Qr56St/"), "{}", run.stderr);
+    assert!(!repo.exists("build-output/.personac-tmp-Qr56St"));
     repo.write("parts/tone-warm.md", "+++\ntype = \"tone\"\nsummary = \"Warm.\"\n+++\nBe warmer.\n");
     let run = repo.run(&["build"]).success();
     assert!(run.stderr.contains("Swept build-output/maya/.personac-tmp-Ef34Gh"), "{}", run.stderr);
@@ -178,6 +182,36 @@ fn a_build_killed_at_any_moment_leaves_whole_files_and_the_next_one_cleans_up() 
     let leftovers: Vec<String> = repo.tree("build-output").into_keys().filter(|p| p.contains(".personac-tmp")).collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
     repo.run(&["build", "--check"]).success();
+}
+
+/// A first build writes into a temp folder and puts each persona's folder
+/// in place by a rename, `index.json` last: killed at any moment, it leaves
+/// whole files, and the next build sweeps the temp folder.
+#[test]
+fn a_first_build_killed_at_any_moment_leaves_whole_files_and_the_next_one_cleans_up() {
+    let repo = large(150);
+    for round in 0..12u64 {
+        std::fs::remove_dir_all(repo.path().join("build-output")).ok();
+        let mut child = personac().arg("-C").arg(repo.path()).args(["-q", "build"]).stderr(Stdio::null()).spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(5 + round * 9));
+        let _ = child.kill();
+        let _ = child.wait();
+        let files = repo.tree("build-output");
+        if let Some(index) = files.get("index.json") {
+            let index: Value = serde_json::from_slice(index).expect("index.json is whole");
+            assert!(index["personas"].is_object());
+        }
+        for (path, bytes) in &files {
+            if path.ends_with("summary.md") && !path.contains(".personac-tmp") {
+                let text = String::from_utf8(bytes.clone()).unwrap();
+                assert!(text.starts_with("# P") && text.contains("Tone "), "{path} is torn: {text:?}");
+            }
+        }
+        repo.run(&["build"]).success();
+        let leftovers: Vec<String> = repo.tree("build-output").into_keys().filter(|p| p.contains(".personac-tmp")).collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+        repo.run(&["build", "--check"]).success();
+    }
 }
 
 /// Runs personac under a umask, as a shell would.
