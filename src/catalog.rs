@@ -49,9 +49,9 @@ pub const MAX_DEPTH: usize = 64;
 /// vocabulary is loaded once and counts are remembered.
 #[derive(Default)]
 pub struct Cache {
-    entries: Mutex<HashMap<[u8; 32], Parsed>>,
+    entries: Mutex<foldhash::HashMap<[u8; 32], Parsed>>,
     /// Keys the load under way has used (see [`Cache::keep_used`]).
-    used: Mutex<std::collections::HashSet<[u8; 32]>>,
+    used: Mutex<foldhash::HashSet<[u8; 32]>>,
     tokenizer: Mutex<Option<Arc<Tokenizer>>>,
 }
 

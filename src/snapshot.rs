@@ -7,7 +7,7 @@
 //! leading BOM dropped, CRLF made LF) so that every source form gives the same
 //! artifacts.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -46,7 +46,7 @@ pub fn find_root(start: &Path) -> Option<std::path::PathBuf> {
 pub struct Snapshot {
     files: BTreeMap<Arc<str>, Arc<str>>,
     /// The sha256 of each file's (normalised) text, made once when it is read.
-    hashes: HashMap<Arc<str>, [u8; 32]>,
+    hashes: foldhash::HashMap<Arc<str>, [u8; 32]>,
     /// Files that are not UTF-8, decoded lossily: only to show them in
     /// diagnostics, never read as sources.
     unreadable: BTreeMap<Arc<str>, Arc<str>>,
@@ -267,7 +267,8 @@ impl Snapshot {
 
     /// The snapshot's own path of a source file, to share rather than copy.
     pub fn path(&self, path: &str) -> Option<&Arc<str>> {
-        self.files.get_key_value(path).map(|(path, _)| path)
+        // Every file has a hash, under the same shared path.
+        self.hashes.get_key_value(path).map(|(path, _)| path)
     }
 }
 

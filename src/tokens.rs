@@ -8,7 +8,6 @@
 //! inside the binary, so counts are offline. A panic inside a tokenizer is
 //! caught ([`crate::guard`]) and becomes an error of that count.
 
-use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 /// Encodings personac can count with.
@@ -28,11 +27,11 @@ pub struct Tokenizer {
     encoding: String,
     backend: Backend,
     /// Counts by sha256 (hex) of a whole text, from the previous index.
-    known: Mutex<HashMap<String, usize>>,
+    known: Mutex<foldhash::HashMap<String, usize>>,
     /// Counts of paragraphs already seen in this run (see [`paragraphs`]),
     /// by a 64-bit hash and the length of their text: a large repository
     /// has millions of them, and their text is already held elsewhere.
-    paragraphs: Mutex<HashMap<(u64, usize), usize>>,
+    paragraphs: Mutex<foldhash::HashMap<(u64, usize), usize>>,
 }
 
 /// A count that failed: a bug in a tokenizer, caught.
@@ -48,12 +47,7 @@ impl Tokenizer {
             "p50k_base" | "r50k_base" => Backend::Legacy(OnceLock::new()),
             _ => return None,
         };
-        Some(Tokenizer {
-            encoding: encoding.to_string(),
-            backend,
-            known: Mutex::new(HashMap::new()),
-            paragraphs: Mutex::new(HashMap::new()),
-        })
+        Some(Tokenizer { encoding: encoding.to_string(), backend, known: Mutex::default(), paragraphs: Mutex::default() })
     }
 
     pub fn encoding(&self) -> &str {
@@ -143,7 +137,7 @@ const MAX_PIECES: usize = 1 << 18;
 thread_local! {
     /// Token counts of the pre-tokenizer's pieces this thread has counted,
     /// by encoding (its address), then piece.
-    static PIECES: std::cell::RefCell<HashMap<usize, HashMap<Box<str>, u32>>> = std::cell::RefCell::new(HashMap::new());
+    static PIECES: std::cell::RefCell<foldhash::HashMap<usize, foldhash::HashMap<Box<str>, u32>>> = std::cell::RefCell::default();
 }
 
 /// What `tokenizer.count(text)` gives (the sum of the counts of the pieces

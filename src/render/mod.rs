@@ -7,7 +7,7 @@
 //! reaches the filesystem (templates come from the snapshot), undefined
 //! variables are errors, and every limit of [`engine`] is in force.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
@@ -67,12 +67,12 @@ pub struct Renderer {
     /// Rendered texts by template id and the values of the variables that
     /// template uses: a part that uses only project variables renders once,
     /// however many personas, stages and channels show it.
-    memo: Mutex<HashMap<String, String>>,
+    memo: Mutex<foldhash::HashMap<String, String>>,
     /// The top-level variables each template uses.
-    uses: Mutex<HashMap<String, Arc<[String]>>>,
+    uses: Mutex<foldhash::HashMap<String, Arc<[String]>>>,
     /// Where a runtime variable is used other than bare, by template id and
     /// variable (`None`: only bare).
-    misuse: Mutex<HashMap<(String, String), Option<usize>>>,
+    misuse: Mutex<foldhash::HashMap<(String, String), Option<usize>>>,
 }
 
 impl Renderer {
@@ -114,7 +114,7 @@ impl Renderer {
             }
             add(&mut texts, &a.meta, Kind::Arc, fields);
         }
-        let mut origins = Origins::new(texts);
+        let mut origins = Origins::new(&texts);
         // Layouts: the repository's templates replace the built-in ones.
         for (path, text) in &catalog.templates {
             origins.add_layout(path.clone(), text.clone());
