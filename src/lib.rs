@@ -120,16 +120,20 @@ pub fn build_into(
     std::fs::create_dir_all(out_dir).map_err(io)?;
     let built = (|| {
         let _lock = lock::acquire(out_dir, |holder| on_wait(holder)).map_err(io)?;
-        let remembered = cache.and_then(|cache| cache.lookup(out_dir));
-        let whole_sweep = remembered.is_none();
-        let previous = remembered.or_else(|| artifacts::read_index(out_dir).map(std::sync::Arc::new));
+        // The index this process wrote last, or the one on disk.
+        let (previous, sweep, counted) = match cache.and_then(|cache| cache.lookup(out_dir)) {
+            Some((previous, sweep)) => (Some(previous), sweep, true),
+            None => (artifacts::read_index(out_dir).map(std::sync::Arc::new), artifacts::Sweep::Whole, false),
+        };
+        // The token counts an index records, unless this process counted them.
         if let Some(previous) = &previous
+            && !counted
             && previous.encoding == project.tokenizer.encoding()
         {
             project.tokenizer.remember(previous.artifacts.values().cloned());
         }
         let reuse = previous.as_deref().map(|previous| artifacts::Reuse { previous, from: artifacts::Previous::Disk(out_dir) });
-        let stager = artifacts::Stager::new(out_dir, previous.as_deref(), whole_sweep).map_err(io)?;
+        let stager = artifacts::Stager::new(out_dir, previous.as_deref(), sweep).map_err(io)?;
         let mut output = artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, snapshot, reuse, stamp, &stager)
             .map_err(BuildError::Definitions)?;
         interop::export::record(&mut output, &exports);

@@ -37,7 +37,7 @@ pub struct WriteReport {
 /// hash and token count by path relative to the output folder.
 pub struct PreviousIndex {
     pub encoding: String,
-    pub artifacts: HashMap<String, (String, usize)>,
+    pub artifacts: foldhash::HashMap<String, (String, usize)>,
     /// Each persona's entry, as written (only those whose paths are valid).
     pub personas: serde_json::Map<String, Value>,
     /// Entries that were ignored, and why: paths that could lead outside the
@@ -49,7 +49,7 @@ pub struct PreviousIndex {
     /// made itself (never one read from disk, which anyone could have
     /// edited): a persona kept as it was keeps its entry byte for byte,
     /// without serializing it again.
-    pub texts: HashMap<String, Box<str>>,
+    pub texts: foldhash::HashMap<String, Box<str>>,
 }
 
 pub fn read_index(out_dir: &Path) -> Option<PreviousIndex> {
@@ -66,25 +66,46 @@ pub struct IndexCache {
     last: std::sync::Mutex<Option<(IndexStamp, std::sync::Arc<PreviousIndex>)>>,
 }
 
-/// Which `index.json`, and how it looked: path, length, modification and
-/// change times.
+/// Which `index.json`, and how it looked (path, length, modification and
+/// change times); and when the output folder's own entries last changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IndexStamp(PathBuf, u64, Option<std::time::SystemTime>, Option<std::time::SystemTime>);
+pub struct IndexStamp {
+    index: (PathBuf, u64, Option<std::time::SystemTime>, Option<std::time::SystemTime>),
+    folder: Option<std::time::SystemTime>,
+}
 
 impl IndexStamp {
     /// The `index.json` of `out_dir` as it is now.
     pub fn of(out_dir: &Path) -> Option<IndexStamp> {
         let path = out_dir.join(INDEX);
         let meta = std::fs::metadata(&path).ok()?;
-        Some(IndexStamp(path, meta.len(), meta.modified().ok(), super::mark::put_in_place(&meta)))
+        let index = (path, meta.len(), meta.modified().ok(), super::mark::put_in_place(&meta));
+        Some(IndexStamp { index, folder: folder_time(out_dir) })
     }
+}
+
+/// When a folder's entries last changed: a file made, renamed or removed
+/// in it changes its modification time.
+fn folder_time(dir: &Path) -> Option<std::time::SystemTime> {
+    std::fs::symlink_metadata(dir).ok()?.modified().ok()
+}
+
+/// Which temp files a build sweeps from the output folder before it writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sweep {
+    /// None: the folder's entries are as this process's last build left them.
+    Nothing,
+    /// Those in the folder's root, where this version makes them.
+    Root,
+    /// Every folder's, for those older versions made beside their targets.
+    Whole,
 }
 
 impl IndexCache {
     /// The index of `out_dir`, from the cache if the file is as it was.
     pub fn read(&self, out_dir: &Path) -> Option<std::sync::Arc<PreviousIndex>> {
         let stamp = IndexStamp::of(out_dir)?;
-        if let Some(hit) = self.held(&stamp) {
+        if let Some((hit, _)) = self.held(&stamp) {
             return Some(hit);
         }
         let index = std::sync::Arc::new(read_index(out_dir)?);
@@ -92,15 +113,19 @@ impl IndexCache {
         Some(index)
     }
 
-    /// The index of `out_dir` if the cache holds it as the file is now.
-    pub fn lookup(&self, out_dir: &Path) -> Option<std::sync::Arc<PreviousIndex>> {
+    /// The index of `out_dir` if the cache holds it as the file is now,
+    /// and which temp files the next build must sweep: none if the folder's
+    /// entries are as the build that wrote it left them, else the root's.
+    pub fn lookup(&self, out_dir: &Path) -> Option<(std::sync::Arc<PreviousIndex>, Sweep)> {
         self.held(&IndexStamp::of(out_dir)?)
     }
 
     /// The index held, if it was the file that `stamp` describes.
-    fn held(&self, stamp: &IndexStamp) -> Option<std::sync::Arc<PreviousIndex>> {
+    fn held(&self, stamp: &IndexStamp) -> Option<(std::sync::Arc<PreviousIndex>, Sweep)> {
         let last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-        last.as_ref().filter(|(seen, _)| seen == stamp).map(|(_, index)| index.clone())
+        let (seen, index) = last.as_ref().filter(|(seen, _)| seen.index == stamp.index)?;
+        let as_left = seen.folder.is_some() && seen.folder == stamp.folder;
+        Some((index.clone(), if as_left { Sweep::Nothing } else { Sweep::Root }))
     }
 
     /// Remembers the index this process wrote, which the file showed
@@ -141,7 +166,7 @@ impl PreviousIndex {
         let mut index: Value = serde_json::from_slice(bytes).ok()?;
         let encoding = index.get("encoding")?.as_str()?.to_string();
         let Value::Object(entries) = index.get_mut("personas")?.take() else { return None };
-        let mut artifacts = HashMap::new();
+        let mut artifacts = foldhash::HashMap::default();
         let mut personas = serde_json::Map::new();
         let mut ignored = Vec::new();
         for (persona, entry) in entries {
@@ -162,7 +187,7 @@ impl PreviousIndex {
             personas.insert(persona, entry);
         }
         let exports = index.get_mut("exports").map(Value::take);
-        Some(PreviousIndex { encoding, artifacts, personas, ignored, exports, texts: HashMap::new() })
+        Some(PreviousIndex { encoding, artifacts, personas, ignored, exports, texts: Default::default() })
     }
 }
 
@@ -207,7 +232,10 @@ fn stale(out_dir: &Path, output: &Output, previous: Option<&PreviousIndex>) -> V
     let mut stale: Vec<String> = previous
         .artifacts
         .keys()
-        .filter(|p| !output.files.contains_key(*p) && !output.kept.contains(*p) && !output.held.contains(*p))
+        .filter(|p| {
+            let persona = p.split('/').next().unwrap_or(p);
+            !output.kept.contains(persona) && !output.files.contains_key(*p) && !output.held.contains(*p)
+        })
         .filter(|p| no_link_on_the_way(out_dir, p) && std::fs::symlink_metadata(out_dir.join(p)).is_ok_and(|m| !m.is_dir()))
         .cloned()
         .collect();
@@ -249,12 +277,10 @@ struct FirstBuild {
 
 impl<'a> Stager<'a> {
     /// Sweeps the temp files a killed build left, then stages into `out_dir`
-    /// (which exists), against the previous build's index. This version
-    /// makes its temp files in the folder's root; `whole` sweeps every
-    /// folder, for those of older versions.
-    pub fn new(out_dir: &Path, previous: Option<&'a PreviousIndex>, whole: bool) -> std::io::Result<Stager<'a>> {
+    /// (which exists), against the previous build's index.
+    pub fn new(out_dir: &Path, previous: Option<&'a PreviousIndex>, sweep: Sweep) -> std::io::Result<Stager<'a>> {
         let out_dir = std::path::absolute(out_dir)?;
-        let swept = sweep_temp_files(&out_dir, whole)?;
+        let swept = sweep_temp_files(&out_dir, sweep)?;
         let index_time = std::fs::metadata(out_dir.join(INDEX)).ok().and_then(|m| super::mark::put_in_place(&m));
         let empty = match std::fs::read_dir(&out_dir)?.next() {
             None => Some(FirstBuild {
@@ -306,7 +332,7 @@ impl<'a> Stager<'a> {
                 written
             }
         };
-        let unchanged = self.unchanged.into_inner() + output.kept.len();
+        let unchanged = self.unchanged.into_inner() + output.kept_files;
         let ignored = self.previous.map(|p| p.ignored.clone()).unwrap_or_default();
         let mut report = WriteReport { written, unchanged, swept: self.swept, ignored, ..WriteReport::default() };
         for rel in stale {
@@ -370,12 +396,15 @@ fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// Removes the temp files of atomic writes, and the temp folders of first
 /// builds, that a killed build left behind (never following a link), and
-/// returns their paths (a folder's with a `/`). This version makes them in
-/// the folder's root only; `whole` also sweeps every folder below, for the
-/// temp files of older versions.
-pub(super) fn sweep_temp_files(out_dir: &Path, whole: bool) -> std::io::Result<Vec<String>> {
+/// returns their paths (a folder's with a `/`).
+pub(super) fn sweep_temp_files(out_dir: &Path, sweep: Sweep) -> std::io::Result<Vec<String>> {
     let mut swept = Vec::new();
-    let mut walk = walkdir::WalkDir::new(out_dir).max_depth(if whole { usize::MAX } else { 1 }).sort_by_file_name().into_iter();
+    let depth = match sweep {
+        Sweep::Nothing => return Ok(swept),
+        Sweep::Root => 1,
+        Sweep::Whole => usize::MAX,
+    };
+    let mut walk = walkdir::WalkDir::new(out_dir).max_depth(depth).sort_by_file_name().into_iter();
     while let Some(entry) = walk.next() {
         let Ok(entry) = entry else { continue };
         if entry.depth() == 0 || !crate::atomic::is_temp(&entry.file_name().to_string_lossy()) {

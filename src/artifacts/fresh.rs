@@ -18,7 +18,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::INDEX;
-use super::disk::{is_safe_relative, sweep_temp_files};
+use super::disk::{Sweep, is_safe_relative, sweep_temp_files};
 use crate::hash::sha256_hex;
 use crate::snapshot::{Listing, Snapshot};
 
@@ -122,7 +122,7 @@ fn as_left(root: &Path, out_dir: &Path, index: &Index, before: &Metadata, on_wai
     // modified before the index was put in place. One modified within the
     // same tick of the clock could have been edited just after: as git
     // does with such "racily clean" entries, it is read and hashed.
-    let swept = sweep_temp_files(out_dir, false).ok()?;
+    let swept = sweep_temp_files(out_dir, Sweep::Root).ok()?;
     let mut files = 1;
     for (persona, entry) in &index.personas {
         if !crate::parse::is_valid_name(persona) {

@@ -30,7 +30,7 @@ use crate::tokens::Tokenizer;
 mod disk;
 mod fresh;
 mod mark;
-pub use disk::{IndexCache, IndexStamp, PreviousIndex, Stager, WriteReport, check, is_safe_relative, read_index};
+pub use disk::{IndexCache, IndexStamp, PreviousIndex, Stager, Sweep, WriteReport, check, is_safe_relative, read_index};
 pub use fresh::{UpToDate, unchanged, up_to_date};
 pub use mark::mark;
 
@@ -72,8 +72,11 @@ pub struct Output {
     pub files: BTreeMap<String, Vec<u8>>,
     /// The files the sink took and did not give back.
     pub held: BTreeSet<String>,
-    /// Files kept from the previous build, untouched (see [`Reuse`]).
-    pub kept: BTreeSet<String>,
+    /// Personas kept from the previous build, untouched (see [`Reuse`]):
+    /// their files are those its index records.
+    pub kept: foldhash::HashSet<String>,
+    /// How many files those personas have.
+    pub kept_files: usize,
     pub personas: Vec<String>,
     /// How many of the personas were kept or copied from the previous build
     /// rather than compiled.
@@ -163,9 +166,10 @@ pub fn compile(
                             }
                         }
                     }
-                    Compiled::Kept(paths) => {
+                    Compiled::Kept(files) => {
                         output.reused += 1;
-                        output.kept.extend(paths.into_iter().map(|p| format!("{name}/{p}")));
+                        output.kept.insert(name.clone());
+                        output.kept_files += files;
                     }
                     Compiled::Copied(files) => {
                         output.reused += 1;
@@ -185,8 +189,7 @@ pub fn compile(
             diags.extend(d);
         }
     }
-    let reached: std::collections::HashSet<&str> =
-        index_personas.iter().flat_map(|(_, entry)| entry.sources.iter().map(|s| &**s)).collect();
+    let reached: foldhash::HashSet<&str> = index_personas.iter().flat_map(|(_, entry)| entry.sources.iter().map(|s| &**s)).collect();
     diags.extend(renderer.check_syntax(|file| !reached.contains(file)));
     if !diags.is_empty() {
         crate::diag::normalize(&mut diags);
@@ -274,8 +277,8 @@ fn index_text(encoding: &str, inputs: &str, personas: &[(&String, Entry)], stamp
 enum Compiled {
     /// Compiled, and given to the sink: paths, and the bytes it gave back.
     Fresh(Vec<(String, Option<Vec<u8>>)>),
-    /// Kept from the previous build on disk: the artifacts' paths, untouched.
-    Kept(Vec<String>),
+    /// Kept from the previous build on disk, untouched: how many files.
+    Kept(usize),
     /// Copied from the previous build in memory: output paths and bytes.
     Copied(Vec<(String, Vec<u8>)>),
 }
@@ -295,20 +298,21 @@ fn keep(
     if entry.get("inputs")?.as_str()? != inputs_hash(snapshot, globals, sources) {
         return None;
     }
-    let paths: Vec<String> = entry.get("artifacts")?.as_object()?.keys().cloned().collect();
+    let paths = entry.get("artifacts")?.as_object()?.keys();
     if let Previous::Recorded = reuse.from {
         // Nothing is written: only what the persona reached is needed.
-        return Some((Compiled::Kept(Vec::new()), Entry { text: Box::default(), sources: entry_sources(entry, snapshot) }));
+        return Some((Compiled::Kept(0), Entry { text: Box::default(), sources: entry_sources(entry, snapshot) }));
     }
     let kept = match reuse.from {
         Previous::Disk(dir) => {
             let index_time = index_time?;
+            let folder = dir.join(name);
             let untouched =
-                paths.iter().all(|p| std::fs::metadata(dir.join(name).join(p)).and_then(|m| m.modified()).is_ok_and(|m| m < index_time));
-            untouched.then_some(Compiled::Kept(paths))?
+                paths.clone().all(|p| std::fs::metadata(folder.join(p)).and_then(|m| m.modified()).is_ok_and(|m| m < index_time));
+            untouched.then_some(Compiled::Kept(paths.len()))?
         }
         Previous::Memory(output) => {
-            let files = paths.iter().map(|p| {
+            let files = paths.map(|p| {
                 let path = format!("{name}/{p}");
                 output.files.get(&path).map(|bytes| (path, bytes.clone()))
             });

@@ -6,9 +6,10 @@
 //! a diagnostic ("the `summary` of part `tone`") is written only when a
 //! diagnostic asks.
 
-use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
+
+use foldhash::{HashMap, HashMapExt as _};
 
 use crate::model::{Kind, Meta, Text};
 
@@ -50,21 +51,28 @@ pub(super) fn text_id(file: &str, text: &Text) -> String {
 }
 
 impl Origins {
-    /// Registers the texts of definitions, each with the field it is.
-    pub fn new<'a>(texts: impl IntoIterator<Item = (&'a Meta, Kind, &'static str, &'a Text)>) -> Origins {
-        let mut grouped: HashMap<Arc<str>, (Kind, &str, Vec<FileText>)> = HashMap::new();
-        for (meta, kind, field, text) in texts {
-            let (_, _, texts) = grouped.entry(meta.file.clone()).or_insert_with(|| (kind, &meta.name, Vec::new()));
-            texts.push(FileText { field, source: text.source.clone(), span: text.span.clone(), lines: text.lines.clone() });
-        }
-        let files = grouped.into_iter().map(|(file, (kind, name, mut texts))| {
+    /// Registers the texts of definitions, each with the field it is, one
+    /// definition's texts after another.
+    pub fn new(texts: &[(&Meta, Kind, &'static str, &Text)]) -> Origins {
+        let mut files = HashMap::with_capacity(texts.len() / 2);
+        for run in texts.chunk_by(|a, b| std::ptr::eq(a.0, b.0)) {
+            let (meta, kind, _, _) = run[0];
+            let mut texts: Vec<FileText> = run
+                .iter()
+                .rev()
+                .map(|&(_, _, field, text)| FileText {
+                    field,
+                    source: text.source.clone(),
+                    span: text.span.clone(),
+                    lines: text.lines.clone(),
+                })
+                .collect();
             // Two texts at one offset cannot both be found by id: the last one registered is.
-            texts.reverse();
             texts.sort_by_key(|t| t.span.start);
             texts.dedup_by_key(|t| t.span.start);
-            (file, FileTexts { kind, name: name.into(), texts: texts.into() })
-        });
-        Origins { files: files.collect(), layouts: HashMap::new() }
+            files.insert(meta.file.clone(), FileTexts { kind, name: meta.name.as_str().into(), texts: texts.into() });
+        }
+        Origins { files, layouts: HashMap::new() }
     }
 
     /// Registers a layout template under its path (replacing a text of that id).

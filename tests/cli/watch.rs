@@ -217,11 +217,17 @@ fn rebuilds_from_the_index_in_memory_write_what_a_fresh_build_writes() {
         .file("parts/goal-help.md", "+++\ntype = \"goal\"\nsummary = \"Help.\"\n+++\nHelp well.\n")
         .file("personas/zed.toml", "version = \"1.0.0\"\nsummary = \"Zed.\"\nparts = [\"goal-help\"]\n");
     let mut watch = Watch::start(&repo, &[]);
-    for text in ["Warm once.", "Warm twice.", "Warm thrice."] {
+    for (i, text) in ["Warm once.", "Warm twice.", "Warm thrice."].into_iter().enumerate() {
+        if i == 1 {
+            // A temp file that a killed build left meanwhile is swept all the
+            // same: the folder's entries are not as the last rebuild left them.
+            repo.write("build-output/.personac-tmp-Kl11Ed", "half a file");
+        }
         std::fs::write(repo.path().join("parts/tone-warm.md"), tone(text)).unwrap();
         let event = watch.next_build();
         assert_eq!(event["personas"], serde_json::json!(["maya"]), "{event}");
         assert!(detail(&repo).contains(text));
+        assert!(!repo.exists("build-output/.personac-tmp-Kl11Ed"));
     }
     watch.interrupt();
     repo.run(&["build", "--check"]).success();
