@@ -265,6 +265,14 @@ impl Snapshot {
         self.files.iter()
     }
 
+    /// The paths whose text differs between `earlier` and this snapshot:
+    /// changed, added or removed.
+    pub fn changed_since(&self, earlier: &Snapshot) -> foldhash::HashSet<Arc<str>> {
+        let changed = self.hashes.iter().filter(|(path, hash)| earlier.hashes.get(&***path) != Some(*hash));
+        let removed = earlier.hashes.keys().filter(|path| !self.hashes.contains_key(&***path));
+        changed.map(|(path, _)| path).chain(removed).cloned().collect()
+    }
+
     /// The snapshot's own path of a source file, to share rather than copy.
     pub fn path(&self, path: &str) -> Option<&Arc<str>> {
         // Every file has a hash, under the same shared path.

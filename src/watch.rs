@@ -260,6 +260,7 @@ fn rebuild(
             return;
         }
     };
+
     let index = Some(&*after.index);
     let result =
         crate::build_into(&project, &snapshot, root, &out_dir, None, index, &mut |holder: &str| on_event(Event::Waiting { holder }));
@@ -278,9 +279,9 @@ fn rebuild(
             let (index, stamp) = (after.index.clone(), report.index.clone());
             after.pending = Some(std::thread::spawn(move || {
                 if let (Some(stamp), Some(written)) = (stamp, PreviousIndex::of(&output)) {
-                    index.remember(stamp, written);
+                    index.remember(stamp, written, snapshot);
                 }
-                drop((output, project, snapshot));
+                drop((output, project));
             }));
         }
         Err(BuildError::Definitions(diags)) => on_event(Event::Failed { trigger, diagnostics: &diags, snapshot: &snapshot }),

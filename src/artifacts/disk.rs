@@ -63,7 +63,24 @@ pub fn read_index(out_dir: &Path) -> Option<PreviousIndex> {
 /// work, never correctness.
 #[derive(Default)]
 pub struct IndexCache {
-    last: std::sync::Mutex<Option<(IndexStamp, std::sync::Arc<PreviousIndex>)>>,
+    last: std::sync::Mutex<Option<Held>>,
+}
+
+/// The index an [`IndexCache`] holds, as the file looked, and the sources
+/// it was compiled from, if this process compiled it.
+struct Held {
+    stamp: IndexStamp,
+    index: std::sync::Arc<PreviousIndex>,
+    sources: Option<std::sync::Arc<crate::snapshot::Snapshot>>,
+}
+
+/// An index found in an [`IndexCache`].
+pub struct Remembered {
+    pub index: std::sync::Arc<PreviousIndex>,
+    /// Which temp files to sweep before writing.
+    pub sweep: Sweep,
+    /// The sources it was compiled from, if this process compiled it.
+    pub sources: Option<std::sync::Arc<crate::snapshot::Snapshot>>,
 }
 
 /// Which `index.json`, and how it looked (path, length, modification and
@@ -105,33 +122,37 @@ impl IndexCache {
     /// The index of `out_dir`, from the cache if the file is as it was.
     pub fn read(&self, out_dir: &Path) -> Option<std::sync::Arc<PreviousIndex>> {
         let stamp = IndexStamp::of(out_dir)?;
-        if let Some((hit, _)) = self.held(&stamp) {
-            return Some(hit);
+        if let Some(hit) = self.held(&stamp) {
+            return Some(hit.index);
         }
         let index = std::sync::Arc::new(read_index(out_dir)?);
-        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some((stamp, index.clone()));
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(Held { stamp, index: index.clone(), sources: None });
         Some(index)
     }
 
     /// The index of `out_dir` if the cache holds it as the file is now,
     /// and which temp files the next build must sweep: none if the folder's
     /// entries are as the build that wrote it left them, else the root's.
-    pub fn lookup(&self, out_dir: &Path) -> Option<(std::sync::Arc<PreviousIndex>, Sweep)> {
+    pub fn lookup(&self, out_dir: &Path) -> Option<Remembered> {
         self.held(&IndexStamp::of(out_dir)?)
     }
 
     /// The index held, if it was the file that `stamp` describes.
-    fn held(&self, stamp: &IndexStamp) -> Option<(std::sync::Arc<PreviousIndex>, Sweep)> {
+    fn held(&self, stamp: &IndexStamp) -> Option<Remembered> {
         let last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-        let (seen, index) = last.as_ref().filter(|(seen, _)| seen.index == stamp.index)?;
-        let as_left = seen.folder.is_some() && seen.folder == stamp.folder;
-        Some((index.clone(), if as_left { Sweep::Nothing } else { Sweep::Root }))
+        let held = last.as_ref().filter(|held| held.stamp.index == stamp.index)?;
+        let as_left = held.stamp.folder.is_some() && held.stamp.folder == stamp.folder;
+        let sweep = if as_left { Sweep::Nothing } else { Sweep::Root };
+        Some(Remembered { index: held.index.clone(), sweep, sources: held.sources.clone() })
     }
 
-    /// Remembers the index this process wrote, which the file showed
-    /// `stamp` just after: a build by this process need not read it again.
-    pub fn remember(&self, stamp: IndexStamp, index: PreviousIndex) {
-        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some((stamp, std::sync::Arc::new(index)));
+    /// Remembers the index this process wrote from `sources`, which the
+    /// file showed `stamp` just after: a build by this process need not
+    /// read it again, nor hash again the inputs of personas whose sources
+    /// did not change since.
+    pub fn remember(&self, stamp: IndexStamp, index: PreviousIndex, sources: crate::snapshot::Snapshot) {
+        let held = Held { stamp, index: std::sync::Arc::new(index), sources: Some(std::sync::Arc::new(sources)) };
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(held);
     }
 }
 
@@ -444,11 +465,32 @@ fn fresh(out_dir: &Path, rel: &str, bytes: &[u8], previous: Option<&PreviousInde
 /// folder exists.
 fn write_if_changed(out_dir: &Path, rel: &str, bytes: &[u8]) -> std::io::Result<bool> {
     let path = out_dir.join(rel);
-    if std::fs::read(&path).is_ok_and(|old| old == bytes) {
+    if holds(&path, bytes) {
         return Ok(false);
     }
     crate::atomic::write(&path, bytes)?;
     Ok(true)
+}
+
+/// Whether the file at `path` holds exactly `bytes`: its length first, then
+/// its contents a block at a time, up to the first difference (an index
+/// of tens of megabytes is neither read whole nor held twice).
+fn holds(path: &Path, bytes: &[u8]) -> bool {
+    use std::io::Read as _;
+    let Ok(file) = std::fs::File::open(path) else { return false };
+    if file.metadata().map(|m| m.len()).ok() != Some(bytes.len() as u64) {
+        return false;
+    }
+    let mut block = vec![0; 1 << 16];
+    let (mut file, mut rest) = (file.take(bytes.len() as u64 + 1), bytes);
+    loop {
+        match file.read(&mut block) {
+            Ok(0) => return rest.is_empty(),
+            Ok(n) if n <= rest.len() && block[..n] == rest[..n] => rest = &rest[n..],
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+            _ => return false,
+        }
+    }
 }
 
 fn remove_empty_parents(out_dir: &Path, file: &Path) {

@@ -173,3 +173,10 @@ fn as_left(root: &Path, out_dir: &Path, index: &Index, before: &Metadata, on_wai
     }
     Some(UpToDate { personas: index.personas.keys().map(|p| p.to_string()).collect(), files, swept })
 }
+
+/// Whether every file of `files` (paths relative to `folder`) was last
+/// modified before `time`: a persona's files as the build that wrote them
+/// left them.
+pub(super) fn modified_before<'a>(folder: &Path, mut files: impl Iterator<Item = &'a str>, time: std::time::SystemTime) -> bool {
+    files.all(|rel| std::fs::metadata(folder.join(rel)).and_then(|m| m.modified()).is_ok_and(|m| m < time))
+}

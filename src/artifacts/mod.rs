@@ -30,7 +30,7 @@ use crate::tokens::Tokenizer;
 mod disk;
 mod fresh;
 mod mark;
-pub use disk::{IndexCache, IndexStamp, PreviousIndex, Stager, Sweep, WriteReport, check, is_safe_relative, read_index};
+pub use disk::{IndexCache, IndexStamp, PreviousIndex, Remembered, Stager, Sweep, WriteReport, check, is_safe_relative, read_index};
 pub use fresh::{UpToDate, unchanged, up_to_date};
 pub use mark::mark;
 
@@ -99,6 +99,31 @@ struct Artifact {
 pub struct Reuse<'a> {
     pub previous: &'a PreviousIndex,
     pub from: Previous<'a>,
+    /// What changed since the sources the previous build compiled, when
+    /// that is known (a watch's rebuild).
+    pub changed: Option<&'a Changed>,
+}
+
+/// The sources that changed since a build: a persona none of whose sources
+/// is among them, with the config and templates unchanged, has the inputs
+/// that build recorded, without hashing them again.
+pub struct Changed {
+    paths: foldhash::HashSet<Arc<str>>,
+    /// The config or a template changed: every persona's inputs did.
+    globals: bool,
+}
+
+impl Changed {
+    pub fn between(earlier: &Snapshot, now: &Snapshot) -> Changed {
+        let paths = now.changed_since(earlier);
+        let globals = paths.iter().any(|p| &**p == crate::snapshot::CONFIG_FILE || p.starts_with("templates/"));
+        Changed { paths, globals }
+    }
+
+    /// Whether none of `sources` changed, nor anything every persona depends on.
+    fn none_of<'s>(&self, mut sources: impl Iterator<Item = &'s str>) -> bool {
+        !self.globals && sources.all(|s| !self.paths.contains(s))
+    }
 }
 
 /// Where the previous build's files are.
@@ -189,7 +214,14 @@ pub fn compile(
             diags.extend(d);
         }
     }
-    let reached: foldhash::HashSet<&str> = index_personas.iter().flat_map(|(_, entry)| entry.sources.iter().map(|s| &**s)).collect();
+    let recorded = |name: &str| reuse.as_ref().and_then(|r| r.previous.personas.get(name)).map(recorded_sources).into_iter().flatten();
+    let mut reached: foldhash::HashSet<&str> = foldhash::HashSet::default();
+    for (name, entry) in &index_personas {
+        match &entry.sources {
+            Some(sources) => reached.extend(sources.iter().map(|s| &**s)),
+            None => reached.extend(recorded(name)),
+        }
+    }
     diags.extend(renderer.check_syntax(|file| !reached.contains(file)));
     if !diags.is_empty() {
         crate::diag::normalize(&mut diags);
@@ -213,19 +245,28 @@ pub fn compile(
 struct Entry {
     /// Pretty JSON, indented for its place in the index.
     text: Box<str>,
-    sources: Box<[Arc<str>]>,
+    /// `None`: those the previous index records (a persona kept).
+    sources: Option<Box<[Arc<str>]>>,
 }
 
 impl Entry {
     fn of(value: &Value, snapshot: &Snapshot) -> Entry {
-        Entry { text: indented(&serde_json::to_string_pretty(value).unwrap_or_default(), 4), sources: entry_sources(value, snapshot) }
+        Entry { text: Entry::text(value), sources: Some(entry_sources(value, snapshot)) }
+    }
+
+    fn text(value: &Value) -> Box<str> {
+        indented(&serde_json::to_string_pretty(value).unwrap_or_default(), 4)
     }
 }
 
 /// The sources an index entry lists, as the snapshot's own paths.
 fn entry_sources(entry: &Value, snapshot: &Snapshot) -> Box<[Arc<str>]> {
-    let sources = entry["sources"].as_array().into_iter().flatten().filter_map(Value::as_str);
-    sources.map(|path| snapshot.path(path).cloned().unwrap_or_else(|| path.into())).collect()
+    recorded_sources(entry).map(|path| snapshot.path(path).cloned().unwrap_or_else(|| path.into())).collect()
+}
+
+/// The sources an index entry lists, as it lists them.
+fn recorded_sources(entry: &Value) -> impl Iterator<Item = &str> + Clone {
+    entry["sources"].as_array().into_iter().flatten().filter_map(Value::as_str)
 }
 
 /// Pretty JSON, every line after the first indented by `by` more spaces
@@ -295,20 +336,19 @@ fn keep(
 ) -> Option<(Compiled, Entry)> {
     let entry = reuse.previous.personas.get(name)?;
     let sources = entry.get("sources")?.as_array()?.iter().filter_map(Value::as_str);
-    if entry.get("inputs")?.as_str()? != inputs_hash(snapshot, globals, sources) {
+    let unchanged = reuse.changed.is_some_and(|changed| changed.none_of(sources.clone()));
+    if !unchanged && entry.get("inputs")?.as_str()? != inputs_hash(snapshot, globals, sources) {
         return None;
     }
     let paths = entry.get("artifacts")?.as_object()?.keys();
     if let Previous::Recorded = reuse.from {
         // Nothing is written: only what the persona reached is needed.
-        return Some((Compiled::Kept(0), Entry { text: Box::default(), sources: entry_sources(entry, snapshot) }));
+        return Some((Compiled::Kept(0), Entry { text: Box::default(), sources: None }));
     }
     let kept = match reuse.from {
         Previous::Disk(dir) => {
             let index_time = index_time?;
-            let folder = dir.join(name);
-            let untouched =
-                paths.clone().all(|p| std::fs::metadata(folder.join(p)).and_then(|m| m.modified()).is_ok_and(|m| m < index_time));
+            let untouched = fresh::modified_before(&dir.join(name), paths.clone().map(String::as_str), index_time);
             untouched.then_some(Compiled::Kept(paths.len()))?
         }
         Previous::Memory(output) => {
@@ -321,8 +361,8 @@ fn keep(
         Previous::Recorded => return None,
     };
     let entry = match reuse.previous.texts.get(name) {
-        Some(text) => Entry { text: text.clone(), sources: entry_sources(entry, snapshot) },
-        None => Entry::of(entry, snapshot),
+        Some(text) => Entry { text: text.clone(), sources: None },
+        None => Entry { text: Entry::text(entry), sources: None },
     };
     Some((kept, entry))
 }

@@ -97,8 +97,11 @@ fn compile(ctx: &Ctx, git: &Git, source: &Source, cache: &Cache, other: Option<&
         tokenizer.remember(recorded.artifacts.into_values());
     }
     let previous = other.and_then(|o| artifacts::PreviousIndex::of(&o.output));
-    let reuse =
-        other.zip(previous.as_ref()).map(|(o, previous)| artifacts::Reuse { previous, from: artifacts::Previous::Memory(&o.output) });
+    let reuse = other.zip(previous.as_ref()).map(|(o, previous)| artifacts::Reuse {
+        previous,
+        from: artifacts::Previous::Memory(&o.output),
+        changed: None,
+    });
     match artifacts::compile(&project.catalog, &project.renderer, tokenizer, &snapshot, reuse, None, &artifacts::InMemory) {
         Ok(output) => Ok(Compiled { label, snapshot, project, output }),
         Err(diags) => {

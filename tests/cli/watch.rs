@@ -229,6 +229,16 @@ fn rebuilds_from_the_index_in_memory_write_what_a_fresh_build_writes() {
         assert!(detail(&repo).contains(text));
         assert!(!repo.exists("build-output/.personac-tmp-Kl11Ed"));
     }
+    // A new config is behind every persona, though none lists it as a
+    // source: zed, whose sources did not change, is compiled again too.
+    let inputs = |repo: &Repo| {
+        let index: serde_json::Value = serde_json::from_str(&repo.read("build-output/index.json")).unwrap();
+        index["personas"]["zed"]["inputs"].clone()
+    };
+    let before = inputs(&repo);
+    repo.write("personac.toml", "encoding = \"cl100k_base\"\n");
+    watch.next_build();
+    assert_ne!(inputs(&repo), before);
     watch.interrupt();
     repo.run(&["build", "--check"]).success();
     let built = repo.tree("build-output");
