@@ -93,11 +93,15 @@ pub fn up_to_date(
 pub fn unchanged(root: &Path, out_dir: &Path, listing: &Listing, on_wait: &mut dyn FnMut(&str)) -> Option<UpToDate> {
     let index_path = out_dir.join(INDEX);
     let before = std::fs::symlink_metadata(&index_path).ok().filter(|m| m.is_file())?;
-    if !super::mark::unchanged_since_mark(root, listing, &before) {
+    let bytes = std::fs::read(&index_path).ok()?;
+    // The sources' times are looked at while the index is parsed (on one
+    // core: the other would be idle).
+    let (unchanged, index) =
+        rayon::join(|| super::mark::unchanged_since_mark(root, listing, &before), || serde_json::from_slice::<Index>(&bytes).ok());
+    if !unchanged {
         return None;
     }
-    let bytes = std::fs::read(&index_path).ok()?;
-    let index: Index = serde_json::from_slice(&bytes).ok()?;
+    let index = index?;
     if index.inputs.is_none() || index.source.is_some() {
         return None;
     }
@@ -122,7 +126,6 @@ fn as_left(root: &Path, out_dir: &Path, index: &Index, before: &Metadata, on_wai
     // modified before the index was put in place. One modified within the
     // same tick of the clock could have been edited just after: as git
     // does with such "racily clean" entries, it is read and hashed.
-    let swept = sweep_temp_files(out_dir, Sweep::Root).ok()?;
     let mut files = 1;
     for (persona, entry) in &index.personas {
         if !crate::parse::is_valid_name(persona) {
@@ -147,16 +150,21 @@ fn as_left(root: &Path, out_dir: &Path, index: &Index, before: &Metadata, on_wai
         })
     };
     use rayon::prelude::*;
-    let untouched = index.personas.par_iter().all(|(persona, entry)| {
-        let dir = out_dir.join(&**persona);
-        let mut folders: HashSet<&str> = HashSet::new();
-        folder(&dir)
-            && entry.artifacts.iter().all(|(rel, artifact)| {
-                let on_the_way = rel.match_indices('/').map(|(at, _)| &rel[..at]);
-                on_the_way.into_iter().all(|f| folders.contains(f) || (folder(&dir.join(f)) && folders.insert(f)))
-                    && untouched(&dir.join(&**rel), &artifact.sha256, index_time)
-            })
-    });
+    let as_left = || {
+        index.personas.par_iter().all(|(persona, entry)| {
+            let dir = out_dir.join(&**persona);
+            let mut folders: HashSet<&str> = HashSet::new();
+            folder(&dir)
+                && entry.artifacts.iter().all(|(rel, artifact)| {
+                    let on_the_way = rel.match_indices('/').map(|(at, _)| &rel[..at]);
+                    on_the_way.into_iter().all(|f| folders.contains(f) || (folder(&dir.join(f)) && folders.insert(f)))
+                        && untouched(&dir.join(&**rel), &artifact.sha256, index_time)
+                })
+        })
+    };
+    // The root is swept (one core) while the artifacts are looked at.
+    let (swept, untouched) = rayon::join(|| sweep_temp_files(out_dir, Sweep::Root), as_left);
+    let swept = swept.ok()?;
     if !untouched {
         return None;
     }
