@@ -49,10 +49,15 @@ pub const MAX_DEPTH: usize = 64;
 /// vocabulary is loaded once and counts are remembered.
 #[derive(Default)]
 pub struct Cache {
-    entries: Mutex<foldhash::HashMap<[u8; 32], Parsed>>,
-    /// Keys the load under way has used (see [`Cache::keep_used`]).
-    used: Mutex<foldhash::HashSet<[u8; 32]>>,
+    entries: Mutex<foldhash::HashMap<Key, Parsed>>,
     tokenizer: Mutex<Option<Arc<Tokenizer>>>,
+}
+
+/// A parsed file's key: its path and the sha256 of its text.
+type Key = (Arc<str>, [u8; 32]);
+
+fn key(path: &Arc<str>, text: &str, hash: Option<&[u8; 32]>) -> Key {
+    (path.clone(), hash.copied().unwrap_or_else(|| Sha256::digest(text.as_bytes()).into()))
 }
 
 impl Cache {
@@ -76,18 +81,9 @@ impl Cache {
         Some(fresh)
     }
 
+    /// One file, parsed unless the cache holds it.
     pub(crate) fn parse(&self, path: &Arc<str>, text: &str, hash: Option<&[u8; 32]>) -> Result<Definition, Vec<Diagnostic>> {
-        let mut hasher = Sha256::new();
-        hasher.update(path.as_bytes());
-        hasher.update([0]);
-        match hash {
-            Some(hash) => hasher.update(hash),
-            None => hasher.update(Sha256::digest(text.as_bytes())),
-        }
-        let key: [u8; 32] = hasher.finalize().into();
-        if let Ok(mut used) = self.used.lock() {
-            used.insert(key);
-        }
+        let key = key(path, text, hash);
         if let Some(hit) = self.entries.lock().ok().and_then(|e| e.get(&key).cloned()) {
             return hit;
         }
@@ -98,13 +94,23 @@ impl Cache {
         parsed
     }
 
-    /// Keeps only the parsed files the last load used, so that a
-    /// long-running process (watch, serve) holds one repository's worth of
-    /// them, not every version of every file it has seen.
-    fn keep_used(&self) {
-        let (Ok(mut entries), Ok(mut used)) = (self.entries.lock(), self.used.lock()) else { return };
-        entries.retain(|key, _| used.contains(key));
-        used.clear();
+    /// Every file of a load, in order: those the cache holds taken from it
+    /// (looked up at once, under one lock), the others parsed in parallel.
+    /// The cache then holds these files only, so that a long-running
+    /// process (watch, serve) holds one repository's worth of them, not
+    /// every version of every file it has seen.
+    fn parse_all(&self, files: &[(&Arc<str>, &Arc<str>)], snapshot: &Snapshot) -> Vec<Parsed> {
+        use rayon::prelude::*;
+        let keys: Vec<Key> = files.iter().map(|(path, text)| key(path, text, snapshot.hash(path))).collect();
+        let mut held = self.entries.lock().map(|mut e| std::mem::take(&mut *e)).unwrap_or_default();
+        let found: Vec<Option<Parsed>> = keys.iter().map(|key| held.remove(key)).collect();
+        drop(held);
+        let parsed: Vec<Parsed> =
+            files.par_iter().zip(found).map(|((path, text), hit)| hit.unwrap_or_else(|| parse::parse_definition(path, text))).collect();
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.extend(keys.into_iter().zip(parsed.iter().cloned()));
+        }
+        parsed
     }
 }
 
@@ -140,22 +146,19 @@ impl Catalog {
         }
 
         let mut definitions = Vec::new();
+        let templates = format!("{TEMPLATES_DIR}/");
         for (path, text) in snapshot.files() {
             if &**path == CONFIG_FILE {
                 continue;
             }
-            if path.starts_with(&format!("{TEMPLATES_DIR}/")) {
+            if path.starts_with(&templates) {
                 catalog.templates.insert(path.clone(), text.clone());
                 continue;
             }
             definitions.push((path, text));
         }
         // Files parse independently; they are inserted in path order.
-        use rayon::prelude::*;
-        let parsed: Vec<Parsed> = definitions.par_iter().map(|(path, text)| cache.parse(path, text, snapshot.hash(path))).collect();
-        cache.keep_used();
-
-        let mut seen: HashMap<(Kind, String), Arc<str>> = HashMap::new();
+        let parsed = cache.parse_all(&definitions, snapshot);
         for ((path, _), parsed) in definitions.into_iter().zip(parsed) {
             let definition = match parsed {
                 Ok(d) => d,
@@ -170,7 +173,7 @@ impl Catalog {
             };
             let kind = definition.kind();
             let meta = definition.meta();
-            if let Some(first) = seen.get(&(kind, meta.name.clone())) {
+            if let Some(first) = catalog.file_of(kind, &meta.name) {
                 diags.push(
                     Diagnostic::error(code::DUPLICATE_NAME, format!("two {}s are named `{}`: `{first}` and `{path}`", kind, meta.name))
                         .at(path, meta.name_span.clone())
@@ -178,7 +181,6 @@ impl Catalog {
                 );
                 continue;
             }
-            seen.insert((kind, meta.name.clone()), path.clone());
             catalog.insert(definition);
         }
 
@@ -198,6 +200,18 @@ impl Catalog {
 
     pub fn arc(&self, name: &str) -> Option<&CharacterArc> {
         self.arcs.get(name).map(Arc::as_ref)
+    }
+
+    /// The file of the definition of a kind and name, if there is one.
+    fn file_of(&self, kind: Kind, name: &str) -> Option<&Arc<str>> {
+        match kind {
+            Kind::Persona => self.personas.get(name).map(|d| &d.meta.file),
+            Kind::Part => self.parts.get(name).map(|d| &d.meta.file),
+            Kind::Trait => self.traits.get(name).map(|d| &d.meta.file),
+            Kind::Skill => self.skills.get(name).map(|d| &d.meta.file),
+            Kind::Guardrail => self.guardrails.get(name).map(|d| &d.meta.file),
+            Kind::Arc => self.arcs.get(name).map(|d| &d.meta.file),
+        }
     }
 
     fn insert(&mut self, definition: Definition) {
