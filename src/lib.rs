@@ -121,12 +121,12 @@ pub fn build_into(
     let built = (|| {
         let _lock = lock::acquire(out_dir, |holder| on_wait(holder)).map_err(io)?;
         // The index this process wrote last, or the one on disk.
-        let (previous, sweep, counted, changed) = match cache.and_then(|cache| cache.lookup(out_dir)) {
+        let (previous, sweep, counted, changed, untouched) = match cache.and_then(|cache| cache.lookup(out_dir)) {
             Some(held) => {
                 let changed = held.sources.map(|earlier| artifacts::Changed::between(&earlier, snapshot));
-                (Some(held.index), held.sweep, true, changed)
+                (Some(held.index), held.sweep, true, changed, held.untouched)
             }
-            None => (artifacts::read_index(out_dir).map(std::sync::Arc::new), artifacts::Sweep::Whole, false, None),
+            None => (artifacts::read_index(out_dir).map(std::sync::Arc::new), artifacts::Sweep::Whole, false, None, None),
         };
         // The token counts an index records, unless this process counted them.
         if let Some(previous) = &previous
@@ -139,6 +139,7 @@ pub fn build_into(
             previous,
             from: artifacts::Previous::Disk(out_dir),
             changed: changed.as_ref(),
+            untouched: untouched.as_deref(),
         });
         let stager = artifacts::Stager::new(out_dir, previous.as_deref(), sweep).map_err(io)?;
         let mut output = artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, snapshot, reuse, stamp, &stager)

@@ -72,6 +72,8 @@ struct Held {
     stamp: IndexStamp,
     index: std::sync::Arc<PreviousIndex>,
     sources: Option<std::sync::Arc<crate::snapshot::Snapshot>>,
+    /// Its files, being looked at ([`IndexCache::look_at_files`]).
+    untouched: Option<std::sync::Arc<super::untouched::Untouched>>,
 }
 
 /// An index found in an [`IndexCache`].
@@ -81,6 +83,9 @@ pub struct Remembered {
     pub sweep: Sweep,
     /// The sources it was compiled from, if this process compiled it.
     pub sources: Option<std::sync::Arc<crate::snapshot::Snapshot>>,
+    /// Which personas' files are as that build left them, if someone
+    /// started looking ([`IndexCache::look_at_files`]).
+    pub untouched: Option<std::sync::Arc<super::untouched::Untouched>>,
 }
 
 /// Which `index.json`, and how it looked (path, length, modification and
@@ -126,7 +131,7 @@ impl IndexCache {
             return Some(hit.index);
         }
         let index = std::sync::Arc::new(read_index(out_dir)?);
-        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(Held { stamp, index: index.clone(), sources: None });
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(Held { stamp, index: index.clone(), sources: None, untouched: None });
         Some(index)
     }
 
@@ -143,7 +148,26 @@ impl IndexCache {
         let held = last.as_ref().filter(|held| held.stamp.index == stamp.index)?;
         let as_left = held.stamp.folder.is_some() && held.stamp.folder == stamp.folder;
         let sweep = if as_left { Sweep::Nothing } else { Sweep::Root };
-        Some(Remembered { index: held.index.clone(), sweep, sources: held.sources.clone() })
+        Some(Remembered { index: held.index.clone(), sweep, sources: held.sources.clone(), untouched: held.untouched.clone() })
+    }
+
+    /// Looks at the files of the index held, if it is still the file on
+    /// disk: which personas' files are as that build left them. A watch
+    /// calls this on a thread of its own as a change arrives; the rebuild
+    /// then looks only at those this has not reached yet.
+    pub fn look_at_files(&self) {
+        let untouched = {
+            let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+            let Some(held) = last.as_mut() else { return };
+            let Some(out_dir) = held.stamp.index.0.parent() else { return };
+            let (Some(now), Some(index_time)) = (IndexStamp::of(out_dir), held.stamp.index.3) else { return };
+            if now.index != held.stamp.index {
+                return;
+            }
+            let untouched = super::untouched::Untouched::new(out_dir.to_path_buf(), held.index.clone(), index_time);
+            held.untouched.insert(std::sync::Arc::new(untouched)).clone()
+        };
+        untouched.look_at_all();
     }
 
     /// Remembers the index this process wrote from `sources`, which the
@@ -151,7 +175,7 @@ impl IndexCache {
     /// read it again, nor hash again the inputs of personas whose sources
     /// did not change since.
     pub fn remember(&self, stamp: IndexStamp, index: PreviousIndex, sources: crate::snapshot::Snapshot) {
-        let held = Held { stamp, index: std::sync::Arc::new(index), sources: Some(std::sync::Arc::new(sources)) };
+        let held = Held { stamp, index: std::sync::Arc::new(index), sources: Some(std::sync::Arc::new(sources)), untouched: None };
         *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(held);
     }
 }

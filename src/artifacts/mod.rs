@@ -30,6 +30,7 @@ use crate::tokens::Tokenizer;
 mod disk;
 mod fresh;
 mod mark;
+mod untouched;
 pub use disk::{IndexCache, IndexStamp, PreviousIndex, Remembered, Stager, Sweep, WriteReport, check, is_safe_relative, read_index};
 pub use fresh::{UpToDate, unchanged, up_to_date};
 pub use mark::mark;
@@ -102,6 +103,9 @@ pub struct Reuse<'a> {
     /// What changed since the sources the previous build compiled, when
     /// that is known (a watch's rebuild).
     pub changed: Option<&'a Changed>,
+    /// Which personas' files on disk are untouched, being looked at since
+    /// the change arrived (a watch's rebuild).
+    pub untouched: Option<&'a untouched::Untouched>,
 }
 
 /// The sources that changed since a build: a persona none of whose sources
@@ -348,7 +352,10 @@ fn keep(
     let kept = match reuse.from {
         Previous::Disk(dir) => {
             let index_time = index_time?;
-            let untouched = fresh::modified_before(&dir.join(name), paths.clone().map(String::as_str), index_time);
+            let untouched = match reuse.untouched.and_then(|u| u.of(name)) {
+                Some(untouched) => untouched,
+                None => fresh::modified_before(&dir.join(name), paths.clone().map(String::as_str), index_time),
+            };
             untouched.then_some(Compiled::Kept(paths.len()))?
         }
         Previous::Memory(output) => {

@@ -101,6 +101,7 @@ fn compile(ctx: &Ctx, git: &Git, source: &Source, cache: &Cache, other: Option<&
         previous,
         from: artifacts::Previous::Memory(&o.output),
         changed: None,
+        untouched: None,
     });
     match artifacts::compile(&project.catalog, &project.renderer, tokenizer, &snapshot, reuse, None, &artifacts::InMemory) {
         Ok(output) => Ok(Compiled { label, snapshot, project, output }),

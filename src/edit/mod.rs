@@ -354,8 +354,12 @@ pub fn save(
     };
     let project = crate::Project::load(&edited, cache).map_err(Refusal::Invalid)?;
     let index = crate::out_dir(root, &project.catalog.config, None).ok().and_then(|dir| index.read(&dir));
-    let reuse =
-        index.as_deref().map(|previous| crate::artifacts::Reuse { previous, from: crate::artifacts::Previous::Recorded, changed: None });
+    let reuse = index.as_deref().map(|previous| crate::artifacts::Reuse {
+        previous,
+        from: crate::artifacts::Previous::Recorded,
+        changed: None,
+        untouched: None,
+    });
     let output = crate::artifacts::compile(
         &project.catalog,
         &project.renderer,

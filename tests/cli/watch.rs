@@ -229,6 +229,14 @@ fn rebuilds_from_the_index_in_memory_write_what_a_fresh_build_writes() {
         assert!(detail(&repo).contains(text));
         assert!(!repo.exists("build-output/.personac-tmp-Kl11Ed"));
     }
+    // An artifact edited by hand meanwhile is found, though its persona's
+    // sources did not change, and compiled again.
+    let zed = repo.read("build-output/zed/summary.md");
+    repo.write("build-output/zed/summary.md", "edited by hand\n");
+    std::fs::write(repo.path().join("parts/tone-warm.md"), tone("Warm again.")).unwrap();
+    let event = watch.next_build();
+    assert_eq!(event["personas"], serde_json::json!(["maya", "zed"]), "{event}");
+    assert_eq!(repo.read("build-output/zed/summary.md"), zed);
     // A new config is behind every persona, though none lists it as a
     // source: zed, whose sources did not change, is compiled again too.
     let inputs = |repo: &Repo| {
