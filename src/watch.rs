@@ -282,7 +282,8 @@ fn rebuild(
             // to another thread: the event is not delayed by them.
             let (index, stamp) = (after.index.clone(), report.index.clone());
             after.pending = Some(std::thread::spawn(move || {
-                if let (Some(stamp), Some(written)) = (stamp, PreviousIndex::of(&output)) {
+                if let (Some(stamp), Some(mut written)) = (stamp, PreviousIndex::of(&output)) {
+                    written.count_reached();
                     index.remember(stamp, written, snapshot);
                 }
                 drop((output, project));

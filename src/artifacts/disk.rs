@@ -50,6 +50,9 @@ pub struct PreviousIndex {
     /// edited): a persona kept as it was keeps its entry byte for byte,
     /// without serializing it again.
     pub texts: foldhash::HashMap<String, Box<str>>,
+    /// How many personas reach each source, counted for an index this
+    /// process made ([`PreviousIndex::count_reached`]).
+    pub reached: Option<foldhash::HashMap<String, u32>>,
 }
 
 pub fn read_index(out_dir: &Path) -> Option<PreviousIndex> {
@@ -207,6 +210,21 @@ impl PreviousIndex {
         Some(index)
     }
 
+    /// Counts how many personas reach each source: the next build of this
+    /// process need not find every file no persona reaches again.
+    pub fn count_reached(&mut self) {
+        let mut reached: foldhash::HashMap<String, u32> = foldhash::HashMap::default();
+        for entry in self.personas.values() {
+            for source in entry.get("sources").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+                match reached.get_mut(source) {
+                    Some(n) => *n += 1,
+                    None => _ = reached.insert(source.to_string(), 1),
+                }
+            }
+        }
+        self.reached = Some(reached);
+    }
+
     pub fn parse(bytes: &[u8]) -> Option<PreviousIndex> {
         let mut index: Value = serde_json::from_slice(bytes).ok()?;
         let encoding = index.get("encoding")?.as_str()?.to_string();
@@ -232,7 +250,7 @@ impl PreviousIndex {
             personas.insert(persona, entry);
         }
         let exports = index.get_mut("exports").map(Value::take);
-        Some(PreviousIndex { encoding, artifacts, personas, ignored, exports, texts: Default::default() })
+        Some(PreviousIndex { encoding, artifacts, personas, ignored, exports, texts: Default::default(), reached: None })
     }
 }
 

@@ -124,6 +124,10 @@ impl Changed {
         Changed { paths, globals }
     }
 
+    fn contains(&self, path: &str) -> bool {
+        self.paths.contains(path)
+    }
+
     /// Whether none of `sources` changed, nor anything every persona depends on.
     fn none_of<'s>(&self, mut sources: impl Iterator<Item = &'s str>) -> bool {
         !self.globals && sources.all(|s| !self.paths.contains(s))
@@ -218,15 +222,7 @@ pub fn compile(
             diags.extend(d);
         }
     }
-    let recorded = |name: &str| reuse.as_ref().and_then(|r| r.previous.personas.get(name)).map(recorded_sources).into_iter().flatten();
-    let mut reached: foldhash::HashSet<&str> = foldhash::HashSet::default();
-    for (name, entry) in &index_personas {
-        match &entry.sources {
-            Some(sources) => reached.extend(sources.iter().map(|s| &**s)),
-            None => reached.extend(recorded(name)),
-        }
-    }
-    diags.extend(renderer.check_syntax(|file| !reached.contains(file)));
+    diags.extend(check_unreached(renderer, reuse.as_ref(), &index_personas));
     if !diags.is_empty() {
         crate::diag::normalize(&mut diags);
         return Err(diags);
@@ -238,6 +234,47 @@ pub fn compile(
     let inputs = build_inputs(snapshot);
     output.files.insert(INDEX.to_string(), index_text(tokenizer.encoding(), &inputs, &index_personas, stamp.as_ref()));
     Ok(output)
+}
+
+/// The templates of every file no compiled persona reaches, checked for
+/// syntax. After a build of this process whose index counted how many
+/// personas reach each source (a watch's rebuild), only the files whose
+/// templates that build did not check need it: those changed since, or no
+/// longer reached.
+fn check_unreached(renderer: &Renderer, reuse: Option<&Reuse>, personas: &[(&String, Entry)]) -> Vec<Diagnostic> {
+    let recorded = |name: &str| reuse.and_then(|r| r.previous.personas.get(name)).map(recorded_sources).into_iter().flatten();
+    let since = reuse.and_then(|r| Some((r.previous, r.changed.filter(|c| !c.globals)?, r.previous.reached.as_ref()?)));
+    let Some((previous, changed, before)) = since else {
+        let mut reached: foldhash::HashSet<&str> = foldhash::HashSet::default();
+        for (name, entry) in personas {
+            match &entry.sources {
+                Some(sources) => reached.extend(sources.iter().map(|s| &**s)),
+                None => reached.extend(recorded(name)),
+            }
+        }
+        return renderer.check_syntax(|file| !reached.contains(file));
+    };
+    // How many more personas reach each file than in that build.
+    let mut delta: foldhash::HashMap<&str, i64> = foldhash::HashMap::default();
+    for (name, entry) in personas {
+        // A kept persona reaches what it reached.
+        let Some(sources) = &entry.sources else { continue };
+        for source in sources.iter() {
+            *delta.entry(&**source).or_default() += 1;
+        }
+        for source in recorded(name) {
+            *delta.entry(source).or_default() -= 1;
+        }
+    }
+    // A persona gone since reaches nothing.
+    let now: foldhash::HashSet<&str> = personas.iter().map(|(name, _)| name.as_str()).collect();
+    for (_, entry) in previous.personas.iter().filter(|(name, _)| !now.contains(name.as_str())) {
+        for source in recorded_sources(entry) {
+            *delta.entry(source).or_default() -= 1;
+        }
+    }
+    let reached = |file: &str| before.get(file).map_or(0, |n| i64::from(*n)) + delta.get(file).copied().unwrap_or(0) > 0;
+    renderer.check_syntax(|file| (changed.contains(file) || delta.contains_key(file)) && !reached(file))
 }
 
 /// A persona's `index.json` entry, serialized as soon as it is made (the

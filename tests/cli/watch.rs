@@ -176,6 +176,26 @@ fn a_broken_file_keeps_the_last_good_output_and_the_fix_rebuilds() {
     watch.interrupt();
 }
 
+/// A rebuild checks the templates of the files no persona reaches that
+/// changed since the last good build (the others it checked then).
+#[test]
+fn a_broken_template_in_a_file_no_persona_uses_fails_the_rebuild() {
+    let repo = Repo::minimal().file("parts/goal-unused.md", "+++\ntype = \"goal\"\nsummary = \"Unused.\"\n+++\nNever shown.\n");
+    let mut watch = Watch::start(&repo, &[]);
+    repo.write("parts/goal-unused.md", "+++\ntype = \"goal\"\nsummary = \"Unused.\"\n+++\nNever {{ shown.\n");
+    let event = watch.next_build();
+    assert_eq!(event["event"], "failed", "{event}");
+    assert_eq!(event["diagnostics"][0]["file"], "parts/goal-unused.md");
+    // Another save elsewhere still fails: the broken file is checked
+    // against the last good build, not the last attempt.
+    repo.write("parts/tone-warm.md", &tone("Warmer."));
+    assert_eq!(watch.next_build()["event"], "failed");
+    repo.write("parts/goal-unused.md", "+++\ntype = \"goal\"\nsummary = \"Unused.\"\n+++\nNever {{ '{{' }} shown.\n");
+    assert_eq!(watch.next_build()["event"], "built");
+    assert!(detail(&repo).contains("Warmer."));
+    watch.interrupt();
+}
+
 #[test]
 fn new_and_removed_personas_and_new_folders() {
     let repo = Repo::minimal();
