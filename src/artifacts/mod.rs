@@ -45,6 +45,12 @@ pub trait Sink: Sync {
     /// Takes one file, by path relative to the output folder; gives the
     /// bytes back if they are to be kept in [`Output::files`].
     fn put(&self, rel: &str, bytes: Vec<u8>) -> Option<Vec<u8>>;
+
+    /// Whether the build's `index.json` is wanted (tens of megabytes at
+    /// 10,000 personas).
+    fn wants_index(&self) -> bool {
+        true
+    }
 }
 
 /// Keeps every file in memory (a diff, `build --check`).
@@ -62,6 +68,10 @@ pub struct Discard;
 impl Sink for Discard {
     fn put(&self, _: &str, _: Vec<u8>) -> Option<Vec<u8>> {
         None
+    }
+
+    fn wants_index(&self) -> bool {
+        false
     }
 }
 
@@ -227,7 +237,7 @@ pub fn compile(
         crate::diag::normalize(&mut diags);
         return Err(diags);
     }
-    if let Some(Reuse { from: Previous::Recorded, .. }) = reuse {
+    if matches!(reuse, Some(Reuse { from: Previous::Recorded, .. })) || !sink.wants_index() {
         // Only validating: no index is written.
         return Ok(output);
     }
