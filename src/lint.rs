@@ -89,7 +89,7 @@ pub fn lint(catalog: &Catalog, renderer: &Renderer) -> Vec<Diagnostic> {
             linked_twice(persona, &mut diags);
             unused_variables(catalog, renderer, persona, extended.contains(persona.meta.name.as_str()), &mut diags);
             // An abstract base is never shown to an agent choosing a persona.
-            if !persona.is_abstract && catalog.resolve(&persona.meta.name, &Request::default()).is_ok_and(|r| r.description.is_none()) {
+            if !persona.is_abstract && catalog.lacks_description(persona) {
                 diags.push(
                     Diagnostic::warning(code::NO_DESCRIPTION, format!("persona `{}` has no description", persona.meta.name))
                         .at(&persona.meta.file, persona.meta.name_span.clone())

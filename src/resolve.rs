@@ -104,6 +104,14 @@ fn apply_layer<'c>(mut below: Vec<Slot<'c>>, layer: Vec<LayerItem<'c>>, default_
 }
 
 impl Catalog {
+    /// Whether a persona resolves without a description (none of its own,
+    /// none inherited), as `resolve` would tell, without resolving it.
+    pub fn lacks_description(&self, persona: &Persona) -> bool {
+        let mut diags = Vec::new();
+        let chain = self.ancestry(persona, &mut diags);
+        diags.is_empty() && chain.is_some_and(|chain| chain.iter().all(|p| p.meta.description.is_none()))
+    }
+
     /// The inheritance chain of a persona, the persona itself first; `None`
     /// when the chain runs into a cycle or past [`crate::catalog::MAX_DEPTH`],
     /// which loading the catalog has already reported (once, linearly).

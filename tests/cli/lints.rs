@@ -22,6 +22,18 @@ fn every_lint_in_one_repository() {
 }
 
 #[test]
+fn a_description_inherited_from_a_base_counts() {
+    let repo = Repo::minimal()
+        .file("personas/base.toml", "abstract = true\nsummary = \"Base.\"\ndescription = \"Support\"\n")
+        .file("personas/maya.toml", "version = \"1.0.0\"\nextends = \"base\"\nsummary = \"Maya.\"\nparts = [\"tone-warm\"]\n");
+    let run = repo.run(&["check"]).success();
+    assert!(!run.stderr.contains("W0004"), "{}", run.stderr);
+    repo.write("personas/base.toml", "abstract = true\nsummary = \"Base.\"\n");
+    let run = repo.run(&["check"]).success();
+    assert!(run.stderr.contains("warning[W0004]: persona `maya` has no description"), "{}", run.stderr);
+}
+
+#[test]
 fn a_clean_repository_has_no_warnings() {
     let repo = Repo::minimal().file(
         "personas/maya.toml",
