@@ -241,8 +241,7 @@ fn rebuild(
     }
     // The last build's files are looked at while the changed sources are
     // read and loaded.
-    let index = after.index.clone();
-    std::thread::spawn(move || index.look_at_files());
+    after.index.look_at_files();
     let (snapshot, mut diags) = match last.as_ref() {
         Some(previous) => previous.refresh(root, trigger),
         None => Snapshot::from_dir(root),

@@ -154,11 +154,21 @@ impl IndexCache {
         Some(Remembered { index: held.index.clone(), sweep, sources: held.sources.clone(), untouched: held.untouched.clone() })
     }
 
-    /// Looks at the files of the index held, if it is still the file on
-    /// disk: which personas' files are as that build left them. A watch
-    /// calls this on a thread of its own as a change arrives; the rebuild
-    /// then looks only at those this has not reached yet.
-    pub fn look_at_files(&self) {
+    /// Starts looking, on a thread of its own, at the files of the index
+    /// held (if it is still the file on disk): which personas' files are as
+    /// that build left them. A watch calls this as a change arrives; the
+    /// rebuild then looks only at those the thread has not reached yet.
+    /// What an earlier look found is forgotten at once, so that a rebuild
+    /// never trusts a look older than its change, however late the thread.
+    pub fn look_at_files(self: &std::sync::Arc<Self>) {
+        if let Some(held) = self.last.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            held.untouched = None;
+        }
+        let cache = self.clone();
+        std::thread::spawn(move || cache.look_now());
+    }
+
+    fn look_now(&self) {
         let untouched = {
             let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
             let Some(held) = last.as_mut() else { return };
