@@ -18,7 +18,8 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::INDEX;
-use super::disk::{Sweep, is_safe_relative, sweep_temp_files};
+use super::cache::Sweep;
+use super::disk::{is_safe_relative, sweep_temp_files};
 use crate::hash::sha256_hex;
 use crate::snapshot::{Listing, Snapshot};
 
