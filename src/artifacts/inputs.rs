@@ -21,7 +21,7 @@ pub struct Changed {
 impl Changed {
     pub fn between(earlier: &Snapshot, now: &Snapshot) -> Changed {
         let paths = now.changed_since(earlier);
-        let globals = paths.iter().any(|p| &**p == crate::snapshot::CONFIG_FILE || p.starts_with("templates/"));
+        let globals = paths.iter().any(|p| is_global(p));
         Changed { paths, globals }
     }
 
@@ -35,13 +35,19 @@ impl Changed {
     }
 }
 
+/// Whether every persona depends on a source file: the config, and every
+/// layout template (present or not).
+fn is_global(path: &str) -> bool {
+    path == crate::snapshot::CONFIG_FILE || path.starts_with("templates/")
+}
+
 /// What every persona depends on besides its own sources: the personac
 /// version, the config and every layout template (present or not).
 pub(super) fn globals_hash(snapshot: &Snapshot) -> [u8; 32] {
     let mut h = Sha256::new();
     hash_personac(&mut h);
     for (path, _) in snapshot.files() {
-        if &**path == crate::snapshot::CONFIG_FILE || path.starts_with("templates/") {
+        if is_global(path) {
             file_hash(&mut h, snapshot, path);
         }
     }
