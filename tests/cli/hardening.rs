@@ -162,22 +162,41 @@ fn a_build_killed_at_any_moment_leaves_whole_files_and_the_next_one_cleans_up() 
             let text = format!("+++\ntype = \"tone\"\nsummary = \"Tone {i}, round {round}.\"\n+++\nRound {round}.\n");
             repo.write(&format!("parts/tone-{i:04}.md"), &text);
         }
-        let mut child = personac().arg("-C").arg(repo.path()).args(["-q", "build"]).stderr(Stdio::null()).spawn().unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(5 + round * 9));
-        let _ = child.kill();
-        let _ = child.wait();
+        kill_a_build_after(&repo, 5 + round * 9);
         // Whatever the moment, every file is whole: the index parses, and
         // each artifact is an old or a new version of itself.
         let files = repo.tree("build-output");
-        let index: Value = serde_json::from_slice(&files["index.json"]).expect("index.json is whole");
+        assert!(files.contains_key("index.json"), "index.json is there");
+        assert_whole(&files);
+    }
+    next_build_cleans_up(&repo);
+}
+
+/// Starts a build and kills it after `ms` milliseconds.
+fn kill_a_build_after(repo: &Repo, ms: u64) {
+    let mut child = personac().arg("-C").arg(repo.path()).args(["-q", "build"]).stderr(Stdio::null()).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(ms));
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Every file a killed build left in place is whole: the index parses, and
+/// each summary outside a temp folder is an old or a new version of itself.
+fn assert_whole(files: &std::collections::BTreeMap<String, Vec<u8>>) {
+    if let Some(index) = files.get("index.json") {
+        let index: Value = serde_json::from_slice(index).expect("index.json is whole");
         assert!(index["personas"].is_object());
-        for (path, bytes) in &files {
-            if path.ends_with("summary.md") {
-                let text = String::from_utf8(bytes.clone()).unwrap();
-                assert!(text.starts_with("# P") && text.contains("Tone "), "{path} is torn: {text:?}");
-            }
+    }
+    for (path, bytes) in files {
+        if path.ends_with("summary.md") && !path.contains(".personac-tmp") {
+            let text = String::from_utf8(bytes.clone()).unwrap();
+            assert!(text.starts_with("# P") && text.contains("Tone "), "{path} is torn: {text:?}");
         }
     }
+}
+
+/// The next build leaves no temp file or folder, and its output checks.
+fn next_build_cleans_up(repo: &Repo) {
     repo.run(&["build"]).success();
     let leftovers: Vec<String> = repo.tree("build-output").into_keys().filter(|p| p.contains(".personac-tmp")).collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
@@ -192,25 +211,9 @@ fn a_first_build_killed_at_any_moment_leaves_whole_files_and_the_next_one_cleans
     let repo = large(150);
     for round in 0..12u64 {
         std::fs::remove_dir_all(repo.path().join("build-output")).ok();
-        let mut child = personac().arg("-C").arg(repo.path()).args(["-q", "build"]).stderr(Stdio::null()).spawn().unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(5 + round * 9));
-        let _ = child.kill();
-        let _ = child.wait();
-        let files = repo.tree("build-output");
-        if let Some(index) = files.get("index.json") {
-            let index: Value = serde_json::from_slice(index).expect("index.json is whole");
-            assert!(index["personas"].is_object());
-        }
-        for (path, bytes) in &files {
-            if path.ends_with("summary.md") && !path.contains(".personac-tmp") {
-                let text = String::from_utf8(bytes.clone()).unwrap();
-                assert!(text.starts_with("# P") && text.contains("Tone "), "{path} is torn: {text:?}");
-            }
-        }
-        repo.run(&["build"]).success();
-        let leftovers: Vec<String> = repo.tree("build-output").into_keys().filter(|p| p.contains(".personac-tmp")).collect();
-        assert!(leftovers.is_empty(), "{leftovers:?}");
-        repo.run(&["build", "--check"]).success();
+        kill_a_build_after(&repo, 5 + round * 9);
+        assert_whole(&repo.tree("build-output"));
+        next_build_cleans_up(&repo);
     }
 }
 
