@@ -50,7 +50,7 @@ pub struct PreviousIndex {
     /// made itself (never one read from disk, which anyone could have
     /// edited): a persona kept as it was keeps its entry byte for byte,
     /// without serializing it again.
-    pub texts: foldhash::HashMap<String, Box<str>>,
+    pub texts: foldhash::HashMap<String, std::sync::Arc<str>>,
     /// How many personas reach each source, counted for an index this
     /// process made ([`PreviousIndex::count_reached`]).
     pub reached: Option<foldhash::HashMap<String, u32>>,

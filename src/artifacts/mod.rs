@@ -153,26 +153,32 @@ pub fn compile(
     };
     // Abstract personas are bases: checked below, never compiled.
     let names: Vec<&String> = catalog.personas.iter().filter(|(_, p)| !p.is_abstract).map(|(name, _)| name).collect();
-    let compiled: Vec<_> = names
-        .par_iter()
-        .map(|name| {
-            if let Some(reuse) = &reuse
-                && let Some(kept) = keep(reuse, name, snapshot, &globals, index_time)
-            {
-                return Ok(kept);
-            }
-            compile_persona(catalog, renderer, tokenizer, name).map(|(artifacts, mut entry)| {
-                let sources = entry["sources"].as_array().into_iter().flatten().filter_map(Value::as_str);
-                entry["inputs"] = json!(inputs_hash(snapshot, &globals, sources));
-                let files = artifacts.into_iter().map(|a| {
-                    let rel = format!("{name}/{}", a.path);
-                    let kept = sink.put(&rel, a.bytes);
-                    (rel, kept)
-                });
-                (Compiled::Fresh(files.collect()), Entry::of(&entry, snapshot))
+    // The whole build's input hash is made alongside: a rebuild that keeps
+    // most personas would otherwise wait for it at the end.
+    let index_wanted = !matches!(reuse, Some(Reuse { from: Previous::Recorded, .. })) && sink.wants_index();
+    let compile_all = || -> Vec<_> {
+        names
+            .par_iter()
+            .map(|name| {
+                if let Some(reuse) = &reuse
+                    && let Some(kept) = keep(reuse, name, snapshot, &globals, index_time)
+                {
+                    return Ok(kept);
+                }
+                compile_persona(catalog, renderer, tokenizer, name).map(|(artifacts, mut entry)| {
+                    let sources = entry["sources"].as_array().into_iter().flatten().filter_map(Value::as_str);
+                    entry["inputs"] = json!(inputs_hash(snapshot, &globals, sources));
+                    let files = artifacts.into_iter().map(|a| {
+                        let rel = format!("{name}/{}", a.path);
+                        let kept = sink.put(&rel, a.bytes);
+                        (rel, kept)
+                    });
+                    (Compiled::Fresh(files.collect()), Entry::of(&entry, snapshot))
+                })
             })
-        })
-        .collect();
+            .collect()
+    };
+    let (compiled, inputs) = rayon::join(compile_all, || index_wanted.then(|| build_inputs(snapshot)));
     let mut diags = Vec::new();
     let mut output = Output::default();
     let mut index_personas: Vec<(&String, Entry)> = Vec::new();
@@ -211,17 +217,22 @@ pub fn compile(
             diags.extend(d);
         }
     }
-    diags.extend(check_unreached(renderer, reuse.as_ref(), &index_personas));
+    // The index is made while the templates no persona reached are checked;
+    // it is dropped if they have errors.
+    let inputs = inputs.filter(|_| diags.is_empty());
+    let (unreached, index) = rayon::join(
+        || check_unreached(renderer, reuse.as_ref(), &index_personas),
+        || inputs.map(|inputs| index_text(tokenizer.encoding(), &inputs, &index_personas, stamp.as_ref())),
+    );
+    diags.extend(unreached);
     if !diags.is_empty() {
         crate::diag::normalize(&mut diags);
         return Err(diags);
     }
-    if matches!(reuse, Some(Reuse { from: Previous::Recorded, .. })) || !sink.wants_index() {
-        // Only validating: no index is written.
-        return Ok(output);
+    // Only validating: no index is written.
+    if let Some(index) = index {
+        output.files.insert(INDEX.to_string(), index);
     }
-    let inputs = build_inputs(snapshot);
-    output.files.insert(INDEX.to_string(), index_text(tokenizer.encoding(), &inputs, &index_personas, stamp.as_ref()));
     Ok(output)
 }
 
@@ -273,8 +284,9 @@ fn check_unreached(renderer: &Renderer, reuse: Option<&Reuse>, personas: &[(&Str
 /// Each is held until the index is written, so both fields are at their
 /// exact size, and the sources share the snapshot's paths.
 struct Entry {
-    /// Pretty JSON, indented for its place in the index.
-    text: Box<str>,
+    /// Pretty JSON, indented for its place in the index; a kept persona's
+    /// is shared with the previous index held in memory.
+    text: Arc<str>,
     /// `None`: those the previous index records (a persona kept).
     sources: Option<Box<[Arc<str>]>>,
 }
@@ -284,8 +296,8 @@ impl Entry {
         Entry { text: Entry::text(value), sources: Some(entry_sources(value, snapshot)) }
     }
 
-    fn text(value: &Value) -> Box<str> {
-        indented(&serde_json::to_string_pretty(value).unwrap_or_default(), 4)
+    fn text(value: &Value) -> Arc<str> {
+        indented(&serde_json::to_string_pretty(value).unwrap_or_default(), 4).into()
     }
 }
 
@@ -373,7 +385,7 @@ fn keep(
     let paths = entry.get("artifacts")?.as_object()?.keys();
     if let Previous::Recorded = reuse.from {
         // Nothing is written: only what the persona reached is needed.
-        return Some((Compiled::Kept(0), Entry { text: Box::default(), sources: None }));
+        return Some((Compiled::Kept(0), Entry { text: "".into(), sources: None }));
     }
     let kept = match reuse.from {
         Previous::Disk(dir) => {
