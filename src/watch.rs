@@ -11,14 +11,18 @@
 //! `.git`, hidden files, editor swap and backup files, personac's own temp
 //! files and access events are ignored, so a rebuild never triggers itself.
 //! A broken file reports its diagnostics and leaves the last good output.
+//!
+//! Debouncing is a quiet period: a batch is complete when no relevant event
+//! came for [`DEBOUNCE`]. The watch is told as the first event of a batch
+//! arrives, so that work that needs no sources (looking at the last
+//! build's files) starts while the batch settles.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use notify::{EventKind, PollWatcher, RecommendedWatcher, RecursiveMode};
-use notify_debouncer_full::{DebounceEventResult, Debouncer, NoCache, RecommendedCache, new_debouncer, new_debouncer_opt};
+use notify::{EventKind, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher as _};
 
 use crate::artifacts::{IndexCache, PreviousIndex, WriteReport};
 use crate::catalog::Cache;
@@ -50,12 +54,16 @@ pub enum Event<'a> {
     Waiting { holder: &'a str },
 }
 
-const DEBOUNCE: Duration = Duration::from_millis(25);
+/// How long a batch must be quiet to be complete: editors' saves (temp file
+/// and rename, backup and rename, delete and recreate) take far less.
+pub const DEBOUNCE: Duration = Duration::from_millis(25);
+/// The longest a batch waits to settle while relevant events keep coming.
+const SETTLE_AT_MOST: Duration = Duration::from_millis(500);
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
 
 enum Watcher {
-    Native(Debouncer<RecommendedWatcher, RecommendedCache>),
-    Poll(Debouncer<PollWatcher, NoCache>),
+    Native(RecommendedWatcher),
+    Poll(PollWatcher),
 }
 
 impl Watcher {
@@ -73,7 +81,7 @@ pub struct Changes {
     root: PathBuf,
     watcher: Watcher,
     watched: Vec<PathBuf>,
-    rx: mpsc::Receiver<DebounceEventResult>,
+    rx: mpsc::Receiver<notify::Result<notify::Event>>,
     /// Why polling is used though it was not asked for.
     pub fallback: Option<String>,
 }
@@ -91,19 +99,14 @@ impl Changes {
     pub fn start(root: &Path, poll: bool) -> Result<Changes, String> {
         let root = std::path::absolute(root).map_err(|e| e.to_string())?;
         let attempt = |poll: bool| -> Result<Changes, String> {
-            let (tx, rx) = mpsc::channel::<DebounceEventResult>();
-            let handler = move |result: DebounceEventResult| {
-                let _ = tx.send(result);
-            };
+            let (tx, rx) = mpsc::channel::<notify::Result<notify::Event>>();
             let watcher = if poll {
                 // Contents, not just times: a save within the same second as the last
                 // one must not be missed.
                 let config = notify::Config::default().with_poll_interval(POLL_INTERVAL).with_compare_contents(true);
-                Watcher::Poll(
-                    new_debouncer_opt::<_, PollWatcher, NoCache>(DEBOUNCE, None, handler, NoCache, config).map_err(|e| e.to_string())?,
-                )
+                Watcher::Poll(PollWatcher::new(tx, config).map_err(|e| e.to_string())?)
             } else {
-                Watcher::Native(new_debouncer(DEBOUNCE, None, handler).map_err(|e| e.to_string())?)
+                Watcher::Native(notify::recommended_watcher(tx).map_err(|e| e.to_string())?)
             };
             let mut changes = Changes { root: root.clone(), watcher, watched: Vec::new(), rx, fallback: None };
             changes.watch_sources().map_err(|e| e.to_string())?;
@@ -140,34 +143,47 @@ impl Changes {
         Ok(())
     }
 
-    /// The next batch of relevant changes, waiting at most `timeout`.
-    pub fn next(&mut self, timeout: Duration) -> Option<Batch> {
-        let first = self.rx.recv_timeout(timeout).ok()?;
+    /// The next batch of relevant changes, waiting at most `timeout` for
+    /// its first; `arrived` is called as that first change arrives, before
+    /// the batch settles.
+    pub fn next(&mut self, timeout: Duration, arrived: &mut dyn FnMut()) -> Option<Batch> {
         let mut batch = Batch { paths: Vec::new(), rescan: false };
-        // Everything that arrived together is one change.
-        for result in std::iter::once(first).chain(self.rx.try_iter()) {
-            let Ok(events) = result else {
-                batch.rescan = true;
-                continue;
-            };
-            for event in events {
-                batch.rescan |= event.need_rescan();
-                if matches!(event.kind, EventKind::Access(_)) {
-                    continue;
-                }
-                for path in &event.paths {
-                    if let Some(rel) = relevant(&self.root, path)
-                        && !batch.paths.contains(&rel)
-                    {
-                        batch.paths.push(rel);
-                    }
-                }
+        let waited = Instant::now() + timeout;
+        while !self.add(self.rx.recv_timeout(waited.checked_duration_since(Instant::now())?).ok()?, &mut batch) {}
+        arrived();
+        // Everything until a quiet period is one change.
+        let started = Instant::now();
+        let mut quiet = started + DEBOUNCE;
+        while let Some(left) = quiet.checked_duration_since(Instant::now()) {
+            let Ok(result) = self.rx.recv_timeout(left) else { break };
+            if self.add(result, &mut batch) && started.elapsed() < SETTLE_AT_MOST {
+                quiet = Instant::now() + DEBOUNCE;
             }
         }
         batch.paths.sort();
         // A new kind folder is watched from now on.
         let _ = self.watch_sources();
-        (batch.rescan || !batch.paths.is_empty()).then_some(batch)
+        Some(batch)
+    }
+
+    /// Adds an event to a batch; whether it was relevant.
+    fn add(&self, result: notify::Result<notify::Event>, batch: &mut Batch) -> bool {
+        let Ok(event) = result else {
+            batch.rescan = true;
+            return true;
+        };
+        let mut relevant_event = event.need_rescan();
+        batch.rescan |= relevant_event;
+        if matches!(event.kind, EventKind::Access(_)) {
+            return relevant_event;
+        }
+        for rel in event.paths.iter().filter_map(|path| relevant(&self.root, path)) {
+            relevant_event = true;
+            if !batch.paths.contains(&rel) {
+                batch.paths.push(rel);
+            }
+        }
+        relevant_event
     }
 }
 
@@ -177,16 +193,17 @@ pub fn watch(options: &Options, stop: &AtomicBool, on_event: &mut dyn FnMut(Even
     let mut changes = Changes::start(&root, options.poll)?;
     on_event(Event::Watching { polling: changes.polling(), fallback: changes.fallback.clone() });
     let cache = Cache::default();
-    let mut last: Option<Snapshot> = None;
+    let mut last: Option<std::sync::Arc<Snapshot>> = None;
     let mut after = After::default();
     rebuild(options, &root, &cache, &mut last, &mut after, &[], on_event);
     cache.warm_tokenizer();
     while !stop.load(Ordering::SeqCst) {
-        let Some(batch) = changes.next(Duration::from_millis(100)) else { continue };
+        let Some(batch) = changes.next(Duration::from_millis(100), &mut || after.arrived()) else { continue };
         if batch.rescan {
             last = None;
         }
         if batch.paths.is_empty() && last.is_some() {
+            after.looking = false;
             continue;
         }
         rebuild(options, &root, &cache, &mut last, &mut after, &batch.paths, on_event);
@@ -201,6 +218,28 @@ pub fn watch(options: &Options, stop: &AtomicBool, on_event: &mut dyn FnMut(Even
 struct After {
     index: std::sync::Arc<IndexCache>,
     pending: Option<std::thread::JoinHandle<()>>,
+    /// Whether the files of the index held are being looked at, since the
+    /// change being built arrived.
+    looking: bool,
+}
+
+impl After {
+    /// A change arrived: the last build's files are looked at while it
+    /// settles, if that build's index is held by now.
+    fn arrived(&mut self) {
+        if self.pending.as_ref().is_none_or(std::thread::JoinHandle::is_finished) {
+            self.settle();
+            self.index.look_at_files();
+            self.looking = true;
+        }
+    }
+
+    /// Waits for the last build's index to be held.
+    fn settle(&mut self) {
+        if let Some(pending) = self.pending.take() {
+            let _ = pending.join();
+        }
+    }
 }
 
 /// The repository-relative path of an event, if it can change a build.
@@ -230,22 +269,24 @@ fn rebuild(
     options: &Options,
     root: &Path,
     cache: &Cache,
-    last: &mut Option<Snapshot>,
+    last: &mut Option<std::sync::Arc<Snapshot>>,
     after: &mut After,
     trigger: &[String],
     on_event: &mut dyn FnMut(Event),
 ) {
     let started = Instant::now();
-    if let Some(pending) = after.pending.take() {
-        let _ = pending.join();
-    }
+    after.settle();
     // The last build's files are looked at while the changed sources are
-    // read and loaded.
-    after.index.look_at_files();
+    // read and loaded, if they were not from the change's arrival.
+    if !std::mem::take(&mut after.looking) {
+        after.index.look_at_files();
+    }
     let (snapshot, mut diags) = match last.as_ref() {
         Some(previous) => previous.refresh(root, trigger),
         None => Snapshot::from_dir(root),
     };
+    // Shared with the index the build leaves, not copied.
+    let snapshot = std::sync::Arc::new(snapshot);
     *last = Some(snapshot.clone());
     let project = match Project::load(&snapshot, cache) {
         Ok(project) if diags.is_empty() => project,

@@ -105,10 +105,11 @@ impl IndexCache {
         Some(Remembered { index: held.index.clone(), sweep, sources: held.sources.clone(), untouched: held.untouched.clone() })
     }
 
-    /// Starts looking, on a thread of its own, at the files of the index
-    /// held (if it is still the file on disk): which personas' files are as
-    /// that build left them. A watch calls this as a change arrives; the
-    /// rebuild then looks only at those the thread has not reached yet.
+    /// Starts looking, on two threads of their own (one from each end), at
+    /// the files of the index held (if it is still the file on disk): which
+    /// personas' files are as that build left them. A watch calls this as a
+    /// change arrives, while both cores wait for the change to settle; the
+    /// rebuild then looks only at those the threads have not reached yet.
     /// What an earlier look found is forgotten at once, so that a rebuild
     /// never trusts a look older than its change, however late the thread.
     pub fn look_at_files(self: &Arc<Self>) {
@@ -131,15 +132,17 @@ impl IndexCache {
             let untouched = super::untouched::Untouched::new(out_dir.to_path_buf(), held.index.clone(), index_time);
             held.untouched.insert(std::sync::Arc::new(untouched)).clone()
         };
-        untouched.look_at_all();
+        let other = untouched.clone();
+        std::thread::spawn(move || other.look_at_all(true));
+        untouched.look_at_all(false);
     }
 
     /// Remembers the index this process wrote from `sources`, which the
     /// file showed `stamp` just after: a build by this process need not
     /// read it again, nor hash again the inputs of personas whose sources
     /// did not change since.
-    pub fn remember(&self, stamp: IndexStamp, index: PreviousIndex, sources: crate::snapshot::Snapshot) {
-        let held = Held { stamp, index: std::sync::Arc::new(index), sources: Some(std::sync::Arc::new(sources)), untouched: None };
+    pub fn remember(&self, stamp: IndexStamp, index: PreviousIndex, sources: Arc<crate::snapshot::Snapshot>) {
+        let held = Held { stamp, index: Arc::new(index), sources: Some(sources), untouched: None };
         *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(held);
     }
 }

@@ -39,9 +39,12 @@ impl Untouched {
         Untouched { out_dir, index, index_time, personas, places, states }
     }
 
-    /// Looks at every persona no one has looked at yet, in order.
-    pub fn look_at_all(&self) {
-        for i in 0..self.personas.len() {
+    /// Looks at every persona no one has looked at yet, in order, or from
+    /// the last (so that two threads rarely meet before the middle).
+    pub fn look_at_all(&self, from_last: bool) {
+        let n = self.personas.len();
+        for i in 0..n {
+            let i = if from_last { n - 1 - i } else { i };
             if self.claim(i) {
                 self.look(i);
             }

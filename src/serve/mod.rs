@@ -112,7 +112,7 @@ impl Server {
             };
             loop {
                 let Some(state) = state.upgrade() else { return };
-                if let Some(batch) = changes.next(Duration::from_millis(200)) {
+                if let Some(batch) = changes.next(Duration::from_millis(200), &mut || {}) {
                     state.invalidate((!batch.rescan).then_some(batch.paths));
                 }
             }
