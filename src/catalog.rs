@@ -44,20 +44,17 @@ type Parsed = Result<Definition, Vec<Diagnostic>>;
 pub const MAX_DEPTH: usize = 64;
 
 /// What successive runs share (watch, diff, a server): parsed files by
-/// content hash, so that a rebuild parses only what changed (keyed by path
-/// and text, so a moved file is parsed again), and the tokenizer, so its
-/// vocabulary is loaded once and counts are remembered.
+/// path, with the sha256 of the text they were parsed from, so that a
+/// rebuild parses only what changed (a moved file is parsed again), and the
+/// tokenizer, so its vocabulary is loaded once and counts are remembered.
 #[derive(Default)]
 pub struct Cache {
-    entries: Mutex<foldhash::HashMap<Key, Parsed>>,
+    entries: Mutex<foldhash::HashMap<Arc<str>, ([u8; 32], Parsed)>>,
     tokenizer: Mutex<Option<Arc<Tokenizer>>>,
 }
 
-/// A parsed file's key: its path and the sha256 of its text.
-type Key = (Arc<str>, [u8; 32]);
-
-fn key(path: &Arc<str>, text: &str, hash: Option<&[u8; 32]>) -> Key {
-    (path.clone(), hash.copied().unwrap_or_else(|| Sha256::digest(text.as_bytes()).into()))
+fn text_hash(text: &str, hash: Option<&[u8; 32]>) -> [u8; 32] {
+    hash.copied().unwrap_or_else(|| Sha256::digest(text.as_bytes()).into())
 }
 
 impl Cache {
@@ -83,34 +80,48 @@ impl Cache {
 
     /// One file, parsed unless the cache holds it.
     pub(crate) fn parse(&self, path: &Arc<str>, text: &str, hash: Option<&[u8; 32]>) -> Result<Definition, Vec<Diagnostic>> {
-        let key = key(path, text, hash);
-        if let Some(hit) = self.entries.lock().ok().and_then(|e| e.get(&key).cloned()) {
+        let hash = text_hash(text, hash);
+        let hit = self.entries.lock().ok().and_then(|e| e.get(path).filter(|(h, _)| *h == hash).map(|(_, p)| p.clone()));
+        if let Some(hit) = hit {
             return hit;
         }
         let parsed = parse::parse_definition(path, text);
         if let Ok(mut entries) = self.entries.lock() {
-            entries.insert(key, parsed.clone());
+            entries.insert(path.clone(), (hash, parsed.clone()));
         }
         parsed
     }
 
-    /// Every file of a load, in order: those the cache holds taken from it
-    /// (looked up at once, under one lock), the others parsed in parallel.
-    /// The cache then holds these files only, so that a long-running
-    /// process (watch, serve) holds one repository's worth of them, not
-    /// every version of every file it has seen.
+    /// Every file of a load, in order: those the cache holds as they are
+    /// now taken from it (looked up at once, under one lock), the others
+    /// parsed in parallel. The cache then holds the snapshot's files only,
+    /// so that a long-running process (watch, serve) holds one repository's
+    /// worth of them, not every version of every file it has seen.
     fn parse_all(&self, files: &[(&Arc<str>, &Arc<str>)], snapshot: &Snapshot) -> Vec<Parsed> {
         use rayon::prelude::*;
-        let keys: Vec<Key> = files.iter().map(|(path, text)| key(path, text, snapshot.hash(path))).collect();
-        let mut held = self.entries.lock().map(|mut e| std::mem::take(&mut *e)).unwrap_or_default();
-        let found: Vec<Option<Parsed>> = keys.iter().map(|key| held.remove(key)).collect();
-        drop(held);
-        let parsed: Vec<Parsed> =
-            files.par_iter().zip(found).map(|((path, text), hit)| hit.unwrap_or_else(|| parse::parse_definition(path, text))).collect();
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.extend(keys.into_iter().zip(parsed.iter().cloned()));
+        let hashes: Vec<[u8; 32]> = files.iter().map(|(path, text)| text_hash(text, snapshot.hash(path))).collect();
+        let mut found: Vec<Option<Parsed>> = match self.entries.lock() {
+            Ok(held) => files
+                .iter()
+                .zip(&hashes)
+                .map(|((path, _), hash)| held.get(*path).filter(|(h, _)| h == hash).map(|(_, p)| p.clone()))
+                .collect(),
+            Err(_) => vec![None; files.len()],
+        };
+        let misses: Vec<usize> = found.iter().enumerate().filter(|(_, hit)| hit.is_none()).map(|(i, _)| i).collect();
+        let fresh: Vec<Parsed> = misses.par_iter().map(|&i| parse::parse_definition(files[i].0, files[i].1)).collect();
+        let mut entries = self.entries.lock().ok();
+        for (i, parsed) in misses.into_iter().zip(fresh) {
+            if let Some(entries) = entries.as_mut() {
+                entries.insert(files[i].0.clone(), (hashes[i], parsed.clone()));
+            }
+            found[i] = Some(parsed);
         }
-        parsed
+        // Files gone from the repository are forgotten.
+        if let Some(entries) = entries.as_mut().filter(|e| e.len() > files.len()) {
+            entries.retain(|path, _| snapshot.hash(path).is_some());
+        }
+        found.into_iter().flatten().collect()
     }
 }
 
