@@ -253,14 +253,17 @@ fn template_comments(catalog: &Catalog, diags: &mut Vec<Diagnostic>) {
 fn used_variables(catalog: &Catalog, renderer: &Renderer, persona: &Persona) -> BTreeSet<String> {
     let name = &persona.meta.name;
     let Ok(base) = catalog.resolve_any(name, &Request::default()) else { return BTreeSet::new() };
-    let mut requests = vec![Request::default()];
+    // The base view is the current stage's: the other stages and the
+    // channels are resolved again.
+    let mut requests = Vec::new();
     if let Some(stage) = &base.stage {
-        requests.extend(stage.arc.stages.iter().map(|s| Request { stage: Some(s.name.value.clone()), ..Request::default() }));
+        let others = stage.arc.stages.iter().enumerate().filter(|(i, _)| *i != stage.index);
+        requests.extend(others.map(|(_, s)| Request { stage: Some(s.name.value.clone()), ..Request::default() }));
     }
     requests.extend(base.channels.iter().map(|c| Request { channel: Some(c.clone()), ..Request::default() }));
+    let variants: Vec<_> = requests.iter().filter_map(|request| catalog.resolve_any(name, request).ok()).collect();
     let mut used = BTreeSet::new();
-    for request in requests {
-        let Ok(r) = catalog.resolve_any(name, &request) else { continue };
+    for r in std::iter::once(&base).chain(&variants) {
         let mut texts: Vec<(&Arc<str>, &Text)> = Vec::new();
         let pfile = &persona.meta.file;
         for (file, text) in
