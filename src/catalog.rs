@@ -92,6 +92,13 @@ impl Cache {
         parsed
     }
 
+    /// Forgets a file gone from the repository.
+    fn forget(&self, path: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(path);
+        }
+    }
+
     /// Every file of a load, in order: those the cache holds as they are
     /// now taken from it (looked up at once, under one lock), the others
     /// parsed in parallel. The cache then holds the snapshot's files only,
@@ -201,6 +208,57 @@ impl Catalog {
         (catalog, diags)
     }
 
+    /// This catalog, loaded without a diagnostic from `earlier`, patched to
+    /// the snapshot: the definitions of the `changed` files are taken out
+    /// and those files parsed again, then the checks that need the whole
+    /// repository run as in a full load. `None` where only a full load says
+    /// the same (the config changed, a changed file does not parse or
+    /// takes a name already taken): the caller loads in full.
+    pub fn patched(
+        mut self,
+        changed: &foldhash::HashSet<Arc<str>>,
+        snapshot: &Snapshot,
+        cache: &Cache,
+    ) -> Option<(Catalog, Vec<Diagnostic>)> {
+        if changed.contains(CONFIG_FILE) || !self.broken.is_empty() {
+            return None;
+        }
+        let templates = format!("{TEMPLATES_DIR}/");
+        let mut changed: Vec<&Arc<str>> = changed.iter().collect();
+        changed.sort();
+        for path in changed {
+            if path.starts_with(&templates) {
+                match snapshot.file(path) {
+                    Some((path, text)) => _ = self.templates.insert(path.clone(), text.clone()),
+                    None => _ = self.templates.remove(path),
+                }
+                continue;
+            }
+            // A definition's folder is its kind and its stem its name.
+            let kind = path.split('/').next().and_then(Kind::from_folder)?;
+            let stem = path.rsplit('/').next().and_then(|f| f.rsplit_once('.')).map(|(stem, _)| stem)?;
+            match self.file_of(kind, stem) {
+                Some(file) if file == path => self.remove(kind, stem),
+                Some(_) => return None,
+                None => {}
+            }
+            let Some(text) = snapshot.get(path) else {
+                cache.forget(path);
+                continue;
+            };
+            let definition = cache.parse(path, text, snapshot.hash(path)).ok()?;
+            if self.file_of(definition.kind(), &definition.meta().name).is_some() {
+                return None;
+            }
+            self.insert(definition);
+        }
+        let mut diags = Vec::new();
+        self.check_part_types(&mut diags);
+        self.check_arcs(&mut diags);
+        self.check_inheritance(&mut diags);
+        Some((self, diags))
+    }
+
     pub fn persona(&self, name: &str) -> Option<&Persona> {
         self.personas.get(name).map(Arc::as_ref)
     }
@@ -233,6 +291,17 @@ impl Catalog {
             Definition::Skill(d) => _ = self.skills.insert(d.meta.name.clone(), d),
             Definition::Guardrail(d) => _ = self.guardrails.insert(d.meta.name.clone(), d),
             Definition::Arc(d) => _ = self.arcs.insert(d.meta.name.clone(), d),
+        }
+    }
+
+    fn remove(&mut self, kind: Kind, name: &str) {
+        match kind {
+            Kind::Persona => _ = self.personas.remove(name),
+            Kind::Part => _ = self.parts.remove(name),
+            Kind::Trait => _ = self.traits.remove(name),
+            Kind::Skill => _ = self.skills.remove(name),
+            Kind::Guardrail => _ = self.guardrails.remove(name),
+            Kind::Arc => _ = self.arcs.remove(name),
         }
     }
 

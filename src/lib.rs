@@ -57,7 +57,31 @@ pub struct Project {
 impl Project {
     /// Parses and checks every definition of a snapshot.
     pub fn load(snapshot: &Snapshot, cache: &Cache) -> Result<Project, Vec<Diagnostic>> {
-        let (catalog, mut diags) = Catalog::load_cached(snapshot, cache);
+        Project::load_after(snapshot, cache, None)
+    }
+
+    /// [`Project::load`], patching `earlier`, the project of the snapshot
+    /// given with it, where it can: only the files that changed since are
+    /// parsed and registered again (a watch's rebuild).
+    pub fn load_after(snapshot: &Snapshot, cache: &Cache, earlier: Option<(Project, &Snapshot)>) -> Result<Project, Vec<Diagnostic>> {
+        let patched = earlier.and_then(|(earlier, before)| {
+            let changed = snapshot.changed_since(before);
+            // Many changes (a checkout) load as fast in full.
+            if changed.len() > PATCH_AT_MOST {
+                return None;
+            }
+            let (catalog, diags) = earlier.catalog.patched(&changed, snapshot, cache)?;
+            let renderer = earlier.renderer.patched(&catalog, &changed);
+            Some((catalog, diags, renderer))
+        });
+        let (catalog, mut diags, renderer) = match patched {
+            Some(patched) => patched,
+            None => {
+                let (catalog, diags) = Catalog::load_cached(snapshot, cache);
+                let renderer = Renderer::new(&catalog);
+                (catalog, diags, renderer)
+            }
+        };
         let encoding = catalog.config.encoding.clone();
         let tokenizer = cache.tokenizer(&encoding.value);
         if tokenizer.is_none() {
@@ -68,7 +92,6 @@ impl Project {
                     .help(format!("encodings are: {}", tokens::ENCODINGS.join(", "))),
             );
         }
-        let renderer = Renderer::new(&catalog);
         match tokenizer {
             Some(tokenizer) if diags.is_empty() => Ok(Project { catalog, renderer, tokenizer }),
             tokenizer => {
@@ -86,6 +109,9 @@ impl Project {
         }
     }
 }
+
+/// The most changed files a load patches an earlier project for.
+const PATCH_AT_MOST: usize = 256;
 
 /// Why a build did not write its output.
 pub enum BuildError {

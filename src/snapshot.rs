@@ -274,6 +274,11 @@ impl Snapshot {
     }
 
     /// The snapshot's own path of a source file, to share rather than copy.
+    /// A file's shared path and text.
+    pub fn file(&self, path: &str) -> Option<(&Arc<str>, &Arc<str>)> {
+        self.files.get_key_value(path)
+    }
+
     pub fn path(&self, path: &str) -> Option<&Arc<str>> {
         // Every file has a hash, under the same shared path.
         self.hashes.get_key_value(path).map(|(path, _)| path)

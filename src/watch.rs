@@ -213,11 +213,13 @@ pub fn watch(options: &Options, stop: &AtomicBool, on_event: &mut dyn FnMut(Even
 
 /// What the watch keeps between builds: the index it wrote last, parsed
 /// (with each persona's entry as serialized) on another thread once the
-/// build is reported, and that thread, which the next build waits for.
+/// build is reported, and that thread, which the next build waits for; and
+/// the last project loaded, with its snapshot, for the next load to patch.
 #[derive(Default)]
 struct After {
     index: std::sync::Arc<IndexCache>,
-    pending: Option<std::thread::JoinHandle<()>>,
+    pending: Option<std::thread::JoinHandle<Earlier>>,
+    earlier: Option<Earlier>,
     /// Whether the files of the index held are being looked at, since the
     /// change being built arrived.
     looking: bool,
@@ -237,10 +239,13 @@ impl After {
     /// Waits for the last build's index to be held.
     fn settle(&mut self) {
         if let Some(pending) = self.pending.take() {
-            let _ = pending.join();
+            self.earlier = pending.join().ok();
         }
     }
 }
+
+/// A project, and the snapshot it was loaded from.
+type Earlier = (Project, std::sync::Arc<Snapshot>);
 
 /// The repository-relative path of an event, if it can change a build.
 fn relevant(root: &Path, path: &Path) -> Option<String> {
@@ -288,7 +293,8 @@ fn rebuild(
     // Shared with the index the build leaves, not copied.
     let snapshot = std::sync::Arc::new(snapshot);
     *last = Some(snapshot.clone());
-    let project = match Project::load(&snapshot, cache) {
+    let (earlier, before) = after.earlier.take().unzip();
+    let project = match Project::load_after(&snapshot, cache, earlier.zip(before.as_deref())) {
         Ok(project) if diags.is_empty() => project,
         loaded => {
             diags.extend(loaded.err().unwrap_or_default());
@@ -301,6 +307,7 @@ fn rebuild(
         Ok(dir) => dir,
         Err(message) => {
             on_event(Event::Problem { trigger, message });
+            after.earlier = Some((project, snapshot));
             return;
         }
     };
@@ -324,14 +331,19 @@ fn rebuild(
             after.pending = Some(std::thread::spawn(move || {
                 if let (Some(stamp), Some(mut written)) = (stamp, PreviousIndex::of(&output)) {
                     written.count_reached();
-                    index.remember(stamp, written, snapshot);
+                    index.remember(stamp, written, snapshot.clone());
                 }
-                drop((output, project));
+                drop(output);
+                (project, snapshot)
             }));
         }
-        Err(BuildError::Definitions(diags)) => on_event(Event::Failed { trigger, diagnostics: &diags, snapshot: &snapshot }),
+        Err(BuildError::Definitions(diags)) => {
+            on_event(Event::Failed { trigger, diagnostics: &diags, snapshot: &snapshot });
+            after.earlier = Some((project, snapshot));
+        }
         Err(BuildError::Io(message)) => {
-            on_event(Event::Problem { trigger, message: format!("cannot write to `{}`: {message}", out_dir.display()) })
+            on_event(Event::Problem { trigger, message: format!("cannot write to `{}`: {message}", out_dir.display()) });
+            after.earlier = Some((project, snapshot));
         }
     }
 }

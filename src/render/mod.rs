@@ -77,45 +77,27 @@ pub struct Renderer {
 
 impl Renderer {
     pub fn new(catalog: &Catalog) -> Renderer {
-        // Every text of every definition, registered by id; compiled on first use.
-        type Field<'a> = (&'static str, Option<&'a Text>);
-        // Literal texts (`template = false`) are never templates.
-        fn add<'a>(texts: &mut Vec<(&'a Meta, Kind, &'static str, &'a Text)>, meta: &'a Meta, kind: Kind, fields: Vec<Field<'a>>) {
-            if !meta.template {
-                return;
-            }
-            for (field, text) in [("description", meta.description.as_ref())].into_iter().chain(fields) {
-                if let Some(text) = text {
-                    texts.push((meta, kind, field, text));
-                }
-            }
-        }
-        let mut texts = Vec::new();
-        for p in catalog.personas.values() {
-            add(&mut texts, &p.meta, Kind::Persona, vec![("summary", p.summary.as_ref()), ("detail", p.detail.as_ref())]);
-        }
-        for p in catalog.parts.values() {
-            add(&mut texts, &p.meta, Kind::Part, vec![("summary", Some(&p.summary)), ("content", p.content.as_ref())]);
-        }
-        for t in catalog.traits.values() {
-            add(&mut texts, &t.meta, Kind::Trait, vec![("instruction", t.instruction.as_ref())]);
-        }
-        for s in catalog.skills.values() {
-            add(&mut texts, &s.meta, Kind::Skill, vec![("content", s.content.as_ref())]);
-        }
-        for g in catalog.guardrails.values() {
-            add(&mut texts, &g.meta, Kind::Guardrail, vec![("content", g.content.as_ref())]);
-        }
-        for a in catalog.arcs.values() {
-            let mut fields = vec![("summary", a.summary.as_ref())];
-            for s in &a.stages {
-                fields.push(("stage description", s.description.as_ref()));
-                fields.push(("stage condition", s.condition.as_ref()));
-            }
-            add(&mut texts, &a.meta, Kind::Arc, fields);
-        }
-        let mut origins = Origins::new(&texts);
+        Renderer::with_origins(catalog, Origins::new(&texts(catalog, &|_| true)))
+    }
+
+    /// The renderer of `catalog`, patched from this one, the renderer of
+    /// the catalog it was patched from ([`Catalog::patched`]): the texts of
+    /// the `changed` files are registered again, the rest kept. Nothing
+    /// else is kept: templates compile, and texts render, afresh.
+    pub fn patched(self, catalog: &Catalog, changed: &foldhash::HashSet<Arc<str>>) -> Renderer {
+        let Renderer { env, origins, .. } = self;
+        // The environment's loader holds the other reference.
+        drop(env);
+        let Ok(mut origins) = Arc::try_unwrap(origins) else { return Renderer::new(catalog) };
+        origins.forget(changed);
+        origins.insert(&texts(catalog, &|meta| changed.contains(&*meta.file)));
+        Renderer::with_origins(catalog, origins)
+    }
+
+    /// A renderer of the texts `origins` registers, and of the layouts.
+    fn with_origins(catalog: &Catalog, mut origins: Origins) -> Renderer {
         // Layouts: the repository's templates replace the built-in ones.
+        origins.clear_layouts();
         for (path, text) in &catalog.templates {
             origins.add_layout(path.clone(), text.clone());
         }
@@ -338,6 +320,48 @@ impl Renderer {
         let Ok(template) = self.env.get_template(&text_id(file, text)) else { return Vec::new() };
         template.undeclared_variables(false).into_iter().collect()
     }
+}
+
+/// Every text of the definitions `wanted` picks, with its definition, kind
+/// and field, one definition's texts after another. Literal texts
+/// (`template = false`) are never templates.
+fn texts<'a>(catalog: &'a Catalog, wanted: &dyn Fn(&Meta) -> bool) -> Vec<(&'a Meta, Kind, &'static str, &'a Text)> {
+    type Field<'a> = (&'static str, Option<&'a Text>);
+    let mut texts = Vec::new();
+    let mut add = |meta: &'a Meta, kind: Kind, fields: Vec<Field<'a>>| {
+        if !meta.template || !wanted(meta) {
+            return;
+        }
+        for (field, text) in [("description", meta.description.as_ref())].into_iter().chain(fields) {
+            if let Some(text) = text {
+                texts.push((meta, kind, field, text));
+            }
+        }
+    };
+    for p in catalog.personas.values() {
+        add(&p.meta, Kind::Persona, vec![("summary", p.summary.as_ref()), ("detail", p.detail.as_ref())]);
+    }
+    for p in catalog.parts.values() {
+        add(&p.meta, Kind::Part, vec![("summary", Some(&p.summary)), ("content", p.content.as_ref())]);
+    }
+    for t in catalog.traits.values() {
+        add(&t.meta, Kind::Trait, vec![("instruction", t.instruction.as_ref())]);
+    }
+    for s in catalog.skills.values() {
+        add(&s.meta, Kind::Skill, vec![("content", s.content.as_ref())]);
+    }
+    for g in catalog.guardrails.values() {
+        add(&g.meta, Kind::Guardrail, vec![("content", g.content.as_ref())]);
+    }
+    for a in catalog.arcs.values() {
+        let mut fields = vec![("summary", a.summary.as_ref())];
+        for s in &a.stages {
+            fields.push(("stage description", s.description.as_ref()));
+            fields.push(("stage condition", s.condition.as_ref()));
+        }
+        add(&a.meta, Kind::Arc, fields);
+    }
+    texts
 }
 
 /// One piece of a template whose only syntax is `{{ name }}`.

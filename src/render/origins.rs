@@ -54,7 +54,13 @@ impl Origins {
     /// Registers the texts of definitions, each with the field it is, one
     /// definition's texts after another.
     pub fn new(texts: &[(&Meta, Kind, &'static str, &Text)]) -> Origins {
-        let mut files = HashMap::with_capacity(texts.len() / 2);
+        let mut origins = Origins { files: HashMap::with_capacity(texts.len() / 2), layouts: HashMap::new() };
+        origins.insert(texts);
+        origins
+    }
+
+    /// Registers the texts of more definitions, as [`Origins::new`] does.
+    pub fn insert(&mut self, texts: &[(&Meta, Kind, &'static str, &Text)]) {
         for run in texts.chunk_by(|a, b| std::ptr::eq(a.0, b.0)) {
             let (meta, kind, _, _) = run[0];
             let mut texts: Vec<FileText> = run
@@ -70,9 +76,19 @@ impl Origins {
             // Two texts at one offset cannot both be found by id: the last one registered is.
             texts.sort_by_key(|t| t.span.start);
             texts.dedup_by_key(|t| t.span.start);
-            files.insert(meta.file.clone(), FileTexts { kind, name: meta.name.as_str().into(), texts: texts.into() });
+            self.files.insert(meta.file.clone(), FileTexts { kind, name: meta.name.as_str().into(), texts: texts.into() });
         }
-        Origins { files, layouts: HashMap::new() }
+    }
+
+    /// Forgets the texts of files.
+    pub fn forget<'a>(&mut self, files: impl IntoIterator<Item = &'a Arc<str>>) {
+        for file in files {
+            self.files.remove(file);
+        }
+    }
+
+    pub fn clear_layouts(&mut self) {
+        self.layouts.clear();
     }
 
     /// Registers a layout template under its path (replacing a text of that id).

@@ -275,6 +275,66 @@ fn rebuilds_from_the_index_in_memory_write_what_a_fresh_build_writes() {
     assert_eq!(repo.tree("build-output"), built);
 }
 
+/// A rebuild patches the last load with the files that changed (parsed and
+/// registered again; the checks that need the whole repository run again),
+/// and falls back to a full load where only one says the same. After every
+/// change the watch must say what a full build says: the same artifacts, or
+/// the same errors.
+#[test]
+fn a_patched_load_says_what_a_full_load_says() {
+    let repo = Repo::minimal()
+        .file("parts/goal-help.md", "+++\ntype = \"goal\"\nsummary = \"Help.\"\n+++\nHelp well.\n")
+        .file("personas/zed.toml", "version = \"1.0.0\"\nsummary = \"Zed.\"\nparts = [\"goal-help\"]\n");
+    let mut watch = Watch::start(&repo, &[]);
+    let zed = |extends: &str| format!("version = \"1.0.0\"\nsummary = \"Zed.\"\nparts = [\"goal-help\"]\n{extends}");
+    let goal = |kind: &str, text: &str| format!("+++\ntype = \"{kind}\"\nsummary = \"Help.\"\n+++\n{text}\n");
+    // Each step, and whether the watch builds or fails after it.
+    let steps: Vec<(&str, Box<dyn Fn(&Repo)>, bool)> = vec![
+        (
+            "a part moved to a sub-folder",
+            Box::new(|r| std::fs::rename(r.path().join("parts/goal-help.md"), r.path().join("parts/goals/goal-help.md")).unwrap()),
+            true,
+        ),
+        (
+            "a new persona extending another",
+            Box::new(|r| r.write("personas/kid.toml", "version = \"1.0.0\"\nextends = \"zed\"\nsummary = \"Kid.\"\n")),
+            true,
+        ),
+        ("an inheritance cycle", Box::new(move |r| r.write("personas/zed.toml", &zed("extends = \"kid\"\n"))), false),
+        ("the cycle broken", Box::new(move |r| r.write("personas/zed.toml", &zed(""))), true),
+        ("a second part of the same name", Box::new(move |r| r.write("parts/goal-help.md", &goal("goal", "Twice."))), false),
+        ("the second one removed", Box::new(|r| r.remove("parts/goal-help.md")), true),
+        ("a custom summary layout", Box::new(|r| r.write("templates/summary.md.j2", "# {{ persona.name }}\n{{ persona.summary }}\n")), true),
+        ("a part of an unknown type", Box::new(move |r| r.write("parts/goals/goal-help.md", &goal("gaol", "Help."))), false),
+        ("its type fixed", Box::new(move |r| r.write("parts/goals/goal-help.md", &goal("goal", "Help better."))), true),
+        ("a part a persona uses removed", Box::new(|r| r.remove("parts/tone-warm.md")), false),
+        ("the part back", Box::new(|r| r.write("parts/tone-warm.md", &tone("Back."))), true),
+        ("the layout removed", Box::new(|r| r.remove("templates/summary.md.j2")), true),
+    ];
+    for (what, step, builds) in steps {
+        std::fs::create_dir_all(repo.path().join("parts/goals")).unwrap();
+        step(&repo);
+        // A move can arrive as two batches: the last event tells (a build
+        // that writes nothing, where the output is already right, counts).
+        let mut event = watch.next();
+        while let Some(later) = watch.quiet_for(Duration::from_millis(800)) {
+            event = later;
+        }
+        if builds {
+            assert_eq!(event["event"], "built", "{what}: {event}");
+            repo.run(&["build", "--check"]).success();
+        } else {
+            assert_eq!(event["event"], "failed", "{what}: {event}");
+            let check = repo.run(&["check", "--format", "json"]).failure();
+            let full: Vec<Value> = check.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+            let said = |d: &Value| (d["code"].clone(), d["file"].clone(), d["line"].clone(), d["message"].clone());
+            let watched: Vec<_> = event["diagnostics"].as_array().unwrap().iter().map(said).collect();
+            assert_eq!(watched, full.iter().map(said).collect::<Vec<_>>(), "{what}");
+        }
+    }
+    watch.interrupt();
+}
+
 #[test]
 fn idle_means_no_rebuild_and_its_own_writes_never_trigger_one() {
     let repo = Repo::minimal();
