@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use notify::{EventKind, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher as _};
 
-use crate::artifacts::{IndexCache, PreviousIndex, WriteReport};
+use crate::artifacts::{IndexCache, WriteReport};
 use crate::catalog::Cache;
 use crate::diag::Diagnostic;
 use crate::model::Kind;
@@ -329,9 +329,8 @@ fn rebuild(
             // to another thread: the event is not delayed by them.
             let (index, stamp) = (after.index.clone(), report.index.clone());
             after.pending = Some(std::thread::spawn(move || {
-                if let (Some(stamp), Some(mut written)) = (stamp, PreviousIndex::of(&output)) {
-                    written.count_reached();
-                    index.remember(stamp, written, snapshot.clone());
+                if let Some(stamp) = stamp {
+                    index.remember_output(stamp, &output, snapshot.clone());
                 }
                 drop(output);
                 (project, snapshot)

@@ -137,6 +137,29 @@ impl IndexCache {
         untouched.look_at_all(false);
     }
 
+    /// Remembers the index of `output`, which this process compiled from
+    /// `sources` and wrote (the file showed `stamp` just after), as
+    /// [`IndexCache::remember`] does. Made from the index held, if that is
+    /// the one the build kept personas from: a kept persona's entry is
+    /// taken from it as it is, and only the others' are parsed (at 10,000
+    /// personas, parsing all of them takes a core most of a third of a
+    /// second, and would delay a save that follows).
+    pub fn remember_output(&self, stamp: IndexStamp, output: &super::Output, sources: Arc<crate::snapshot::Snapshot>) {
+        let earlier = self.last.lock().unwrap_or_else(|p| p.into_inner()).take().and_then(|held| {
+            // What looked at its files holds it too.
+            drop(held.untouched);
+            Arc::try_unwrap(held.index).ok()
+        });
+        let index = match earlier {
+            Some(earlier) => patched(earlier, output),
+            None => PreviousIndex::of(output),
+        };
+        if let Some(mut index) = index {
+            index.count_reached();
+            self.remember(stamp, index, sources);
+        }
+    }
+
     /// Remembers the index this process wrote from `sources`, which the
     /// file showed `stamp` just after: a build by this process need not
     /// read it again, nor hash again the inputs of personas whose sources
@@ -144,5 +167,94 @@ impl IndexCache {
     pub fn remember(&self, stamp: IndexStamp, index: PreviousIndex, sources: Arc<crate::snapshot::Snapshot>) {
         let held = Held { stamp, index: Arc::new(index), sources: Some(sources), untouched: None };
         *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(held);
+    }
+}
+
+/// The index of `output`, from `earlier`, an index this process held: an
+/// entry whose text is byte for byte the one `earlier` has is taken from it
+/// (the same text parses to the same value), the others are taken out and
+/// the new ones parsed and checked as [`PreviousIndex::parse`] does. `None`
+/// if the output's index does not parse.
+fn patched(mut earlier: PreviousIndex, output: &super::Output) -> Option<PreviousIndex> {
+    use serde_json::Value;
+    #[derive(serde::Deserialize)]
+    struct Raw<'a> {
+        encoding: String,
+        #[serde(borrow)]
+        personas: std::collections::BTreeMap<std::borrow::Cow<'a, str>, &'a serde_json::value::RawValue>,
+        exports: Option<Value>,
+    }
+    let raw: Raw = serde_json::from_slice(output.files.get(INDEX)?).ok()?;
+    if raw.encoding != earlier.encoding || !earlier.ignored.is_empty() {
+        return PreviousIndex::of(output);
+    }
+    let PreviousIndex { artifacts, personas, texts, .. } = &mut earlier;
+    personas.retain(|persona, entry| {
+        let now = raw.personas.get(persona.as_str()).map(|text| text.get());
+        let kept = now.is_some_and(|now| texts.get(persona).is_some_and(|then| **then == *now));
+        if !kept {
+            for path in entry.get("artifacts").and_then(Value::as_object).into_iter().flat_map(|a| a.keys()) {
+                artifacts.remove(&format!("{persona}/{path}"));
+            }
+        }
+        kept
+    });
+    texts.retain(|persona, _| personas.contains_key(persona));
+    let new: Vec<_> = raw.personas.iter().filter(|(persona, _)| !personas.contains_key(&***persona)).collect();
+    for (persona, text) in new {
+        let entry: Value = serde_json::from_str(text.get()).ok()?;
+        let mut ignored = Vec::new();
+        if !super::disk::admit(persona, &entry, artifacts, &mut ignored) {
+            return PreviousIndex::of(output);
+        }
+        personas.insert(persona.to_string(), entry);
+        texts.insert(persona.to_string(), text.get().into());
+    }
+    earlier.exports = raw.exports;
+    earlier.reached = None;
+    Some(earlier)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn output(personas: &[(&str, &str, &str)]) -> super::super::Output {
+        let entries: Vec<String> = personas
+            .iter()
+            .map(|(name, path, hash)| {
+                format!("    \"{name}\": {{\n      \"artifacts\": {{ \"{path}\": {{ \"sha256\": \"{hash}\", \"tokens\": 3 }} }},\n      \"sources\": [\"parts/{name}.md\"]\n    }}")
+            })
+            .collect();
+        let text = format!("{{\n  \"encoding\": \"o200k_base\",\n  \"personas\": {{\n{}\n  }}\n}}\n", entries.join(",\n"));
+        let mut output = super::super::Output::default();
+        output.files.insert(INDEX.to_string(), text.into_bytes());
+        output
+    }
+
+    fn same(a: &PreviousIndex, b: &PreviousIndex) {
+        assert_eq!(a.encoding, b.encoding);
+        assert_eq!(a.personas, b.personas);
+        assert_eq!(a.artifacts, b.artifacts);
+        assert_eq!(a.texts, b.texts);
+        assert_eq!(a.ignored, b.ignored);
+        assert_eq!(a.exports, b.exports);
+    }
+
+    /// Patched from the index before, the index after a build is the one
+    /// parsing it whole gives: kept, changed, gone and new personas.
+    #[test]
+    fn a_patched_index_is_the_parsed_one() {
+        let before = output(&[("ann", "summary.md", "a1"), ("bob", "summary.md", "b1"), ("cy", "detail.md", "c1")]);
+        let after = output(&[("ann", "summary.md", "a1"), ("bob", "stages/x/summary.md", "b2"), ("dee", "summary.md", "d1")]);
+        let earlier = PreviousIndex::of(&before).unwrap();
+        let index = patched(earlier, &after).unwrap();
+        same(&index, &PreviousIndex::of(&after).unwrap());
+        assert!(!index.artifacts.contains_key("cy/detail.md") && !index.artifacts.contains_key("bob/summary.md"));
+        // An entry that would lead outside the output folder is not trusted.
+        let bad = output(&[("ann", "summary.md", "a1"), ("eve", "../../escape.md", "e1")]);
+        let index = patched(PreviousIndex::of(&after).unwrap(), &bad).unwrap();
+        same(&index, &PreviousIndex::of(&bad).unwrap());
+        assert_eq!(index.ignored.len(), 1);
     }
 }

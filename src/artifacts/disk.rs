@@ -110,25 +110,39 @@ impl PreviousIndex {
         let mut personas = serde_json::Map::new();
         let mut ignored = Vec::new();
         for (persona, entry) in entries {
-            if !crate::parse::is_valid_name(&persona) {
-                ignored.push(format!("persona `{}`: not a valid persona name", persona.escape_debug()));
-                continue;
+            if admit(&persona, &entry, &mut artifacts, &mut ignored) {
+                personas.insert(persona, entry);
             }
-            let paths: Vec<(&String, &Value)> = entry.get("artifacts").and_then(Value::as_object).into_iter().flatten().collect();
-            if let Some((bad, _)) = paths.iter().find(|(p, _)| !is_safe_relative(p)) {
-                ignored.push(format!("persona `{persona}`: artifact path `{}` is not a plain relative path", bad.escape_debug()));
-                continue;
-            }
-            for (path, a) in paths {
-                let hash = a.get("sha256").and_then(Value::as_str).unwrap_or_default().to_string();
-                let tokens = a.get("tokens").and_then(Value::as_u64).unwrap_or(0) as usize;
-                artifacts.insert(format!("{persona}/{path}"), (hash, tokens));
-            }
-            personas.insert(persona, entry);
         }
         let exports = index.get_mut("exports").map(Value::take);
         Some(PreviousIndex { encoding, artifacts, personas, ignored, exports, texts: Default::default(), reached: None })
     }
+}
+
+/// Whether a persona's entry can be trusted as far as paths go (a valid
+/// name, plain relative artifact paths), recording its artifacts if so and
+/// why not if not.
+pub(super) fn admit(
+    persona: &str,
+    entry: &Value,
+    artifacts: &mut foldhash::HashMap<String, (String, usize)>,
+    ignored: &mut Vec<String>,
+) -> bool {
+    if !crate::parse::is_valid_name(persona) {
+        ignored.push(format!("persona `{}`: not a valid persona name", persona.escape_debug()));
+        return false;
+    }
+    let paths: Vec<(&String, &Value)> = entry.get("artifacts").and_then(Value::as_object).into_iter().flatten().collect();
+    if let Some((bad, _)) = paths.iter().find(|(p, _)| !is_safe_relative(p)) {
+        ignored.push(format!("persona `{persona}`: artifact path `{}` is not a plain relative path", bad.escape_debug()));
+        return false;
+    }
+    for (path, a) in paths {
+        let hash = a.get("sha256").and_then(Value::as_str).unwrap_or_default().to_string();
+        let tokens = a.get("tokens").and_then(Value::as_u64).unwrap_or(0) as usize;
+        artifacts.insert(format!("{persona}/{path}"), (hash, tokens));
+    }
+    true
 }
 
 /// Whether `rel` under `out_dir` is reached without passing through a
