@@ -49,9 +49,12 @@ pub const MAX_DEPTH: usize = 64;
 /// tokenizer, so its vocabulary is loaded once and counts are remembered.
 #[derive(Default)]
 pub struct Cache {
-    entries: Mutex<foldhash::HashMap<Arc<str>, ([u8; 32], Parsed)>>,
+    entries: Mutex<foldhash::HashMap<Arc<str>, Held>>,
     tokenizer: Mutex<Option<Arc<Tokenizer>>>,
 }
+
+/// A file parsed, with the sha256 of the text it was parsed from.
+type Held = ([u8; 32], Parsed);
 
 fn text_hash(text: &str, hash: Option<&[u8; 32]>) -> [u8; 32] {
     hash.copied().unwrap_or_else(|| Sha256::digest(text.as_bytes()).into())

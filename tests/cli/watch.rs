@@ -289,7 +289,8 @@ fn a_patched_load_says_what_a_full_load_says() {
     let zed = |extends: &str| format!("version = \"1.0.0\"\nsummary = \"Zed.\"\nparts = [\"goal-help\"]\n{extends}");
     let goal = |kind: &str, text: &str| format!("+++\ntype = \"{kind}\"\nsummary = \"Help.\"\n+++\n{text}\n");
     // Each step, and whether the watch builds or fails after it.
-    let steps: Vec<(&str, Box<dyn Fn(&Repo)>, bool)> = vec![
+    type Step = Box<dyn Fn(&Repo)>;
+    let steps: Vec<(&str, Step, bool)> = vec![
         (
             "a part moved to a sub-folder",
             Box::new(|r| std::fs::rename(r.path().join("parts/goal-help.md"), r.path().join("parts/goals/goal-help.md")).unwrap()),
@@ -304,7 +305,11 @@ fn a_patched_load_says_what_a_full_load_says() {
         ("the cycle broken", Box::new(move |r| r.write("personas/zed.toml", &zed(""))), true),
         ("a second part of the same name", Box::new(move |r| r.write("parts/goal-help.md", &goal("goal", "Twice."))), false),
         ("the second one removed", Box::new(|r| r.remove("parts/goal-help.md")), true),
-        ("a custom summary layout", Box::new(|r| r.write("templates/summary.md.j2", "# {{ persona.name }}\n{{ persona.summary }}\n")), true),
+        (
+            "a custom summary layout",
+            Box::new(|r| r.write("templates/summary.md.j2", "# {{ persona.name }}\n{{ persona.summary }}\n")),
+            true,
+        ),
         ("a part of an unknown type", Box::new(move |r| r.write("parts/goals/goal-help.md", &goal("gaol", "Help."))), false),
         ("its type fixed", Box::new(move |r| r.write("parts/goals/goal-help.md", &goal("goal", "Help better."))), true),
         ("a part a persona uses removed", Box::new(|r| r.remove("parts/tone-warm.md")), false),
