@@ -177,14 +177,7 @@ impl IndexCache {
 /// if the output's index does not parse.
 fn patched(mut earlier: PreviousIndex, output: &super::Output) -> Option<PreviousIndex> {
     use serde_json::Value;
-    #[derive(serde::Deserialize)]
-    struct Raw<'a> {
-        encoding: String,
-        #[serde(borrow)]
-        personas: std::collections::BTreeMap<std::borrow::Cow<'a, str>, &'a serde_json::value::RawValue>,
-        exports: Option<Value>,
-    }
-    let raw: Raw = serde_json::from_slice(output.files.get(INDEX)?).ok()?;
+    let raw: super::disk::RawIndex = serde_json::from_slice(output.files.get(INDEX)?).ok()?;
     if raw.encoding != earlier.encoding || !earlier.ignored.is_empty() {
         return PreviousIndex::of(output);
     }
@@ -250,6 +243,10 @@ mod tests {
         let earlier = PreviousIndex::of(&before).unwrap();
         let index = patched(earlier, &after).unwrap();
         same(&index, &PreviousIndex::of(&after).unwrap());
+        // As an index read from disk says, but with each entry's text.
+        let read = PreviousIndex::parse(&after.files[INDEX]).unwrap();
+        assert_eq!((&index.personas, &index.artifacts, &index.ignored), (&read.personas, &read.artifacts, &read.ignored));
+        assert!(read.texts.is_empty() && index.texts.len() == 3);
         assert!(!index.artifacts.contains_key("cy/detail.md") && !index.artifacts.contains_key("bob/summary.md"));
         // An entry that would lead outside the output folder is not trusted.
         let bad = output(&[("ann", "summary.md", "a1"), ("eve", "../../escape.md", "e1")]);

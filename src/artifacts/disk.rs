@@ -7,7 +7,7 @@
 //! components, and nothing is removed through a symbolic link. A path that
 //! fails is ignored with a warning and never followed.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 
 use serde_json::Value;
@@ -73,17 +73,29 @@ pub fn is_safe_relative(path: &str) -> bool {
 impl PreviousIndex {
     /// The index of an output compiled in memory, by this process: each
     /// persona's entry is kept as serialized ([`PreviousIndex::texts`]).
+    /// Entries are parsed in parallel: at 10,000 personas this is tens of
+    /// megabytes, read while the watch waits for the next save.
     pub fn of(output: &Output) -> Option<PreviousIndex> {
-        #[derive(serde::Deserialize)]
-        struct Raw<'a> {
-            #[serde(borrow)]
-            personas: HashMap<std::borrow::Cow<'a, str>, &'a serde_json::value::RawValue>,
+        use rayon::prelude::*;
+        let raw: RawIndex = serde_json::from_slice(output.files.get(INDEX)?).ok()?;
+        let entries: Vec<_> = raw.personas.into_iter().collect();
+        let values: Vec<Option<Value>> = entries.par_iter().map(|(_, text)| serde_json::from_str(text.get()).ok()).collect();
+        let mut index = PreviousIndex {
+            encoding: raw.encoding,
+            artifacts: Default::default(),
+            personas: serde_json::Map::new(),
+            ignored: Vec::new(),
+            exports: raw.exports,
+            texts: Default::default(),
+            reached: None,
+        };
+        for ((persona, text), value) in entries.into_iter().zip(values) {
+            let value = value?;
+            if admit(&persona, &value, &mut index.artifacts, &mut index.ignored) {
+                index.texts.insert(persona.to_string(), text.get().into());
+                index.personas.insert(persona.into_owned(), value);
+            }
         }
-        let bytes = output.files.get(INDEX)?;
-        let mut index = PreviousIndex::parse(bytes)?;
-        let raw: Raw = serde_json::from_slice(bytes).ok()?;
-        index.texts = raw.personas.into_iter().map(|(persona, entry)| (persona.into_owned(), entry.get().into())).collect();
-        index.texts.retain(|persona, _| index.personas.contains_key(persona));
         Some(index)
     }
 
@@ -117,6 +129,15 @@ impl PreviousIndex {
         let exports = index.get_mut("exports").map(Value::take);
         Some(PreviousIndex { encoding, artifacts, personas, ignored, exports, texts: Default::default(), reached: None })
     }
+}
+
+/// An index as written: each persona's entry as its text.
+#[derive(serde::Deserialize)]
+pub(super) struct RawIndex<'a> {
+    pub encoding: String,
+    #[serde(borrow)]
+    pub personas: std::collections::BTreeMap<std::borrow::Cow<'a, str>, &'a serde_json::value::RawValue>,
+    pub exports: Option<Value>,
 }
 
 /// Whether a persona's entry can be trusted as far as paths go (a valid
