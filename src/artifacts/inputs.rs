@@ -19,14 +19,15 @@ pub struct Changed {
 }
 
 impl Changed {
+    /// The paths that changed, in no order.
+    pub(super) fn paths(&self) -> impl Iterator<Item = &str> {
+        self.paths.iter().map(|p| &**p)
+    }
+
     pub fn between(earlier: &Snapshot, now: &Snapshot) -> Changed {
         let paths = now.changed_since(earlier);
         let globals = paths.iter().any(|p| is_global(p));
         Changed { paths, globals }
-    }
-
-    pub(super) fn contains(&self, path: &str) -> bool {
-        self.paths.contains(path)
     }
 
     /// Whether none of `sources` changed, nor anything every persona depends on.

@@ -274,7 +274,8 @@ fn check_unreached(renderer: &Renderer, reuse: Option<&Reuse>, personas: &[(&Str
         }
     }
     let reached = |file: &str| before.get(file).map_or(0, |n| i64::from(*n)) + delta.get(file).copied().unwrap_or(0) > 0;
-    renderer.check_syntax(|file| (changed.contains(file) || delta.contains_key(file)) && !reached(file))
+    let files: foldhash::HashSet<&str> = changed.paths().chain(delta.keys().copied()).filter(|file| !reached(file)).collect();
+    renderer.check_syntax_of(files)
 }
 
 /// A persona's `index.json` entry, serialized as soon as it is made (the

@@ -120,12 +120,21 @@ impl Renderer {
     /// Checks that every text of the files `wanted` picks (definitions no
     /// persona uses, say) is a valid template.
     pub fn check_syntax(&self, wanted: impl Fn(&str) -> bool) -> Vec<Diagnostic> {
-        let ids = self.origins.ids(wanted);
+        self.check_ids(&self.origins.ids(wanted))
+    }
+
+    /// [`Renderer::check_syntax`] of the texts of some files only, found
+    /// without going through every file.
+    pub fn check_syntax_of<'a>(&self, files: impl IntoIterator<Item = &'a str>) -> Vec<Diagnostic> {
+        self.check_ids(&self.origins.ids_of(files))
+    }
+
+    fn check_ids(&self, ids: &[String]) -> Vec<Diagnostic> {
         let mut diags = Vec::new();
         // Compiled in an environment of their own, and dropped: a text no
         // persona renders is never needed compiled again.
         let checker = engine::environment(|_| None);
-        for id in &ids {
+        for id in ids {
             let source = self.origins.source(id).map_or("", |source| &**source);
             let template = source.contains("{{") || source.contains("{%") || source.contains("{#");
             if template && let Err(err) = checker.template_from_named_str(id, source) {
@@ -328,38 +337,41 @@ impl Renderer {
 fn texts<'a>(catalog: &'a Catalog, wanted: &dyn Fn(&Meta) -> bool) -> Vec<(&'a Meta, Kind, &'static str, &'a Text)> {
     type Field<'a> = (&'static str, Option<&'a Text>);
     let mut texts = Vec::new();
-    let mut add = |meta: &'a Meta, kind: Kind, fields: Vec<Field<'a>>| {
+    // The fields are listed only for a definition that is wanted.
+    let mut add = |meta: &'a Meta, kind: Kind, fields: &dyn Fn() -> Vec<Field<'a>>| {
         if !meta.template || !wanted(meta) {
             return;
         }
-        for (field, text) in [("description", meta.description.as_ref())].into_iter().chain(fields) {
+        for (field, text) in [("description", meta.description.as_ref())].into_iter().chain(fields()) {
             if let Some(text) = text {
                 texts.push((meta, kind, field, text));
             }
         }
     };
     for p in catalog.personas.values() {
-        add(&p.meta, Kind::Persona, vec![("summary", p.summary.as_ref()), ("detail", p.detail.as_ref())]);
+        add(&p.meta, Kind::Persona, &|| vec![("summary", p.summary.as_ref()), ("detail", p.detail.as_ref())]);
     }
     for p in catalog.parts.values() {
-        add(&p.meta, Kind::Part, vec![("summary", Some(&p.summary)), ("content", p.content.as_ref())]);
+        add(&p.meta, Kind::Part, &|| vec![("summary", Some(&p.summary)), ("content", p.content.as_ref())]);
     }
     for t in catalog.traits.values() {
-        add(&t.meta, Kind::Trait, vec![("instruction", t.instruction.as_ref())]);
+        add(&t.meta, Kind::Trait, &|| vec![("instruction", t.instruction.as_ref())]);
     }
     for s in catalog.skills.values() {
-        add(&s.meta, Kind::Skill, vec![("content", s.content.as_ref())]);
+        add(&s.meta, Kind::Skill, &|| vec![("content", s.content.as_ref())]);
     }
     for g in catalog.guardrails.values() {
-        add(&g.meta, Kind::Guardrail, vec![("content", g.content.as_ref())]);
+        add(&g.meta, Kind::Guardrail, &|| vec![("content", g.content.as_ref())]);
     }
     for a in catalog.arcs.values() {
-        let mut fields = vec![("summary", a.summary.as_ref())];
-        for s in &a.stages {
-            fields.push(("stage description", s.description.as_ref()));
-            fields.push(("stage condition", s.condition.as_ref()));
-        }
-        add(&a.meta, Kind::Arc, fields);
+        add(&a.meta, Kind::Arc, &|| {
+            let mut fields = vec![("summary", a.summary.as_ref())];
+            for s in &a.stages {
+                fields.push(("stage description", s.description.as_ref()));
+                fields.push(("stage condition", s.condition.as_ref()));
+            }
+            fields
+        });
     }
     texts
 }

@@ -38,6 +38,12 @@ struct FileTexts {
     texts: Box<[FileText]>,
 }
 
+impl FileTexts {
+    fn ids<'a>(&'a self, file: &'a str) -> impl Iterator<Item = String> + 'a {
+        self.texts.iter().map(move |t| format!("{file}@{}", t.span.start))
+    }
+}
+
 struct FileText {
     field: &'static str,
     source: Arc<str>,
@@ -123,9 +129,24 @@ impl Origins {
     /// The ids of the templates whose file `wanted` picks, sorted.
     pub fn ids(&self, wanted: impl Fn(&str) -> bool) -> Vec<String> {
         let texts = self.files.iter().filter(|(file, _)| wanted(file));
-        let mut ids: Vec<String> =
-            texts.flat_map(|(file, def)| def.texts.iter().map(move |t| format!("{file}@{}", t.span.start))).collect();
+        let mut ids: Vec<String> = texts.flat_map(|(file, def)| def.ids(file)).collect();
         ids.extend(self.layouts.keys().filter(|path| wanted(path)).map(|path| path.to_string()));
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
+    /// The ids of the templates of some files, sorted.
+    pub fn ids_of<'a>(&self, files: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        let mut ids = Vec::new();
+        for file in files {
+            if let Some((file, def)) = self.files.get_key_value(file) {
+                ids.extend(def.ids(file));
+            }
+            if self.layouts.contains_key(file) {
+                ids.push(file.to_string());
+            }
+        }
         ids.sort();
         ids.dedup();
         ids
