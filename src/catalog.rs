@@ -211,10 +211,11 @@ impl Catalog {
         (catalog, diags)
     }
 
-    /// This catalog, loaded without a diagnostic from `earlier`, patched to
-    /// the snapshot: the definitions of the `changed` files are taken out
-    /// and those files parsed again, then the checks that need the whole
-    /// repository run as in a full load. `None` where only a full load says
+    /// This catalog, loaded without a diagnostic from an earlier snapshot,
+    /// patched to `snapshot`, given the files that differ between the two
+    /// (`changed`): their definitions are taken out and the files parsed
+    /// again, then the checks that need the whole repository run as in a
+    /// full load. `None` where only a full load says
     /// the same (the config changed, a changed file does not parse or
     /// takes a name already taken): the caller loads in full.
     pub fn patched(
