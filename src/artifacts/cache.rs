@@ -139,11 +139,11 @@ impl IndexCache {
 
     /// Remembers the index of `output`, which this process compiled from
     /// `sources` and wrote (the file showed `stamp` just after), as
-    /// [`IndexCache::remember`] does. Made from the index held, if that is
-    /// the one the build kept personas from: a kept persona's entry is
-    /// taken from it as it is, and only the others' are parsed (at 10,000
-    /// personas, parsing all of them takes a core most of a third of a
-    /// second, and would delay a save that follows).
+    /// [`IndexCache::remember`] does. Made from the index held, whichever
+    /// build wrote it: an entry whose text it holds byte for byte keeps its
+    /// parsed value, and only the others are parsed (at 10,000 personas,
+    /// parsing all of them takes a core most of a third of a second, and
+    /// would delay a save that follows).
     pub fn remember_output(&self, stamp: IndexStamp, output: &super::Output, sources: Arc<crate::snapshot::Snapshot>) {
         let earlier = self.last.lock().unwrap_or_else(|p| p.into_inner()).take().and_then(|held| {
             // What looked at its files holds it too.
