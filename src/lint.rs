@@ -253,15 +253,7 @@ fn template_comments(catalog: &Catalog, diags: &mut Vec<Diagnostic>) {
 fn used_variables(catalog: &Catalog, renderer: &Renderer, persona: &Persona) -> BTreeSet<String> {
     let name = &persona.meta.name;
     let Ok(base) = catalog.resolve_any(name, &Request::default()) else { return BTreeSet::new() };
-    // The base view is the current stage's: the other stages and the
-    // channels are resolved again.
-    let mut requests = Vec::new();
-    if let Some(stage) = &base.stage {
-        let others = stage.arc.stages.iter().enumerate().filter(|(i, _)| *i != stage.index);
-        requests.extend(others.map(|(_, s)| Request { stage: Some(s.name.value.clone()), ..Request::default() }));
-    }
-    requests.extend(base.channels.iter().map(|c| Request { channel: Some(c.clone()), ..Request::default() }));
-    let variants: Vec<_> = requests.iter().filter_map(|request| catalog.resolve_any(name, request).ok()).collect();
+    let variants: Vec<_> = base.other_views().iter().filter_map(|request| catalog.resolve_any(name, request).ok()).collect();
     let mut used = BTreeSet::new();
     for r in std::iter::once(&base).chain(&variants) {
         let mut texts: Vec<(&Arc<str>, &Text)> = Vec::new();

@@ -103,6 +103,21 @@ fn apply_layer<'c>(mut below: Vec<Slot<'c>>, layer: Vec<LayerItem<'c>>, default_
     below
 }
 
+impl ResolvedPersona<'_> {
+    /// The requests of this persona's other views, each resolved on its
+    /// own: every stage of its arc but the current one (whose view this
+    /// is), then every channel.
+    pub fn other_views(&self) -> Vec<Request> {
+        let mut requests = Vec::new();
+        if let Some(stage) = &self.stage {
+            let others = stage.arc.stages.iter().enumerate().filter(|(i, _)| *i != stage.index);
+            requests.extend(others.map(|(_, s)| Request { stage: Some(s.name.value.clone()), ..Request::default() }));
+        }
+        requests.extend(self.channels.iter().map(|c| Request { channel: Some(c.clone()), ..Request::default() }));
+        requests
+    }
+}
+
 impl Catalog {
     /// Whether a persona resolves without a description (none of its own,
     /// none inherited), as `resolve` would tell, without resolving it.

@@ -491,21 +491,15 @@ fn compile_persona(
     // them contributed to the persona. The current stage's views are the
     // top-level ones, already made.
     let mut sources: BTreeSet<std::sync::Arc<str>> = base.sources.iter().cloned().collect();
-    let mut variants = Vec::new();
     if let Some(stage) = &base.stage {
-        for (i, s) in stage.arc.stages.iter().enumerate() {
-            let prefix = format!("stages/{}/", s.name.value);
-            if i == stage.index {
-                push(&prefix, &fitted, &mut artifacts);
-            } else {
-                variants.push((prefix, Request { stage: Some(s.name.value.clone()), ..Request::default() }));
-            }
-        }
+        push(&format!("stages/{}/", stage.stage().name.value), &fitted, &mut artifacts);
     }
-    for channel in &base.channels {
-        variants.push((format!("channels/{channel}/"), Request { channel: Some(channel.clone()), ..Request::default() }));
-    }
-    for (prefix, request) in variants {
+    for request in base.other_views() {
+        let prefix = match (&request.stage, &request.channel) {
+            (Some(stage), _) => format!("stages/{stage}/"),
+            (None, Some(channel)) => format!("channels/{channel}/"),
+            (None, None) => continue,
+        };
         match catalog.resolve(name, &request).map_err(definitions).and_then(|r| views(renderer, tokenizer, &r).map(|v| (r, v))) {
             Ok((r, (_, fitted))) => {
                 sources.extend(r.sources.iter().cloned());
