@@ -273,12 +273,12 @@ impl Snapshot {
         changed.map(|(path, _)| path).chain(removed).cloned().collect()
     }
 
-    /// The snapshot's own path of a source file, to share rather than copy.
     /// A file's shared path and text.
     pub fn file(&self, path: &str) -> Option<(&Arc<str>, &Arc<str>)> {
         self.files.get_key_value(path)
     }
 
+    /// The snapshot's own path of a source file, to share rather than copy.
     pub fn path(&self, path: &str) -> Option<&Arc<str>> {
         // Every file has a hash, under the same shared path.
         self.hashes.get_key_value(path).map(|(path, _)| path)

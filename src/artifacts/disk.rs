@@ -104,7 +104,7 @@ impl PreviousIndex {
     pub fn count_reached(&mut self) {
         let mut reached: foldhash::HashMap<String, u32> = foldhash::HashMap::default();
         for entry in self.personas.values() {
-            for source in entry.get("sources").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+            for source in super::recorded_sources(entry) {
                 match reached.get_mut(source) {
                     Some(n) => *n += 1,
                     None => _ = reached.insert(source.to_string(), 1),

@@ -308,7 +308,7 @@ fn entry_sources(entry: &Value, snapshot: &Snapshot) -> Box<[Arc<str>]> {
 }
 
 /// The sources an index entry lists, as it lists them.
-fn recorded_sources(entry: &Value) -> impl Iterator<Item = &str> + Clone {
+pub(super) fn recorded_sources(entry: &Value) -> impl Iterator<Item = &str> + Clone {
     entry["sources"].as_array().into_iter().flatten().filter_map(Value::as_str)
 }
 
