@@ -248,6 +248,34 @@ pub struct Stager<'a> {
 struct FirstBuild {
     folder: tempfile::TempDir,
     written: std::sync::Mutex<Vec<String>>,
+    /// Folders made in `folder` so far: each is made once, parents first,
+    /// so no write or mkdir fails on a folder not yet there.
+    made: std::sync::RwLock<std::collections::HashSet<String>>,
+}
+
+impl FirstBuild {
+    /// Writes a new file at `rel` in the temp folder, making its folders
+    /// (outside the lock: two threads may both try one, and one finds it).
+    fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        if let Some((parent, _)) = rel.rsplit_once('/') {
+            let is_made = |folder: &str| self.made.read().unwrap_or_else(|p| p.into_inner()).contains(folder);
+            if !is_made(parent) {
+                let ends = parent.match_indices('/').map(|(i, _)| i).chain([parent.len()]);
+                for folder in ends.map(|end| &parent[..end]) {
+                    if is_made(folder) {
+                        continue;
+                    }
+                    match std::fs::create_dir(self.folder.path().join(folder)) {
+                        Err(err) if err.kind() != std::io::ErrorKind::AlreadyExists => return Err(err),
+                        _ => _ = self.made.write().unwrap_or_else(|p| p.into_inner()).insert(folder.to_string()),
+                    }
+                }
+            }
+        }
+        std::fs::write(self.folder.path().join(rel), bytes)?;
+        self.written.lock().unwrap_or_else(|p| p.into_inner()).push(rel.to_string());
+        Ok(())
+    }
 }
 
 impl<'a> Stager<'a> {
@@ -261,6 +289,7 @@ impl<'a> Stager<'a> {
             None => Some(FirstBuild {
                 folder: tempfile::Builder::new().prefix(crate::atomic::TEMP_PREFIX).tempdir_in(&out_dir)?,
                 written: Default::default(),
+                made: Default::default(),
             }),
             Some(_) => None,
         };
@@ -338,8 +367,7 @@ impl<'a> Stager<'a> {
 impl super::Sink for Stager<'_> {
     fn put(&self, rel: &str, bytes: Vec<u8>) -> Option<Vec<u8>> {
         let written = match &self.empty {
-            Some(first) => write_new(&first.folder.path().join(rel), &bytes)
-                .map(|()| first.written.lock().unwrap_or_else(|p| p.into_inner()).push(rel.to_string())),
+            Some(first) => first.write(rel, &bytes),
             None => {
                 let path = self.out_dir.join(rel);
                 if fresh(&self.out_dir, rel, &bytes, self.previous, self.index_time) || std::fs::read(&path).is_ok_and(|old| old == bytes) {
@@ -354,18 +382,6 @@ impl super::Sink for Stager<'_> {
             self.failed.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(err);
         }
         None
-    }
-}
-
-/// A new file, written in a folder of a first build's temp folder (made
-/// as needed).
-fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    match std::fs::write(path, bytes) {
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(path.parent().unwrap_or(path))?;
-            std::fs::write(path, bytes)
-        }
-        written => written,
     }
 }
 
