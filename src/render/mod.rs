@@ -19,6 +19,7 @@ use crate::catalog::Catalog;
 use crate::diag::{Diagnostic, code};
 use crate::model::*;
 
+mod builtin;
 mod engine;
 mod errors;
 mod layout;

@@ -305,6 +305,23 @@ fn runaway_templates_are_errors_not_crashes() {
     repo.run(&["build"]).success();
 }
 
+/// Each text is under the cap, but a view laid out from them is not: the
+/// built-in layout (written natively) fails as its template did.
+#[test]
+fn a_view_past_the_output_cap_is_an_error() {
+    let big = "word ".repeat(120_000);
+    let repo = Repo::minimal()
+        .file("parts/goal.toml", &format!("type = \"goal\"\nsummary = \"{big}\"\n"))
+        .file("parts/plan.toml", &format!("type = \"goal\"\nsummary = \"{big}\"\n"));
+    repo.write("personas/maya.toml", "version = \"1.0.0\"\nsummary = \"Maya.\"\nparts = [\"goal\", \"plan\"]\n");
+    let run = repo.run(&["build"]).failure();
+    assert!(run.stderr.contains("error[E0302]: a built-in layout renders to more than 1 MiB"), "{}", run.stderr);
+    assert!(!repo.exists("build-output"), "a failed build wrote something");
+    // One of them alone fits.
+    repo.write("personas/maya.toml", "version = \"1.0.0\"\nsummary = \"Maya.\"\nparts = [\"goal\"]\n");
+    repo.run(&["build"]).success();
+}
+
 #[test]
 fn check_refuses_an_output_folder_that_build_refuses() {
     let repo = Repo::minimal().file("personac.toml", "out_dir = \"parts/out\"\n");

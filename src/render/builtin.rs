@@ -1,0 +1,223 @@
+//! The built-in layouts, written natively. `templates/summary.md.j2` and
+//! `templates/detail.md.j2` (beside this file) stay what they are: the
+//! layouts a repository replaces, and what `templates` prints to start
+//! from. Running them through the template engine was a sixth of a build's
+//! CPU, so a view that uses a built-in layout is written here instead, to
+//! the same bytes: the tests below render both ways, on every combination of
+//! what a view can show, and compare.
+//!
+//! Each function writes what its template prints before tidying (block tags
+//! take their line with them), and a view past the engine's output cap
+//! fails as the template would. Fuel, which bounds a repository's own
+//! templates, does not apply: this code's work is linear in the view. A value is printed as minijinja prints it:
+//! a string as is, a missing one as `None`.
+
+use std::fmt::Write as _;
+
+use super::layout::Shown;
+use super::rendered::pick;
+
+/// The view, if `layout` names a built-in layout.
+pub(super) fn layout(layout: &str, shown: &Shown<'_>) -> Option<String> {
+    match layout {
+        super::BUILTIN_SUMMARY_NAME => Some(summary(shown)),
+        super::BUILTIN_DETAIL_NAME => Some(detail(shown)),
+        _ => None,
+    }
+}
+
+/// A value that may be missing, as a template prints it (minijinja prints
+/// `none` as `None`).
+fn or_none(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or("None")
+}
+
+/// `templates/summary.md.j2`.
+fn summary(shown: &Shown<'_>) -> String {
+    let view = shown.view;
+    let mut out = String::with_capacity(4096);
+    // `write!` into a String cannot fail.
+    let _ = write!(out, "# {}\n\n{}\n", shown.persona.persona.title, shown.text);
+    if !shown.parts.is_empty() {
+        out.push_str("\n## Parts\n\n");
+        for p in &shown.parts {
+            let _ = writeln!(out, "- **{}** (`{}`): {}", p.title, p.name, pick(view, &p.summary, &p.content));
+        }
+    }
+    if !shown.traits.is_empty() {
+        out.push_str("\n## Traits\n\n");
+        for t in &shown.traits {
+            let _ = writeln!(out, "- **{}** ({}): {}", t.name, or_none(&t.item_type), pick(view, &t.description, &t.content));
+        }
+    }
+    if !shown.skills.is_empty() {
+        out.push_str("\n## Skills\n\n");
+        for s in &shown.skills {
+            let _ = writeln!(out, "- **{}**: {}", s.name, pick(view, &s.description, &s.content));
+        }
+    }
+    if !shown.guardrails.is_empty() {
+        out.push_str("\n## Guardrails\n\n");
+        for g in &shown.guardrails {
+            let _ = writeln!(out, "- **{}** ({}): {}", g.name, or_none(&g.severity), pick(view, &g.description, &g.content));
+        }
+    }
+    out
+}
+
+/// `templates/detail.md.j2`.
+fn detail(shown: &Shown<'_>) -> String {
+    let view = shown.view;
+    let mut out = String::with_capacity(8192);
+    let _ = write!(out, "# {}\n\n{}\n", shown.persona.persona.title, shown.text);
+    for run in &shown.sections {
+        let _ = write!(out, "\n## {}\n", shown.parts[run.end - 1].title);
+        for p in &shown.parts[run.clone()] {
+            let _ = write!(out, "\n{}\n", pick(view, &p.summary, &p.content));
+        }
+    }
+    if !shown.traits.is_empty() {
+        out.push_str("\n## Traits\n\n");
+        for t in &shown.traits {
+            let _ = writeln!(out, "- **{}** ({}): {}", t.name, or_none(&t.item_type), pick(view, &t.description, &t.content));
+        }
+    }
+    if !shown.skills.is_empty() {
+        out.push_str("\n## Skills\n");
+        for s in &shown.skills {
+            let _ = write!(out, "\n### {}\n\n{}\n", s.name, pick(view, &s.description, &s.content));
+        }
+    }
+    if !shown.on_demand.is_empty() {
+        out.push_str("\n## On demand\n\nNot loaded here: fetch one with its tool when the task needs it.\n\n");
+        for item in &shown.on_demand {
+            let _ =
+                writeln!(out, "- **{}** (`{}`, {}; fetch with `{}`): {}", item.title, item.name, item.kind, item.tool, item.description);
+        }
+    }
+    if !shown.guardrails.is_empty() {
+        out.push_str("\n## Guardrails\n\nFollow these rules in every reply; they outrank everything above.\n");
+        for g in &shown.guardrails {
+            let _ = write!(out, "\n### {} ({})\n\n{}\n", g.name, or_none(&g.severity), pick(view, &g.description, &g.content));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+
+    use super::super::layout::Shown;
+    use super::super::{BUILTIN_DETAIL, BUILTIN_DETAIL_NAME, BUILTIN_SUMMARY, BUILTIN_SUMMARY_NAME, View, engine};
+    use super::super::{PersonaTexts, RenderedItem, RenderedPart, RenderedPersona};
+    use crate::model::Load;
+
+    /// Texts that test printing: several lines, trailing spaces, blank
+    /// lines, literal braces, Markdown, other scripts, nothing at all.
+    const TEXTS: [&str; 6] = [
+        "Be brief.",
+        "First line.  \n\n\n  indented\n- item\n",
+        "",
+        "Literal {{ braces }} and {% tags %}",
+        "caf\u{e9} \u{65e5}\u{672c}",
+        "ends with a newline\n",
+    ];
+
+    fn text(seed: usize) -> String {
+        TEXTS[seed % TEXTS.len()].to_string()
+    }
+
+    fn load(on_demand: bool) -> Load {
+        if on_demand { Load::OnDemand } else { Load::Inline }
+    }
+
+    /// A persona for each `seed`: each bit, and each text, varies what its
+    /// views show.
+    fn persona(seed: usize) -> RenderedPersona {
+        let bit = |b: usize| seed >> b & 1 == 1;
+        let types = ["tone", "goal", "tone", "protocol", "protocol"];
+        let parts = (0..(seed % 6))
+            .map(|i| {
+                let own_title = bit(3) && i % 2 == 1;
+                Arc::new(RenderedPart {
+                    name: format!("part-{i}"),
+                    part_type: types[(i + seed) % types.len()].to_string(),
+                    title: if own_title { format!("Own Title {i}") } else { format!("Type {}", types[(i + seed) % types.len()]) },
+                    own_title,
+                    order: i as i64,
+                    priority: 0,
+                    description: if bit(4) { String::new() } else { format!("Described {i}") },
+                    summary: text(seed + i),
+                    content: if bit(5) && i == 0 { String::new() } else { text(seed + i + 1) },
+                    load: load(bit(6) && i % 3 == 1),
+                })
+            })
+            .collect();
+        let items = |kind: &str, n: usize, flag: bool| -> Vec<Arc<RenderedItem>> {
+            (0..n)
+                .map(|i| {
+                    Arc::new(RenderedItem {
+                        name: format!("{kind}-{i}"),
+                        item_type: (flag || i > 0).then(|| format!("{kind}-type")),
+                        description: text(seed + 2 * i),
+                        content: text(seed + 2 * i + 3),
+                        severity: (flag || i > 0).then(|| "critical".to_string()),
+                        load: load(bit(7) && i == 1),
+                    })
+                })
+                .collect()
+        };
+        RenderedPersona {
+            persona: PersonaTexts {
+                name: "maya".into(),
+                title: if bit(8) { "Maya".into() } else { String::new() },
+                version: None,
+                summary: text(seed),
+                description: String::new(),
+                detail: if bit(9) { text(seed + 3) } else { String::new() },
+                tags: Vec::new(),
+            },
+            parts,
+            traits: items("trait", usize::from(bit(0)) * (1 + seed % 3), bit(10)),
+            skills: items("skill", usize::from(bit(1)) * (1 + seed % 2), bit(10)),
+            guardrails: items("guardrail", usize::from(bit(2)) * (1 + seed % 3), bit(10)),
+            stage: None,
+            channel: bit(11).then(|| "voice".to_string()),
+        }
+    }
+
+    /// Every view of every persona is written to exactly the text its
+    /// built-in template renders, before tidying and so after it too.
+    #[test]
+    fn the_builtin_layouts_write_what_their_templates_render() {
+        let env = engine::environment(|name| match name {
+            BUILTIN_SUMMARY_NAME => Some(BUILTIN_SUMMARY.to_string()),
+            BUILTIN_DETAIL_NAME => Some(BUILTIN_DETAIL.to_string()),
+            _ => None,
+        });
+        let mut compared = 0;
+        for seed in 0..4096 {
+            let persona = persona(seed);
+            let droppable = persona.parts.len();
+            for dropped in [BTreeSet::new(), BTreeSet::from([0]), (1..droppable).collect()] {
+                for (view, name) in [(View::Summary, BUILTIN_SUMMARY_NAME), (View::Detail, BUILTIN_DETAIL_NAME)] {
+                    let shown = Shown::of(&persona, view, &dropped);
+                    let template = env.get_template(name).unwrap();
+                    let Ok(rendered) = engine::render(&template, shown.context()) else { panic!("{name} failed on seed {seed}") };
+                    assert_eq!(super::layout(name, &shown).as_deref(), Some(rendered.as_str()), "{name}, seed {seed}, dropped {dropped:?}");
+                    compared += 1;
+                }
+            }
+        }
+        assert_eq!(compared, 4096 * 3 * 2);
+    }
+
+    #[test]
+    fn other_layouts_are_left_to_their_templates() {
+        let persona = persona(7);
+        let shown = Shown::of(&persona, View::Detail, &BTreeSet::new());
+        assert_eq!(super::layout("templates/detail.md.j2", &shown), None);
+    }
+}
