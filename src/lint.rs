@@ -3,7 +3,6 @@
 //! from the span of the text it is about, like every other diagnostic.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use crate::catalog::Catalog;
 use crate::diag::Diagnostic;
@@ -58,8 +57,8 @@ pub fn name_of(code: &str) -> Option<&'static str> {
 
 /// The lints of a catalog at the levels its `[lints]` table sets: allowed
 /// ones are left out, denied ones are errors.
-pub fn leveled(catalog: &Catalog, renderer: &Renderer) -> Vec<Diagnostic> {
-    let mut diags = lint(catalog, renderer);
+pub fn leveled(catalog: &Catalog, renderer: &Renderer, recorded: &Recorded) -> Vec<Diagnostic> {
+    let mut diags = lint(catalog, renderer, recorded);
     diags.retain_mut(|d| {
         let name = name_of(d.code).unwrap_or_default();
         let level = catalog.config.lints.get(name).map_or(Level::Warn, |l| l.value);
@@ -74,8 +73,13 @@ pub fn leveled(catalog: &Catalog, renderer: &Renderer) -> Vec<Diagnostic> {
     diags
 }
 
+/// The variables the templates of every view of a persona use, by persona,
+/// as a compile recorded them ([`crate::artifacts::Linted`]); a persona not
+/// recorded is resolved again.
+pub type Recorded = std::collections::BTreeMap<String, BTreeSet<String>>;
+
 /// Every lint of a catalog that compiles.
-pub fn lint(catalog: &Catalog, renderer: &Renderer) -> Vec<Diagnostic> {
+pub fn lint(catalog: &Catalog, renderer: &Renderer, recorded: &Recorded) -> Vec<Diagnostic> {
     use rayon::prelude::*;
     let mut diags = Vec::new();
     unused_definitions(catalog, &mut diags);
@@ -87,7 +91,7 @@ pub fn lint(catalog: &Catalog, renderer: &Renderer) -> Vec<Diagnostic> {
         .map(|persona| {
             let mut diags = Vec::new();
             linked_twice(persona, &mut diags);
-            unused_variables(catalog, renderer, persona, extended.contains(persona.meta.name.as_str()), &mut diags);
+            unused_variables(catalog, renderer, recorded, persona, extended.contains(persona.meta.name.as_str()), &mut diags);
             // An abstract base is never shown to an agent choosing a persona.
             if !persona.is_abstract && catalog.lacks_description(persona) {
                 diags.push(
@@ -256,35 +260,7 @@ fn used_variables(catalog: &Catalog, renderer: &Renderer, persona: &Persona) -> 
     let variants: Vec<_> = base.other_views().iter().filter_map(|request| catalog.resolve_any(name, request).ok()).collect();
     let mut used = BTreeSet::new();
     for r in std::iter::once(&base).chain(&variants) {
-        let mut texts: Vec<(&Arc<str>, &Text)> = Vec::new();
-        let pfile = &persona.meta.file;
-        for (file, text) in
-            [(&r.text_files.summary, r.summary), (&r.text_files.description, r.description), (&r.text_files.detail, r.detail)]
-        {
-            if let Some(text) = text {
-                texts.push((file.as_ref().unwrap_or(pfile), text));
-            }
-        }
-        for p in &r.parts {
-            texts.extend(
-                [Some(&p.part.summary), p.part.content.as_ref(), p.part.meta.description.as_ref()]
-                    .into_iter()
-                    .flatten()
-                    .map(|t| (&p.part.meta.file, t)),
-            );
-        }
-        for t in &r.traits {
-            texts.extend([t.instruction.as_ref(), t.meta.description.as_ref()].into_iter().flatten().map(|x| (&t.meta.file, x)));
-        }
-        for s in &r.skills {
-            texts.extend([s.content.as_ref(), s.meta.description.as_ref()].into_iter().flatten().map(|x| (&s.meta.file, x)));
-        }
-        for g in &r.guardrails {
-            texts.extend([g.content.as_ref(), g.meta.description.as_ref()].into_iter().flatten().map(|x| (&g.meta.file, x)));
-        }
-        for (file, text) in texts {
-            used.extend(renderer.variables(file, text));
-        }
+        renderer.variables_of(r, &mut used);
     }
     used
 }
@@ -292,11 +268,25 @@ fn used_variables(catalog: &Catalog, renderer: &Renderer, persona: &Persona) -> 
 /// The variables a persona defines that none of its templates use. A base
 /// persona (`extended`) is left alone: its variables may be there for the
 /// personas that extend it.
-fn unused_variables(catalog: &Catalog, renderer: &Renderer, persona: &Persona, extended: bool, diags: &mut Vec<Diagnostic>) {
+fn unused_variables(
+    catalog: &Catalog,
+    renderer: &Renderer,
+    recorded: &Recorded,
+    persona: &Persona,
+    extended: bool,
+    diags: &mut Vec<Diagnostic>,
+) {
     if extended || persona.var_spans.is_empty() && persona.runtime_vars.is_none() {
         return;
     }
-    let used = used_variables(catalog, renderer, persona);
+    let resolved;
+    let used = match recorded.get(&persona.meta.name) {
+        Some(used) => used,
+        None => {
+            resolved = used_variables(catalog, renderer, persona);
+            &resolved
+        }
+    };
     let file = &persona.meta.file;
     for (var, span) in persona.var_spans.iter().filter(|(var, _)| !used.contains(*var)) {
         diags.push(

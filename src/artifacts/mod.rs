@@ -56,6 +56,13 @@ pub trait Sink: Sync {
     fn wants_index(&self) -> bool {
         true
     }
+
+    /// Whether the variables each persona's templates use are wanted, in
+    /// [`Output::variables`] (for the lints, which would otherwise resolve
+    /// every view again).
+    fn wants_variables(&self) -> bool {
+        false
+    }
 }
 
 /// Keeps every file in memory (a diff, `build --check`).
@@ -80,6 +87,24 @@ impl Sink for Discard {
     }
 }
 
+/// Keeps nothing, as [`Discard`], and records the variables each persona's
+/// templates use, for the lints (`check`).
+pub struct Linted;
+
+impl Sink for Linted {
+    fn put(&self, _: &str, _: Vec<u8>) -> Option<Vec<u8>> {
+        None
+    }
+
+    fn wants_index(&self) -> bool {
+        false
+    }
+
+    fn wants_variables(&self) -> bool {
+        true
+    }
+}
+
 /// Every output file, by path relative to the output folder.
 #[derive(Debug, Default)]
 pub struct Output {
@@ -97,6 +122,9 @@ pub struct Output {
     /// How many of the personas were kept or copied from the previous build
     /// rather than compiled.
     pub reused: usize,
+    /// The variables the templates of every view of each compiled persona
+    /// use, when the sink wants them ([`Sink::wants_variables`]).
+    pub variables: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// One compiled view of a persona.
@@ -156,6 +184,7 @@ pub fn compile(
     // The whole build's input hash is made alongside: a rebuild that keeps
     // most personas would otherwise wait for it at the end.
     let index_wanted = !matches!(reuse, Some(Reuse { from: Previous::Recorded, .. })) && sink.wants_index();
+    let variables = sink.wants_variables();
     let compile_all = || -> Vec<_> {
         names
             .par_iter()
@@ -165,16 +194,18 @@ pub fn compile(
                 {
                     return Ok(kept);
                 }
-                compile_persona(catalog, renderer, tokenizer, name).map(|(artifacts, mut entry)| {
-                    let sources = entry["sources"].as_array().into_iter().flatten().filter_map(Value::as_str);
-                    entry["inputs"] = json!(inputs_hash(snapshot, &globals, sources));
-                    let files = artifacts.into_iter().map(|a| {
-                        let rel = format!("{name}/{}", a.path);
-                        let kept = sink.put(&rel, a.bytes);
-                        (rel, kept)
-                    });
-                    (Compiled::Fresh(files.collect()), Entry::of(&entry, snapshot))
-                })
+                compile_persona(catalog, renderer, tokenizer, name, variables).map(
+                    |PersonaOutput { artifacts, mut entry, variables: used }| {
+                        let sources = entry["sources"].as_array().into_iter().flatten().filter_map(Value::as_str);
+                        entry["inputs"] = json!(inputs_hash(snapshot, &globals, sources));
+                        let files = artifacts.into_iter().map(|a| {
+                            let rel = format!("{name}/{}", a.path);
+                            let kept = sink.put(&rel, a.bytes);
+                            (rel, kept)
+                        });
+                        (Compiled::Fresh(files.collect(), used), Entry::of(&entry, snapshot))
+                    },
+                )
             })
             .collect()
     };
@@ -186,7 +217,10 @@ pub fn compile(
         match result {
             Ok((compiled, entry)) => {
                 match compiled {
-                    Compiled::Fresh(files) => {
+                    Compiled::Fresh(files, used) => {
+                        if let Some(used) = used {
+                            output.variables.insert(name.clone(), used);
+                        }
                         for (rel, kept) in files {
                             match kept {
                                 Some(bytes) => _ = output.files.insert(rel, bytes),
@@ -375,8 +409,9 @@ fn index_text(encoding: &str, inputs: &str, personas: &[(&String, Entry)], stamp
 }
 
 enum Compiled {
-    /// Compiled, and given to the sink: paths, and the bytes it gave back.
-    Fresh(Vec<(String, Option<Vec<u8>>)>),
+    /// Compiled, and given to the sink: paths, and the bytes it gave back;
+    /// the variables its templates use, if wanted.
+    Fresh(Vec<(String, Option<Vec<u8>>)>, Option<BTreeSet<String>>),
     /// Kept from the previous build on disk, untouched: how many files.
     Kept(usize),
     /// Copied from the previous build in memory: output paths and bytes.
@@ -463,15 +498,28 @@ pub fn views(
     }
 }
 
+/// One persona compiled: its files, its `index.json` entry, and the
+/// variables the templates of its views use, if they were wanted.
+struct PersonaOutput {
+    artifacts: Vec<Artifact>,
+    entry: Value,
+    variables: Option<BTreeSet<String>>,
+}
+
 /// The artifacts of one persona and its `index.json` entry.
 fn compile_persona(
     catalog: &Catalog,
     renderer: &Renderer,
     tokenizer: &Tokenizer,
     name: &str,
-) -> Result<(Vec<Artifact>, Value), Vec<Diagnostic>> {
+    variables: bool,
+) -> Result<PersonaOutput, Vec<Diagnostic>> {
     let base = catalog.resolve(name, &Request::default()).map_err(definitions)?;
     let (rendered, fitted) = views(renderer, tokenizer, &base)?;
+    let mut used = variables.then(BTreeSet::new);
+    if let Some(used) = &mut used {
+        renderer.variables_of(&base, used);
+    }
     let mut artifacts = Vec::new();
     let mut diags = Vec::new();
     let push = |prefix: &str, fitted: &[Fitted; 2], artifacts: &mut Vec<Artifact>| {
@@ -503,6 +551,9 @@ fn compile_persona(
         match catalog.resolve(name, &request).map_err(definitions).and_then(|r| views(renderer, tokenizer, &r).map(|v| (r, v))) {
             Ok((r, (_, fitted))) => {
                 sources.extend(r.sources.iter().cloned());
+                if let Some(used) = &mut used {
+                    renderer.variables_of(&r, used);
+                }
                 push(&prefix, &fitted, &mut artifacts);
             }
             Err(d) => diags.extend(d),
@@ -544,7 +595,7 @@ fn compile_persona(
         "stage": base.stage.as_ref().map(|s| json!({ "arc": s.arc.meta.name, "name": s.stage().name.value })),
         "version": version,
     });
-    Ok((artifacts, entry))
+    Ok(PersonaOutput { artifacts, entry, variables: used })
 }
 
 /// The manifest of a persona's compiled views, with their token counts.

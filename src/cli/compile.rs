@@ -267,9 +267,9 @@ pub(super) fn check(ctx: &Ctx, args: CheckArgs) -> Outcome {
     let (snapshot, project) = load(ctx, format, rev)?;
     // The output folder `build` would refuse, `check` refuses too.
     out_dir(ctx, &project, None)?;
-    match artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &snapshot, None, None, &artifacts::Discard) {
+    match artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &snapshot, None, None, &artifacts::Linted) {
         Ok(output) => {
-            let mut warnings = crate::lint::leveled(&project.catalog, &project.renderer);
+            let mut warnings = crate::lint::leveled(&project.catalog, &project.renderer, &output.variables);
             if deny_warnings {
                 for w in &mut warnings {
                     w.severity = diag::Severity::Error;

@@ -319,6 +319,41 @@ impl Renderer {
         found
     }
 
+    /// Adds the top-level variables every text of one resolved view uses
+    /// (for lints): the persona's own texts, then those of its parts,
+    /// traits, skills and guardrails.
+    pub fn variables_of(&self, r: &ResolvedPersona, used: &mut std::collections::BTreeSet<String>) {
+        let mut texts: Vec<(&Arc<str>, &Text)> = Vec::new();
+        let pfile = &r.persona.meta.file;
+        for (file, text) in
+            [(&r.text_files.summary, r.summary), (&r.text_files.description, r.description), (&r.text_files.detail, r.detail)]
+        {
+            if let Some(text) = text {
+                texts.push((file.as_ref().unwrap_or(pfile), text));
+            }
+        }
+        for p in &r.parts {
+            texts.extend(
+                [Some(&p.part.summary), p.part.content.as_ref(), p.part.meta.description.as_ref()]
+                    .into_iter()
+                    .flatten()
+                    .map(|t| (&p.part.meta.file, t)),
+            );
+        }
+        for t in &r.traits {
+            texts.extend([t.instruction.as_ref(), t.meta.description.as_ref()].into_iter().flatten().map(|x| (&t.meta.file, x)));
+        }
+        for s in &r.skills {
+            texts.extend([s.content.as_ref(), s.meta.description.as_ref()].into_iter().flatten().map(|x| (&s.meta.file, x)));
+        }
+        for g in &r.guardrails {
+            texts.extend([g.content.as_ref(), g.meta.description.as_ref()].into_iter().flatten().map(|x| (&g.meta.file, x)));
+        }
+        for (file, text) in texts {
+            used.extend(self.variables(file, text));
+        }
+    }
+
     /// The top-level variables a text uses (for lints).
     pub fn variables(&self, file: &Arc<str>, text: &Text) -> Vec<String> {
         if !text.source.contains("{{") && !text.source.contains("{%") {

@@ -75,3 +75,37 @@ fn every_lint_name_is_documented() {
         assert!(docs.lines().any(|l| l.starts_with(&format!("## {code}:")) && l.ends_with(&format!("(`{name}`)"))), "{code} `{name}`");
     }
 }
+
+/// A variable used only at another stage, or only on a channel, is used;
+/// `check` records what each view of a compiled persona uses as it
+/// compiles, and resolves an abstract base that nothing extends.
+#[test]
+fn variables_used_by_any_view_count_as_used() {
+    let repo = Repo::minimal()
+        .file("parts/goal-first.toml", "type = \"goal\"\nsummary = \"Greet {{ at_start }}.\"\n")
+        .file("parts/goal-later.toml", "type = \"goal\"\nsummary = \"Thank {{ at_trial }}.\"\n")
+        .file("parts/tone-voice.toml", "type = \"tone\"\nsummary = \"Speak to {{ on_voice }}.\"\n")
+        .file("arcs/journey.toml", "[[stages]]\nname = \"start\"\nparts = [\"goal-first\"]\n\n[[stages]]\nname = \"trial\"\nparts = [\"goal-later\"]\n")
+        .file(
+            "personas/maya.toml",
+            "version = \"1.0.0\"\nsummary = \"Maya.\"\ndescription = \"Support\"\nparts = [\"tone-warm\"]\narc = { name = \"journey\", stage = \"start\" }\n[channels.voice]\noverrides = { tone = \"tone-voice\" }\n[vars]\nat_start = \"a\"\nat_trial = \"b\"\non_voice = \"c\"\nnowhere = \"d\"\n",
+        )
+        .file("personas/lone.toml", "abstract = true\nsummary = \"Lone {{ used }}.\"\n[vars]\nused = \"e\"\nidle = \"f\"\n");
+    let run = repo.run(&["check", "--format", "json"]).success();
+    let unused: Vec<String> = run
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .filter(|d| d["code"] == "W0006")
+        .map(|d| d["message"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        unused,
+        [
+            "variable `idle` of persona `lone` is not used by any of its templates",
+            "variable `nowhere` of persona `maya` is not used by any of its templates",
+        ],
+        "{}",
+        run.stdout
+    );
+}
