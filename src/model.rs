@@ -504,7 +504,7 @@ pub struct ResolvedPersona<'c> {
     /// Where the budget was set (the persona or an ancestor).
     pub budget_at: Option<(Arc<str>, Range<usize>)>,
     /// Repository files that contributed, sorted.
-    pub sources: Vec<Arc<str>>,
+    pub sources: Vec<&'c str>,
 }
 
 /// Files of the persona-level texts, which may come from an ancestor.

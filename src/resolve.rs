@@ -201,7 +201,9 @@ impl Catalog {
         };
         let mut diags = Vec::new();
         let Some(chain) = self.ancestry(persona, &mut diags) else { return Err(ResolveError::Definitions(diags)) };
-        let mut sources: BTreeSet<Arc<str>> = BTreeSet::new();
+        // Borrowed from the catalog, sorted once at the end: cloning an
+        // `Arc` per source from every core made its count a contended line.
+        let mut sources: Vec<&'c str> = Vec::new();
 
         // The nearest persona in the chain that sets a field.
         fn nearest<'c, T>(chain: &[&'c Persona], get: impl Fn(&'c Persona) -> Option<T>) -> Option<(T, &'c Persona)> {
@@ -211,7 +213,7 @@ impl Catalog {
         // Ancestors, furthest first, then the persona's own parts.
         let mut slots = Vec::new();
         for p in chain.iter().rev() {
-            sources.insert(p.meta.file.clone());
+            sources.push(&p.meta.file);
             let mut layer = Vec::new();
             for r in &p.parts {
                 match self.part(&r.name.value) {
@@ -248,7 +250,7 @@ impl Catalog {
             match self.arc(&arc_ref.name.value) {
                 None => diags.extend(self.unknown(Kind::Arc, &owner.meta.file, &arc_ref.name)),
                 Some(arc) => {
-                    sources.insert(arc.meta.file.clone());
+                    sources.push(&arc.meta.file);
                     let stage_names = || arc.stages.iter().map(|s| s.name.value.as_str());
                     let index = match (&request.stage, &arc_ref.stage) {
                         (Some(wanted), _) => match arc.stages.iter().position(|s| &s.name.value == wanted) {
@@ -383,17 +385,19 @@ impl Catalog {
         }
 
         for s in &slots {
-            sources.insert(s.part.meta.file.clone());
+            sources.push(&s.part.meta.file);
         }
         for f in
-            traits.iter().map(|t| &t.meta.file).chain(skills.iter().map(|s| &s.meta.file)).chain(guardrails.iter().map(|g| &g.meta.file))
+            traits.iter().map(|t| &t.def.meta.file).chain(skills.iter().map(|s| &s.def.meta.file)).chain(guardrails.iter().map(|g| &g.meta.file))
         {
-            sources.insert(f.clone());
+            sources.push(f);
         }
         if let Some(file) = &self.config_file {
-            sources.insert(file.clone());
+            sources.push(file);
         }
-        sources.extend(self.templates.keys().cloned());
+        sources.extend(self.templates.keys().map(|k| &**k));
+        sources.sort_unstable();
+        sources.dedup();
 
         Ok(ResolvedPersona {
             persona,
@@ -426,7 +430,7 @@ impl Catalog {
             runtime_vars,
             budget: budget.map(|(b, _)| b.value),
             budget_at: budget.map(|(b, p)| (p.meta.file.clone(), b.span.clone())),
-            sources: sources.into_iter().collect(),
+            sources,
         })
     }
 

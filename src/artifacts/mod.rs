@@ -538,7 +538,7 @@ fn compile_persona(
     // Every stage and every channel has its own views; the sources of all of
     // them contributed to the persona. The current stage's views are the
     // top-level ones, already made.
-    let mut sources: BTreeSet<std::sync::Arc<str>> = base.sources.iter().cloned().collect();
+    let mut sources: BTreeSet<&str> = base.sources.iter().copied().collect();
     if let Some(stage) = &base.stage {
         push(&format!("stages/{}/", stage.stage().name.value), &fitted, &mut artifacts);
     }
@@ -550,7 +550,7 @@ fn compile_persona(
         };
         match catalog.resolve(name, &request).map_err(definitions).and_then(|r| views(renderer, tokenizer, &r).map(|v| (r, v))) {
             Ok((r, (_, fitted))) => {
-                sources.extend(r.sources.iter().cloned());
+                sources.extend(r.sources.iter().copied());
                 if let Some(used) = &mut used {
                     renderer.variables_of(&r, used);
                 }
