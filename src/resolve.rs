@@ -387,8 +387,11 @@ impl Catalog {
         for s in &slots {
             sources.push(&s.part.meta.file);
         }
-        for f in
-            traits.iter().map(|t| &t.def.meta.file).chain(skills.iter().map(|s| &s.def.meta.file)).chain(guardrails.iter().map(|g| &g.meta.file))
+        for f in traits
+            .iter()
+            .map(|t| &t.def.meta.file)
+            .chain(skills.iter().map(|s| &s.def.meta.file))
+            .chain(guardrails.iter().map(|g| &g.meta.file))
         {
             sources.push(f);
         }
@@ -470,7 +473,7 @@ impl Catalog {
         chain: &[&'c Persona],
         kind: Kind,
         links: impl Fn(&'c Persona) -> &'c Vec<L>,
-        defs: &'c std::collections::BTreeMap<String, std::sync::Arc<T>>,
+        defs: &'c crate::catalog::Defs<T>,
         diags: &mut Vec<Diagnostic>,
     ) -> Vec<Linked<'c, T>> {
         let mut names: Vec<&str> = Vec::new();
