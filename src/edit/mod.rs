@@ -412,7 +412,7 @@ pub fn arc_change(catalog: &crate::catalog::Catalog, persona: &str, action: &Arc
     let no_arc = || format!("persona `{persona}` has no arc\n  help: put it on one with `personac arc assign {persona} ARC`");
     match action {
         ArcAction::Assign { arc, stage } => {
-            let Some(definition) = catalog.arcs.get(*arc) else {
+            let Some(definition) = catalog.arcs.get(arc) else {
                 let mut msg = format!("no arc named `{arc}`");
                 if let Some(best) = crate::diag::did_you_mean(arc, catalog.names(Kind::Arc)) {
                     msg.push_str(&format!("\n  help: did you mean `{best}`?"));
