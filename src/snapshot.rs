@@ -311,6 +311,22 @@ fn read_file(path: &Path) -> (std::io::Result<Vec<u8>>, Option<Changed>) {
     }
 }
 
+/// A folder, open for paths to be looked at relative to it.
+#[cfg(target_os = "linux")]
+pub(crate) fn open_folder(path: &Path) -> Option<rustix::fd::OwnedFd> {
+    use rustix::fs::{Mode, OFlags};
+    rustix::fs::open(path, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).ok()
+}
+
+/// The change time of the file at `rel` in the open `folder` (a symbolic
+/// link's own), as [`changed`] gives it.
+#[cfg(target_os = "linux")]
+pub(crate) fn changed_at(folder: &rustix::fd::OwnedFd, rel: &str) -> Option<Changed> {
+    use rustix::fs::{AtFlags, StatxFlags};
+    let stat = rustix::fs::statx(folder, rel, AtFlags::SYMLINK_NOFOLLOW | AtFlags::STATX_DONT_SYNC, StatxFlags::CTIME).ok()?;
+    (stat.stx_mask & StatxFlags::CTIME.bits() != 0).then_some((stat.stx_ctime.tv_sec, i64::from(stat.stx_ctime.tv_nsec)))
+}
+
 /// When a file or folder last changed on disk: its inode change time
 /// (ctime), in seconds and nanoseconds. Every write, rename, chmod or
 /// restore of a file sets it from the filesystem's clock, and nothing can
@@ -394,6 +410,8 @@ pub struct Listing {
     diags: Vec<Diagnostic>,
     /// Every folder walked, with its change time as it was listed.
     folders: Vec<(String, Option<Changed>)>,
+    /// The repository, where the paths are.
+    root: std::path::PathBuf,
     /// Whether the config, the layout templates' folder and every kind's
     /// folder exist. When one does not, only the repository root's change
     /// time tells whether it was there before.
@@ -404,7 +422,7 @@ impl Listing {
     /// Lists the sources of the repository at `root`: the config, every
     /// file in a kind's folder and every layout template.
     pub fn of(root: &Path) -> Listing {
-        let mut listing = Listing { complete: true, ..Listing::default() };
+        let mut listing = Listing { complete: true, root: root.to_path_buf(), ..Listing::default() };
         let config = root.join(CONFIG_FILE);
         if config.is_file() {
             listing.paths.push((CONFIG_FILE.to_string(), config));
@@ -460,6 +478,12 @@ impl Listing {
     /// metadata (nothing is read); `None` if one cannot be told.
     pub fn file_changes(&self) -> Option<Vec<Changed>> {
         use rayon::prelude::*;
+        #[cfg(target_os = "linux")]
+        if let Some(root) = open_folder(&self.root) {
+            // Relative to the open repository: the kernel walks the path
+            // inside it only (a sixth cheaper a file than the whole path).
+            return self.paths.par_iter().map(|(rel, _)| changed_at(&root, rel)).collect();
+        }
         self.paths.par_iter().map(|(_, path)| std::fs::symlink_metadata(path).ok().and_then(|m| changed(&m))).collect()
     }
 

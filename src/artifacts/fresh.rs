@@ -163,8 +163,10 @@ fn as_left(root: &Path, out_dir: &Path, index: &Index, before: &Metadata, on_wai
                 })
         })
     };
-    // The root is swept (one core) while the artifacts are looked at.
-    let (swept, untouched) = rayon::join(|| sweep_temp_files(out_dir, Sweep::Root), as_left);
+    // The root is swept (one core) while the artifacts are looked at, unless
+    // it has not changed since the index was put in place.
+    let sweep = if root_changed_before(out_dir, before) { Sweep::Nothing } else { Sweep::Root };
+    let (swept, untouched) = rayon::join(|| sweep_temp_files(out_dir, sweep), as_left);
     let swept = swept.ok()?;
     if !untouched {
         return None;
@@ -181,6 +183,18 @@ fn as_left(root: &Path, out_dir: &Path, index: &Index, before: &Metadata, on_wai
         }
     }
     Some(UpToDate { personas: index.personas.keys().map(|p| p.to_string()).collect(), files, swept })
+}
+
+/// Whether the output folder's own entries last changed before its index
+/// (whose metadata is `index`) was marked: then no temp file can be in its
+/// root. Every writer holds the lock, and a build leaves none behind when it
+/// puts `index.json` in place, last; making or removing one since would
+/// have changed the folder, and nothing can set a change time back. One
+/// within the same tick of the clock as the mark is not told apart: the
+/// folder is swept.
+fn root_changed_before(out_dir: &Path, index: &Metadata) -> bool {
+    let root = std::fs::symlink_metadata(out_dir).ok().and_then(|m| crate::snapshot::changed(&m));
+    matches!((root, crate::snapshot::changed(index)), (Some(root), Some(index)) if root < index)
 }
 
 /// Whether every file of `files` (paths relative to `folder`) was last

@@ -40,10 +40,7 @@ impl Untouched {
         let places = personas.iter().enumerate().map(|(i, p)| (p.clone(), i)).collect();
         let states = personas.iter().map(|_| AtomicU8::new(PENDING)).collect();
         #[cfg(target_os = "linux")]
-        let folder = {
-            use rustix::fs::{Mode, OFlags};
-            rustix::fs::open(&out_dir, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).ok()
-        };
+        let folder = crate::snapshot::open_folder(&out_dir);
         Untouched {
             out_dir,
             #[cfg(target_os = "linux")]
