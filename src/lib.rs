@@ -11,6 +11,7 @@
 //! collects every diagnostic of a run.
 
 pub mod artifacts;
+pub mod at;
 pub mod atomic;
 pub mod budget;
 pub mod catalog;

@@ -139,13 +139,14 @@ fn as_left(root: &Path, out_dir: &Path, index: &Index, before: &Metadata, on_wai
             files += 1;
         }
     }
-    let folder = |path: &Path| std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
-    let untouched = |path: &Path, sha256: &str, index_time| {
-        std::fs::symlink_metadata(path).is_ok_and(|m| {
-            m.is_file()
-                && match m.modified() {
-                    Ok(modified) if modified < index_time => true,
-                    Ok(modified) if modified == index_time => std::fs::read(path).is_ok_and(|b| sha256_hex(&b) == sha256),
+    let out = crate::at::Folder::new(out_dir);
+    let folder = |rel: &str| out.look(rel).is_some_and(|found| found.is_dir);
+    let untouched = |rel: &str, sha256: &str| {
+        out.look(rel).is_some_and(|found| {
+            found.is_file
+                && match found.modified {
+                    Some(modified) if modified < index_time => true,
+                    Some(modified) if modified == index_time => std::fs::read(out_dir.join(rel)).is_ok_and(|b| sha256_hex(&b) == sha256),
                     _ => false,
                 }
         })
@@ -153,13 +154,13 @@ fn as_left(root: &Path, out_dir: &Path, index: &Index, before: &Metadata, on_wai
     use rayon::prelude::*;
     let as_left = || {
         index.personas.par_iter().all(|(persona, entry)| {
-            let dir = out_dir.join(&**persona);
             let mut folders: HashSet<&str> = HashSet::new();
-            folder(&dir)
+            let at = |rel: &str| format!("{persona}/{rel}");
+            folder(persona)
                 && entry.artifacts.iter().all(|(rel, artifact)| {
                     let on_the_way = rel.match_indices('/').map(|(at, _)| &rel[..at]);
-                    on_the_way.into_iter().all(|f| folders.contains(f) || (folder(&dir.join(f)) && folders.insert(f)))
-                        && untouched(&dir.join(&**rel), &artifact.sha256, index_time)
+                    on_the_way.into_iter().all(|f| folders.contains(f) || (folder(&at(f)) && folders.insert(f)))
+                        && untouched(&at(rel), &artifact.sha256)
                 })
         })
     };

@@ -21,10 +21,8 @@ const UNTOUCHED: u8 = 2;
 const TOUCHED: u8 = 3;
 
 pub struct Untouched {
-    out_dir: PathBuf,
-    /// The output folder, open, for files to be looked at relative to it.
-    #[cfg(target_os = "linux")]
-    folder: Option<rustix::fd::OwnedFd>,
+    /// The output folder, whose files are looked at relative to it.
+    folder: crate::at::Folder,
     index: Arc<PreviousIndex>,
     /// When the index was put in place.
     index_time: SystemTime,
@@ -39,18 +37,7 @@ impl Untouched {
         let personas: Vec<String> = index.personas.keys().cloned().collect();
         let places = personas.iter().enumerate().map(|(i, p)| (p.clone(), i)).collect();
         let states = personas.iter().map(|_| AtomicU8::new(PENDING)).collect();
-        #[cfg(target_os = "linux")]
-        let folder = crate::snapshot::open_folder(&out_dir);
-        Untouched {
-            out_dir,
-            #[cfg(target_os = "linux")]
-            folder,
-            index,
-            index_time,
-            personas,
-            places,
-            states,
-        }
+        Untouched { folder: crate::at::Folder::new(&out_dir), index, index_time, personas, places, states }
     }
 
     /// Looks at every persona no one has looked at yet, in order, or from
@@ -82,32 +69,15 @@ impl Untouched {
 
     /// Whether a persona's files were all modified before the index was
     /// put in place (a symbolic link's own time, not its target's).
-    #[cfg(target_os = "linux")]
     fn modified_before<'a>(&self, persona: &str, mut files: impl Iterator<Item = &'a str>) -> bool {
-        use rustix::fs::{AtFlags, StatxFlags};
-        let Some(folder) = &self.folder else {
-            return super::fresh::modified_before(&self.out_dir.join(persona), files, self.index_time);
-        };
-        let flags = AtFlags::SYMLINK_NOFOLLOW | AtFlags::STATX_DONT_SYNC;
         let mut path = String::new();
         files.all(|rel| {
             path.clear();
             path.push_str(persona);
             path.push('/');
             path.push_str(rel);
-            let Ok(stat) = rustix::fs::statx(folder, path.as_str(), flags, StatxFlags::MTIME) else { return false };
-            let time = &stat.stx_mtime;
-            let modified = match u64::try_from(time.tv_sec) {
-                Ok(secs) => SystemTime::UNIX_EPOCH + std::time::Duration::new(secs, time.tv_nsec),
-                Err(_) => SystemTime::UNIX_EPOCH,
-            };
-            stat.stx_mask & StatxFlags::MTIME.bits() != 0 && modified < self.index_time
+            self.folder.look(&path).and_then(|found| found.modified).is_some_and(|modified| modified < self.index_time)
         })
-    }
-
-    #[cfg(not(target_os = "linux"))]
-    fn modified_before<'a>(&self, persona: &str, files: impl Iterator<Item = &'a str>) -> bool {
-        super::fresh::modified_before(&self.out_dir.join(persona), files, self.index_time)
     }
 
     fn claim(&self, i: usize) -> bool {
