@@ -488,6 +488,11 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
 
 fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
+    // On Unix a path is already `/`-separated.
+    #[cfg(unix)]
+    if let Some(rel) = rel.to_str() {
+        return rel.to_string();
+    }
     rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/")
 }
 
@@ -509,4 +514,71 @@ pub fn is_source_path(path: &str) -> bool {
         return name.ends_with(".j2");
     }
     Kind::from_folder(top).is_some() && *name != "README.md"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Listing;
+
+    /// The walk, on any core, lists what a walk in one go lists, in its
+    /// order: each folder, then what it holds, by name; hidden entries,
+    /// README files and links left out (links reported).
+    #[test]
+    fn a_listing_walks_each_folder_then_what_it_holds_by_name() {
+        let root = tempfile::tempdir().unwrap();
+        let files = [
+            "personac.toml",
+            "personas/b.md",
+            "personas/a.toml",
+            "personas/README.md",
+            "personas/.hidden.toml",
+            "personas/sub/deeper/d.toml",
+            "personas/sub/c.toml",
+            "personas/zz/e.toml",
+            "personas/.git/x.toml",
+            "parts/top.toml",
+            "parts/tone/x.md",
+            "parts/goal/y.toml",
+            "parts/goal/notes.txt",
+            "templates/detail.md.j2",
+            "templates/other.txt",
+        ];
+        for file in files {
+            let path = root.path().join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x").unwrap();
+        }
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(root.path().join("parts/top.toml"), root.path().join("parts/goal/link.toml")).unwrap();
+        let listing = Listing::of(root.path());
+        let paths: Vec<&str> = listing.paths.iter().map(|(rel, _)| rel.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "personac.toml",
+                "personas/a.toml",
+                "personas/b.md",
+                "personas/sub/c.toml",
+                "personas/sub/deeper/d.toml",
+                "personas/zz/e.toml",
+                "parts/goal/notes.txt",
+                "parts/goal/y.toml",
+                "parts/tone/x.md",
+                "parts/top.toml",
+                "templates/detail.md.j2",
+            ]
+        );
+        for (rel, path) in &listing.paths {
+            assert_eq!(*path, root.path().join(rel));
+        }
+        let folders: Vec<&str> = listing.folders.iter().map(|(rel, _)| rel.as_str()).collect();
+        assert_eq!(
+            folders,
+            ["personas", "personas/sub", "personas/sub/deeper", "personas/zz", "parts", "parts/goal", "parts/tone", "templates"]
+        );
+        assert!(listing.folders.iter().all(|(_, changed)| changed.is_some()));
+        #[cfg(unix)]
+        assert_eq!(listing.links, ["parts/goal/link.toml"]);
+        assert!(!listing.complete, "no traits, skills, guardrails or arcs folder");
+    }
 }
