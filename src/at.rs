@@ -21,6 +21,7 @@ pub struct Folder {
 pub struct Found {
     pub is_file: bool,
     pub is_dir: bool,
+    pub is_link: bool,
     pub modified: Option<SystemTime>,
     /// The change time (ctime), as [`crate::snapshot::changed`] gives it.
     pub changed: Option<Changed>,
@@ -60,6 +61,7 @@ impl Folder {
             return Some(Found {
                 is_file: kind == Some(FileType::RegularFile),
                 is_dir: kind == Some(FileType::Directory),
+                is_link: kind == Some(FileType::Symlink),
                 modified,
                 changed: has(StatxFlags::CTIME).then_some((stat.stx_ctime.tv_sec, i64::from(stat.stx_ctime.tv_nsec))),
             });
@@ -68,6 +70,7 @@ impl Folder {
         Some(Found {
             is_file: meta.is_file(),
             is_dir: meta.is_dir(),
+            is_link: meta.is_symlink(),
             modified: meta.modified().ok(),
             changed: crate::snapshot::changed(&meta),
         })

@@ -341,10 +341,14 @@ pub struct SourceTimes([u8; 32]);
 
 impl SourceTimes {
     fn of<'a>(listing: &'a Listing, files: impl Iterator<Item = (&'a str, Option<Changed>)>) -> Option<SourceTimes> {
-        let mut h = sha2::Sha256::new();
-        h.update([u8::from(listing.complete)]);
         let folders = listing.folders.iter().map(|(rel, changed)| (rel.as_str(), *changed));
-        for (rel, changed) in files.chain(folders) {
+        SourceTimes::hashed(listing.complete, files.chain(folders))
+    }
+
+    fn hashed<'a>(complete: bool, times: impl Iterator<Item = (&'a str, Option<Changed>)>) -> Option<SourceTimes> {
+        let mut h = sha2::Sha256::new();
+        h.update([u8::from(complete)]);
+        for (rel, changed) in times {
             let (seconds, nanos) = changed?;
             h.update(rel.as_bytes());
             h.update([0]);
@@ -363,6 +367,41 @@ impl SourceTimes {
         }
         let changes = listing.file_changes()?;
         SourceTimes::of(&listing, listing.paths.iter().map(|(rel, _)| rel.as_str()).zip(changes.into_iter().map(Some)))
+    }
+
+    /// What [`SourceTimes::now`] would give, found without walking the
+    /// folders again: every file and folder `listing` found is looked at,
+    /// and every top-level location must still be what it was (the config
+    /// a file or not; each kind's folder a folder, a link or nothing). A
+    /// file or folder added, removed or renamed in a listed folder changes
+    /// that folder's change time, so a walk would find nothing else (within
+    /// the tick of a coarse clock, as for an edit, see [`crate::artifacts::mark`]).
+    pub fn again(listing: &Listing) -> Option<SourceTimes> {
+        use rayon::prelude::*;
+        if !listing.diags.is_empty() {
+            return None;
+        }
+        let root = crate::at::Folder::new(&listing.root);
+        let had_config = listing.paths.first().is_some_and(|(rel, _)| rel == CONFIG_FILE);
+        if listing.root.join(CONFIG_FILE).is_file() != had_config {
+            return None;
+        }
+        for folder in Kind::ALL.iter().map(|k| k.folder()).chain([TEMPLATES_DIR]) {
+            let was_link = listing.links.iter().any(|link| link == folder);
+            let was_folder = listing.folders.iter().any(|(rel, _)| rel == folder);
+            let found = root.look(folder);
+            let is_link = found.as_ref().is_some_and(|f| f.is_link);
+            let is_folder = found.as_ref().is_some_and(|f| f.is_dir);
+            if (was_link, was_folder) != (is_link, is_folder) {
+                return None;
+            }
+        }
+        let look = |rel: &str| root.look(rel).and_then(|found| found.changed);
+        let files: Option<Vec<Changed>> = listing.paths.par_iter().map(|(rel, _)| look(rel)).collect();
+        let folders: Vec<Option<Changed>> = listing.folders.par_iter().map(|(rel, _)| look(rel)).collect();
+        let files = listing.paths.iter().map(|(rel, _)| rel.as_str()).zip(files?.into_iter().map(Some));
+        let folders = listing.folders.iter().map(|(rel, _)| rel.as_str()).zip(folders);
+        SourceTimes::hashed(listing.complete, files.chain(folders))
     }
 }
 
@@ -580,5 +619,46 @@ mod tests {
         #[cfg(unix)]
         assert_eq!(listing.links, ["parts/goal/link.toml"]);
         assert!(!listing.complete, "no traits, skills, guardrails or arcs folder");
+    }
+
+    /// Looking again at what a listing found tells what walking again
+    /// tells: whether any source was written, added, removed or renamed.
+    #[test]
+    fn looking_again_tells_what_walking_again_tells() {
+        use super::SourceTimes;
+        type Change = fn(&std::path::Path);
+        let changes: [(&str, Change); 9] = [
+            ("nothing", |_| {}),
+            ("an edit", |root| std::fs::write(root.join("parts/tone/x.md"), "y").unwrap()),
+            ("a new file", |root| std::fs::write(root.join("parts/tone/new.md"), "y").unwrap()),
+            ("a new hidden file", |root| std::fs::write(root.join("personas/.new.toml"), "y").unwrap()),
+            ("a removed file", |root| std::fs::remove_file(root.join("personas/a.toml")).unwrap()),
+            ("a new kind folder", |root| std::fs::create_dir(root.join("skills")).unwrap()),
+            ("a new config", |root| std::fs::write(root.join("personac.toml"), "").unwrap()),
+            ("a folder renamed", |root| std::fs::rename(root.join("parts/tone"), root.join("parts/voice")).unwrap()),
+            ("a kind folder made a link", |root| {
+                std::fs::remove_dir_all(root.join("arcs")).unwrap();
+                #[cfg(unix)]
+                std::os::unix::fs::symlink(root.join("parts"), root.join("arcs")).unwrap();
+            }),
+        ];
+        for (what, change) in changes {
+            let root = tempfile::tempdir().unwrap();
+            for file in ["personas/a.toml", "parts/tone/x.md", "arcs/journey.toml"] {
+                let path = root.path().join(file);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, "x").unwrap();
+            }
+            let listing = Listing::of(root.path());
+            let before = SourceTimes::now(root.path()).unwrap();
+            assert_eq!(SourceTimes::again(&listing), Some(before.clone()), "{what}");
+            // Past the tick of a coarse clock.
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            change(root.path());
+            let walked = SourceTimes::now(root.path()) == Some(before.clone());
+            let looked = SourceTimes::again(&listing) == Some(before);
+            assert_eq!(looked, walked, "{what}");
+            assert_eq!(looked, what == "nothing", "{what}");
+        }
     }
 }

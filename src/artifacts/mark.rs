@@ -91,7 +91,7 @@ pub(super) fn put_in_place(meta: &Metadata) -> Option<SystemTime> {
 /// of `root` as `read`, if they are still as it read them and no other
 /// process is writing the folder. Whether the mark was set; not setting it
 /// only costs the next build a reading.
-pub fn mark(root: &Path, out_dir: &Path, read: &SourceTimes) -> bool {
+pub fn mark(out_dir: &Path, listing: &Listing, read: &SourceTimes) -> bool {
     let marked = || -> Option<bool> {
         let _lock = crate::lock::try_acquire(out_dir)?;
         let file = std::fs::OpenOptions::new().write(true).open(out_dir.join(super::INDEX)).ok()?;
@@ -99,7 +99,7 @@ pub fn mark(root: &Path, out_dir: &Path, read: &SourceTimes) -> bool {
         // change time this takes.
         file.set_modified(UNIX_EPOCH).ok()?;
         let now = changed(&file.metadata().ok()?)?;
-        if SourceTimes::now(root).as_ref() != Some(read) {
+        if SourceTimes::again(listing).as_ref() != Some(read) {
             return Some(false);
         }
         file.set_modified(mark_at(now)?).ok()?;

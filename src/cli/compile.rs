@@ -101,7 +101,7 @@ pub(super) fn build(ctx: &Ctx, args: BuildArgs) -> Outcome {
         if let Some(done) = artifacts::up_to_date(&ctx.root, &dir, &snapshot, stamp.as_ref(), &mut waiting) {
             // Marked, so that the next build need not read them.
             let how = match &times {
-                Some(times) if artifacts::mark(&ctx.root, &dir, times) => Unchanged::ReadThenMarked,
+                Some(times) if listing.as_ref().is_some_and(|listing| artifacts::mark(&dir, listing, times)) => Unchanged::ReadThenMarked,
                 _ => Unchanged::Read,
             };
             return up_to_date(ctx, &snapshot, &shown, done, how, started, format);
@@ -140,8 +140,8 @@ pub(super) fn build(ctx: &Ctx, args: BuildArgs) -> Outcome {
         }
         Err(crate::BuildError::Io(e)) => return Err(Failure::Usage(format!("cannot write to `{shown}`: {e}"))),
     };
-    if let Some(times) = &times {
-        artifacts::mark(&ctx.root, &dir, times);
+    if let (Some(times), Some(listing)) = (&times, &listing) {
+        artifacts::mark(&dir, listing, times);
     }
     ignored_entries(ctx, &dir, &report.ignored, &snapshot, diag_format);
     if format == BuildFormat::Json {
