@@ -444,6 +444,17 @@ pub struct Listing {
 impl Listing {
     /// Lists the sources of the repository at `root`: the config, every
     /// file in a kind's folder and every layout template.
+    /// The config alone, if it is a file (what a build reads first, to find
+    /// its output folder).
+    pub fn config(root: &Path) -> Listing {
+        let mut listing = Listing { root: root.to_path_buf(), ..Listing::default() };
+        let config = root.join(CONFIG_FILE);
+        if config.is_file() {
+            listing.paths.push((CONFIG_FILE.to_string(), config));
+        }
+        listing
+    }
+
     pub fn of(root: &Path) -> Listing {
         let mut listing = Listing { complete: true, root: root.to_path_buf(), ..Listing::default() };
         let config = root.join(CONFIG_FILE);

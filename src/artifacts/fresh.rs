@@ -14,6 +14,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::fs::Metadata;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Deserialize;
 
@@ -87,42 +88,67 @@ pub fn up_to_date(
     as_left(root, out_dir, &index, &before, on_wait)
 }
 
-/// The output folder `out_dir`, if its `index.json` carries the mark of a
-/// build whose sources (found in `listing`) have not changed since
-/// ([`super::mark`]), and the folder is as that build left it. Nothing is
-/// read but `index.json`, and export files, which are hashed.
-pub fn unchanged(root: &Path, out_dir: &Path, listing: &Listing, on_wait: &mut dyn FnMut(&str)) -> Option<UpToDate> {
+/// The sources of the repository at `root`, listed, and the output folder
+/// `out_dir`, if its `index.json` carries the mark of a build whose sources
+/// have not changed since ([`super::mark`]), and the folder is as that
+/// build left it. Nothing is read but `index.json`, and export files, which
+/// are hashed.
+pub fn unchanged(root: &Path, out_dir: &Path, on_wait: &mut dyn FnMut(&str)) -> (Listing, Option<UpToDate>) {
     let index_path = out_dir.join(INDEX);
-    let before = std::fs::symlink_metadata(&index_path).ok().filter(|m| m.is_file())?;
-    let bytes = std::fs::read(&index_path).ok()?;
-    // The sources' times are looked at while the index is parsed (on one
-    // core: the other would be idle).
-    let (unchanged, index) =
-        rayon::join(|| super::mark::unchanged_since_mark(root, listing, &before), || serde_json::from_slice::<Index>(&bytes).ok());
-    if !unchanged {
-        return None;
-    }
-    let index = index?;
-    if index.inputs.is_none() || index.source.is_some() {
-        return None;
-    }
-    as_left(root, out_dir, &index, &before, on_wait)
+    // Only a marked index can vouch for sources not read.
+    let marked = std::fs::symlink_metadata(&index_path).ok().filter(|m| m.is_file() && super::mark::mark_of(m).is_some());
+    let Some(before) = marked else { return (Listing::of(root), None) };
+    let Ok(bytes) = std::fs::read(&index_path) else { return (Listing::of(root), None) };
+    // Under the lock, nothing writes the folder while it is checked, and
+    // the sweep is safe from a build under way.
+    let Ok(_lock) = crate::lock::acquire(out_dir, on_wait) else { return (Listing::of(root), None) };
+    // The sources are listed and their times looked at while the index is
+    // parsed and its artifacts are looked at.
+    // The look at the artifacts stops as soon as a source is found changed.
+    let changed = AtomicBool::new(false);
+    let ((listing, unchanged), looked) = rayon::join(
+        || {
+            let listing = Listing::of(root);
+            let unchanged = super::mark::unchanged_since_mark(root, &listing, &before);
+            changed.store(!unchanged, Ordering::Relaxed);
+            (listing, unchanged)
+        },
+        || {
+            let index = serde_json::from_slice::<Index>(&bytes).ok()?;
+            if index.inputs.is_none() || index.source.is_some() {
+                return None;
+            }
+            let files = looked_at(out_dir, &index, &before, &changed)?;
+            Some((index, files))
+        },
+    );
+    let done = match looked {
+        Some((index, files)) if unchanged => finish(root, out_dir, &index, &before, files),
+        _ => None,
+    };
+    (listing, done)
 }
 
 /// The output folder, if it is as the build that wrote `index` (whose
 /// metadata was `before` it was read) left it.
 fn as_left(root: &Path, out_dir: &Path, index: &Index, before: &Metadata, on_wait: &mut dyn FnMut(&str)) -> Option<UpToDate> {
+    let _lock = crate::lock::acquire(out_dir, on_wait).ok()?;
+    let files = looked_at(out_dir, index, before, &AtomicBool::new(false))?;
+    finish(root, out_dir, index, before, files)
+}
+
+/// How many files the output folder holds, if the index is still the file
+/// whose metadata was `before`, and every artifact it lists is as the
+/// build that wrote it left it; `None` too as soon as `stop` is set. The
+/// caller holds the lock.
+fn looked_at(out_dir: &Path, index: &Index, before: &Metadata, stop: &AtomicBool) -> Option<usize> {
     let index_path = out_dir.join(INDEX);
     let stamp_of = |meta: &Metadata| (meta.len(), meta.modified().ok(), super::mark::put_in_place(meta));
     let index_time = super::mark::put_in_place(before)?;
-    // Under the lock, nothing writes the folder while it is checked, and
-    // the sweep is safe from a build under way.
-    let _lock = crate::lock::acquire(out_dir, on_wait).ok()?;
     if std::fs::symlink_metadata(&index_path).ok().map(|m| stamp_of(&m)) != Some(stamp_of(before)) {
         return None;
     }
-    // Temp files are made in the folder's root: those a killed build left
-    // are swept from there. Then every artifact is looked at, persona by
+    // Every artifact is looked at, persona by
     // persona in parallel: a file reached through folders (not links),
     // modified before the index was put in place. One modified within the
     // same tick of the clock could have been edited just after: as git
@@ -152,26 +178,29 @@ fn as_left(root: &Path, out_dir: &Path, index: &Index, before: &Metadata, on_wai
         })
     };
     use rayon::prelude::*;
-    let as_left = || {
-        index.personas.par_iter().all(|(persona, entry)| {
-            let mut folders: HashSet<&str> = HashSet::new();
-            let at = |rel: &str| format!("{persona}/{rel}");
-            folder(persona)
-                && entry.artifacts.iter().all(|(rel, artifact)| {
-                    let on_the_way = rel.match_indices('/').map(|(at, _)| &rel[..at]);
-                    on_the_way.into_iter().all(|f| folders.contains(f) || (folder(&at(f)) && folders.insert(f)))
-                        && untouched(&at(rel), &artifact.sha256)
-                })
-        })
-    };
-    // The root is swept (one core) while the artifacts are looked at, unless
-    // it has not changed since the index was put in place.
+    let as_left = index.personas.par_iter().all(|(persona, entry)| {
+        if stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        let mut folders: HashSet<&str> = HashSet::new();
+        let at = |rel: &str| format!("{persona}/{rel}");
+        folder(persona)
+            && entry.artifacts.iter().all(|(rel, artifact)| {
+                let on_the_way = rel.match_indices('/').map(|(at, _)| &rel[..at]);
+                on_the_way.into_iter().all(|f| folders.contains(f) || (folder(&at(f)) && folders.insert(f)))
+                    && untouched(&at(rel), &artifact.sha256)
+            })
+    });
+    as_left.then_some(files)
+}
+
+/// What an output folder found as left holds, once the temp files a killed
+/// build left in its root are swept (unless the root has not changed since
+/// the index was put in place) and every export file hashes as recorded.
+/// The caller holds the lock.
+fn finish(root: &Path, out_dir: &Path, index: &Index, before: &Metadata, files: usize) -> Option<UpToDate> {
     let sweep = if root_changed_before(out_dir, before) { Sweep::Nothing } else { Sweep::Root };
-    let (swept, untouched) = rayon::join(|| sweep_temp_files(out_dir, sweep), as_left);
-    let swept = swept.ok()?;
-    if !untouched {
-        return None;
-    }
+    let swept = sweep_temp_files(out_dir, sweep).ok()?;
     for export in index.exports.values() {
         for (rel, hash) in &export.files {
             if !is_safe_relative(&export.out) || !is_safe_relative(rel) {

@@ -71,7 +71,7 @@ fn time_of((seconds, nanos): Changed) -> Option<SystemTime> {
 }
 
 /// The mark `index.json`'s metadata carries, if it is this personac's.
-fn mark_of(index: &Metadata) -> Option<Changed> {
+pub(super) fn mark_of(index: &Metadata) -> Option<Changed> {
     let modified = index.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
     let nanos = i64::from(modified.subsec_nanos());
     (nanos % MARK_EVERY == mark_digits()).then(|| (i64::try_from(modified.as_secs()).unwrap_or(i64::MAX), nanos))

@@ -62,24 +62,25 @@ pub(super) fn build(ctx: &Ctx, args: BuildArgs) -> Outcome {
     let rev = rev.as_deref();
     let diag_format = diag_format_of(format);
     let started = std::time::Instant::now();
-    // The working tree's sources are listed first: when index.json's mark
-    // says none changed since the last build, none is read.
-    let listing = rev.is_none().then(|| Listing::of(&ctx.root));
-    if let Some(listing) = &listing
-        && !check_only
-        && !stamp
-    {
-        let (head, diags) = Snapshot::from_listing(listing, |rel| rel == crate::snapshot::CONFIG_FILE);
+    // The working tree's sources are listed first (while the output's index
+    // is read): when index.json's mark says none changed since the last
+    // build, none is read.
+    let mut listing = None;
+    if rev.is_none() && !check_only && !stamp {
+        let (head, diags) = Snapshot::from_listing(&Listing::config(&ctx.root), |_| true);
         if diags.is_empty()
             && let Some(dir) = config_out_dir(ctx, &head, out.as_deref())
         {
             let shown = display_dir(ctx, &dir);
             let mut waiting = |holder: &str| status(ctx, "Blocking", &format!("waiting for the lock on {shown}, held by {holder}"));
-            if let Some(done) = artifacts::unchanged(&ctx.root, &dir, listing, &mut waiting) {
+            let (listed, done) = artifacts::unchanged(&ctx.root, &dir, &mut waiting);
+            if let Some(done) = done {
                 return up_to_date(ctx, &head, &shown, done, Unchanged::Marked, started, format);
             }
+            listing = Some(listed);
         }
     }
+    let listing = listing.or_else(|| rev.is_none().then(|| Listing::of(&ctx.root)));
     // Something is read, and most likely compiled: the vocabulary loads
     // while the sources are read and parsed (about 50 ms of one core, which
     // the compile would otherwise wait for).
