@@ -103,8 +103,8 @@ pub fn unchanged(root: &Path, out_dir: &Path, on_wait: &mut dyn FnMut(&str)) -> 
     // the sweep is safe from a build under way.
     let Ok(_lock) = crate::lock::acquire(out_dir, on_wait) else { return (Listing::of(root), None) };
     // The sources are listed and their times looked at while the index is
-    // parsed and its artifacts are looked at.
-    // The look at the artifacts stops as soon as a source is found changed.
+    // parsed and its artifacts are looked at; that look stops as soon as a
+    // source is found changed.
     let changed = AtomicBool::new(false);
     let ((listing, unchanged), looked) = rayon::join(
         || {
@@ -148,11 +148,11 @@ fn looked_at(out_dir: &Path, index: &Index, before: &Metadata, stop: &AtomicBool
     if std::fs::symlink_metadata(&index_path).ok().map(|m| stamp_of(&m)) != Some(stamp_of(before)) {
         return None;
     }
-    // Every artifact is looked at, persona by
-    // persona in parallel: a file reached through folders (not links),
-    // modified before the index was put in place. One modified within the
-    // same tick of the clock could have been edited just after: as git
-    // does with such "racily clean" entries, it is read and hashed.
+    // Every artifact is looked at, persona by persona in parallel: a file
+    // reached through folders (not links), modified before the index was
+    // put in place. One modified within the same tick of the clock could
+    // have been edited just after: as git does with such "racily clean"
+    // entries, it is read and hashed.
     let mut files = 1;
     for (persona, entry) in &index.personas {
         if !crate::parse::is_valid_name(persona) {

@@ -88,8 +88,9 @@ pub(super) fn put_in_place(meta: &Metadata) -> Option<SystemTime> {
 }
 
 /// Marks the `index.json` in `out_dir` after a build that read the sources
-/// of `root` as `read`, if they are still as it read them and no other
-/// process is writing the folder. Whether the mark was set; not setting it
+/// `listing` found as `read`, if they are still as it read them (looked at
+/// again, [`SourceTimes::again`]) and no other process is writing the
+/// folder. Whether the mark was set; not setting it
 /// only costs the next build a reading.
 pub fn mark(out_dir: &Path, listing: &Listing, read: &SourceTimes) -> bool {
     let marked = || -> Option<bool> {
