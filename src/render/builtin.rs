@@ -32,6 +32,16 @@ fn or_none(value: &Option<String>) -> &str {
     value.as_deref().unwrap_or("None")
 }
 
+/// The traits section, the same in both layouts.
+fn traits(out: &mut String, shown: &Shown<'_>) {
+    if !shown.traits.is_empty() {
+        out.push_str("\n## Traits\n\n");
+        for t in &shown.traits {
+            let _ = writeln!(out, "- **{}** ({}): {}", t.name, or_none(&t.item_type), pick(shown.view, &t.description, &t.content));
+        }
+    }
+}
+
 /// `templates/summary.md.j2`.
 fn summary(shown: &Shown<'_>) -> String {
     let view = shown.view;
@@ -44,12 +54,7 @@ fn summary(shown: &Shown<'_>) -> String {
             let _ = writeln!(out, "- **{}** (`{}`): {}", p.title, p.name, pick(view, &p.summary, &p.content));
         }
     }
-    if !shown.traits.is_empty() {
-        out.push_str("\n## Traits\n\n");
-        for t in &shown.traits {
-            let _ = writeln!(out, "- **{}** ({}): {}", t.name, or_none(&t.item_type), pick(view, &t.description, &t.content));
-        }
-    }
+    traits(&mut out, shown);
     if !shown.skills.is_empty() {
         out.push_str("\n## Skills\n\n");
         for s in &shown.skills {
@@ -76,12 +81,7 @@ fn detail(shown: &Shown<'_>) -> String {
             let _ = write!(out, "\n{}\n", pick(view, &p.summary, &p.content));
         }
     }
-    if !shown.traits.is_empty() {
-        out.push_str("\n## Traits\n\n");
-        for t in &shown.traits {
-            let _ = writeln!(out, "- **{}** ({}): {}", t.name, or_none(&t.item_type), pick(view, &t.description, &t.content));
-        }
-    }
+    traits(&mut out, shown);
     if !shown.skills.is_empty() {
         out.push_str("\n## Skills\n");
         for s in &shown.skills {
