@@ -6,9 +6,9 @@ on synthetic repositories of ../shared/bench/gen_corpus.py, in one run.
     python3 bench/table.py PERSONAC_BINARY WORK_DIR [SIZES...]
 
 SIZES are persona counts (default 1000 10000). Each figure is the best of
-several runs (fewer on the larger corpus), except the cold build: the best
-of five at every size, since the goal is the ratio of two of them and the
-best of fewer runs is slower on average. Memory is the peak resident set
+several runs (fewer on the larger corpus), except the cold build and
+`check`: the best of five at every size, since their goals are ratios of
+two such figures, and the best of fewer runs is slower on average. Memory is the peak resident set
 of that process. The I/O floor is reading every source once and copying the
 artifact tree personac writes (`cp -r`): the bytes and files any build must
 produce. Ratios are computed from figures of this run only, so a slow or
@@ -83,7 +83,7 @@ def measure(n):
     noop, _ = run(pc("build"), runs=runs)
     report = subprocess.run([BIN, "-C", repo, "build", "--format", "json"], capture_output=True, text=True, check=True)
     written = len(json.loads(report.stdout)["written"])
-    check, check_rss = run(pc("check"), runs=runs)
+    check, check_rss = run(pc("check"), runs=5)
     show, show_rss = run(pc("show", "persona-00042"), runs=runs)
     manifest, _ = run(pc("manifest", "persona-00042"), runs=runs)
     peer_out = os.path.join(WORK, f"peer-{n}")
