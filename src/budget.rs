@@ -64,6 +64,10 @@ impl FitError {
     pub fn into_diagnostic(self, persona: &crate::model::ResolvedPersona, view: View, variant: &str) -> Diagnostic {
         let (file, span) = persona.budget_at.clone().unwrap_or_else(|| (persona.persona.meta.file.clone(), 0..0));
         match self {
+            // A built-in layout's error has no place of its own: the persona's.
+            FitError::Template(d) if d.file.is_none() => d
+                .at(&persona.persona.meta.file, persona.persona.meta.name_span.clone())
+                .help(format!("while compiling persona `{}`{variant}", persona.name)),
             FitError::Template(d) => d,
             FitError::Count(CountError(message)) => Diagnostic::error(
                 code::TOKENIZER,

@@ -151,11 +151,19 @@ impl Renderer {
             View::Detail => &self.detail_layout,
         };
         if let Some(text) = super::builtin::layout(name, &shown) {
-            return if text.len() > engine::MAX_OUTPUT {
-                Err(self.failure(name, engine::Failure::TooLarge, &Value::UNDEFINED))
-            } else {
-                Ok(tidy(&text))
-            };
+            if text.len() > engine::MAX_OUTPUT {
+                // No place of its own: the caller puts it at the persona.
+                let message = format!(
+                    "the {} view of persona `{}` lays out to more than {} MiB",
+                    view.as_str(),
+                    persona.persona.name,
+                    engine::MAX_OUTPUT >> 20
+                );
+                return Err(Diagnostic::error(crate::diag::code::TEMPLATE_RUNTIME, message).help(
+                    "a view may be at most 1 MiB: shorten the texts it shows, or load some of its parts on demand (`load = \"on_demand\"`)",
+                ));
+            }
+            return Ok(tidy(&text));
         }
         let ctx = shown.context();
         let template = self.env.get_template(name).map_err(|e| self.template_error(name, e, &ctx))?;

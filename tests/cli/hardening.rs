@@ -315,7 +315,8 @@ fn a_view_past_the_output_cap_is_an_error() {
         .file("parts/plan.toml", &format!("type = \"goal\"\nsummary = \"{big}\"\n"));
     repo.write("personas/maya.toml", "version = \"1.0.0\"\nsummary = \"Maya.\"\nparts = [\"goal\", \"plan\"]\n");
     let run = repo.run(&["build"]).failure();
-    assert!(run.stderr.contains("error[E0302]: a built-in layout renders to more than 1 MiB"), "{}", run.stderr);
+    assert!(run.stderr.contains("error[E0302]: the summary view of persona `maya` lays out to more than 1 MiB"), "{}", run.stderr);
+    assert!(run.stderr.contains(" --> personas/maya.toml:1:1"), "{}", run.stderr);
     assert!(!repo.exists("build-output"), "a failed build wrote something");
     // One of them alone fits.
     repo.write("personas/maya.toml", "version = \"1.0.0\"\nsummary = \"Maya.\"\nparts = [\"goal\"]\n");
