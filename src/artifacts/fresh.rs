@@ -227,9 +227,22 @@ fn root_changed_before(out_dir: &Path, index: &Metadata) -> bool {
     matches!((root, crate::snapshot::changed(index)), (Some(root), Some(index)) if root < index)
 }
 
-/// Whether every file of `files` (paths relative to `folder`) was last
-/// modified before `time`: a persona's files as the build that wrote them
-/// left them.
-pub(super) fn modified_before<'a>(folder: &Path, mut files: impl Iterator<Item = &'a str>, time: std::time::SystemTime) -> bool {
-    files.all(|rel| std::fs::metadata(folder.join(rel)).and_then(|m| m.modified()).is_ok_and(|m| m < time))
+/// Whether every file of `files` (paths relative to the persona's folder in
+/// the output folder `out`) was last modified before `time` (a symbolic
+/// link's own time, not its target's): a persona's files as the build that
+/// wrote them left them.
+pub(super) fn modified_before<'a>(
+    out: &crate::at::Folder,
+    persona: &str,
+    mut files: impl Iterator<Item = &'a str>,
+    time: std::time::SystemTime,
+) -> bool {
+    let mut path = String::new();
+    files.all(|rel| {
+        path.clear();
+        path.push_str(persona);
+        path.push('/');
+        path.push_str(rel);
+        out.look(&path).and_then(|found| found.modified).is_some_and(|modified| modified < time)
+    })
 }

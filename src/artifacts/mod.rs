@@ -177,8 +177,12 @@ pub fn compile(
 ) -> Result<Output, Vec<Diagnostic>> {
     use rayon::prelude::*;
     let globals = globals_hash(snapshot);
-    let index_time = match reuse.as_ref().map(|r| &r.from) {
-        Some(Previous::Disk(dir)) => std::fs::metadata(dir.join(INDEX)).ok().and_then(|m| mark::put_in_place(&m)),
+    // The output folder of a build on disk, open, and when its index was put
+    // in place: the files of a persona kept are looked at against it.
+    let on_disk = match reuse.as_ref().map(|r| &r.from) {
+        Some(Previous::Disk(dir)) => {
+            std::fs::metadata(dir.join(INDEX)).ok().and_then(|m| mark::put_in_place(&m)).map(|time| (crate::at::Folder::new(dir), time))
+        }
         _ => None,
     };
     // Abstract personas are bases: checked below, never compiled.
@@ -192,7 +196,7 @@ pub fn compile(
             .par_iter()
             .map(|name| {
                 if let Some(reuse) = &reuse
-                    && let Some(kept) = keep(reuse, name, snapshot, &globals, index_time)
+                    && let Some(kept) = keep(reuse, name, snapshot, &globals, on_disk.as_ref())
                 {
                     return Ok(kept);
                 }
@@ -428,7 +432,7 @@ fn keep(
     name: &str,
     snapshot: &Snapshot,
     globals: &[u8; 32],
-    index_time: Option<std::time::SystemTime>,
+    on_disk: Option<&(crate::at::Folder, std::time::SystemTime)>,
 ) -> Option<(Compiled, Entry)> {
     let entry = reuse.previous.personas.get(name)?;
     let sources = entry.get("sources")?.as_array()?.iter().filter_map(Value::as_str);
@@ -442,11 +446,11 @@ fn keep(
         return Some((Compiled::Kept(0), Entry { text: "".into(), sources: None }));
     }
     let kept = match reuse.from {
-        Previous::Disk(dir) => {
-            let index_time = index_time?;
+        Previous::Disk(_) => {
+            let (folder, index_time) = on_disk?;
             let untouched = match reuse.untouched.and_then(|u| u.of(name)) {
                 Some(untouched) => untouched,
-                None => fresh::modified_before(&dir.join(name), paths.clone().map(String::as_str), index_time),
+                None => fresh::modified_before(folder, name, paths.clone().map(String::as_str), *index_time),
             };
             untouched.then_some(Compiled::Kept(paths.len()))?
         }

@@ -67,19 +67,6 @@ impl Untouched {
         }
     }
 
-    /// Whether a persona's files were all modified before the index was
-    /// put in place (a symbolic link's own time, not its target's).
-    fn modified_before<'a>(&self, persona: &str, mut files: impl Iterator<Item = &'a str>) -> bool {
-        let mut path = String::new();
-        files.all(|rel| {
-            path.clear();
-            path.push_str(persona);
-            path.push('/');
-            path.push_str(rel);
-            self.folder.look(&path).and_then(|found| found.modified).is_some_and(|modified| modified < self.index_time)
-        })
-    }
-
     fn claim(&self, i: usize) -> bool {
         self.states[i].compare_exchange(PENDING, LOOKING, Ordering::AcqRel, Ordering::Acquire).is_ok()
     }
@@ -89,7 +76,7 @@ impl Untouched {
         let entry = self.index.personas.get(persona);
         let files =
             entry.and_then(|e| e.get("artifacts")).and_then(Value::as_object).into_iter().flat_map(|a| a.keys().map(String::as_str));
-        let untouched = entry.is_some() && self.modified_before(persona, files);
+        let untouched = entry.is_some() && super::fresh::modified_before(&self.folder, persona, files, self.index_time);
         self.states[i].store(if untouched { UNTOUCHED } else { TOUCHED }, Ordering::Release);
         untouched
     }
