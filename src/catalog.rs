@@ -237,8 +237,7 @@ impl Catalog {
                 Ok(d) => d,
                 Err(d) => {
                     diags.extend(d);
-                    if let Some(kind) = path.split('/').next().and_then(Kind::from_folder) {
-                        let stem = path.rsplit('/').next().and_then(|f| f.rsplit_once('.').map(|(s, _)| s)).unwrap_or_default();
+                    if let Some((kind, stem)) = Kind::of_path(path) {
                         catalog.broken.insert((kind, stem.to_string()));
                     }
                     continue;
@@ -290,9 +289,7 @@ impl Catalog {
                 }
                 continue;
             }
-            // A definition's folder is its kind and its stem its name.
-            let kind = path.split('/').next().and_then(Kind::from_folder)?;
-            let stem = path.rsplit('/').next().and_then(|f| f.rsplit_once('.')).map(|(stem, _)| stem)?;
+            let (kind, stem) = Kind::of_path(path)?;
             match self.file_of(kind, stem) {
                 Some(file) if file == path => self.remove(kind, stem),
                 Some(_) => return None,

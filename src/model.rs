@@ -41,6 +41,15 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.folder() == folder)
     }
 
+    /// The kind and name of the definition a repository-relative path holds:
+    /// its top folder, and its file's stem (the whole file name if it has no
+    /// extension), as parsing names it.
+    pub fn of_path(path: &str) -> Option<(Kind, &str)> {
+        let kind = path.split('/').next().and_then(Kind::from_folder)?;
+        let file = path.rsplit('/').next().unwrap_or(path);
+        Some((kind, file.rsplit_once('.').map_or(file, |(stem, _)| stem)))
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Persona => "persona",

@@ -30,10 +30,8 @@ pub fn snapshot(listing: Listing, wanted: &[(Kind, &str)], cache: &Cache) -> (Sn
             keep.insert(rel.to_string());
             continue;
         }
-        let Some(kind) = rel.split('/').next().and_then(Kind::from_folder) else { continue };
-        let file = rel.rsplit('/').next().unwrap_or(rel);
-        let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
-        by_name.entry((kind, stem)).or_default().push(entry);
+        let Some(name) = Kind::of_path(rel) else { continue };
+        by_name.entry(name).or_default().push(entry);
     }
     let mut seen: BTreeSet<(Kind, String)> = BTreeSet::new();
     let mut frontier: Vec<(Kind, String)> = wanted.iter().map(|(k, n)| (*k, n.to_string())).collect();

@@ -65,9 +65,7 @@ pub fn prepare(format: Format, sources: &SourceFiles, snapshot: &Snapshot) -> Re
             clashes.push(format!("`{path}` already exists"));
             continue;
         }
-        let kind = path.split('/').next().and_then(Kind::from_folder);
-        let name = path.rsplit('/').next().and_then(|f| f.rsplit_once('.')).map(|(stem, _)| stem);
-        if let (Some(kind), Some(name), Some(catalog)) = (kind, name, &catalog)
+        if let (Some((kind, name)), Some(catalog)) = (Kind::of_path(path), &catalog)
             && let Some(existing) = catalog.meta(kind, name)
         {
             clashes.push(format!("`{path}` would be a second {kind} named `{name}` (the first is `{}`)", existing.file));
