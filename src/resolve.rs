@@ -201,8 +201,7 @@ impl Catalog {
         };
         let mut diags = Vec::new();
         let Some(chain) = self.ancestry(persona, &mut diags) else { return Err(ResolveError::Definitions(diags)) };
-        // Borrowed from the catalog, sorted once at the end: cloning an
-        // `Arc` per source from every core made its count a contended line.
+        // Borrowed from the catalog, sorted once at the end.
         let mut sources: Vec<&'c str> = Vec::new();
 
         // The nearest persona in the chain that sets a field.

@@ -396,10 +396,9 @@ impl SourceTimes {
                 return None;
             }
         }
-        let look = |rel: &str| root.look(rel).and_then(|found| found.changed);
-        let files: Option<Vec<Changed>> = listing.paths.par_iter().map(|(rel, _)| look(rel)).collect();
-        let folders: Vec<Option<Changed>> = listing.folders.par_iter().map(|(rel, _)| look(rel)).collect();
-        let files = listing.paths.iter().map(|(rel, _)| rel.as_str()).zip(files?.into_iter().map(Some));
+        let files = listing.file_changes()?;
+        let folders: Vec<Option<Changed>> = listing.folders.par_iter().map(|(rel, _)| root.look(rel).and_then(|f| f.changed)).collect();
+        let files = listing.paths.iter().map(|(rel, _)| rel.as_str()).zip(files.into_iter().map(Some));
         let folders = listing.folders.iter().map(|(rel, _)| rel.as_str()).zip(folders);
         SourceTimes::hashed(listing.complete, files.chain(folders))
     }
@@ -442,8 +441,6 @@ pub struct Listing {
 }
 
 impl Listing {
-    /// Lists the sources of the repository at `root`: the config, every
-    /// file in a kind's folder and every layout template.
     /// The config alone, if it is a file (what a build reads first, to find
     /// its output folder).
     pub fn config(root: &Path) -> Listing {
@@ -455,14 +452,11 @@ impl Listing {
         listing
     }
 
+    /// Lists the sources of the repository at `root`: the config, every
+    /// file in a kind's folder and every layout template.
     pub fn of(root: &Path) -> Listing {
-        let mut listing = Listing { complete: true, root: root.to_path_buf(), ..Listing::default() };
-        let config = root.join(CONFIG_FILE);
-        if config.is_file() {
-            listing.paths.push((CONFIG_FILE.to_string(), config));
-        } else {
-            listing.complete = false;
-        }
+        let mut listing = Listing::config(root);
+        listing.complete = !listing.paths.is_empty();
         let folders = Kind::ALL.iter().map(|k| k.folder()).chain([TEMPLATES_DIR]);
         for folder in folders {
             let dir = root.join(folder);
@@ -570,9 +564,8 @@ pub fn is_source_path(path: &str) -> bool {
 mod tests {
     use super::Listing;
 
-    /// The walk, on any core, lists what a walk in one go lists, in its
-    /// order: each folder, then what it holds, by name; hidden entries,
-    /// README files and links left out (links reported).
+    /// A listing lists each folder, then what it holds, by name; hidden
+    /// entries, README files and links left out (links reported).
     #[test]
     fn a_listing_walks_each_folder_then_what_it_holds_by_name() {
         let root = tempfile::tempdir().unwrap();
