@@ -228,13 +228,13 @@ fn whitespace_bounded(text: &str) -> impl Iterator<Item = &str> {
 pub fn paragraphs(text: &str) -> impl Iterator<Item = &str> {
     let bytes = text.as_bytes();
     let mut start = 0;
-    // Where to look for the next newline (memchr, not a byte at a time).
+    // Where to look for the next newline.
     let mut from = 0;
     std::iter::from_fn(move || {
         if start >= bytes.len() {
             return None;
         }
-        while let Some(newline) = text[from..].find('\n') {
+        while let Some(newline) = memchr::memchr(b'\n', &bytes[from..]) {
             let at = from + newline + 1;
             from = at;
             if at < bytes.len() && starts_paragraph(&text[at..]) {

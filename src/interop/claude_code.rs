@@ -10,9 +10,10 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::source::{self, Fields};
-use super::text::{has_template_syntax, sections, split};
+use super::text::{sections, split};
 use super::{Agent, Exported, Exporter, Importer};
 use crate::parse::Node;
+use crate::render::has_template_syntax;
 
 pub struct ClaudeCode;
 

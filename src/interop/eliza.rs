@@ -10,9 +10,10 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::source::{self, Fields};
-use super::text::{bullets, has_template_syntax, section};
+use super::text::{bullets, section};
 use super::{Agent, Exported, Exporter, Importer, Role};
 use crate::parse::{Node, Value as V};
+use crate::render::has_template_syntax;
 
 pub struct Eliza;
 

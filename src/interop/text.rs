@@ -134,12 +134,6 @@ pub fn role_of(heading: &str) -> Role {
     }
 }
 
-/// Whether a text holds template syntax a persona compiler would act on:
-/// `{{`, `{%` or `{#`.
-pub fn has_template_syntax(text: &str) -> bool {
-    text.contains("{{") || text.contains("{%") || text.contains("{#")
-}
-
 /// Turns `{name}` placeholders (CrewAI, llm-persona: Python format fields)
 /// into template variables `{{ name }}`, keeping any literal template
 /// syntax literal (`{{ '{{' }}`). Returns the text and the names found.
@@ -186,7 +180,7 @@ fn is_placeholder(name: &str) -> bool {
 /// A section from a source field or heading, literal if its text holds
 /// template syntax.
 pub fn section(title: &str, role: Role, text: &str) -> Section {
-    Section { title: title.to_string(), role, text: text.trim().to_string(), literal: has_template_syntax(text) }
+    Section { title: title.to_string(), role, text: text.trim().to_string(), literal: crate::render::has_template_syntax(text) }
 }
 
 /// The sections of a Markdown prompt, each typed by its heading.

@@ -137,8 +137,9 @@ impl Renderer {
         let checker = engine::environment(|_| None);
         for id in ids {
             let source = self.origins.source(id).map_or("", |source| &**source);
-            let template = source.contains("{{") || source.contains("{%") || source.contains("{#");
-            if template && let Err(err) = checker.template_from_named_str(id, source) {
+            if has_template_syntax(source)
+                && let Err(err) = checker.template_from_named_str(id, source)
+            {
                 diags.push(self.template_error(id, err, &Value::UNDEFINED));
             }
         }
@@ -266,7 +267,7 @@ impl Renderer {
     /// written; `open` lists the runtime variables left for the caller,
     /// which may only be used bare.
     fn render_text(&self, file: &Arc<str>, text: &Text, literal: bool, ctx: &Value, open: &[String]) -> Result<String, Diagnostic> {
-        if literal || (!text.source.contains("{{") && !text.source.contains("{%") && !text.source.contains("{#")) {
+        if literal || !has_template_syntax(&text.source) {
             return Ok(clean(&text.source));
         }
         if let Some(done) = substitute(&text.source, ctx) {
@@ -356,7 +357,7 @@ impl Renderer {
 
     /// The top-level variables a text uses (for lints).
     pub fn variables(&self, file: &Arc<str>, text: &Text) -> Vec<String> {
-        if !text.source.contains("{{") && !text.source.contains("{%") {
+        if !has_template_syntax(&text.source) {
             return Vec::new();
         }
         if let Some(names) = bare_names(&text.source) {
@@ -412,6 +413,14 @@ fn texts<'a>(catalog: &'a Catalog, wanted: &dyn Fn(&Meta) -> bool) -> Vec<(&'a M
     texts
 }
 
+/// Whether a text holds template syntax: `{{`, `{%` or `{#`. One pass that
+/// stops only at a `{` (most texts have none): every text is asked this
+/// each time it is rendered, and three searches took a tenth of `check`.
+pub fn has_template_syntax(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'{', bytes).any(|at| matches!(bytes.get(at + 1), Some(b'{' | b'%' | b'#')))
+}
+
 /// One piece of a template whose only syntax is `{{ name }}`.
 enum Bare<'s> {
     Text(&'s str),
@@ -423,22 +432,27 @@ enum Bare<'s> {
 /// comments, filters, whitespace control, a literal such as `true`), or
 /// where `each` gives `None`.
 fn bare_walk<'s>(source: &'s str, mut each: impl FnMut(Bare<'s>) -> Option<()>) -> Option<()> {
-    if source.contains("{%") || source.contains("{#") {
-        return None;
-    }
-    let mut rest = source;
-    while let Some(open) = rest.find("{{") {
-        each(Bare::Text(&rest[..open]))?;
-        let after = &rest[open + 2..];
-        let close = after.find("}}")?;
-        let name = after[..close].trim_matches(' ');
-        if !crate::parse::is_identifier(name) || name == "none" || name == "true" || name == "false" {
-            return None;
+    // One pass from `{` to `{`: a tag or a comment anywhere gives `None`,
+    // as does a `{` inside `{{ }}` (not a name).
+    let bytes = source.as_bytes();
+    let (mut text, mut from) = (0, 0);
+    while let Some(open) = memchr::memchr(b'{', &bytes[from..]).map(|at| from + at) {
+        match bytes.get(open + 1) {
+            Some(b'%' | b'#') => return None,
+            Some(b'{') => {
+                each(Bare::Text(&source[text..open]))?;
+                let close = open + 2 + memchr::memmem::find(&bytes[open + 2..], b"}}")?;
+                let name = source[open + 2..close].trim_matches(' ');
+                if !crate::parse::is_identifier(name) || name == "none" || name == "true" || name == "false" {
+                    return None;
+                }
+                each(Bare::Name(name))?;
+                (text, from) = (close + 2, close + 2);
+            }
+            _ => from = open + 1,
         }
-        each(Bare::Name(name))?;
-        rest = &after[close + 2..];
     }
-    each(Bare::Text(rest))
+    each(Bare::Text(&source[text..]))
 }
 
 /// Renders a text whose only template syntax is `{{ name }}`, the common
@@ -538,6 +552,76 @@ mod tests {
         {
             assert_eq!(bare_names(source), None, "{source}");
         }
+    }
+
+    /// The one-pass test says what searching for each of the three
+    /// openings says, wherever the braces fall.
+    #[test]
+    fn template_syntax_is_found_as_the_three_searches_find_it() {
+        let searches = |s: &str| s.contains("{{") || s.contains("{%") || s.contains("{#");
+        let pieces = ["{", "{{", "{%", "{#", "}", "%", "#", "x", "é", " ", "{{{", "{ {"];
+        let mut texts = vec![String::new()];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    texts.push(format!("{a}{b}{c}"));
+                }
+            }
+        }
+        for text in texts {
+            assert_eq!(has_template_syntax(&text), searches(&text), "{text:?}");
+        }
+    }
+
+    /// The one-pass walk gives what the plain searches give: the same
+    /// pieces, or `None`, wherever braces, tags and names fall.
+    #[test]
+    fn the_bare_walk_is_the_plain_searches_walk() {
+        fn searched(source: &str) -> Option<Vec<String>> {
+            if source.contains("{%") || source.contains("{#") {
+                return None;
+            }
+            let (mut pieces, mut rest) = (Vec::new(), source);
+            while let Some(open) = rest.find("{{") {
+                pieces.push(format!("text:{}", &rest[..open]));
+                let after = &rest[open + 2..];
+                let close = after.find("}}")?;
+                let name = after[..close].trim_matches(' ');
+                if !crate::parse::is_identifier(name) || name == "none" || name == "true" || name == "false" {
+                    return None;
+                }
+                pieces.push(format!("name:{name}"));
+                rest = &after[close + 2..];
+            }
+            pieces.push(format!("text:{rest}"));
+            Some(pieces)
+        }
+        let walked = |source: &str| {
+            let mut pieces = Vec::new();
+            bare_walk(source, |piece| {
+                pieces.push(match piece {
+                    Bare::Text(text) => format!("text:{text}"),
+                    Bare::Name(name) => format!("name:{name}"),
+                });
+                Some(())
+            })
+            .map(|()| pieces)
+        };
+        let parts = ["{", "{{", "}}", "}", "{%", "{#", "%}", " x ", "user", "é", "true", " "];
+        let mut count = 0;
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    for d in parts {
+                        let source = format!("{a}{b}{c}{d}");
+                        assert_eq!(walked(&source), searched(&source), "{source:?}");
+                        count += usize::from(walked(&source).is_some_and(|p| p.len() > 1));
+                    }
+                }
+            }
+        }
+        // Some of them are names, not only text.
+        assert!(count > 40, "{count}");
     }
 
     #[test]
