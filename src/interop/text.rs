@@ -4,6 +4,7 @@
 //! literal template syntax kept literal.
 
 use super::{Role, Section};
+use crate::render::has_template_syntax;
 
 /// A Markdown heading line outside code fences: its level and its text.
 fn heading(line: &str) -> Option<(usize, &str)> {
@@ -180,7 +181,7 @@ fn is_placeholder(name: &str) -> bool {
 /// A section from a source field or heading, literal if its text holds
 /// template syntax.
 pub fn section(title: &str, role: Role, text: &str) -> Section {
-    Section { title: title.to_string(), role, text: text.trim().to_string(), literal: crate::render::has_template_syntax(text) }
+    Section { title: title.to_string(), role, text: text.trim().to_string(), literal: has_template_syntax(text) }
 }
 
 /// The sections of a Markdown prompt, each typed by its heading.
