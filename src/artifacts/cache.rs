@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use super::INDEX;
 use super::disk::{PreviousIndex, read_index};
+use super::untouched::{Guard, Untouched};
 
 /// An output folder's `index.json`, parsed again only when the file changed
 /// (its length, modification or change time): for a process that validates
@@ -27,7 +28,7 @@ struct Held {
     index: Arc<PreviousIndex>,
     sources: Option<Arc<crate::snapshot::Snapshot>>,
     /// Its files, being looked at ([`IndexCache::look_at_files`]).
-    untouched: Option<Arc<super::untouched::Untouched>>,
+    untouched: Option<Arc<Untouched>>,
 }
 
 /// An index found in an [`IndexCache`].
@@ -39,7 +40,7 @@ pub struct Remembered {
     pub sources: Option<Arc<crate::snapshot::Snapshot>>,
     /// Which personas' files are as that build left them, if someone
     /// started looking ([`IndexCache::look_at_files`]).
-    pub untouched: Option<Arc<super::untouched::Untouched>>,
+    pub untouched: Option<Arc<Untouched>>,
 }
 
 /// Which `index.json`, and how it looked (path, length, modification and
@@ -110,17 +111,28 @@ impl IndexCache {
     /// personas' files are as that build left them. A watch calls this as a
     /// change arrives, while both cores wait for the change to settle; the
     /// rebuild then looks only at those the threads have not reached yet.
-    /// What an earlier look found is forgotten at once, so that a rebuild
-    /// never trusts a look older than its change, however late the thread.
-    pub fn look_at_files(self: &Arc<Self>) {
+    ///
+    /// With a `guard` that kept track since the last look, only the
+    /// personas whose folders it says changed are looked at again; without
+    /// one, what an earlier look found is forgotten at once, so that a
+    /// rebuild never trusts a look older than its change, however late the
+    /// thread.
+    pub fn look_at_files(self: &Arc<Self>, guard: Option<Arc<dyn Guard>>) {
+        let held = self.last.lock().unwrap_or_else(|p| p.into_inner()).as_ref().and_then(|held| held.untouched.clone());
+        if let (Some(held), Some(changed)) = (held, guard.as_ref().and_then(|guard| guard.changed())) {
+            if held.forget(&changed) > 0 {
+                std::thread::spawn(move || held.look_at_all_now());
+            }
+            return;
+        }
         if let Some(held) = self.last.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
             held.untouched = None;
         }
         let cache = self.clone();
-        std::thread::spawn(move || cache.look_now());
+        std::thread::spawn(move || cache.look_now(guard));
     }
 
-    fn look_now(&self) {
+    fn look_now(&self, guard: Option<Arc<dyn Guard>>) {
         let untouched = {
             let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
             let Some(held) = last.as_mut() else { return };
@@ -129,44 +141,58 @@ impl IndexCache {
             if now.index != held.stamp.index {
                 return;
             }
-            let untouched = super::untouched::Untouched::new(out_dir.to_path_buf(), held.index.clone(), index_time);
+            let untouched = Untouched::new(out_dir.to_path_buf(), held.index.clone(), index_time, Vec::new(), guard);
             held.untouched.insert(std::sync::Arc::new(untouched)).clone()
         };
-        let other = untouched.clone();
-        std::thread::spawn(move || other.look_at_all(true));
-        untouched.look_at_all(false);
+        untouched.look_at_all_now();
     }
 
     /// Remembers the index of `output`, which this process compiled from
-    /// `sources` and wrote (the file showed `stamp` just after), as
-    /// [`IndexCache::remember`] does. Made from the index held, whichever
-    /// build wrote it: an entry whose text it holds byte for byte keeps its
-    /// parsed value, and only the others are parsed (at 10,000 personas,
-    /// parsing all of them takes a core most of a third of a second, and
-    /// would delay a save that follows).
-    pub fn remember_output(&self, stamp: IndexStamp, output: &super::Output, sources: Arc<crate::snapshot::Snapshot>) {
-        let earlier = self.last.lock().unwrap_or_else(|p| p.into_inner()).take().and_then(|held| {
-            // What looked at its files holds it too.
-            drop(held.untouched);
-            Arc::try_unwrap(held.index).ok()
-        });
+    /// `sources` and wrote (the file showed `stamp` just after): a build by
+    /// this process need not read it again, nor hash again the inputs of
+    /// personas whose sources did not change since. Made from the index
+    /// held, whichever build wrote it: an entry whose text it holds byte
+    /// for byte keeps its parsed value, and only the others are parsed (at
+    /// 10,000 personas, parsing all of them takes a core most of a third of
+    /// a second, and would delay a save that follows).
+    ///
+    /// With a `guard` on the output folder, the new index's files are
+    /// looked at now, on two threads, before the next change: those of a
+    /// persona found untouched before are not, if its entry is the same
+    /// and nothing changed in its folders since (the guard is asked after
+    /// the write, so this build's own writes are among what changed).
+    pub fn remember_output(
+        &self,
+        stamp: IndexStamp,
+        output: &super::Output,
+        sources: Arc<crate::snapshot::Snapshot>,
+        guard: Option<Arc<dyn Guard>>,
+    ) {
+        let (earlier, mut carried) = match self.last.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            Some(held) => {
+                let carried = held.untouched.map(|untouched| untouched.found()).unwrap_or_default();
+                (Arc::try_unwrap(held.index).ok(), carried)
+            }
+            None => (None, Vec::new()),
+        };
         let index = match earlier {
             Some(earlier) => patched(earlier, output),
             None => PreviousIndex::of(output),
         };
-        if let Some(mut index) = index {
-            index.count_reached();
-            self.remember(stamp, index, sources);
-        }
-    }
-
-    /// Remembers the index this process wrote from `sources`, which the
-    /// file showed `stamp` just after: a build by this process need not
-    /// read it again, nor hash again the inputs of personas whose sources
-    /// did not change since.
-    pub fn remember(&self, stamp: IndexStamp, index: PreviousIndex, sources: Arc<crate::snapshot::Snapshot>) {
-        let held = Held { stamp, index: Arc::new(index), sources: Some(sources), untouched: None };
-        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(held);
+        let Some(mut index) = index else { return };
+        index.count_reached();
+        let index = Arc::new(index);
+        let untouched = guard.and_then(|guard| {
+            match guard.changed() {
+                Some(changed) => carried.retain(|(persona, _)| !changed.contains(persona)),
+                None => carried.clear(),
+            }
+            let (out_dir, index_time) = (stamp.index.0.parent()?, stamp.index.3?);
+            let untouched = Arc::new(Untouched::new(out_dir.to_path_buf(), index.clone(), index_time, carried, Some(guard)));
+            untouched.look_at_all_now();
+            Some(untouched)
+        });
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(Held { stamp, index, sources: Some(sources), untouched });
     }
 }
 

@@ -30,7 +30,7 @@ pub struct WriteReport {
     pub exported: Vec<String>,
     pub unexported: Vec<String>,
     /// How `index.json` looked once in place, for a build that keeps an
-    /// [`IndexCache`] ([`IndexCache::remember`]).
+    /// [`super::IndexCache`] ([`super::IndexCache::remember_output`]).
     pub index: Option<IndexStamp>,
 }
 

@@ -39,6 +39,7 @@ pub use fresh::{UpToDate, unchanged, up_to_date};
 pub use inputs::{Changed, build_inputs};
 use inputs::{globals_hash, hash_personac, inputs_hash};
 pub use mark::mark;
+pub use untouched::Guard;
 
 pub const INDEX: &str = "index.json";
 /// The shape of `index.json`; bumped on incompatible changes.

@@ -275,6 +275,69 @@ fn rebuilds_from_the_index_in_memory_write_what_a_fresh_build_writes() {
     assert_eq!(repo.tree("build-output"), built);
 }
 
+/// The watch guards its output folder (inotify, on Linux): a rebuild looks
+/// again only at the files of personas whose folders changed since its
+/// last look, which may be older than the change. Whatever a hand does to
+/// the files of a persona no change reaches (deep in its stage folders, a
+/// stage folder removed, the whole output folder moved away and copied
+/// back with its times), the next rebuild finds it and puts that persona's
+/// files back. Each is done once two saves have passed since aria's files
+/// were last written, so that no look is under way that could find it
+/// without the guard.
+#[test]
+fn hand_edits_anywhere_in_the_output_are_found_by_the_next_rebuild() {
+    let repo = Repo::minimal()
+        .file("parts/goal-quest.yaml", "type: goal\nsummary: Find the lamp.\n")
+        .file("parts/goal-home.yaml", "type: goal\nsummary: Bring it home.\n")
+        .file("arcs/journey.yaml", "stages:\n  - name: call\n    parts: [goal-quest]\n  - name: return\n    parts: [goal-home]\n")
+        .file(
+            "personas/aria.md",
+            "---\nversion: 2.0.0\nsummary: Aria keeps a lighthouse.\narc: { name: journey, stage: call }\n---\nYou are Aria.\n",
+        );
+    let mut watch = Watch::start(&repo, &[]);
+    let aria = || repo.tree("build-output").into_iter().filter(|(path, _)| path.starts_with("aria/")).collect::<Vec<_>>();
+    let built = aria();
+    assert!(built.iter().any(|(path, _)| path == "aria/stages/return/summary.md"), "{built:?}");
+    let saves = std::cell::Cell::new(0);
+    let save = |watch: &mut Watch| {
+        saves.set(saves.get() + 1);
+        std::fs::write(repo.path().join("parts/tone-warm.md"), tone(&format!("Warm, {} times.", saves.get()))).unwrap();
+        let event = watch.next_build();
+        assert_eq!(event["event"], "built", "{event}");
+        event["personas"].clone()
+    };
+    let (both, maya) = (serde_json::json!(["aria", "maya"]), serde_json::json!(["maya"]));
+    let two_saves = |watch: &mut Watch| {
+        for _ in 0..2 {
+            assert_eq!(save(watch), maya, "nothing touched: aria is kept");
+        }
+    };
+
+    // Deep in a stage folder.
+    two_saves(&mut watch);
+    repo.write("build-output/aria/stages/call/summary.md", "edited by hand\n");
+    assert_eq!(save(&mut watch), both);
+    assert_eq!(aria(), built);
+    // A stage folder removed whole.
+    two_saves(&mut watch);
+    std::fs::remove_dir_all(repo.path().join("build-output/aria/stages/return")).unwrap();
+    assert_eq!(save(&mut watch), both);
+    assert_eq!(aria(), built);
+    // The output folder moved away and copied back as it was: its folders
+    // are not the ones watched.
+    two_saves(&mut watch);
+    let away = repo.path().join("build-output.away");
+    std::fs::rename(repo.path().join("build-output"), &away).unwrap();
+    let copied = Command::new("cp").arg("-a").arg(&away).arg(repo.path().join("build-output")).status().unwrap();
+    assert!(copied.success());
+    two_saves(&mut watch);
+    repo.write("build-output/aria/stages/return/detail.md", "edited by hand\n");
+    assert_eq!(save(&mut watch), both);
+    assert_eq!(aria(), built);
+    watch.interrupt();
+    repo.run(&["build", "--check"]).success();
+}
+
 /// A rebuild patches the last load with the files that changed (parsed and
 /// registered again; the checks that need the whole repository run again),
 /// and falls back to a full load where only one says the same. After every

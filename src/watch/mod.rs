@@ -16,6 +16,11 @@
 //! came for [`DEBOUNCE`]. The watch is told as the first event of a batch
 //! arrives, so that work that needs no sources (looking at the last
 //! build's files) starts while the batch settles.
+//!
+//! The output folder is watched too, by a guard of its own ([`output`]),
+//! never to trigger a rebuild: it tells which personas' folders changed
+//! since their files were last looked at, so that a rebuild looks again
+//! only at those.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,7 +29,9 @@ use std::time::{Duration, Instant};
 
 use notify::{EventKind, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher as _};
 
-use crate::artifacts::{IndexCache, WriteReport};
+mod output;
+
+use crate::artifacts::{Guard, IndexCache, WriteReport};
 use crate::catalog::Cache;
 use crate::diag::Diagnostic;
 use crate::model::Kind;
@@ -194,7 +201,7 @@ pub fn watch(options: &Options, stop: &AtomicBool, on_event: &mut dyn FnMut(Even
     on_event(Event::Watching { polling: changes.polling(), fallback: changes.fallback.clone() });
     let cache = Cache::default();
     let mut last: Option<std::sync::Arc<Snapshot>> = None;
-    let mut after = After::default();
+    let mut after = After { guarded: !changes.polling(), ..After::default() };
     rebuild(options, &root, &cache, &mut last, &mut after, &[], on_event);
     cache.warm_tokenizer();
     while !stop.load(Ordering::SeqCst) {
@@ -213,8 +220,10 @@ pub fn watch(options: &Options, stop: &AtomicBool, on_event: &mut dyn FnMut(Even
 
 /// What the watch keeps between builds: the index it wrote last, parsed
 /// (with each persona's entry as serialized) on another thread once the
-/// build is reported, and that thread, which the next build waits for; and
-/// the last project loaded, with its snapshot, for the next load to patch.
+/// build is reported, and that thread, which the next build waits for; the
+/// last project loaded, with its snapshot, for the next load to patch; and
+/// the guard on the output folder, which tells what changed in it since
+/// its files were looked at.
 #[derive(Default)]
 struct After {
     index: std::sync::Arc<IndexCache>,
@@ -223,6 +232,10 @@ struct After {
     /// Whether the files of the index held are being looked at, since the
     /// change being built arrived.
     looking: bool,
+    /// Whether the output folder is to be guarded (the sources are not
+    /// polled), and its guard.
+    guarded: bool,
+    output: Option<std::sync::Arc<output::Output>>,
 }
 
 impl After {
@@ -231,9 +244,28 @@ impl After {
     fn arrived(&mut self) {
         if self.pending.as_ref().is_none_or(std::thread::JoinHandle::is_finished) {
             self.settle();
-            self.index.look_at_files();
+            self.look();
             self.looking = true;
         }
+    }
+
+    /// Starts looking at the last build's files: those of personas whose
+    /// folders changed since they were looked at, or all of them.
+    fn look(&self) {
+        self.index.look_at_files(self.guard());
+    }
+
+    fn guard(&self) -> Option<std::sync::Arc<dyn Guard>> {
+        self.output.clone().map(|output| output as std::sync::Arc<dyn Guard>)
+    }
+
+    /// The guard on `out_dir`: the one held, if it still guards it, or a
+    /// new one.
+    fn guard_on(&mut self, out_dir: &Path) -> Option<std::sync::Arc<dyn Guard>> {
+        if self.output.as_ref().is_none_or(|output| !output.guards(out_dir)) {
+            self.output = self.guarded.then(|| output::Output::start(out_dir)).flatten();
+        }
+        self.guard()
     }
 
     /// Waits for the last build's index to be held.
@@ -284,7 +316,7 @@ fn rebuild(
     // The last build's files are looked at while the changed sources are
     // read and loaded, if they were not from the change's arrival.
     if !std::mem::take(&mut after.looking) {
-        after.index.look_at_files();
+        after.look();
     }
     let (snapshot, mut diags) = match last.as_ref() {
         Some(previous) => previous.refresh(root, trigger),
@@ -327,10 +359,12 @@ fn rebuild(
             on_event(Event::Built { trigger, personas, report: &report, elapsed: started.elapsed() });
             // Reading back the index and freeing the build's data are left
             // to another thread: the event is not delayed by them.
-            let (index, stamp) = (after.index.clone(), report.index.clone());
+            // So are looking at the files written, with the folders of
+            // those it has not watched yet.
+            let (index, stamp, guard) = (after.index.clone(), report.index.clone(), after.guard_on(&out_dir));
             after.pending = Some(std::thread::spawn(move || {
                 if let Some(stamp) = stamp {
-                    index.remember_output(stamp, &output, snapshot.clone());
+                    index.remember_output(stamp, &output, snapshot.clone(), guard);
                 }
                 drop(output);
                 (project, snapshot)
