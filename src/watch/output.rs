@@ -89,6 +89,7 @@ mod linux {
     use std::mem::MaybeUninit;
     use std::path::Path;
     use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, Ordering};
 
     use rustix::fd::OwnedFd;
     use rustix::fs::inotify::{self, CreateFlags, ReadFlags, WatchFlags};
@@ -112,6 +113,8 @@ mod linux {
         fd: OwnedFd,
         root: i32,
         state: Mutex<State>,
+        /// The kernel's limit of watches was reached.
+        full: AtomicBool,
     }
 
     #[derive(Default)]
@@ -130,7 +133,8 @@ mod linux {
         pub fn start(dir: &Path) -> Option<Inotify> {
             let fd = inotify::init(CreateFlags::NONBLOCK | CreateFlags::CLOEXEC).ok()?;
             let root = inotify::add_watch(&fd, dir, ROOT | ONLY_THE_FOLDER).ok()?;
-            Some(Inotify { fd, root, state: Mutex::new(State { fresh: true, ..State::default() }) })
+            let state = Mutex::new(State { fresh: true, ..State::default() });
+            Some(Inotify { fd, root, state, full: AtomicBool::new(false) })
         }
 
         fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -148,9 +152,19 @@ mod linux {
             let mut watches = Vec::with_capacity(folders.len());
             let mut unguarded = false;
             for folder in folders {
+                if self.full.load(Ordering::Relaxed) {
+                    unguarded = true;
+                    break;
+                }
                 match inotify::add_watch(&self.fd, dir.join(folder), FOLDER | ONLY_THE_FOLDER) {
                     Ok(wd) => watches.push(wd),
-                    Err(_) => unguarded = true,
+                    Err(error) => {
+                        unguarded = true;
+                        // The kernel's limit of watches: no more are tried.
+                        if error == Errno::NOSPC {
+                            self.full.store(true, Ordering::Relaxed);
+                        }
+                    }
                 }
             }
             let mut state = self.state();
