@@ -121,7 +121,7 @@ impl IndexCache {
         let held = self.last.lock().unwrap_or_else(|p| p.into_inner()).as_ref().and_then(|held| held.untouched.clone());
         if let (Some(held), Some(changed)) = (held, guard.as_ref().and_then(|guard| guard.changed())) {
             if held.forget(&changed) > 0 {
-                std::thread::spawn(move || held.look_at_all_now());
+                held.look_at_all_meanwhile();
             }
             return;
         }
@@ -133,18 +133,15 @@ impl IndexCache {
     }
 
     fn look_now(&self, guard: Option<Arc<dyn Guard>>) {
-        let untouched = {
-            let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-            let Some(held) = last.as_mut() else { return };
-            let Some(out_dir) = held.stamp.index.0.parent() else { return };
-            let (Some(now), Some(index_time)) = (IndexStamp::of(out_dir), held.stamp.index.3) else { return };
-            if now.index != held.stamp.index {
-                return;
-            }
-            let untouched = Untouched::new(out_dir.to_path_buf(), held.index.clone(), index_time, Vec::new(), guard);
-            held.untouched.insert(std::sync::Arc::new(untouched)).clone()
-        };
-        untouched.look_at_all_now();
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(held) = last.as_mut() else { return };
+        let Some(out_dir) = held.stamp.index.0.parent() else { return };
+        let (Some(now), Some(index_time)) = (IndexStamp::of(out_dir), held.stamp.index.3) else { return };
+        if now.index != held.stamp.index {
+            return;
+        }
+        let untouched = Untouched::new(out_dir.to_path_buf(), held.index.clone(), index_time, Vec::new(), guard);
+        held.untouched.insert(std::sync::Arc::new(untouched)).look_at_all_meanwhile();
     }
 
     /// Remembers the index of `output`, which this process compiled from
@@ -157,7 +154,7 @@ impl IndexCache {
     /// a second, and would delay a save that follows).
     ///
     /// With a `guard` on the output folder, the new index's files are
-    /// looked at now, on two threads, before the next change: those of a
+    /// looked at from now, on two threads, before the next change: those of a
     /// persona found untouched before are not, if its entry is the same
     /// and nothing changed in its folders since (the guard is asked after
     /// the write, so this build's own writes are among what changed).
@@ -168,9 +165,16 @@ impl IndexCache {
         sources: Arc<crate::snapshot::Snapshot>,
         guard: Option<Arc<dyn Guard>>,
     ) {
-        let (earlier, mut carried) = match self.last.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        let held = self.last.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let (earlier, mut carried) = match held {
             Some(held) => {
-                let carried = held.untouched.map(|untouched| untouched.found()).unwrap_or_default();
+                // Once its threads are done, what looked at its files holds
+                // the index no more.
+                let carried = held.untouched.map(|untouched| {
+                    untouched.wait();
+                    untouched.found()
+                });
+                let carried = carried.unwrap_or_default();
                 (Arc::try_unwrap(held.index).ok(), carried)
             }
             None => (None, Vec::new()),
@@ -189,7 +193,7 @@ impl IndexCache {
             }
             let (out_dir, index_time) = (stamp.index.0.parent()?, stamp.index.3?);
             let untouched = Arc::new(Untouched::new(out_dir.to_path_buf(), index.clone(), index_time, carried, Some(guard)));
-            untouched.look_at_all_now();
+            untouched.look_at_all_meanwhile();
             Some(untouched)
         });
         *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(Held { stamp, index, sources: Some(sources), untouched });

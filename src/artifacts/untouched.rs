@@ -56,6 +56,8 @@ pub struct Untouched {
     places: foldhash::HashMap<String, usize>,
     states: Vec<AtomicU8>,
     guard: Option<Arc<dyn Guard>>,
+    /// The threads looking ([`Untouched::look_at_all_meanwhile`]).
+    threads: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>>,
 }
 
 impl Untouched {
@@ -77,7 +79,8 @@ impl Untouched {
                 states[i].store(UNTOUCHED, Ordering::Relaxed);
             }
         }
-        Untouched { folder: crate::at::Folder::new(&out_dir), index, index_time, personas, places, states, guard }
+        let folder = crate::at::Folder::new(&out_dir);
+        Untouched { folder, index, index_time, personas, places, states, guard, threads: Default::default() }
     }
 
     /// Looks at every persona no one has looked at yet, in order, or from
@@ -92,13 +95,23 @@ impl Untouched {
         }
     }
 
-    /// Looks at every persona no one has looked at yet on two threads, this
-    /// one and another, until both are done.
-    pub fn look_at_all_now(self: &Arc<Self>) {
-        let other = self.clone();
-        let from_last = std::thread::spawn(move || other.look_at_all(true));
-        self.look_at_all(false);
-        let _ = from_last.join();
+    /// Starts looking at every persona no one has looked at yet, on two
+    /// threads of their own (one from each end); [`Untouched::wait`] waits
+    /// for them.
+    pub fn look_at_all_meanwhile(self: &Arc<Self>) {
+        let threads = [false, true].map(|from_last| {
+            let untouched = self.clone();
+            std::thread::spawn(move || untouched.look_at_all(from_last))
+        });
+        self.threads.lock().unwrap_or_else(|p| p.into_inner()).extend(threads);
+    }
+
+    /// Waits for the threads looking, if any.
+    pub fn wait(&self) {
+        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|p| p.into_inner()));
+        for thread in threads {
+            let _ = thread.join();
+        }
     }
 
     /// Whether a persona's files are untouched, looking at them now if no
