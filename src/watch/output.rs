@@ -12,8 +12,9 @@
 //! change made before the question is in the answer. A lost track (the
 //! queue overflowed, the root folder went away) answers `None`, and every
 //! persona is looked at again; a folder that cannot be watched (a link
-//! where a folder should be, the kernel's watch limit) has its persona
-//! looked at again each time. Like every inotify user, it does not see a
+//! where a folder should be, past half the kernel's limit of watches,
+//! which it leaves to the sources' watcher and other programs) has its
+//! persona looked at again each time. Like every inotify user, it does not see a
 //! write through a memory map, nor a change made on another machine of a
 //! network filesystem (the watch does not guard a polled repository).
 //! Elsewhere there is no guard, and the watch looks at every persona's
@@ -113,7 +114,10 @@ mod linux {
         fd: OwnedFd,
         root: i32,
         state: Mutex<State>,
-        /// The kernel's limit of watches was reached.
+        /// How many folders it may watch: half the kernel's limit, so that
+        /// the sources' watcher and other programs keep the rest.
+        most: usize,
+        /// The kernel's limit of watches, or its own, was reached.
         full: AtomicBool,
     }
 
@@ -131,10 +135,15 @@ mod linux {
 
     impl Inotify {
         pub fn start(dir: &Path) -> Option<Inotify> {
+            let limit = std::fs::read_to_string("/proc/sys/fs/inotify/max_user_watches").ok().and_then(|s| s.trim().parse().ok());
+            Inotify::watching_at_most(dir, limit.unwrap_or(8192) / 2)
+        }
+
+        pub fn watching_at_most(dir: &Path, most: usize) -> Option<Inotify> {
             let fd = inotify::init(CreateFlags::NONBLOCK | CreateFlags::CLOEXEC).ok()?;
             let root = inotify::add_watch(&fd, dir, ROOT | ONLY_THE_FOLDER).ok()?;
             let state = Mutex::new(State { fresh: true, ..State::default() });
-            Some(Inotify { fd, root, state, full: AtomicBool::new(false) })
+            Some(Inotify { fd, root, state, most, full: AtomicBool::new(false) })
         }
 
         fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -149,6 +158,9 @@ mod linux {
         /// before its files are looked at: an event for a watch not known
         /// (yet) is of a change the look will see.
         pub fn watch(&self, dir: &Path, persona: &str, folders: &[String]) {
+            if self.state().personas.len() + folders.len() > self.most {
+                self.full.store(true, Ordering::Relaxed);
+            }
             let mut watches = Vec::with_capacity(folders.len());
             let mut unguarded = false;
             for folder in folders {
@@ -227,6 +239,28 @@ mod tests {
 
     fn set(names: &[&str]) -> Option<foldhash::HashSet<String>> {
         Some(names.iter().map(|s| s.to_string()).collect())
+    }
+
+    /// Past the folders it may watch, a persona's folders are not watched,
+    /// and it is told as changed each time it was looked at.
+    #[test]
+    fn past_the_folders_it_may_watch_a_persona_is_told_each_time() {
+        let dir = tempfile::tempdir().unwrap();
+        for folder in ["ann/stages", "bob"] {
+            std::fs::create_dir_all(dir.path().join(folder)).unwrap();
+        }
+        let inotify = linux::Inotify::watching_at_most(dir.path(), 2).unwrap();
+        let guard = Output { dir: dir.path().to_path_buf(), inotify };
+        assert_eq!(guard.changed(), None);
+        guard.watch("ann", &folders(&["ann", "ann/stages"]));
+        guard.watch("bob", &folders(&["bob"]));
+        assert_eq!(guard.changed(), set(&["bob"]));
+        assert_eq!(guard.changed(), set(&[]), "until it is looked at again");
+        guard.watch("bob", &folders(&["bob"]));
+        assert_eq!(guard.changed(), set(&["bob"]));
+        std::fs::write(dir.path().join("ann/stages/summary.md"), "a").unwrap();
+        std::fs::write(dir.path().join("bob/summary.md"), "b").unwrap();
+        assert_eq!(guard.changed(), set(&["ann"]));
     }
 
     /// What each kind of change in a persona's folders, or in the root,
