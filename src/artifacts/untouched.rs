@@ -103,7 +103,10 @@ impl Untouched {
             let untouched = self.clone();
             std::thread::spawn(move || untouched.look_at_all(from_last))
         });
-        self.threads.lock().unwrap_or_else(|p| p.into_inner()).extend(threads);
+        let mut held = self.threads.lock().unwrap_or_else(|p| p.into_inner());
+        // Those done are let go (a rebuild that fails waits for none).
+        held.retain(|thread| !thread.is_finished());
+        held.extend(threads);
     }
 
     /// Waits for the threads looking, if any.

@@ -14,9 +14,9 @@
 //! persona is looked at again; a folder that cannot be watched (a link
 //! where a folder should be, past half the kernel's limit of watches,
 //! which it leaves to the sources' watcher and other programs) has its
-//! persona looked at again each time. Like every inotify user, it does not see a
-//! write through a memory map, nor a change made on another machine of a
-//! network filesystem (the watch does not guard a polled repository).
+//! persona looked at again each time. Like every inotify user, it does not
+//! see a write through a memory map, nor a change made on another machine
+//! of a network filesystem (the watch does not guard a polled repository).
 //! Elsewhere there is no guard, and the watch looks at every persona's
 //! files on every change.
 
