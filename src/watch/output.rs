@@ -15,8 +15,9 @@
 //! where a folder should be, past half the kernel's limit of watches,
 //! which it leaves to the sources' watcher and other programs) has its
 //! persona looked at again each time. Like every inotify user, it does not
-//! see a write through a memory map, nor a change made on another machine
-//! of a network filesystem (the watch does not guard a polled repository).
+//! see a write through a memory map, or through a hard link in a folder it
+//! does not watch, nor a change made on another machine of a network
+//! filesystem (the watch does not guard a polled repository).
 //! Elsewhere there is no guard, and the watch looks at every persona's
 //! files on every change.
 
