@@ -154,10 +154,11 @@ impl IndexCache {
     /// a second, and would delay a save that follows).
     ///
     /// With a `guard` on the output folder, the new index's files are
-    /// looked at from now, on two threads, before the next change: those of a
-    /// persona found untouched before are not, if its entry is the same
-    /// and nothing changed in its folders since (the guard is asked after
-    /// the write, so this build's own writes are among what changed).
+    /// looked at from now on, on two threads (the next rebuild looks itself
+    /// at those they have not reached yet): those of a persona found
+    /// untouched before are not, if its entry is the same and nothing
+    /// changed in its folders since (the guard is asked after the write, so
+    /// this build's own writes are among what changed).
     pub fn remember_output(
         &self,
         stamp: IndexStamp,

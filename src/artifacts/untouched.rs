@@ -85,7 +85,7 @@ impl Untouched {
 
     /// Looks at every persona no one has looked at yet, in order, or from
     /// the last (so that two threads rarely meet before the middle).
-    pub fn look_at_all(&self, from_last: bool) {
+    fn look_at_all(&self, from_last: bool) {
         let n = self.personas.len();
         for i in 0..n {
             let i = if from_last { n - 1 - i } else { i };
