@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The speed table: personac side by side with the hand-written Python peer
-# (../shared/bench/ref_pipeline.py) and the I/O floor, in one run, on the
-# synthetic repositories of ../shared/bench/gen_corpus.py.
+# (bench/ref_pipeline.py) and the I/O floor, in one run, on the
+# synthetic repositories of bench/gen_corpus.py.
 #
 #   bench/run.sh [SIZES...]        default: 1000 10000 personas
 #
@@ -15,10 +15,6 @@
 # figures). The peer needs PyYAML and Jinja2 (`pip install pyyaml jinja2`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-shared=../shared/bench
-for f in gen_corpus.py ref_pipeline.py; do
-  [ -f "$shared/$f" ] || { echo "bench: $shared/$f not found" >&2; exit 2; }
-done
 python3 -c 'import yaml, jinja2' 2>/dev/null || { echo "bench: the peer needs PyYAML and Jinja2: pip install pyyaml jinja2" >&2; exit 2; }
 
 cargo build --release --quiet

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The speed table of bench/run.sh: personac side by side with the
-hand-written Python peer (../shared/bench/ref_pipeline.py) and the I/O floor,
-on synthetic repositories of ../shared/bench/gen_corpus.py, in one run.
+hand-written Python peer (bench/ref_pipeline.py) and the I/O floor,
+on synthetic repositories of bench/gen_corpus.py, in one run.
 
     python3 bench/table.py PERSONAC_BINARY WORK_DIR [SIZES...]
 
@@ -22,7 +22,6 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SHARED = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "bench"))
 BIN = os.path.abspath(sys.argv[1])
 WORK = os.path.abspath(sys.argv[2])
 SIZES = [int(s) for s in sys.argv[3:]] or [1000, 10000]
@@ -74,7 +73,7 @@ def measure(n):
     runs = 5 if n <= 2000 else 2
     repo = os.path.join(WORK, f"corpus-{n}")
     shutil.rmtree(repo, ignore_errors=True)
-    subprocess.run([sys.executable, os.path.join(SHARED, "gen_corpus.py"), repo, "--personas", str(n)], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, os.path.join(HERE, "gen_corpus.py"), repo, "--personas", str(n)], check=True, stdout=subprocess.DEVNULL)
     out = os.path.join(repo, "build-output")
     pc = lambda *args: [BIN, "-q", "-C", repo, *args]
     sources = sum(len(fs) for k in KINDS for _, _, fs in os.walk(os.path.join(repo, k)))
@@ -88,7 +87,7 @@ def measure(n):
     manifest, _ = run(pc("manifest", "persona-00042"), runs=runs)
     peer_out = os.path.join(WORK, f"peer-{n}")
     peer, peer_rss = run(
-        [sys.executable, os.path.join(SHARED, "ref_pipeline.py"), repo, peer_out],
+        [sys.executable, os.path.join(HERE, "ref_pipeline.py"), repo, peer_out],
         before=lambda: shutil.rmtree(peer_out, ignore_errors=True),
         runs=1 if n > 2000 else 3,
     )
