@@ -361,8 +361,8 @@ class Registry:
 
     def get(self, ref: str) -> Persona:
         """``"maya"``, ``"maya@1.4.0"`` or ``"maya@1.4.0+e345754896e7"`` (the persona's id)."""
-        name, _, pin = ref.partition("@")
-        version, _, fp = pin.partition("+")
+        name, at, pin = ref.partition("@")
+        version, plus, fp = pin.partition("+")
         entry = self._personas.get(name)
         if entry is None:
             raise UnknownPersona(
@@ -370,7 +370,7 @@ class Registry:
                 persona=name,
                 valid=self.names(),
             )
-        if pin and (version != entry.get("version") or (fp and not self._fp_matches(fp, entry))):
+        if at and (version != entry.get("version") or (plus and not self._fp_matches(fp, entry))):
             raise PinMismatch(
                 f"`{ref}` does not match the build, which holds {entry.get('id')}",
                 persona=name,
