@@ -149,7 +149,7 @@ class Persona:
     def __init__(self, registry: "Registry", name: str, entry: JsonObject, manifest: JsonObject) -> None:
         self._registry = registry
         self._entry = entry
-        self._texts: Dict[str, str] = {}
+        self._loaded: Dict[str, "tuple[str, Optional[List[Segment]]]"] = {}
         self.name: str = name
         self.version: str = entry["version"]
         self.id: str = entry["id"]
@@ -264,22 +264,34 @@ class Persona:
         return values
 
     def _render(self, record: Mapping[str, Any], values: Mapping[str, str], where: str) -> str:
-        text = self._registry._read_text(self.name, self._entry, record["path"], record.get("sha256"))
-        used = record.get("vars") or []
-        if not used:
+        text, segments = self._load(record, where)
+        if segments is None:
             return text
-        seg_path = record.get("segments")
-        if not isinstance(seg_path, str):
-            raise HashMismatch(
-                f"persona {self.name}: {where} uses runtime variables but index.json names no segment file",
-                persona=self.name,
-            )
-        doc = json.loads(self._registry._read_text(self.name, self._entry, seg_path, None))
-        _check_format(doc.get("format") if isinstance(doc, dict) else None, f"{self.name}/{seg_path}")
-        segments: List[Segment] = doc["segments"]
-        if self._registry.verify:
-            self._check_segments(segments, text, used, seg_path)
         return fill_segments(segments, values, self._declared, where, self.name)
+
+    def _load(self, record: Mapping[str, Any], where: str) -> "tuple[str, Optional[List[Segment]]]":
+        """A view's or item's text and segments, read (and checked) once."""
+        path: str = record["path"]
+        hit = self._loaded.get(path)
+        if hit is not None:
+            return hit
+        text = self._registry._read_text(self.name, self._entry, path, record.get("sha256"))
+        used = record.get("vars") or []
+        segments: Optional[List[Segment]] = None
+        if used:
+            seg_path = record.get("segments")
+            if not isinstance(seg_path, str):
+                raise HashMismatch(
+                    f"persona {self.name}: {where} uses runtime variables but index.json names no segment file",
+                    persona=self.name,
+                )
+            doc = json.loads(self._registry._read_text(self.name, self._entry, seg_path, None))
+            _check_format(doc.get("format") if isinstance(doc, dict) else None, f"{self.name}/{seg_path}")
+            segments = doc["segments"]
+            if self._registry.verify:
+                self._check_segments(segments, text, used, seg_path)
+        self._loaded[path] = (text, segments)
+        return text, segments
 
     def _check_segments(self, segments: Sequence[Segment], text: str, used: Sequence[str], path: str) -> None:
         joined: List[str] = []
