@@ -8,8 +8,6 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::snapshot::Changed;
-
 /// A folder whose files are looked at by their relative paths.
 pub struct Folder {
     path: PathBuf,
@@ -72,7 +70,27 @@ impl Folder {
             is_dir: meta.is_dir(),
             is_link: meta.is_symlink(),
             modified: meta.modified().ok(),
-            changed: crate::snapshot::changed(&meta),
+            changed: changed(&meta),
         })
+    }
+}
+
+/// When a file or folder last changed on disk: its inode change time
+/// (ctime), in seconds and nanoseconds. Every write, rename, chmod or
+/// restore of a file sets it from the filesystem's clock, and nothing can
+/// set it back; adding, removing or renaming an entry sets a folder's.
+pub type Changed = (i64, i64);
+
+/// The change time in `meta`, where the platform keeps one.
+pub fn changed(meta: &std::fs::Metadata) -> Option<Changed> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        Some((meta.ctime(), meta.ctime_nsec()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        None
     }
 }

@@ -8,47 +8,7 @@ use crate::catalog::Catalog;
 use crate::diag::Diagnostic;
 use crate::model::*;
 use crate::render::Renderer;
-
-pub mod code {
-    pub const UNUSED_DEFINITION: &str = "W0001";
-    pub const LINKED_TWICE: &str = "W0002";
-    pub const EMPTY_TEXT: &str = "W0003";
-    pub const NO_DESCRIPTION: &str = "W0004";
-    pub const EMPTY_STAGE: &str = "W0005";
-    pub const UNUSED_VARIABLE: &str = "W0006";
-    pub const TEMPLATE_COMMENT: &str = "W0007";
-}
-
-/// Every lint's name beside its code, as `[lints]` in personac.toml and
-/// docs/diagnostics.md call them.
-pub const NAMES: [(&str, &str); 7] = [
-    (code::UNUSED_DEFINITION, "unused-definition"),
-    (code::LINKED_TWICE, "linked-twice"),
-    (code::EMPTY_TEXT, "empty-text"),
-    (code::NO_DESCRIPTION, "persona-without-description"),
-    (code::EMPTY_STAGE, "empty-stage"),
-    (code::UNUSED_VARIABLE, "unused-variable"),
-    (code::TEMPLATE_COMMENT, "template-comment"),
-];
-
-/// A lint's level, set per lint under `[lints]`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Level {
-    Allow,
-    Warn,
-    Deny,
-}
-
-impl Level {
-    pub fn parse(word: &str) -> Option<Level> {
-        match word {
-            "allow" => Some(Level::Allow),
-            "warn" => Some(Level::Warn),
-            "deny" => Some(Level::Deny),
-            _ => None,
-        }
-    }
-}
+pub use crate::rules::{LINTS as NAMES, lint_code as code};
 
 /// The name of a lint code.
 pub fn name_of(code: &str) -> Option<&'static str> {

@@ -377,7 +377,7 @@ pub struct Config {
     pub vars: Vars,
     pub var_spans: VarSpans,
     /// Each lint's level, by the lint's name.
-    pub lints: BTreeMap<String, Spanned<crate::lint::Level>>,
+    pub lints: BTreeMap<String, Spanned<Level>>,
     /// Exports `build` keeps current, by format name.
     pub exports: BTreeMap<String, ExportConfig>,
 }
@@ -522,4 +522,23 @@ pub struct TextFiles {
     pub summary: Option<Arc<str>>,
     pub description: Option<Arc<str>>,
     pub detail: Option<Arc<str>>,
+}
+
+/// A lint's level, set per lint under `[lints]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Allow,
+    Warn,
+    Deny,
+}
+
+impl Level {
+    pub fn parse(word: &str) -> Option<Level> {
+        match word {
+            "allow" => Some(Level::Allow),
+            "warn" => Some(Level::Warn),
+            "deny" => Some(Level::Deny),
+            _ => None,
+        }
+    }
 }

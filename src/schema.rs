@@ -241,7 +241,7 @@ pub fn config() -> Value {
                 "type": "object",
                 "description": "Each lint's level, by name (docs/diagnostics.md).",
                 "additionalProperties": false,
-                "properties": crate::lint::NAMES.iter().map(|(_, name)| (name.to_string(), json!({ "type": "string", "enum": ["allow", "warn", "deny"], "default": "warn" }))).collect::<serde_json::Map<_, _>>(),
+                "properties": crate::rules::LINTS.iter().map(|(_, name)| (name.to_string(), json!({ "type": "string", "enum": ["allow", "warn", "deny"], "default": "warn" }))).collect::<serde_json::Map<_, _>>(),
             },
         },
     })

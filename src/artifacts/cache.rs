@@ -4,11 +4,11 @@
 //! from, whether the output folder's entries changed since, which
 //! personas' files are untouched).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
-use super::INDEX;
-use super::disk::{PreviousIndex, read_index};
+use super::disk::{IndexStamp, PreviousIndex, read_index};
+use super::output::{INDEX, Output, Sweep};
 use super::untouched::{Guard, Untouched};
 
 /// An output folder's `index.json`, parsed again only when the file changed
@@ -41,41 +41,6 @@ pub struct Remembered {
     /// Which personas' files are as that build left them, if someone
     /// started looking ([`IndexCache::look_at_files`]).
     pub untouched: Option<Arc<Untouched>>,
-}
-
-/// Which `index.json`, and how it looked (path, length, modification and
-/// change times); and when the output folder's own entries last changed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IndexStamp {
-    index: (PathBuf, u64, Option<std::time::SystemTime>, Option<std::time::SystemTime>),
-    folder: Option<std::time::SystemTime>,
-}
-
-impl IndexStamp {
-    /// The `index.json` of `out_dir` as it is now.
-    pub fn of(out_dir: &Path) -> Option<IndexStamp> {
-        let path = out_dir.join(INDEX);
-        let meta = std::fs::metadata(&path).ok()?;
-        let index = (path, meta.len(), meta.modified().ok(), super::mark::put_in_place(&meta));
-        Some(IndexStamp { index, folder: folder_time(out_dir) })
-    }
-}
-
-/// When a folder's entries last changed: a file made, renamed or removed
-/// in it changes its modification time.
-fn folder_time(dir: &Path) -> Option<std::time::SystemTime> {
-    std::fs::symlink_metadata(dir).ok()?.modified().ok()
-}
-
-/// Which temp files a build sweeps from the output folder before it writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Sweep {
-    /// None: the folder's entries are as this process's last build left them.
-    Nothing,
-    /// Those in the folder's root, where this version makes them.
-    Root,
-    /// Every folder's, for those older versions made beside their targets.
-    Whole,
 }
 
 impl IndexCache {
@@ -162,7 +127,7 @@ impl IndexCache {
     pub fn remember_output(
         &self,
         stamp: IndexStamp,
-        output: &super::Output,
+        output: &Output,
         sources: Arc<crate::snapshot::Snapshot>,
         guard: Option<Arc<dyn Guard>>,
     ) {
@@ -206,7 +171,7 @@ impl IndexCache {
 /// (the same text parses to the same value), the others are taken out and
 /// the new ones parsed and checked as [`PreviousIndex::parse`] does. `None`
 /// if the output's index does not parse.
-fn patched(mut earlier: PreviousIndex, output: &super::Output) -> Option<PreviousIndex> {
+fn patched(mut earlier: PreviousIndex, output: &Output) -> Option<PreviousIndex> {
     use serde_json::Value;
     let raw: super::disk::RawIndex = serde_json::from_slice(output.files.get(INDEX)?).ok()?;
     if raw.encoding != earlier.encoding || !earlier.ignored.is_empty() {
@@ -243,7 +208,7 @@ fn patched(mut earlier: PreviousIndex, output: &super::Output) -> Option<Previou
 mod tests {
     use super::*;
 
-    fn output(personas: &[(&str, &str, &str)]) -> super::super::Output {
+    fn output(personas: &[(&str, &str, &str)]) -> super::super::output::Output {
         let entries: Vec<String> = personas
             .iter()
             .map(|(name, path, hash)| {
@@ -251,7 +216,7 @@ mod tests {
             })
             .collect();
         let text = format!("{{\n  \"encoding\": \"o200k_base\",\n  \"personas\": {{\n{}\n  }}\n}}\n", entries.join(",\n"));
-        let mut output = super::super::Output::default();
+        let mut output = super::super::output::Output::default();
         output.files.insert(INDEX.to_string(), text.into_bytes());
         output
     }

@@ -8,13 +8,13 @@
 //! fails is ignored with a warning and never followed.
 
 use std::collections::BTreeSet;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::cache::{IndexStamp, Sweep};
-use super::{INDEX, Output};
+use super::output::{INDEX, Output, Sink, Sweep, recorded_sources};
 use crate::hash::sha256_hex;
+pub use crate::rules::is_safe_relative;
 
 /// What a write changed.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -60,16 +60,6 @@ pub fn read_index(out_dir: &Path) -> Option<PreviousIndex> {
     PreviousIndex::parse(&std::fs::read(out_dir.join(INDEX)).ok()?)
 }
 
-/// Whether `path` is a relative path of normal components (no `..`, no
-/// root, no empty or `.` component, no backslash or drive prefix).
-pub fn is_safe_relative(path: &str) -> bool {
-    !path.is_empty()
-        && !path.contains('\\')
-        && !path.contains(['\0', ':'])
-        && path.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
-        && Path::new(path).components().all(|c| matches!(c, Component::Normal(_)))
-}
-
 impl PreviousIndex {
     /// The index of an output compiled in memory, by this process: each
     /// persona's entry is kept as serialized ([`PreviousIndex::texts`]).
@@ -104,7 +94,7 @@ impl PreviousIndex {
     pub fn count_reached(&mut self) {
         let mut reached: foldhash::HashMap<String, u32> = foldhash::HashMap::default();
         for entry in self.personas.values() {
-            for source in super::recorded_sources(entry) {
+            for source in recorded_sources(entry) {
                 match reached.get_mut(source) {
                     Some(n) => *n += 1,
                     None => _ = reached.insert(source.to_string(), 1),
@@ -364,7 +354,7 @@ impl<'a> Stager<'a> {
     }
 }
 
-impl super::Sink for Stager<'_> {
+impl Sink for Stager<'_> {
     fn put(&self, rel: &str, bytes: Vec<u8>) -> Option<Vec<u8>> {
         let written = match &self.empty {
             Some(first) => first.write(rel, &bytes),
@@ -538,6 +528,30 @@ pub fn check(out_dir: &Path, output: &Output, previous: Option<&PreviousIndex>) 
     }
     problems.sort();
     problems
+}
+
+/// Which `index.json`, and how it looked (path, length, modification and
+/// change times); and when the output folder's own entries last changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexStamp {
+    pub(super) index: (PathBuf, u64, Option<std::time::SystemTime>, Option<std::time::SystemTime>),
+    pub(super) folder: Option<std::time::SystemTime>,
+}
+
+impl IndexStamp {
+    /// The `index.json` of `out_dir` as it is now.
+    pub fn of(out_dir: &Path) -> Option<IndexStamp> {
+        let path = out_dir.join(INDEX);
+        let meta = std::fs::metadata(&path).ok()?;
+        let index = (path, meta.len(), meta.modified().ok(), super::mark::put_in_place(&meta));
+        Some(IndexStamp { index, folder: folder_time(out_dir) })
+    }
+}
+
+/// When a folder's entries last changed: a file made, renamed or removed
+/// in it changes its modification time.
+fn folder_time(dir: &Path) -> Option<std::time::SystemTime> {
+    std::fs::symlink_metadata(dir).ok()?.modified().ok()
 }
 
 #[cfg(test)]

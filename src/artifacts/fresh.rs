@@ -18,9 +18,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Deserialize;
 
-use super::INDEX;
-use super::cache::Sweep;
 use super::disk::{is_safe_relative, sweep_temp_files};
+use super::output::{INDEX, Sweep};
 use crate::hash::sha256_hex;
 use crate::snapshot::{Listing, Snapshot};
 
@@ -82,7 +81,7 @@ pub fn up_to_date(
     let before = std::fs::symlink_metadata(&index_path).ok().filter(|m| m.is_file())?;
     let bytes = std::fs::read(&index_path).ok()?;
     let index: Index = serde_json::from_slice(&bytes).ok()?;
-    if index.inputs.as_deref() != Some(super::build_inputs(snapshot).as_str()) || index.source.as_ref() != stamp {
+    if index.inputs.as_deref() != Some(super::inputs::build_inputs(snapshot).as_str()) || index.source.as_ref() != stamp {
         return None;
     }
     as_left(root, out_dir, &index, &before, on_wait)

@@ -46,7 +46,7 @@ fn mark_digits() -> i64 {
     static DIGITS: OnceLock<i64> = OnceLock::new();
     *DIGITS.get_or_init(|| {
         let mut h = Sha256::new();
-        super::hash_personac(&mut h);
+        super::inputs::hash_personac(&mut h);
         let bytes: [u8; 8] = h.finalize()[..8].try_into().unwrap_or_default();
         (u64::from_le_bytes(bytes) % MARK_EVERY as u64) as i64
     })
@@ -95,7 +95,7 @@ pub(super) fn put_in_place(meta: &Metadata) -> Option<SystemTime> {
 pub fn mark(out_dir: &Path, listing: &Listing, read: &SourceTimes) -> bool {
     let marked = || -> Option<bool> {
         let _lock = crate::lock::try_acquire(out_dir)?;
-        let file = std::fs::OpenOptions::new().write(true).open(out_dir.join(super::INDEX)).ok()?;
+        let file = std::fs::OpenOptions::new().write(true).open(out_dir.join(super::output::INDEX)).ok()?;
         // Unmarked first, which also reads the filesystem's clock: the
         // change time this takes.
         file.set_modified(UNIX_EPOCH).ok()?;

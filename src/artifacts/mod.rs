@@ -31,104 +31,20 @@ mod cache;
 mod disk;
 mod fresh;
 mod inputs;
+mod manifest;
 mod mark;
+mod output;
 mod untouched;
-pub use cache::{IndexCache, IndexStamp, Remembered, Sweep};
-pub use disk::{PreviousIndex, Stager, WriteReport, check, is_safe_relative, read_index};
+pub use cache::{IndexCache, Remembered};
+pub use disk::{IndexStamp, PreviousIndex, Stager, WriteReport, check, is_safe_relative, read_index};
 pub use fresh::{UpToDate, unchanged, up_to_date};
 pub use inputs::{Changed, build_inputs};
-use inputs::{globals_hash, hash_personac, inputs_hash};
+use inputs::{globals_hash, inputs_hash};
+pub use manifest::{manifest, manifest_for};
 pub use mark::mark;
+use output::recorded_sources;
+pub use output::{Discard, FORMAT, INDEX, InMemory, Linted, Output, Sink, Sweep};
 pub use untouched::Guard;
-
-pub const INDEX: &str = "index.json";
-/// The shape of `index.json`; bumped on incompatible changes.
-pub const FORMAT: u64 = 1;
-
-/// Where compiled files go, one persona at a time as they are compiled (in
-/// parallel), so that a build never holds every artifact at once.
-pub trait Sink: Sync {
-    /// Takes one file, by path relative to the output folder; gives the
-    /// bytes back if they are to be kept in [`Output::files`].
-    fn put(&self, rel: &str, bytes: Vec<u8>) -> Option<Vec<u8>>;
-
-    /// Whether the build's `index.json` is wanted (tens of megabytes at
-    /// 10,000 personas).
-    fn wants_index(&self) -> bool {
-        true
-    }
-
-    /// Whether the variables each persona's templates use are wanted, in
-    /// [`Output::variables`] (for the lints, which would otherwise resolve
-    /// every view again).
-    fn wants_variables(&self) -> bool {
-        false
-    }
-}
-
-/// Keeps every file in memory (a diff, `build --check`).
-pub struct InMemory;
-
-impl Sink for InMemory {
-    fn put(&self, _: &str, bytes: Vec<u8>) -> Option<Vec<u8>> {
-        Some(bytes)
-    }
-}
-
-/// Keeps nothing: the build only validates (`check`, an edit, an import).
-pub struct Discard;
-
-impl Sink for Discard {
-    fn put(&self, _: &str, _: Vec<u8>) -> Option<Vec<u8>> {
-        None
-    }
-
-    fn wants_index(&self) -> bool {
-        false
-    }
-}
-
-/// Keeps nothing, as [`Discard`], and records the variables each persona's
-/// templates use, for the lints (`check`).
-pub struct Linted;
-
-impl Sink for Linted {
-    fn put(&self, _: &str, _: Vec<u8>) -> Option<Vec<u8>> {
-        None
-    }
-
-    fn wants_index(&self) -> bool {
-        false
-    }
-
-    fn wants_variables(&self) -> bool {
-        true
-    }
-}
-
-/// Every output file, by path relative to the output folder.
-#[derive(Debug, Default)]
-pub struct Output {
-    /// The files kept in memory: every file with [`InMemory`], else only
-    /// `index.json`.
-    pub files: BTreeMap<String, Vec<u8>>,
-    /// The files the sink took and did not give back (only looked up: a
-    /// sorted set of 66,000 paths at 10,000 personas took a core most of a
-    /// tenth of a second to fill).
-    pub held: foldhash::HashSet<String>,
-    /// Personas kept from the previous build, untouched (see [`Reuse`]):
-    /// their files are those its index records.
-    pub kept: foldhash::HashSet<String>,
-    /// How many files those personas have.
-    pub kept_files: usize,
-    pub personas: Vec<String>,
-    /// How many of the personas were kept or copied from the previous build
-    /// rather than compiled.
-    pub reused: usize,
-    /// The variables the templates of every view of each compiled persona
-    /// use, when the sink wants them ([`Sink::wants_variables`]).
-    pub variables: BTreeMap<String, BTreeSet<String>>,
-}
 
 /// One compiled view of a persona.
 struct Artifact {
@@ -346,11 +262,6 @@ impl Entry {
 /// The sources an index entry lists, as the snapshot's own paths.
 fn entry_sources(entry: &Value, snapshot: &Snapshot) -> Box<[Arc<str>]> {
     recorded_sources(entry).map(|path| snapshot.path(path).cloned().unwrap_or_else(|| path.into())).collect()
-}
-
-/// The sources an index entry lists, as it lists them.
-pub(super) fn recorded_sources(entry: &Value) -> impl Iterator<Item = &str> + Clone {
-    entry["sources"].as_array().into_iter().flatten().filter_map(Value::as_str)
 }
 
 /// Pretty JSON, every line after the first indented by `by` more spaces
@@ -603,84 +514,4 @@ fn compile_persona(
         "version": version,
     });
     Ok(PersonaOutput { artifacts, entry, variables: used })
-}
-
-/// The manifest of a persona's compiled views, with their token counts.
-pub fn manifest_for(resolved: &ResolvedPersona, rendered: &RenderedPersona, fitted: &[Fitted; 2]) -> Value {
-    let tokens = [("summary", fitted[0].tokens), ("detail", fitted[1].tokens)].into_iter().collect();
-    manifest(resolved, rendered, &tokens)
-}
-
-/// The lightweight discovery view of a persona.
-pub fn manifest(resolved: &ResolvedPersona, rendered: &RenderedPersona, tokens: &BTreeMap<&str, usize>) -> Value {
-    let describe = |description: &str, fallback: &str| if description.is_empty() { fallback.to_string() } else { description.to_string() };
-    let on_demand = |load: Load| load == Load::OnDemand;
-    let mut manifest = json!({
-        "name": resolved.name,
-        "version": resolved.version.as_ref().map(ToString::to_string),
-        "description": describe(&rendered.persona.description, &rendered.persona.summary),
-        "summary": rendered.persona.summary,
-        "tags": resolved.tags,
-        "parts": rendered.parts.iter().map(|p| {
-            let mut part = json!({
-                "name": p.name,
-                "type": p.part_type,
-                "description": describe(&p.description, &p.summary),
-            });
-            if on_demand(p.load) {
-                part["load"] = json!("on_demand");
-            }
-            part
-        }).collect::<Vec<_>>(),
-        "traits": rendered.traits.iter().map(|t| json!({
-            "name": t.name,
-            "trait_type": t.item_type,
-            "description": t.description,
-        })).collect::<Vec<_>>(),
-        "skills": rendered.skills.iter().map(|s| &s.name).collect::<Vec<_>>(),
-        "guardrails": rendered.guardrails.iter().map(|g| &g.name).collect::<Vec<_>>(),
-        "stage": rendered.stage.as_ref().map(|s| json!({
-            "arc": s.arc,
-            "name": s.name,
-            "description": s.description,
-            "condition": s.condition,
-            "next": s.next,
-        })),
-        "channels": resolved.channels,
-        "tokens": tokens,
-        "on_demand_tools": {
-            "get_agent_part": "Fetch one part's full content by name, when the task needs what its description promises.",
-            "get_agent_trait": "Fetch one trait's full instruction by name.",
-            "get_agent_skill": "Fetch one skill's full instructions by name before you use it.",
-            "get_agent_guardrail": "Fetch one guardrail's full rule and severity by name.",
-            "compile_persona": "Fetch the whole compiled persona (summary and detail) in one call, when the context has room for it.",
-        },
-    });
-    // Keys a persona that does not use them never gets, so that its
-    // manifest stays as it was.
-    let listed: Vec<Value> = rendered
-        .parts
-        .iter()
-        .filter(|p| on_demand(p.load))
-        .map(|p| json!({ "kind": "part", "name": p.name, "tool": "get_agent_part" }))
-        .chain(
-            rendered
-                .traits
-                .iter()
-                .filter(|t| on_demand(t.load))
-                .map(|t| json!({ "kind": "trait", "name": t.name, "tool": "get_agent_trait" })),
-        )
-        .chain(
-            rendered
-                .skills
-                .iter()
-                .filter(|s| on_demand(s.load))
-                .map(|s| json!({ "kind": "skill", "name": s.name, "tool": "get_agent_skill" })),
-        )
-        .collect();
-    if !listed.is_empty() {
-        manifest["on_demand"] = json!(listed);
-    }
-    crate::describe::settings(&mut manifest, resolved);
-    manifest
 }

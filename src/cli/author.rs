@@ -4,14 +4,15 @@
 
 use std::sync::Arc;
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 
-use super::{Ctx, DiagFormat, Failure, Outcome, load, parse_kind, report, status, usage};
-use crate::Project;
+use super::ctx::{Ctx, DiagFormat, Failure, Outcome, load, parse_kind, report, status, usage};
+use super::templates::{self, Form};
 use crate::diag::did_you_mean;
 use crate::edit::{self, Change, LinkField, Refusal};
 use crate::git::Git;
 use crate::model::{Kind, Request, TRAIT_TYPES};
+use crate::project::Project;
 use crate::snapshot::Snapshot;
 
 #[derive(Subcommand)]
@@ -124,15 +125,6 @@ pub struct UnlinkArgs {
     commit: CommitArg,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Form {
-    /// Front matter (TOML) and a Markdown body for the long text
-    Md,
-    Toml,
-    Yaml,
-    Json,
-}
-
 #[derive(Args)]
 #[command(after_help = "Examples:
   personac new persona maya
@@ -240,7 +232,8 @@ pub(super) fn arc(ctx: &Ctx, command: ArcCommand) -> Outcome {
 }
 
 fn arc_status(ctx: &Ctx, project: &Project, persona: &str) -> Outcome {
-    let resolved = project.catalog.resolve(persona, &Request::default()).map_err(|e| super::resolve_error(ctx, &Snapshot::default(), e))?;
+    let resolved =
+        project.catalog.resolve(persona, &Request::default()).map_err(|e| super::ctx::resolve_error(ctx, &Snapshot::default(), e))?;
     let Some(stage) = &resolved.stage else {
         outln!("{persona} has no arc");
         return Ok(());
@@ -321,7 +314,7 @@ pub(super) fn new(ctx: &Ctx, args: NewArgs) -> Outcome {
     };
     let folder = match &args.within {
         Some(sub)
-            if !crate::artifacts::is_safe_relative(sub.trim_end_matches('/'))
+            if !crate::rules::is_safe_relative(sub.trim_end_matches('/'))
                 || !sub.split('/').filter(|s| !s.is_empty()).all(crate::parse::is_valid_name) =>
         {
             return Err(Failure::Usage(format!(
@@ -346,6 +339,6 @@ pub(super) fn new(ctx: &Ctx, args: NewArgs) -> Outcome {
         return Err(Failure::Usage(format!("`{path}` already exists")));
     }
     let schema = format!("{}docs/schemas/{kind}.schema.json", "../".repeat(folder.split('/').count()));
-    let text = super::templates::new_file(kind, name, item_type.as_deref(), form, &schema);
+    let text = templates::new_file(kind, name, item_type.as_deref(), form, &schema);
     save(ctx, &snapshot, &path, &text, &format!("new {kind} {name}"), args.commit.commit)
 }

@@ -6,9 +6,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde_json::json;
 
-use super::{
-    BuildFormat, Ctx, DiagFormat, Failure, Outcome, display_dir, load, load_snapshot, out_dir, read_sources, report, review, status,
-};
+use super::ctx::{BuildFormat, Ctx, DiagFormat, Failure, Outcome, display_dir, load, load_snapshot, out_dir, read_sources, report, status};
+use super::review;
 use crate::artifacts;
 use crate::diag::{self, Diagnostic};
 use crate::snapshot::{Listing, Snapshot};
@@ -133,13 +132,13 @@ pub(super) fn build(ctx: &Ctx, args: BuildArgs) -> Outcome {
         return check_output(ctx, &dir, &output, previous.as_ref(), &exports, format);
     }
     let mut waiting = |holder: &str| status(ctx, "Blocking", &format!("waiting for the lock on {shown}, held by {holder}"));
-    let (output, report) = match crate::build_into(&project, &snapshot, &ctx.root, &dir, stamp, None, &mut waiting) {
+    let (output, report) = match crate::build::build_into(&project, &snapshot, &ctx.root, &dir, stamp, None, &mut waiting) {
         Ok(built) => built,
-        Err(crate::BuildError::Definitions(diags)) => {
+        Err(crate::build::BuildError::Definitions(diags)) => {
             report(ctx, &diags, &snapshot, diag_format);
             return Err(Failure::Definitions);
         }
-        Err(crate::BuildError::Io(e)) => return Err(Failure::Usage(format!("cannot write to `{shown}`: {e}"))),
+        Err(crate::build::BuildError::Io(e)) => return Err(Failure::Usage(format!("cannot write to `{shown}`: {e}"))),
     };
     if let (Some(times), Some(listing)) = (&times, &listing) {
         artifacts::mark(&dir, listing, times);
@@ -308,7 +307,7 @@ fn config_out_dir(ctx: &Ctx, snapshot: &Snapshot, out: Option<&Path>) -> Option<
         Some(text) => crate::parse::parse_config(&crate::snapshot::CONFIG_FILE.into(), text).ok()?,
         None => crate::model::Config::default(),
     };
-    crate::out_dir(&ctx.root, &config, out).ok()
+    crate::rules::out_dir(&ctx.root, &config, out).ok()
 }
 
 /// How a build found its sources unchanged.

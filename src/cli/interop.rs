@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::{Ctx, DiagFormat, Failure, Outcome, load, report, status};
+use super::ctx::{Ctx, DiagFormat, Failure, Outcome, load, report, status};
 use crate::diag::{self, Format as Printed};
 use crate::interop::export::{self, ExportError, Selection};
 use crate::interop::import::{self, ImportError, SourceFiles};
@@ -202,6 +202,6 @@ pub(super) fn export(ctx: &Ctx, args: ExportArgs) -> Outcome {
 
 /// An export's folder: inside the repository, outside every source folder
 /// and the output folder.
-fn checked_out(ctx: &Ctx, project: &crate::Project, out: &Path) -> Result<PathBuf, Failure> {
-    crate::export_dir(&ctx.root, &project.catalog.config, &out.to_string_lossy()).map_err(Failure::Usage)
+fn checked_out(ctx: &Ctx, project: &crate::project::Project, out: &Path) -> Result<PathBuf, Failure> {
+    crate::rules::export_dir(&ctx.root, &project.catalog.config, &out.to_string_lossy()).map_err(Failure::Usage)
 }

@@ -5,43 +5,38 @@
 //! 2 bad invocation or environment.
 
 use std::ffi::OsString;
-use std::io::{IsTerminal, Write as _};
-use std::path::{Path, PathBuf};
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-use crate::Project;
 use crate::catalog::Cache;
-use crate::diag::{self, Diagnostic, Format};
-use crate::git::{Git, GitError};
-use crate::model::Kind;
-use crate::resolve::ResolveError;
-use crate::snapshot::Snapshot;
 
 /// Prints to stdout. A closed pipe (`personac list part | head -1`) ends
 /// the program quietly with success, as it does for any Unix tool.
 macro_rules! out {
-    ($($arg:tt)*) => { $crate::cli::write_stdout(&format!($($arg)*)) };
+    ($($arg:tt)*) => { $crate::cli::ctx::write_stdout(&format!($($arg)*)) };
 }
 
 /// `out!` with a newline.
 macro_rules! outln {
-    ($($arg:tt)*) => { $crate::cli::write_stdout(&format!("{}\n", format!($($arg)*))) };
+    ($($arg:tt)*) => { $crate::cli::ctx::write_stdout(&format!("{}\n", format!($($arg)*))) };
 }
 
 /// Prints to stderr; a closed stderr is not worth a crash.
 macro_rules! err {
-    ($($arg:tt)*) => { $crate::cli::write_stderr(&format!($($arg)*)) };
+    ($($arg:tt)*) => { $crate::cli::ctx::write_stderr(&format!($($arg)*)) };
 }
 
 /// `err!` with a newline.
 macro_rules! errln {
-    ($($arg:tt)*) => { $crate::cli::write_stderr(&format!("{}\n", format!($($arg)*))) };
+    ($($arg:tt)*) => { $crate::cli::ctx::write_stderr(&format!("{}\n", format!($($arg)*))) };
 }
 
 mod author;
 mod compile;
+mod ctx;
 mod interop;
 mod query;
 mod review;
@@ -49,18 +44,7 @@ mod setup;
 mod templates;
 mod watching;
 
-pub(crate) fn write_stdout(text: &str) {
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush())
-        && e.kind() == std::io::ErrorKind::BrokenPipe
-    {
-        std::process::exit(0);
-    }
-}
-
-pub(crate) fn write_stderr(text: &str) {
-    let _ = std::io::stderr().lock().write_all(text.as_bytes());
-}
+use ctx::{Ctx, Failure, Outcome};
 
 #[derive(Parser)]
 #[command(
@@ -91,32 +75,17 @@ pub fn command() -> clap::Command {
     Cli::command()
 }
 
+/// The man pages, from the same clap definitions as `--help`.
+pub fn man_pages() -> Vec<(String, Vec<u8>)> {
+    setup::man_pages(Cli::command())
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum ColorChoice {
     /// Colour when stderr is a terminal and NO_COLOR is not set
     Auto,
     Always,
     Never,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum DiagFormat {
-    /// rustc-style, for people (on stderr)
-    Text,
-    /// One JSON object a diagnostic (on stdout)
-    Json,
-    /// GitHub Actions workflow annotations (on stdout)
-    Github,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum BuildFormat {
-    /// rustc-style diagnostics and status lines, for people
-    Text,
-    /// The result as JSON on stdout, diagnostics as JSON lines
-    Json,
-    /// GitHub Actions workflow annotations for diagnostics
-    Github,
 }
 
 #[derive(Subcommand)]
@@ -176,31 +145,6 @@ struct ServeArgs {
     allow_write: bool,
 }
 
-/// How a command ended.
-enum Failure {
-    /// Errors in the definitions, or a failed check (exit 1).
-    Definitions,
-    /// A bad invocation or environment (exit 2), with its message.
-    Usage(String),
-}
-
-type Outcome = Result<(), Failure>;
-
-struct Ctx {
-    /// Where the search for the repository started: `-C DIR`, else the
-    /// current folder.
-    start: PathBuf,
-    /// The repository root found from `start` (for commands that need no
-    /// repository, `start` itself).
-    root: PathBuf,
-    color: bool,
-    quiet: bool,
-    verbose: bool,
-    /// Parsed files and the tokenizer, shared by every load of this run (an
-    /// edit loads the repository, then validates it with the edit).
-    cache: Cache,
-}
-
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
@@ -241,8 +185,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let outcome = match cli.command {
         Command::Init(args) => setup::init(&ctx, args),
         Command::Explain(args) => setup::explain(args),
-        Command::Completions(args) => setup::completions(args),
-        Command::Man(args) => setup::man(&ctx, args),
+        Command::Completions(args) => setup::completions(args, Cli::command()),
+        Command::Man(args) => setup::man(&ctx, args, Cli::command()),
         Command::Build(args) => compile::build(&ctx, args),
         Command::Check(args) => compile::check(&ctx, args),
         Command::Show(args) => query::show(&ctx, args),
@@ -273,127 +217,4 @@ fn finish(ctx: &Ctx, outcome: Outcome) -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// Prints diagnostics: people read them on stderr, machines on stdout.
-fn report(ctx: &Ctx, diags: &[Diagnostic], snapshot: &Snapshot, format: DiagFormat) {
-    // `-q` prints only errors.
-    let kept: Vec<Diagnostic>;
-    let diags = if ctx.quiet && diags.iter().any(|d| !d.is_error()) {
-        kept = diags.iter().filter(|d| d.is_error()).cloned().collect();
-        &kept[..]
-    } else {
-        diags
-    };
-    if diags.is_empty() {
-        return;
-    }
-    let text = match format {
-        DiagFormat::Text => diag::print(diags, snapshot, Format::Human { color: ctx.color }),
-        DiagFormat::Json => diag::print(diags, snapshot, Format::Json),
-        DiagFormat::Github => diag::print(diags, snapshot, Format::Github),
-    };
-    if format == DiagFormat::Text {
-        err!("{text}");
-    } else {
-        out!("{text}");
-    }
-}
-
-fn status(ctx: &Ctx, verb: &str, rest: &str) {
-    if ctx.quiet {
-        return;
-    }
-    if ctx.color {
-        errln!("\x1b[1;32m{verb:>12}\x1b[0m {rest}");
-    } else {
-        errln!("{verb:>12} {rest}");
-    }
-}
-
-/// Where the sources come from: the working tree, or git at a revision.
-fn read_sources(ctx: &Ctx, rev: Option<&str>) -> Result<(Snapshot, Vec<Diagnostic>), Failure> {
-    match rev {
-        None => Ok(Snapshot::from_dir(&ctx.root)),
-        Some(rev) => {
-            let git = Git::open(&ctx.root).map_err(usage)?;
-            let rev = git.rev(rev).map_err(usage)?;
-            Ok((git.snapshot(&rev).map_err(usage)?, Vec::new()))
-        }
-    }
-}
-
-fn usage(e: GitError) -> Failure {
-    Failure::Usage(e.0)
-}
-
-/// Reads the snapshot and loads the project, reporting errors.
-fn load(ctx: &Ctx, format: DiagFormat, rev: Option<&str>) -> Result<(Snapshot, Project), Failure> {
-    let (snapshot, diags) = read_sources(ctx, rev)?;
-    let project = load_snapshot(ctx, &snapshot, diags, format, &ctx.cache)?;
-    Ok((snapshot, project))
-}
-
-/// Loads the project of a snapshot, reporting errors.
-fn load_snapshot(
-    ctx: &Ctx,
-    snapshot: &Snapshot,
-    mut diags: Vec<Diagnostic>,
-    format: DiagFormat,
-    cache: &Cache,
-) -> Result<Project, Failure> {
-    let warnings = if ctx.quiet { Vec::new() } else { snapshot.warnings() };
-    match Project::load(snapshot, cache) {
-        Ok(project) if diags.is_empty() => {
-            if !warnings.is_empty() {
-                report(ctx, &warnings, snapshot, format);
-            }
-            Ok(project)
-        }
-        loaded => {
-            diags.extend(loaded.err().unwrap_or_default());
-            diags.extend(warnings);
-            diag::normalize(&mut diags);
-            report(ctx, &diags, snapshot, format);
-            Err(Failure::Definitions)
-        }
-    }
-}
-
-fn out_dir(ctx: &Ctx, project: &Project, out: Option<PathBuf>) -> Result<PathBuf, Failure> {
-    crate::out_dir(&ctx.root, &project.catalog.config, out.as_deref()).map_err(Failure::Usage)
-}
-
-fn display_dir(ctx: &Ctx, dir: &Path) -> String {
-    dir.strip_prefix(&ctx.root).unwrap_or(dir).display().to_string()
-}
-
-fn parse_pair(arg: &str, what: &str) -> Result<(String, String), Failure> {
-    match arg.split_once('=') {
-        Some((k, v)) if !k.is_empty() => Ok((k.trim().to_string(), v.to_string())),
-        _ => Err(Failure::Usage(format!("`{arg}` is not of the form {what}"))),
-    }
-}
-
-fn resolve_error(ctx: &Ctx, snapshot: &Snapshot, err: ResolveError) -> Failure {
-    match err {
-        ResolveError::Request(msg) => Failure::Usage(msg),
-        ResolveError::Definitions(mut diags) => {
-            diag::normalize(&mut diags);
-            report(ctx, &diags, snapshot, DiagFormat::Text);
-            Failure::Definitions
-        }
-    }
-}
-
-fn parse_kind(word: &str) -> Result<Kind, Failure> {
-    Kind::parse(word).ok_or_else(|| {
-        let names = Kind::ALL.map(|k| k.as_str());
-        let mut msg = format!("`{word}` is not a kind of definition");
-        if let Some(best) = diag::did_you_mean(word, names) {
-            msg.push_str(&format!("\n  help: did you mean `{best}`?"));
-        }
-        msg.push_str(&format!("\n  help: kinds are: {}", names.join(", ")));
-        Failure::Usage(msg)
-    })
 }

@@ -4,12 +4,12 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::{Ctx, DiagFormat, Failure, Outcome, load, parse_kind, parse_pair, report, status};
-use crate::Project;
+use super::ctx::{Ctx, DiagFormat, Failure, Outcome, load, parse_kind, parse_pair, report, status};
 use crate::artifacts;
 use crate::describe::ShowError;
 use crate::diag;
 use crate::model::{Kind, Override, Request};
+use crate::project::Project;
 use crate::render::View;
 use crate::snapshot::{Listing, Snapshot};
 

@@ -5,13 +5,13 @@
 use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 
-use super::{Ctx, DiagFormat, Failure, Outcome, load_snapshot, report, status, usage};
-use crate::Project;
+use super::ctx::{Ctx, DiagFormat, Failure, Outcome, load_snapshot, report, status, usage};
 use crate::artifacts::{self, Output};
 use crate::catalog::Cache;
 use crate::diag::{Diagnostic, code};
 use crate::diff::{self, Report, Side, Status};
 use crate::git::{Git, Range};
+use crate::project::Project;
 use crate::snapshot::Snapshot;
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use clap::{Args, CommandFactory, ValueEnum};
+use clap::{Args, ValueEnum};
 
-use super::{Cli, Ctx, Failure, Outcome, status};
+use super::ctx::{Ctx, Failure, Outcome, status};
 use crate::diag;
 
 /// docs/diagnostics.md, the one source of every code's explanation.
@@ -169,7 +169,7 @@ pub struct ExplainArgs {
 
 pub(super) fn explain(args: ExplainArgs) -> Outcome {
     let wanted = args.code.trim().to_uppercase();
-    let by_name = crate::lint::NAMES.iter().find(|(_, name)| name.eq_ignore_ascii_case(args.code.trim())).map(|(code, _)| *code);
+    let by_name = crate::rules::LINTS.iter().find(|(_, name)| name.eq_ignore_ascii_case(args.code.trim())).map(|(code, _)| *code);
     let wanted = by_name.unwrap_or(&wanted);
     let all = explanations();
     match all.iter().find(|(code, _)| *code == wanted) {
@@ -199,8 +199,7 @@ pub struct CompletionsArgs {
     shell: clap_complete::Shell,
 }
 
-pub(super) fn completions(args: CompletionsArgs) -> Outcome {
-    let mut command = Cli::command();
+pub(super) fn completions(args: CompletionsArgs, mut command: clap::Command) -> Outcome {
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut command, "personac", &mut out);
     out!("{}", String::from_utf8_lossy(&out));
@@ -217,9 +216,8 @@ pub struct ManArgs {
     out: Option<PathBuf>,
 }
 
-/// The man pages, from the same clap definitions as `--help`.
-pub fn man_pages() -> Vec<(String, Vec<u8>)> {
-    let command = Cli::command();
+/// The man pages of `command` (the clap definitions `--help` shows).
+pub(super) fn man_pages(command: clap::Command) -> Vec<(String, Vec<u8>)> {
     let mut pages = Vec::new();
     let mut render = |cmd: clap::Command, name: String| {
         let mut out = Vec::new();
@@ -236,8 +234,8 @@ pub fn man_pages() -> Vec<(String, Vec<u8>)> {
     pages
 }
 
-pub(super) fn man(ctx: &Ctx, args: ManArgs) -> Outcome {
-    let pages = man_pages();
+pub(super) fn man(ctx: &Ctx, args: ManArgs, command: clap::Command) -> Outcome {
+    let pages = man_pages(command);
     match args.out {
         None => {
             let main = pages.iter().find(|(n, _)| n == "personac.1").map(|(_, b)| b.clone()).unwrap_or_default();

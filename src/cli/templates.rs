@@ -3,9 +3,19 @@
 
 use serde_json::{Value, json};
 
-use super::author::Form;
 use crate::model::Kind;
 use crate::render::title_case;
+use clap::ValueEnum;
+
+/// The file form of a new definition (`new --form`).
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Form {
+    /// Front matter (TOML) and a Markdown body for the long text
+    Md,
+    Toml,
+    Yaml,
+    Json,
+}
 
 /// A kind's starting fields, and its long text (the Markdown body).
 fn fields(kind: Kind, name: &str, item_type: Option<&str>) -> (Vec<(&'static str, Value)>, Option<String>) {

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use clap::{Args, ValueEnum};
 
-use super::{Ctx, DiagFormat, Failure, Outcome, report, status};
+use super::ctx::{Ctx, DiagFormat, Failure, Outcome, report, status};
 use crate::diag;
 use crate::watch::{self, Event};
 

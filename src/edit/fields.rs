@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, Value};
 
-use super::{Refusal, fields_region, push_like_the_others, refuse, remove_keeping_layout};
+use super::change::{ArcChange, Refusal, fields_region, push_like_the_others, refuse, remove_keeping_layout};
 use crate::model::{CharacterArc, Definition, Text};
 use crate::parse::{self, Syntax};
 
@@ -82,13 +82,6 @@ pub fn set_text(path: &Arc<str>, text: &str, field: &str, value: &str) -> Result
         return refuse(format!("could not set `{field}` in `{path}` safely; change it by hand"));
     }
     Ok(new_text)
-}
-
-/// A change to an arc's stages.
-pub enum ArcChange<'a> {
-    AddStage { name: &'a str, description: Option<&'a str>, condition: Option<&'a str>, parts: &'a [String] },
-    AddStagePart { stage: &'a str, part: &'a str },
-    RemoveStagePart { stage: &'a str, part: &'a str },
 }
 
 /// Edits an arc written in TOML or JSON.

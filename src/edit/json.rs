@@ -5,7 +5,7 @@
 use jsonc_parser::ParseOptions;
 use jsonc_parser::cst::{CstArray, CstInputValue, CstNode, CstObject, CstRootNode};
 
-use super::{ArcChange, Change};
+use super::change::{ArcChange, Change};
 
 fn root(text: &str) -> Result<(CstRootNode, CstObject), String> {
     let root = CstRootNode::parse(text, &ParseOptions::default()).map_err(|e| format!("cannot edit invalid JSON: {}", e.kind()))?;
@@ -188,7 +188,7 @@ pub(super) fn edit_arc(text: &str, arc: &str, change: &ArcChange) -> Result<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::edit::LinkField;
+    use crate::edit::change::LinkField;
 
     fn link(name: &str) -> Change {
         Change::Link { field: LinkField::Traits, name: name.into(), order: None, priority: None }

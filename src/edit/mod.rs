@@ -7,91 +7,22 @@
 //! exactly the intended value; compiled with the whole repository, it must
 //! have no error. Writes are atomic and touch no other file.
 
+mod change;
 mod fields;
 mod json;
 mod yaml;
 
-pub use fields::{ArcChange, edit_arc, new_file, set_text};
+pub use change::{ArcChange, Change, LinkField, Refusal};
+use change::{fields_region, push_like_the_others, refuse, remove_keeping_layout};
+pub use fields::{edit_arc, new_file, set_text};
 
 use std::path::Path;
 use std::sync::Arc;
 
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Value};
 
-use crate::diag::Diagnostic;
 use crate::model::{Definition, Kind, Persona};
 use crate::parse::{self, Syntax};
-
-/// A persona's link lists.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LinkField {
-    Parts,
-    Traits,
-    Skills,
-    Guardrails,
-}
-
-impl LinkField {
-    pub fn key(self) -> &'static str {
-        match self {
-            LinkField::Parts => "parts",
-            LinkField::Traits => "traits",
-            LinkField::Skills => "skills",
-            LinkField::Guardrails => "guardrails",
-        }
-    }
-
-    pub fn kind(self) -> Kind {
-        match self {
-            LinkField::Parts => Kind::Part,
-            LinkField::Traits => Kind::Trait,
-            LinkField::Skills => Kind::Skill,
-            LinkField::Guardrails => Kind::Guardrail,
-        }
-    }
-
-    fn names(self, p: &Persona) -> Vec<String> {
-        match self {
-            LinkField::Parts => p.parts.iter().map(|r| r.name.value.clone()).collect(),
-            LinkField::Traits => p.traits.iter().map(|l| l.name.value.clone()).collect(),
-            LinkField::Skills => p.skills.iter().map(|l| l.name.value.clone()).collect(),
-            LinkField::Guardrails => p.guardrails.iter().map(|s| s.value.clone()).collect(),
-        }
-    }
-}
-
-/// One change to a persona's file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Change {
-    Link {
-        field: LinkField,
-        name: String,
-        order: Option<i64>,
-        priority: Option<i64>,
-    },
-    Unlink {
-        field: LinkField,
-        name: String,
-    },
-    /// Sets `arc`; no stage means the arc's first (the key is removed).
-    SetArc {
-        name: String,
-        stage: Option<String>,
-    },
-}
-
-/// Why an edit was refused; nothing was written.
-#[derive(Debug)]
-pub enum Refusal {
-    /// The edit itself cannot be made, with a message and a hint.
-    Edit(String),
-    /// The result would not compile.
-    Invalid(Vec<Diagnostic>),
-}
-
-fn refuse<T>(message: impl Into<String>) -> Result<T, Refusal> {
-    Err(Refusal::Edit(message.into()))
-}
 
 /// Applies a change to the text of a persona file, and checks by parsing the
 /// result that it holds exactly the intended value and nothing else moved.
@@ -121,16 +52,6 @@ fn persona(path: &Arc<str>, text: &str) -> Result<Arc<Persona>, Refusal> {
         Ok(Definition::Persona(p)) => Ok(p),
         Ok(_) => refuse(format!("`{path}` is not a persona")),
         Err(diags) => Err(Refusal::Invalid(diags)),
-    }
-}
-
-/// The syntax and byte range of a file's fields.
-fn fields_region(path: &Arc<str>, text: &str) -> Result<(Syntax, std::ops::Range<usize>), Refusal> {
-    if let Some(syntax) = Syntax::of_path(path) {
-        Ok((syntax, 0..text.len()))
-    } else {
-        let fm = parse::front_matter(path, text).map_err(|d| Refusal::Invalid(vec![d]))?;
-        Ok((fm.syntax, fm.fields))
     }
 }
 
@@ -231,48 +152,6 @@ fn edit_toml(fields: &str, change: &Change) -> Result<String, Refusal> {
     Ok(doc.to_string())
 }
 
-/// Appends to an array the way its elements are already laid out.
-fn push_like_the_others(array: &mut Array, mut value: Value) {
-    let len = array.len();
-    if len == 0 {
-        array.push(value);
-        return;
-    }
-    let last = array.get_mut(len - 1).expect("len > 0");
-    let prefix = last.decor().prefix().and_then(|p| p.as_str()).unwrap_or(if len == 1 { " " } else { "" }).to_string();
-    // The new element takes the last one's line break and indentation, not
-    // the comments above it.
-    let prefix = match prefix.rfind('\n') {
-        Some(at) => format!("\n{}", &prefix[at + 1..]),
-        None if len == 1 => " ".to_string(),
-        None => prefix,
-    };
-    // The last element's trailing space (before `]` when there is no trailing
-    // comma) moves to the new last element.
-    let suffix = last.decor().suffix().and_then(|s| s.as_str()).unwrap_or("").to_string();
-    last.decor_mut().set_suffix("");
-    value.decor_mut().set_prefix(prefix);
-    value.decor_mut().set_suffix(suffix);
-    array.push_formatted(value);
-}
-
-/// Removes an element; the layout of the others stays as it was.
-fn remove_keeping_layout(array: &mut Array, index: usize) {
-    let removed = array.remove(index);
-    let len = array.len();
-    if index == len && len > 0 {
-        let suffix = removed.decor().suffix().and_then(|s| s.as_str()).unwrap_or("").to_string();
-        if let Some(last) = array.get_mut(len - 1) {
-            last.decor_mut().set_suffix(suffix);
-        }
-    } else if index == 0 && len > 0 {
-        let prefix = removed.decor().prefix().and_then(|s| s.as_str()).unwrap_or("").to_string();
-        if let Some(first) = array.get_mut(0) {
-            first.decor_mut().set_prefix(prefix);
-        }
-    }
-}
-
 fn set_arc_toml(doc: &mut DocumentMut, name: &str, stage: Option<&str>) -> Result<(), Refusal> {
     fn set_in(table: &mut dyn toml_edit::TableLike, name: &str, stage: Option<&str>) {
         set_keeping_decor(table, "name", name);
@@ -352,8 +231,8 @@ pub fn save(
         Some(text) => snapshot.with_file(path, text),
         None => snapshot.without(path),
     };
-    let project = crate::Project::load(&edited, cache).map_err(Refusal::Invalid)?;
-    let index = crate::out_dir(root, &project.catalog.config, None).ok().and_then(|dir| index.read(&dir));
+    let project = crate::project::Project::load(&edited, cache).map_err(Refusal::Invalid)?;
+    let index = crate::rules::out_dir(root, &project.catalog.config, None).ok().and_then(|dir| index.read(&dir));
     let reuse = index.as_deref().map(|previous| crate::artifacts::Reuse {
         previous,
         from: crate::artifacts::Previous::Recorded,
@@ -391,7 +270,7 @@ pub struct Saved {
     pub compiled: usize,
     pub personas: usize,
     pub snapshot: crate::snapshot::Snapshot,
-    pub project: crate::Project,
+    pub project: crate::project::Project,
 }
 
 /// What to do with a persona's arc.

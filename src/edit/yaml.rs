@@ -7,7 +7,7 @@
 //! several lines) is refused with the reason: the caller says so and
 //! changes nothing. Every result is re-parsed by the caller to confirm it.
 
-use super::{Change, LinkField};
+use super::change::{Change, LinkField};
 
 /// A top-level key's lines: `[start, end)` line indices.
 struct Entry {

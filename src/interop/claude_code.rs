@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::agent::{Agent, Exported, Exporter, Importer};
 use super::source::{self, Fields};
 use super::text::{sections, split};
-use super::{Agent, Exported, Exporter, Importer};
 use crate::parse::Node;
 use crate::render::has_template_syntax;
 

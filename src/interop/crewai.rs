@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::agent::{Agent, Exported, Exporter, Importer, Role, Section};
 use super::source::{self, Fields};
 use super::text::placeholders;
-use super::{Agent, Exported, Exporter, Importer, Role, Section};
 use crate::parse::Value as V;
 
 pub struct Crewai;

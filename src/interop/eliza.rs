@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use super::agent::{Agent, Exported, Exporter, Importer, Role};
 use super::source::{self, Fields};
 use super::text::{bullets, section};
-use super::{Agent, Exported, Exporter, Importer, Role};
 use crate::parse::{Node, Value as V};
 use crate::render::has_template_syntax;
 

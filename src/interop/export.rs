@@ -11,11 +11,12 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::{Exported, Format};
-use crate::Project;
+use super::Format;
+use super::agent::Exported;
 use crate::diag::Diagnostic;
 use crate::hash::sha256_hex;
 use crate::model::{Request, ResolvedPersona};
+use crate::project::Project;
 use crate::resolve::ResolveError;
 
 /// What to export: which personas, and which channel and stage variants as
@@ -150,7 +151,7 @@ pub fn write(dir: &Path, files: &BTreeMap<String, Vec<u8>>, previous: &[String])
         report.written.push(rel.clone());
     }
     for rel in previous {
-        if files.contains_key(rel) || !crate::artifacts::is_safe_relative(rel) || rel.contains('/') {
+        if files.contains_key(rel) || !crate::rules::is_safe_relative(rel) || rel.contains('/') {
             continue;
         }
         let path = dir.join(rel);
@@ -174,7 +175,7 @@ pub fn check(dir: &Path, files: &BTreeMap<String, Vec<u8>>, previous: &[String])
         }
     }
     for rel in previous {
-        if !files.contains_key(rel) && crate::artifacts::is_safe_relative(rel) && dir.join(rel).is_file() {
+        if !files.contains_key(rel) && crate::rules::is_safe_relative(rel) && dir.join(rel).is_file() {
             problems.push((rel.clone(), "stale: its persona no longer exists"));
         }
     }

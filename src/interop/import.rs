@@ -6,8 +6,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::Format;
+use super::agent::Agent;
 use super::plan::{Plan, plan};
-use super::{Agent, Format};
 use crate::diag::{Diagnostic, Sources, code};
 use crate::model::Kind;
 use crate::snapshot::Snapshot;
@@ -79,7 +80,7 @@ pub fn prepare(format: Format, sources: &SourceFiles, snapshot: &Snapshot) -> Re
         edited = edited.with_file(path, text);
     }
     let cache = crate::catalog::Cache::default();
-    let project = crate::Project::load(&edited, &cache).map_err(ImportError::Invalid)?;
+    let project = crate::project::Project::load(&edited, &cache).map_err(ImportError::Invalid)?;
     crate::artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &edited, None, None, &crate::artifacts::Discard)
         .map_err(ImportError::Invalid)?;
     Ok(plan)

@@ -9,9 +9,9 @@
 
 use serde_json::Value;
 
+use super::agent::{Agent, Importer, Role, Section};
 use super::source::{self, Fields};
 use super::text::{bullets, placeholders, role_of};
-use super::{Agent, Importer, Role, Section};
 use crate::parse::{Node, Value as V};
 
 pub struct LlmPersona;

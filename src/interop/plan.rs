@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Table};
 
+use super::agent::{Agent, Role, Section};
 use super::text::first_sentence;
-use super::{Agent, Role, Section};
 use crate::parse::{is_valid_name, suggest_name};
 
 /// The files an import would write, and what it has to say.

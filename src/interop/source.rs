@@ -91,7 +91,7 @@ pub fn metadata_value(node: &Node) -> Option<(Json, bool)> {
 
 /// Keeps the fields not read yet in an agent's metadata (lists and tables as
 /// JSON text, said in the report), and reports what cannot be kept.
-pub fn keep_rest(fields: &Fields, agent: &mut super::Agent, prefix: &str) {
+pub fn keep_rest(fields: &Fields, agent: &mut super::agent::Agent, prefix: &str) {
     for (key, node) in fields.rest() {
         let key = format!("{prefix}{key}");
         match metadata_value(node) {

@@ -3,7 +3,7 @@
 //! says a section is, `{var}` placeholders as template variables, and
 //! literal template syntax kept literal.
 
-use super::{Role, Section};
+use super::agent::{Role, Section};
 use crate::render::has_template_syntax;
 
 /// A Markdown heading line outside code fences: its level and its text.

@@ -5,9 +5,12 @@
 //! file depends on nothing but its path and text, so results can be cached by
 //! content. This room does not look up names across files: that is resolve's.
 
+mod config;
 mod defs;
 mod node;
 mod persona;
+mod reader;
+mod syntax;
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -15,6 +18,8 @@ use std::sync::Arc;
 use crate::diag::{Diagnostic, code};
 use crate::model::{Config, Definition, Kind};
 pub use node::{Entry, Node, SyntaxError, Value};
+use syntax::Document;
+pub use syntax::{Syntax, is_identifier, is_valid_name, suggest_name};
 
 /// Parses a whole TOML document the way definition files are parsed (for
 /// conformance tests).
@@ -43,54 +48,6 @@ pub fn yaml_stream(text: &str) -> Result<Vec<Node>, SyntaxError> {
 /// conformance tests).
 pub fn yaml_document(text: &str) -> Result<Node, SyntaxError> {
     node::parse_yaml(text, 0)
-}
-
-/// The syntax of a definition's fields, for hints that show how to write one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Syntax {
-    Toml,
-    Yaml,
-    Json,
-}
-
-impl Syntax {
-    /// `key = value`, `key: value` or `"key": value`, for hints.
-    pub fn field(self, key: &str, toml_value: &str) -> String {
-        match self {
-            Syntax::Toml => format!("{key} = {toml_value}"),
-            Syntax::Yaml => format!("{key}: {}", toml_value.trim_matches('"')),
-            Syntax::Json => format!("\"{key}\": {toml_value}"),
-        }
-    }
-
-    /// A list of one string, for hints: `key = ["a"]`, `key: [a]`, `"key": ["a"]`.
-    pub fn list_of_one(self, key: &str, item: &str) -> String {
-        match self {
-            Syntax::Yaml => format!("{key}: [{item}]"),
-            _ => self.field(key, &format!("[\"{item}\"]")),
-        }
-    }
-
-    /// The syntax of a file, by its extension (`None` for Markdown, whose
-    /// front matter says).
-    pub fn of_path(path: &str) -> Option<Syntax> {
-        match path.rsplit_once('.').map(|(_, ext)| ext) {
-            Some("toml") => Some(Syntax::Toml),
-            Some("yaml" | "yml") => Some(Syntax::Yaml),
-            Some("json") => Some(Syntax::Json),
-            _ => None,
-        }
-    }
-}
-
-/// A file's fields, and its Markdown body if it has one.
-struct Document {
-    fields: Node,
-    syntax: Syntax,
-    /// The body text and its offset in the file.
-    body: Option<(String, usize)>,
-    /// Where to point when a required field is missing.
-    anchor: Range<usize>,
 }
 
 /// Parses one definition file.
@@ -132,7 +89,7 @@ pub fn parse_definition(path: &Arc<str>, text: &str) -> Result<Definition, Vec<D
 /// Parses `personac.toml`.
 pub fn parse_config(path: &Arc<str>, text: &str) -> Result<Config, Vec<Diagnostic>> {
     let document = whole_file(path, text, Syntax::Toml)?;
-    defs::read_config(path, text, document)
+    config::read_config(path, text, document)
 }
 
 fn syntax_error(path: &Arc<str>, syntax: Syntax, err: node::SyntaxError) -> Vec<Diagnostic> {
@@ -218,51 +175,4 @@ fn markdown(path: &Arc<str>, text: &str) -> Result<Document, Vec<Diagnostic>> {
         Some((body_text[leading..].to_string(), fm.body_start + leading))
     };
     Ok(Document { fields, syntax: fm.syntax, body, anchor: 0..3 })
-}
-
-/// Whether `name` is a valid definition name: `^[a-z0-9][a-z0-9_-]{0,63}$`.
-pub fn is_valid_name(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    !bytes.is_empty()
-        && bytes.len() <= 64
-        && (bytes[0].is_ascii_lowercase() || bytes[0].is_ascii_digit())
-        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-' || *b == b'_')
-}
-
-/// A valid name close to `name`, for hints.
-pub fn suggest_name(name: &str) -> Option<String> {
-    let mut out = String::new();
-    for c in name.chars() {
-        let c = c.to_ascii_lowercase();
-        if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-' {
-            out.push(c);
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    let out = out.trim_matches(|c| c == '-' || c == '_').chars().take(64).collect::<String>();
-    is_valid_name(&out).then_some(out)
-}
-
-/// Whether `name` can be a template variable.
-pub fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_follow_the_spec_pattern() {
-        assert!(is_valid_name("tone-warm"));
-        assert!(is_valid_name("a"));
-        assert!(is_valid_name("9_lives"));
-        assert!(!is_valid_name("Tone"));
-        assert!(!is_valid_name("-tone"));
-        assert!(!is_valid_name("tone warm"));
-        assert!(!is_valid_name(&"a".repeat(65)));
-        assert_eq!(suggest_name("Tone Warm").as_deref(), Some("tone-warm"));
-    }
 }

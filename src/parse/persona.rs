@@ -1,9 +1,9 @@
 //! A persona's fields: links (with their placement, mode and load),
 //! inheritance, the arc, channels, variables, budget and runtime settings.
 
-use super::defs::{Reader, read_vars};
-use super::is_identifier;
 use super::node::{Entry, Node, Value};
+use super::reader::{Reader, read_vars};
+use super::syntax::is_identifier;
 use crate::diag::{Diagnostic, code};
 use crate::model::*;
 

@@ -14,14 +14,21 @@
 
 use std::fmt::Write as _;
 
-use super::layout::Shown;
 use super::rendered::pick;
+use super::shown::Shown;
+
+pub(super) const BUILTIN_SUMMARY: &str = include_str!("templates/summary.md.j2");
+pub(super) const BUILTIN_DETAIL: &str = include_str!("templates/detail.md.j2");
+/// The built-in layouts' templates, for tests and docs.
+pub const BUILTIN_LAYOUTS: [&str; 2] = [BUILTIN_SUMMARY, BUILTIN_DETAIL];
+pub(super) const BUILTIN_SUMMARY_NAME: &str = "<builtin>/summary.md.j2";
+pub(super) const BUILTIN_DETAIL_NAME: &str = "<builtin>/detail.md.j2";
 
 /// The view, if `layout` names a built-in layout.
 pub(super) fn layout(layout: &str, shown: &Shown<'_>) -> Option<String> {
     match layout {
-        super::BUILTIN_SUMMARY_NAME => Some(summary(shown)),
-        super::BUILTIN_DETAIL_NAME => Some(detail(shown)),
+        BUILTIN_SUMMARY_NAME => Some(summary(shown)),
+        BUILTIN_DETAIL_NAME => Some(detail(shown)),
         _ => None,
     }
 }
@@ -109,9 +116,10 @@ mod tests {
     use std::collections::BTreeSet;
     use std::sync::Arc;
 
-    use super::super::layout::Shown;
-    use super::super::{BUILTIN_DETAIL, BUILTIN_DETAIL_NAME, BUILTIN_SUMMARY, BUILTIN_SUMMARY_NAME, View, engine};
-    use super::super::{PersonaTexts, RenderedItem, RenderedPart, RenderedPersona};
+    use super::super::engine;
+    use super::super::rendered::{PersonaTexts, RenderedItem, RenderedPart, RenderedPersona, View};
+    use super::super::shown::Shown;
+    use super::{BUILTIN_DETAIL, BUILTIN_DETAIL_NAME, BUILTIN_SUMMARY, BUILTIN_SUMMARY_NAME};
     use crate::model::Load;
 
     /// Texts that test printing: several lines, trailing spaces, blank

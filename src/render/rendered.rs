@@ -7,7 +7,6 @@ use minijinja::Value;
 use minijinja::value::{Enumerator, Object};
 use serde::Serialize;
 
-use super::View;
 use crate::model::Load;
 
 /// `order-lookup` -> `Order Lookup`.
@@ -144,5 +143,23 @@ impl Object for ItemObject {
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
         Enumerator::Str(&["name", "type", "description", "content", "severity", "text", "on_demand"])
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum View {
+    Summary,
+    Detail,
+}
+
+impl View {
+    pub const BOTH: [View; 2] = [View::Summary, View::Detail];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            View::Summary => "summary",
+            View::Detail => "detail",
+        }
     }
 }

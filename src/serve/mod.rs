@@ -29,9 +29,10 @@ use serde_json::{Value, json};
 use crate::catalog::Cache;
 use crate::diag::{self, Diagnostic};
 use crate::model::{Kind, Override, Request};
+use crate::project::Project;
 use crate::render::View;
 use crate::snapshot::Snapshot;
-use crate::{Project, artifacts, describe};
+use crate::{artifacts, describe};
 
 /// The repository as last loaded.
 pub struct Loaded {

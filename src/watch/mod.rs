@@ -1,6 +1,6 @@
 //! Watch mode: build, then rebuild after every change until stopped.
 //!
-//! Each rebuild is the ordinary build ([`crate::build_into`]): read the
+//! Each rebuild is the ordinary build ([`crate::build::build_into`]): read the
 //! snapshot, load (parsed files cached by content), compile (unchanged
 //! personas kept), write what changed. There is no other rebuild path.
 //!
@@ -32,11 +32,12 @@ use notify::{EventKind, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher 
 mod output;
 
 use crate::artifacts::{Guard, IndexCache, WriteReport};
+use crate::build::BuildError;
 use crate::catalog::Cache;
 use crate::diag::Diagnostic;
 use crate::model::Kind;
+use crate::project::Project;
 use crate::snapshot::{CONFIG_FILE, Snapshot, TEMPLATES_DIR};
-use crate::{BuildError, Project};
 
 pub struct Options {
     pub root: PathBuf,
@@ -335,7 +336,7 @@ fn rebuild(
             return;
         }
     };
-    let out_dir = match crate::out_dir(root, &project.catalog.config, options.out.as_deref()) {
+    let out_dir = match crate::rules::out_dir(root, &project.catalog.config, options.out.as_deref()) {
         Ok(dir) => dir,
         Err(message) => {
             on_event(Event::Problem { trigger, message });
@@ -346,7 +347,7 @@ fn rebuild(
 
     let index = Some(&*after.index);
     let result =
-        crate::build_into(&project, &snapshot, root, &out_dir, None, index, &mut |holder: &str| on_event(Event::Waiting { holder }));
+        crate::build::build_into(&project, &snapshot, root, &out_dir, None, index, &mut |holder: &str| on_event(Event::Waiting { holder }));
     match result {
         Ok((output, report)) => {
             let mut personas: Vec<String> = report

@@ -1,6 +1,7 @@
 //! The one integration test binary: the real `personac` on real
 //! repositories in temp dirs.
 
+mod architecture;
 mod author;
 mod build;
 mod command_line;
