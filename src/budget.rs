@@ -10,12 +10,15 @@ use crate::render::{RenderedPersona, Renderer, View};
 use crate::tokens::{CountError, Tokenizer};
 
 /// A view that fits its budget.
+#[derive(Clone, Debug)]
 pub struct Fitted {
     pub text: String,
     pub hash: String,
     pub tokens: usize,
     /// Names of the parts the budget dropped, in assembly order.
     pub dropped: Vec<String>,
+    /// Their positions in the rendered persona's parts.
+    pub dropped_at: BTreeSet<usize>,
 }
 
 /// Lays out a view, dropping parts by ascending priority (ties: the later
@@ -35,10 +38,10 @@ pub fn fit(
         let names = || dropped.iter().map(|&i| persona.parts[i].name.clone()).collect::<Vec<_>>();
         let tokens = tokenizer.count_hashed(&text, &hash).map_err(FitError::Count)?;
         let Some(max) = budget else {
-            return Ok(Fitted { text, hash, tokens, dropped: Vec::new() });
+            return Ok(Fitted { text, hash, tokens, dropped: Vec::new(), dropped_at: dropped });
         };
         if tokens as u64 <= max {
-            return Ok(Fitted { text, hash, tokens, dropped: names() });
+            return Ok(Fitted { text, hash, tokens, dropped: names(), dropped_at: dropped });
         }
         let next = persona
             .parts

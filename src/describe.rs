@@ -98,7 +98,7 @@ fn persona(catalog: &Catalog, name: &str) -> Value {
         "budget": r.budget.map(|b| json!({ "max_tokens": b })),
         "sources": r.sources.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
     });
-    settings(&mut value, &r);
+    settings(&mut value, &r, r.title.map(|t| &*t.source));
     if p.is_abstract {
         value["abstract"] = json!(true);
     }
@@ -106,9 +106,12 @@ fn persona(catalog: &Catalog, name: &str) -> Value {
 }
 
 /// A resolved persona's display name and runtime settings, as every answer
-/// about it shows them (keys present only when set).
-pub fn settings(value: &mut Value, r: &ResolvedPersona) {
-    if let Some(title) = &r.title {
+/// about it shows them (keys present only when set). `title` is the title
+/// as shown: rendered in a compiled answer, as written in a definition.
+pub fn settings(value: &mut Value, r: &ResolvedPersona, title: Option<&str>) {
+    if r.title.is_some()
+        && let Some(title) = title
+    {
         value["title"] = json!(title);
     }
     if let Some(model) = &r.model {
@@ -313,7 +316,12 @@ pub fn list(catalog: &Catalog, kind: Kind, item_type: Option<&str>, tag: Option<
 /// One compiled view as `show --format json` prints it (and a server returns
 /// it): the persona, its parts in assembly order, what the budget dropped,
 /// the token count and the text.
-pub fn shown(resolved: &ResolvedPersona, fitted: &crate::budget::Fitted, view: crate::render::View) -> Value {
+pub fn shown(
+    resolved: &ResolvedPersona,
+    rendered: &crate::render::RenderedPersona,
+    fitted: &crate::budget::Fitted,
+    view: crate::render::View,
+) -> Value {
     let dropped: Vec<&str> = fitted.dropped.iter().map(String::as_str).collect();
     let load = |load: Load| (load == Load::OnDemand).then_some("on_demand");
     let mut value = json!({
@@ -349,6 +357,6 @@ pub fn shown(resolved: &ResolvedPersona, fitted: &crate::budget::Fitted, view: c
     if !on_demand.is_empty() {
         value["on_demand"] = json!(on_demand);
     }
-    settings(&mut value, resolved);
+    settings(&mut value, resolved, Some(&rendered.persona.title));
     value
 }

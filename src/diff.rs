@@ -93,7 +93,7 @@ fn differing<'a>(
     old: &'a Value,
     new: &'a Value,
     key: &str,
-    hash_key: &str,
+    same: impl Fn(&Value, &Value) -> bool,
 ) -> Vec<(&'a String, Status, Option<&'a Value>, Option<&'a Value>)> {
     let entries = |v: &'a Value| v.get(key).and_then(Value::as_object);
     let (old, new) = (entries(old), entries(new));
@@ -105,7 +105,7 @@ fn differing<'a>(
             let status = match (o, n) {
                 (None, Some(_)) => Status::Added,
                 (Some(_), None) => Status::Removed,
-                (Some(o), Some(n)) if o.get(hash_key) != n.get(hash_key) => Status::Changed,
+                (Some(o), Some(n)) if !same(o, n) => Status::Changed,
                 _ => return None,
             };
             Some((name, status, o, n))
@@ -113,11 +113,18 @@ fn differing<'a>(
         .collect()
 }
 
+fn manifest_hash(entry: &Value) -> Option<&Value> {
+    entry.get("artifacts")?.get("manifest.json")?.get("sha256")
+}
+
 /// Compares two compiled outputs.
 pub fn compare(base: &Side, head: &Side) -> Report {
     let (old_index, new_index) = (index(base.output), index(head.output));
     let mut personas = Vec::new();
-    for (name, status, old, new) in differing(&old_index, &new_index, "personas", "fingerprint") {
+    // The fingerprint covers the views; the manifest (tags, settings…) is
+    // compared on its own.
+    let same = |o: &Value, n: &Value| o.get("fingerprint") == n.get("fingerprint") && manifest_hash(o) == manifest_hash(n);
+    for (name, status, old, new) in differing(&old_index, &new_index, "personas", same) {
         let null = Value::Null;
         let (old, new) = (old.unwrap_or(&null), new.unwrap_or(&null));
         let artifacts = artifact_diffs(name, base, head, old, new);
@@ -143,7 +150,7 @@ pub fn compare(base: &Side, head: &Side) -> Report {
 
 fn artifact_diffs(name: &str, base: &Side, head: &Side, old: &Value, new: &Value) -> Vec<ArtifactDiff> {
     let mut out = Vec::new();
-    for (path, status, o, n) in differing(old, new, "artifacts", "sha256") {
+    for (path, status, o, n) in differing(old, new, "artifacts", |o, n| o.get("sha256") == n.get("sha256")) {
         let tokens = |a: Option<&Value>| a.and_then(|a| a.get("tokens")).and_then(Value::as_u64);
         let tokens = Change { old: tokens(o), new: tokens(n) };
         let token_delta = tokens.new.unwrap_or(0) as i64 - tokens.old.unwrap_or(0) as i64;

@@ -258,7 +258,7 @@ fn unused_variables(
             .help(format!("use it as `{{{{ {var} }}}}` in a text, or remove it")),
         );
     }
-    for var in persona.runtime_vars.iter().flatten().filter(|v| !used.contains(&v.value)) {
+    for var in persona.runtime_vars.iter().flatten().map(|v| &v.name).filter(|v| !used.contains(&v.value)) {
         diags.push(
             Diagnostic::warning(
                 code::UNUSED_VARIABLE,

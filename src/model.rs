@@ -160,8 +160,9 @@ pub struct Part {
     pub part_type: Spanned<String>,
     pub summary: Text,
     pub content: Option<Text>,
-    /// Its own heading in the views (default: its type's).
-    pub title: Option<Spanned<String>>,
+    /// Its own heading in the views (default: its type's), a text like
+    /// any other (rendered).
+    pub title: Option<Text>,
 }
 
 #[derive(Clone, Debug)]
@@ -277,7 +278,7 @@ pub struct Persona {
     /// `abstract = true`: a base to extend, never compiled on its own.
     pub is_abstract: bool,
     /// The display name that heads its views.
-    pub title: Option<Spanned<String>>,
+    pub title: Option<Text>,
     pub summary: Option<Text>,
     pub detail: Option<Text>,
     pub extends: Option<Spanned<String>>,
@@ -290,7 +291,7 @@ pub struct Persona {
     pub tools: Option<Vec<Spanned<String>>>,
     pub metadata: Metadata,
     pub arc: Option<ArcRef>,
-    pub runtime_vars: Option<Vec<Spanned<String>>>,
+    pub runtime_vars: Option<Vec<RuntimeVar>>,
     pub budget: Option<Spanned<u64>>,
     pub vars: Vars,
     pub var_spans: VarSpans,
@@ -495,8 +496,9 @@ pub struct ResolvedPersona<'c> {
     /// The file each inherited text came from, for template errors.
     pub text_files: TextFiles,
     pub tags: Vec<String>,
-    /// The display name: the nearest `title`, else the name title-cased.
-    pub title: Option<String>,
+    /// The display name: the nearest `title` (a text, rendered), else the
+    /// name title-cased.
+    pub title: Option<&'c Text>,
     pub parts: Vec<PlacedPart<'c>>,
     pub traits: Vec<Linked<'c, Trait>>,
     pub skills: Vec<Linked<'c, Skill>>,
@@ -508,7 +510,9 @@ pub struct ResolvedPersona<'c> {
     pub channel: Option<String>,
     pub channels: Vec<String>,
     pub vars: Vars,
+    /// The names of `runtime_decls`.
     pub runtime_vars: Vec<String>,
+    pub runtime_decls: Vec<RuntimeVar>,
     pub budget: Option<u64>,
     /// Where the budget was set (the persona or an ancestor).
     pub budget_at: Option<(Arc<str>, Range<usize>)>,
@@ -519,9 +523,39 @@ pub struct ResolvedPersona<'c> {
 /// Files of the persona-level texts, which may come from an ancestor.
 #[derive(Clone, Debug, Default)]
 pub struct TextFiles {
+    pub title: Option<Arc<str>>,
     pub summary: Option<Arc<str>>,
     pub description: Option<Arc<str>>,
     pub detail: Option<Arc<str>>,
+}
+
+/// A variable left for the caller to fill (`runtime_vars`): a name, or a
+/// table with a description, a default and a maximum length (in code
+/// points), which the loaders enforce.
+#[derive(Clone, Debug)]
+pub struct RuntimeVar {
+    pub name: Spanned<String>,
+    pub description: Option<String>,
+    pub default: Option<String>,
+    pub max_length: Option<u64>,
+}
+
+impl RuntimeVar {
+    /// As `index.json` and the manifest record it.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut out = serde_json::Map::new();
+        if let Some(d) = &self.default {
+            out.insert("default".into(), d.clone().into());
+        }
+        if let Some(d) = &self.description {
+            out.insert("description".into(), d.clone().into());
+        }
+        if let Some(n) = self.max_length {
+            out.insert("max_length".into(), n.into());
+        }
+        out.insert("name".into(), self.name.value.clone().into());
+        serde_json::Value::Object(out)
+    }
 }
 
 /// A lint's level, set per lint under `[lints]`.

@@ -12,11 +12,24 @@ const NAME: &str = "^[a-z0-9][a-z0-9_-]{0,63}$";
 const IDENTIFIER: &str = "^[A-Za-z_][A-Za-z0-9_]*$";
 const SEMVER: &str = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$";
 
-/// Every schema, by file name: `personac.schema.json`, `persona.schema.json`…
+/// Every schema, by file name: `personac.schema.json`, `persona.schema.json`…,
+/// and the artifacts' `index.schema.json` and `manifest.schema.json`.
 pub fn all() -> Vec<(String, Value)> {
     let mut schemas = vec![("personac.schema.json".to_string(), config())];
     schemas.extend(Kind::ALL.iter().map(|k| (format!("{k}.schema.json"), kind(*k))));
+    schemas.extend(ARTIFACTS.iter().map(|(name, _)| (format!("{name}.schema.json"), artifact(name).unwrap_or_default())));
     schemas
+}
+
+/// The schemas of the build output's `index.json` and `manifest.json`
+/// (format 2), documented with the rest of the format in docs/artifacts.md.
+/// Written by hand beside that page, which they are part of.
+const ARTIFACTS: [(&str, &str); 2] =
+    [("index", include_str!("../docs/schemas/index.schema.json")), ("manifest", include_str!("../docs/schemas/manifest.schema.json"))];
+
+/// The schema of an artifact file: `index` or `manifest`.
+pub fn artifact(name: &str) -> Option<Value> {
+    ARTIFACTS.iter().find(|(n, _)| *n == name).and_then(|(_, text)| serde_json::from_str(text).ok())
 }
 
 fn name(description: &str) -> Value {
@@ -140,7 +153,15 @@ pub fn kind(kind: Kind) -> Value {
                 ),
                 (
                     "runtime_vars",
-                    json!({ "type": "array", "items": { "type": "string", "pattern": IDENTIFIER }, "description": "Variables left as {{ name }} for the caller." }),
+                    json!({ "type": "array", "description": "Variables left as {{ name }} for the caller to fill: a name, or a table with a description, a default and a maximum length in characters.", "items": { "oneOf": [
+                        { "type": "string", "pattern": IDENTIFIER },
+                        { "type": "object", "additionalProperties": false, "required": ["name"], "properties": {
+                            "name": { "type": "string", "pattern": IDENTIFIER },
+                            "description": { "type": "string" },
+                            "default": { "type": "string", "description": "Filled when the caller gives no value." },
+                            "max_length": { "type": "integer", "minimum": 1, "description": "In characters (Unicode code points); the loaders refuse a longer value." },
+                        } },
+                    ] } }),
                 ),
                 (
                     "budget",

@@ -4,15 +4,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::budget::Fitted;
 use crate::model::*;
 use crate::render::RenderedPersona;
-
-/// The manifest of a persona's compiled views, with their token counts.
-pub fn manifest_for(resolved: &ResolvedPersona, rendered: &RenderedPersona, fitted: &[Fitted; 2]) -> Value {
-    let tokens = [("summary", fitted[0].tokens), ("detail", fitted[1].tokens)].into_iter().collect();
-    manifest(resolved, rendered, &tokens)
-}
 
 /// The lightweight discovery view of a persona.
 pub fn manifest(resolved: &ResolvedPersona, rendered: &RenderedPersona, tokens: &BTreeMap<&str, usize>) -> Value {
@@ -84,6 +77,6 @@ pub fn manifest(resolved: &ResolvedPersona, rendered: &RenderedPersona, tokens: 
     if !listed.is_empty() {
         manifest["on_demand"] = json!(listed);
     }
-    crate::describe::settings(&mut manifest, resolved);
+    crate::describe::settings(&mut manifest, resolved, Some(&rendered.persona.title));
     manifest
 }

@@ -10,19 +10,16 @@
 //! personas, and writes `index.json` last. Nothing is written outside the
 //! output folder.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
-use crate::budget::{self, Fitted};
 use crate::catalog::Catalog;
-use crate::diag::{Diagnostic, code};
-use crate::hash::{hex, sha256_hex};
+use crate::diag::Diagnostic;
 use crate::model::*;
-use crate::render::{RenderedPersona, Renderer, View};
+use crate::render::Renderer;
 use crate::resolve::ResolveError;
 use crate::snapshot::Snapshot;
 use crate::tokens::Tokenizer;
@@ -34,26 +31,22 @@ mod inputs;
 mod manifest;
 mod mark;
 mod output;
+mod persona;
+mod segments;
 mod untouched;
 pub use cache::{IndexCache, Remembered};
 pub use disk::{IndexStamp, PreviousIndex, Stager, WriteReport, check, is_safe_relative, read_index};
 pub use fresh::{UpToDate, unchanged, up_to_date};
 pub use inputs::{Changed, build_inputs};
 use inputs::{globals_hash, inputs_hash};
-pub use manifest::{manifest, manifest_for};
+pub use manifest::manifest;
 pub use mark::mark;
 use output::recorded_sources;
 pub use output::{Discard, FORMAT, INDEX, InMemory, Linted, Output, Sink, Sweep};
+pub use persona::views;
+use persona::{PersonaOutput, compile_persona};
+pub use segments::{Piece, Segments};
 pub use untouched::Guard;
-
-/// One compiled view of a persona.
-struct Artifact {
-    path: String,
-    bytes: Vec<u8>,
-    hash: String,
-    tokens: usize,
-    dropped: Option<Vec<String>>,
-}
 
 /// A previous build that a rebuild may keep personas from: a persona whose
 /// inputs (every source behind it, the config, the templates, the personac
@@ -382,136 +375,18 @@ fn keep(
     Some((kept, entry))
 }
 
-fn pretty(value: &Value) -> Vec<u8> {
-    let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_default();
-    bytes.push(b'\n');
-    bytes
+/// A persona's artifact id and fingerprint, as `build` records them (the
+/// whole persona is compiled).
+pub fn identity(catalog: &Catalog, renderer: &Renderer, tokenizer: &Tokenizer, name: &str) -> Result<(String, String), Vec<Diagnostic>> {
+    let out = compile_persona(catalog, renderer, tokenizer, name, false)?;
+    let field = |k: &str| out.entry[k].as_str().unwrap_or_default().to_string();
+    Ok((field("id"), field("fingerprint")))
 }
 
-fn definitions(err: ResolveError) -> Vec<Diagnostic> {
-    match err {
-        ResolveError::Definitions(d) => d,
-        ResolveError::Request(msg) => vec![Diagnostic::error(code::UNKNOWN_STAGE, msg)],
-    }
-}
-
-/// The views of one persona for one request: summary and detail.
-pub fn views(
-    renderer: &Renderer,
-    tokenizer: &Tokenizer,
-    resolved: &ResolvedPersona,
-) -> Result<(RenderedPersona, [Fitted; 2]), Vec<Diagnostic>> {
-    let rendered = renderer.render_texts(resolved)?;
-    let variant = match (&resolved.channel, &resolved.stage) {
-        (Some(c), _) => format!(" on channel `{c}`"),
-        (None, Some(s)) => format!(" at stage `{}`", s.stage().name.value),
-        _ => String::new(),
-    };
-    let fit =
-        |view| budget::fit(renderer, &rendered, view, resolved.budget, tokenizer).map_err(|e| e.into_diagnostic(resolved, view, &variant));
-    let (summary, detail) = (fit(View::Summary), fit(View::Detail));
-    match (summary, detail) {
-        (Ok(s), Ok(d)) => Ok((rendered, [s, d])),
-        (s, d) => Err(s.err().into_iter().chain(d.err()).collect()),
-    }
-}
-
-/// One persona compiled: its files, its `index.json` entry, and the
-/// variables the templates of its views use, if they were wanted.
-struct PersonaOutput {
-    artifacts: Vec<Artifact>,
-    entry: Value,
-    variables: Option<BTreeSet<String>>,
-}
-
-/// The artifacts of one persona and its `index.json` entry.
-fn compile_persona(
-    catalog: &Catalog,
-    renderer: &Renderer,
-    tokenizer: &Tokenizer,
-    name: &str,
-    variables: bool,
-) -> Result<PersonaOutput, Vec<Diagnostic>> {
-    let base = catalog.resolve(name, &Request::default()).map_err(definitions)?;
-    let (rendered, fitted) = views(renderer, tokenizer, &base)?;
-    let mut used = variables.then(BTreeSet::new);
-    if let Some(used) = &mut used {
-        renderer.variables_of(&base, used);
-    }
-    let mut artifacts = Vec::new();
-    let mut diags = Vec::new();
-    let push = |prefix: &str, fitted: &[Fitted; 2], artifacts: &mut Vec<Artifact>| {
-        for (view, f) in View::BOTH.into_iter().zip(fitted) {
-            artifacts.push(Artifact {
-                path: format!("{prefix}{}.md", view.as_str()),
-                bytes: f.text.clone().into_bytes(),
-                hash: f.hash.clone(),
-                tokens: f.tokens,
-                dropped: Some(f.dropped.clone()),
-            });
-        }
-    };
-    push("", &fitted, &mut artifacts);
-
-    // Every stage and every channel has its own views; the sources of all of
-    // them contributed to the persona. The current stage's views are the
-    // top-level ones, already made.
-    let mut sources: BTreeSet<&str> = base.sources.iter().copied().collect();
-    if let Some(stage) = &base.stage {
-        push(&format!("stages/{}/", stage.stage().name.value), &fitted, &mut artifacts);
-    }
-    for request in base.other_views() {
-        let prefix = match (&request.stage, &request.channel) {
-            (Some(stage), _) => format!("stages/{stage}/"),
-            (None, Some(channel)) => format!("channels/{channel}/"),
-            (None, None) => continue,
-        };
-        match catalog.resolve(name, &request).map_err(definitions).and_then(|r| views(renderer, tokenizer, &r).map(|v| (r, v))) {
-            Ok((r, (_, fitted))) => {
-                sources.extend(r.sources.iter().copied());
-                if let Some(used) = &mut used {
-                    renderer.variables_of(&r, used);
-                }
-                push(&prefix, &fitted, &mut artifacts);
-            }
-            Err(d) => diags.extend(d),
-        }
-    }
-    if !diags.is_empty() {
-        return Err(diags);
-    }
-
-    let token_counts: BTreeMap<&str, usize> = [("summary", artifacts[0].tokens), ("detail", artifacts[1].tokens)].into_iter().collect();
-    let manifest = pretty(&manifest(&base, &rendered, &token_counts));
-    let hash = sha256_hex(&manifest);
-    let tokens = tokenizer
-        .count_hashed(std::str::from_utf8(&manifest).unwrap_or_default(), &hash)
-        .map_err(|e| vec![budget::FitError::Count(e).into_diagnostic(&base, View::Detail, " (its manifest)")])?;
-    artifacts.push(Artifact { path: "manifest.json".into(), tokens, bytes: manifest, hash, dropped: None });
-    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
-
-    let mut fingerprint = Sha256::new();
-    let mut entries = serde_json::Map::new();
-    let mut all_dropped = BTreeSet::new();
-    for a in &artifacts {
-        fingerprint.update(format!("{} {}\n", a.hash, a.path));
-        let mut entry = json!({ "sha256": a.hash, "tokens": a.tokens });
-        if let Some(dropped) = &a.dropped {
-            entry["dropped"] = json!(dropped);
-            all_dropped.extend(dropped.iter().cloned());
-        }
-        entries.insert(a.path.clone(), entry);
-    }
-    let fingerprint = hex(&fingerprint.finalize());
-    let version = base.version.as_ref().map(ToString::to_string).unwrap_or_default();
-    let entry = json!({
-        "artifacts": entries,
-        "dropped": all_dropped,
-        "fingerprint": format!("sha256:{fingerprint}"),
-        "id": format!("{name}@{version}+{}", &fingerprint[..12]),
-        "sources": sources.iter().map(|s| &**s).collect::<Vec<_>>(),
-        "stage": base.stage.as_ref().map(|s| json!({ "arc": s.arc.meta.name, "name": s.stage().name.value })),
-        "version": version,
-    });
-    Ok(PersonaOutput { artifacts, entry, variables: used })
+/// A persona's manifest as `build` writes it. The whole persona is
+/// compiled: the manifest quotes the fingerprint of every view.
+pub fn manifest_of(catalog: &Catalog, renderer: &Renderer, tokenizer: &Tokenizer, name: &str) -> Result<Value, Vec<Diagnostic>> {
+    let out = compile_persona(catalog, renderer, tokenizer, name, false)?;
+    let manifest = out.artifacts.iter().find(|a| a.path == "manifest.json").map(|a| a.bytes.as_slice()).unwrap_or_default();
+    Ok(serde_json::from_slice(manifest).unwrap_or_default())
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 pub const INDEX: &str = "index.json";
 /// The shape of `index.json`; bumped on incompatible changes.
-pub const FORMAT: u64 = 1;
+pub const FORMAT: u64 = 2;
 
 /// Where compiled files go, one persona at a time as they are compiled (in
 /// parallel), so that a build never holds every artifact at once.

@@ -131,7 +131,7 @@ pub struct ListArgs {
 
 #[derive(Args)]
 pub struct SchemaArgs {
-    /// One kind (persona, part, trait, skill, guardrail, arc) or `config`; all when omitted
+    /// One kind (persona, part, trait, skill, guardrail, arc), `config`, or an artifact (`index`, `manifest`); all when omitted
     kind: Option<String>,
     /// Write `<kind>.schema.json` files into DIR instead of printing
     #[arg(long, value_name = "DIR")]
@@ -168,12 +168,13 @@ pub(super) fn show(ctx: &Ctx, args: ShowArgs) -> Outcome {
     wanted.extend(request.overrides.iter().map(|o| (Kind::Part, o.part.as_str())));
     let shown = on_reached(ctx, args.rev.as_deref(), &wanted, |_, project| {
         let resolved = project.catalog.resolve(&args.persona, &request).map_err(ShowError::from)?;
-        let (_, [summary, detail]) = artifacts::views(&project.renderer, &project.tokenizer, &resolved).map_err(ShowError::Definitions)?;
+        let (rendered, [summary, detail]) =
+            artifacts::views(&project.renderer, &project.tokenizer, &resolved).map_err(ShowError::Definitions)?;
         let fitted = if view == View::Summary { summary } else { detail };
         Ok(match args.format {
             DocFormat::Md => fitted.text,
             DocFormat::Json => {
-                let value = crate::describe::shown(&resolved, &fitted, view);
+                let value = crate::describe::shown(&resolved, &rendered, &fitted, view);
                 format!("{}\n", serde_json::to_string_pretty(&value).unwrap_or_default())
             }
         })
@@ -186,8 +187,7 @@ pub(super) fn manifest(ctx: &Ctx, args: ManifestArgs) -> Outcome {
     let persona = args.persona.as_str();
     let value = on_reached(ctx, args.rev.as_deref(), &[(Kind::Persona, persona)], |_, project| {
         let resolved = project.catalog.resolve(persona, &Request::default()).map_err(ShowError::from)?;
-        let (rendered, fitted) = artifacts::views(&project.renderer, &project.tokenizer, &resolved).map_err(ShowError::Definitions)?;
-        Ok(artifacts::manifest_for(&resolved, &rendered, &fitted))
+        artifacts::manifest_of(&project.catalog, &project.renderer, &project.tokenizer, &resolved.name).map_err(ShowError::Definitions)
     })?;
     outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
     Ok(())
@@ -298,6 +298,7 @@ pub(super) fn schema(ctx: &Ctx, args: SchemaArgs) -> Outcome {
     let schemas = match kind {
         None => crate::schema::all(),
         Some("config" | "personac" | "personac.toml") => vec![("personac.schema.json".to_string(), crate::schema::config())],
+        Some(word @ ("index" | "manifest")) => vec![(format!("{word}.schema.json"), crate::schema::artifact(word).unwrap_or_default())],
         Some(word) => {
             let kind = parse_kind(word)?;
             vec![(format!("{kind}.schema.json"), crate::schema::kind(kind))]

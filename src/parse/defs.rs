@@ -79,7 +79,7 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
             let summary = r.text("summary");
             let summary = r.require("summary", summary, "\"...\"");
             let content = long_text(&mut r, "content");
-            let title = r.string("title").filter(|t| one_line_title(&mut r, t));
+            let title = r.text("title").filter(|t| one_line_title(&mut r, t));
             let diags = r.finish(&[&common[..], &["type", "summary", "content", "title"]].concat());
             finish_or(diags, || Some(Definition::Part(Arc::new(Part { meta, part_type: part_type?, summary: summary?, content, title }))))
         }

@@ -52,7 +52,7 @@ pub(super) fn read_persona(r: &mut Reader, meta: Meta, long_text: &mut dyn FnMut
     if extends.is_none() && !r.entries.iter().any(|e| e.key == "extends") && !is_abstract {
         r.require("summary", summary.as_ref(), "\"...\"");
     }
-    let title = r.string("title").filter(|t| one_line_title(r, t));
+    let title = r.text("title").filter(|t| one_line_title(r, t));
     let detail = long_text(r, "detail");
 
     let mut parts = Vec::new();
@@ -97,21 +97,7 @@ pub(super) fn read_persona(r: &mut Reader, meta: Meta, long_text: &mut dyn FnMut
         }
     });
 
-    let runtime_vars = r.string_list("runtime_vars").map(|vars| {
-        vars.into_iter()
-            .filter(|v| {
-                let ok = is_identifier(&v.value);
-                if !ok {
-                    r.diags.push(
-                        Diagnostic::error(code::INVALID_VALUE, format!("`{}` is not a valid variable name", v.value))
-                            .at(file, v.span.clone())
-                            .help("variable names use letters, digits and `_`, and do not start with a digit"),
-                    );
-                }
-                ok
-            })
-            .collect()
-    });
+    let runtime_vars = read_runtime_vars(r);
 
     let budget = r.table("budget").and_then(|entry| {
         let mut sub = Reader::new(file, r.text, r.syntax, "the `budget` table".into(), &entry.node, entry.node.span.clone()).ok()?;
@@ -323,8 +309,8 @@ fn read_metadata(r: &mut Reader, entry: &Entry) -> Metadata {
 }
 
 /// A title is shown as a heading: one line.
-pub(super) fn one_line_title(r: &mut Reader, title: &Spanned<String>) -> bool {
-    let ok = !title.value.trim().is_empty() && !title.value.contains(['\n', '\r']);
+pub(super) fn one_line_title(r: &mut Reader, title: &Text) -> bool {
+    let ok = !title.source.trim().is_empty() && !title.source.contains(['\n', '\r']);
     if !ok {
         r.diags.push(
             Diagnostic::error(code::INVALID_VALUE, "a title is one line of text")
@@ -333,4 +319,94 @@ pub(super) fn one_line_title(r: &mut Reader, title: &Spanned<String>) -> bool {
         );
     }
     ok
+}
+
+/// `runtime_vars`: each a name, or `{ name, description, default, max_length }`.
+fn read_runtime_vars(r: &mut Reader) -> Option<Vec<RuntimeVar>> {
+    let entry = r.take("runtime_vars")?;
+    let Value::List(items) = &entry.node.value else {
+        r.type_error(entry, "a list of names or `{ name, description, default, max_length }` tables");
+        return None;
+    };
+    let mut out: Vec<RuntimeVar> = Vec::new();
+    for item in items {
+        let var = match &item.value {
+            Value::Str(s) => {
+                Some(RuntimeVar { name: Spanned::new(s.clone(), item.span.clone()), description: None, default: None, max_length: None })
+            }
+            Value::Table(_) => {
+                let Ok(mut sub) = Reader::new(r.file, r.text, r.syntax, "a runtime variable".into(), item, item.span.clone()) else {
+                    continue;
+                };
+                let name = sub.string("name");
+                let name = sub.require("name", name, "\"user_name\"");
+                let description = sub.string("description").map(|d| d.value);
+                let default = sub.string("default");
+                let max_length = sub.int("max_length");
+                if let Some(n) = &max_length
+                    && n.value < 1
+                {
+                    sub.diags.push(
+                        Diagnostic::error(code::INVALID_VALUE, format!("`max_length` must be at least 1, found {}", n.value))
+                            .at(r.file, n.span.clone())
+                            .help("it counts characters (Unicode code points); leave it out for no limit"),
+                    );
+                }
+                if let (Some(d), Some(n)) = (&default, &max_length)
+                    && n.value >= 1
+                    && d.value.chars().count() as i64 > n.value
+                {
+                    sub.diags.push(
+                        Diagnostic::error(
+                            code::INVALID_VALUE,
+                            format!("the default is {} characters, over `max_length` ({})", d.value.chars().count(), n.value),
+                        )
+                        .at(r.file, d.span.clone())
+                        .help("shorten the default, or raise `max_length`"),
+                    );
+                }
+                let diags = sub.finish(&["name", "description", "default", "max_length"]);
+                let ok = diags.is_empty();
+                r.diags.extend(diags);
+                name.filter(|_| ok).map(|name| RuntimeVar {
+                    name,
+                    description,
+                    default: default.map(|d| d.value),
+                    max_length: max_length.map(|n| n.value as u64),
+                })
+            }
+            other => {
+                r.diags.push(
+                    Diagnostic::error(
+                        code::FIELD_TYPE,
+                        format!(
+                            "a runtime variable is a name or a `{{ name, description, default, max_length }}` table, found {}",
+                            other.describe()
+                        ),
+                    )
+                    .at(r.file, item.span.clone()),
+                );
+                None
+            }
+        };
+        let Some(var) = var else { continue };
+        if !is_identifier(&var.name.value) {
+            r.diags.push(
+                Diagnostic::error(code::INVALID_VALUE, format!("`{}` is not a valid variable name", var.name.value))
+                    .at(r.file, var.name.span.clone())
+                    .help("variable names use letters, digits and `_`, and do not start with a digit"),
+            );
+            continue;
+        }
+        if out.iter().any(|v| v.name.value == var.name.value) {
+            r.diags.push(
+                Diagnostic::error(code::INVALID_VALUE, format!("the runtime variable `{}` is declared twice", var.name.value))
+                    .at(r.file, var.name.span.clone())
+                    .help("declare each runtime variable once"),
+            );
+            continue;
+        }
+        out.push(var);
+    }
+    Some(out)
 }

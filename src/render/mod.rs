@@ -129,11 +129,12 @@ impl Renderer {
     }
 
     /// The template context of a persona's variables: runtime variables
-    /// without a value render as themselves, `{{ name }}`.
-    fn context(vars: &Vars, runtime_vars: &[String]) -> Value {
+    /// without a value render as themselves, `{{ name }}`, or marked
+    /// ([`Placeholder::Marked`]) where a view's variable record is made.
+    fn context(vars: &Vars, runtime_vars: &[String], placeholder: Placeholder) -> Value {
         let mut ctx: BTreeMap<String, Value> = vars.iter().map(|(k, v)| (k.clone(), Value::from(Serde(v)))).collect();
         for name in runtime_vars {
-            ctx.entry(name.clone()).or_insert_with(|| Value::from(format!("{{{{ {name} }}}}")));
+            ctx.entry(name.clone()).or_insert_with(|| Value::from(placeholder.of(name)));
         }
         Value::from(ctx)
     }
@@ -149,12 +150,18 @@ impl Renderer {
         runtime_vars: &[String],
     ) -> Result<String, Diagnostic> {
         let open: Vec<String> = runtime_vars.iter().filter(|v| !vars.contains_key(*v)).cloned().collect();
-        self.render_text(file, text, literal, &Self::context(vars, runtime_vars), &open)
+        self.render_text(file, text, literal, &Self::context(vars, runtime_vars, Placeholder::Braces), &open)
     }
 
     /// Renders every text field a resolved persona uses.
     pub fn render_texts(&self, persona: &ResolvedPersona) -> Result<RenderedPersona, Vec<Diagnostic>> {
-        let ctx = Self::context(&persona.vars, &persona.runtime_vars);
+        self.render_texts_with(persona, Placeholder::Braces)
+    }
+
+    /// [`Renderer::render_texts`], with the runtime variables left open
+    /// written as `placeholder` says.
+    pub fn render_texts_with(&self, persona: &ResolvedPersona, placeholder: Placeholder) -> Result<RenderedPersona, Vec<Diagnostic>> {
+        let ctx = Self::context(&persona.vars, &persona.runtime_vars, placeholder);
         // Runtime variables the caller leaves open: only bare uses are allowed.
         let open: Vec<String> = persona.runtime_vars.iter().filter(|v| !persona.vars.contains_key(*v)).cloned().collect();
         let mut diags = Vec::new();
@@ -172,7 +179,10 @@ impl Renderer {
         let file_of = |f: &Option<Arc<str>>| f.clone().unwrap_or_else(|| pmeta.file.clone());
         let head = PersonaTexts {
             name: persona.name.clone(),
-            title: persona.title.clone().unwrap_or_else(|| title_case(&persona.name)),
+            title: match persona.title {
+                Some(title) => render(pmeta, &file_of(&persona.text_files.title), Some(title)),
+                None => title_case(&persona.name),
+            },
             version: persona.version.as_ref().map(ToString::to_string),
             summary: render(pmeta, &file_of(&persona.text_files.summary), persona.summary),
             description: render(pmeta, &file_of(&persona.text_files.description), persona.description),
@@ -187,7 +197,10 @@ impl Renderer {
                 Arc::new(RenderedPart {
                     name: m.name.clone(),
                     part_type: p.part.part_type.value.clone(),
-                    title: p.part.title.as_ref().map_or_else(|| title_case(&p.part.part_type.value), |t| t.value.clone()),
+                    title: match &p.part.title {
+                        Some(title) => render(m, f, Some(title)),
+                        None => title_case(&p.part.part_type.value),
+                    },
                     own_title: p.part.title.is_some(),
                     order: p.order,
                     priority: p.priority,
@@ -368,10 +381,10 @@ fn texts<'a>(catalog: &'a Catalog, wanted: &dyn Fn(&Meta) -> bool) -> Vec<(&'a M
         }
     };
     for p in catalog.personas.values() {
-        add(&p.meta, Kind::Persona, &|| vec![("summary", p.summary.as_ref()), ("detail", p.detail.as_ref())]);
+        add(&p.meta, Kind::Persona, &|| vec![("title", p.title.as_ref()), ("summary", p.summary.as_ref()), ("detail", p.detail.as_ref())]);
     }
     for p in catalog.parts.values() {
-        add(&p.meta, Kind::Part, &|| vec![("summary", Some(&p.summary)), ("content", p.content.as_ref())]);
+        add(&p.meta, Kind::Part, &|| vec![("title", p.title.as_ref()), ("summary", Some(&p.summary)), ("content", p.content.as_ref())]);
     }
     for t in catalog.traits.values() {
         add(&t.meta, Kind::Trait, &|| vec![("instruction", t.instruction.as_ref())]);
@@ -398,4 +411,29 @@ fn texts<'a>(catalog: &'a Catalog, wanted: &dyn Fn(&Meta) -> bool) -> Vec<(&'a M
 /// Trims blank lines and trailing whitespace around a rendered text.
 fn clean(s: &str) -> String {
     s.trim_end().trim_start_matches('\n').to_string()
+}
+
+/// How a runtime variable left for the caller is written into a rendered
+/// text: as `{{ name }}` (the views people read), or between two
+/// private-use characters that no source text holds (checked when a view's
+/// record is made), so that a view's variables can be told from literal
+/// text that merely looks like one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placeholder {
+    Braces,
+    Marked,
+}
+
+/// Opens a marked runtime variable ([`Placeholder::Marked`]).
+pub const MARK_OPEN: char = '\u{E000}';
+/// Closes a marked runtime variable.
+pub const MARK_CLOSE: char = '\u{E001}';
+
+impl Placeholder {
+    pub fn of(self, name: &str) -> String {
+        match self {
+            Placeholder::Braces => format!("{{{{ {name} }}}}"),
+            Placeholder::Marked => format!("{MARK_OPEN}{name}{MARK_CLOSE}"),
+        }
+    }
 }

@@ -291,10 +291,10 @@ impl Catalog {
         let summary = nearest(&chain, |p| p.summary.as_ref());
         let description = nearest(&chain, |p| p.meta.description.as_ref());
         let detail = nearest(&chain, |p| p.detail.as_ref());
-        let runtime_vars =
-            nearest(&chain, |p| p.runtime_vars.as_ref()).map(|(v, _)| v.iter().map(|s| s.value.clone()).collect()).unwrap_or_default();
+        let runtime_decls: Vec<RuntimeVar> = nearest(&chain, |p| p.runtime_vars.as_ref()).map(|(v, _)| v.clone()).unwrap_or_default();
+        let runtime_vars: Vec<String> = runtime_decls.iter().map(|v| v.name.value.clone()).collect();
         let budget = nearest(&chain, |p| p.budget.as_ref());
-        let title = nearest(&chain, |p| p.title.as_ref()).map(|(t, _)| t.value.clone());
+        let title = nearest(&chain, |p| p.title.as_ref());
         let model = nearest(&chain, |p| p.model.as_ref()).map(|(m, _)| m.value.clone());
         let tools = nearest(&chain, |p| p.tools.as_ref()).map(|(t, _)| t.iter().map(|s| s.value.clone()).collect());
         let mut metadata = Metadata::new();
@@ -330,6 +330,7 @@ impl Catalog {
             name: name.to_string(),
             version: persona.version.as_ref().map(|v| v.value.clone()),
             text_files: TextFiles {
+                title: title.map(|(_, p)| p.meta.file.clone()),
                 summary: summary.map(|(_, p)| p.meta.file.clone()),
                 description: description.map(|(_, p)| p.meta.file.clone()),
                 detail: detail.map(|(_, p)| p.meta.file.clone()),
@@ -338,7 +339,7 @@ impl Catalog {
             description: description.map(|(t, _)| t),
             detail: detail.map(|(t, _)| t),
             tags,
-            title,
+            title: title.map(|(t, _)| t),
             parts: slots
                 .into_iter()
                 .map(|s| PlacedPart { part: s.part, order: s.order, priority: s.priority, layer: s.layer, load: s.load })
@@ -354,6 +355,7 @@ impl Catalog {
             channels: channel_names,
             vars,
             runtime_vars,
+            runtime_decls,
             budget: budget.map(|(b, _)| b.value),
             budget_at: budget.map(|(b, p)| (p.meta.file.clone(), b.span.clone())),
             sources,

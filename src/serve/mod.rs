@@ -140,7 +140,7 @@ impl Server {
         &self,
         name: &str,
         request: &Request,
-        f: impl FnOnce(&crate::model::ResolvedPersona, crate::render::RenderedPersona, [crate::budget::Fitted; 2]) -> Answer,
+        f: impl FnOnce(&crate::model::ResolvedPersona, crate::render::RenderedPersona, [crate::budget::Fitted; 2]) -> Value,
     ) -> Answer {
         self.project(|loaded, project| {
             let resolved = match project.catalog.resolve(name, request) {
@@ -150,8 +150,15 @@ impl Server {
                     return fail_with("the persona does not resolve", &d, &loaded.snapshot);
                 }
             };
-            match artifacts::views(&project.renderer, &project.tokenizer, &resolved) {
-                Ok((rendered, fitted)) => f(&resolved, rendered, fitted),
+            let identity = artifacts::identity(&project.catalog, &project.renderer, &project.tokenizer, &resolved.name);
+            match artifacts::views(&project.renderer, &project.tokenizer, &resolved).and_then(|v| identity.map(|i| (v, i))) {
+                Ok(((rendered, fitted), (id, fingerprint))) => {
+                    // Which persona build answered, for an agent's logs.
+                    let mut value = f(&resolved, rendered, fitted);
+                    value["id"] = json!(id);
+                    value["fingerprint"] = json!(fingerprint);
+                    ok(value)
+                }
                 Err(d) => fail_with("the persona does not compile", &d, &loaded.snapshot),
             }
         })
@@ -342,8 +349,13 @@ impl Server {
         description = "Start here. The lightweight discovery view of a persona: its description, the name, type and description of each part, its traits, skills and guardrails, its arc stage and the stage's condition, token counts, and which tool fetches what on demand. Read this first, then fetch only the parts the task needs."
     )]
     async fn get_persona_manifest(&self, Parameters(args): Parameters<NameArg>) -> Answer {
-        self.compiled(&args.name, &Request::default(), |resolved, rendered, fitted| {
-            ok(artifacts::manifest_for(resolved, &rendered, &fitted))
+        self.project(|loaded, project| match project.catalog.resolve(&args.name, &Request::default()) {
+            Err(crate::resolve::ResolveError::Request(msg)) => fail(msg),
+            Err(crate::resolve::ResolveError::Definitions(d)) => fail_with("the persona does not resolve", &d, &loaded.snapshot),
+            Ok(resolved) => match artifacts::manifest_of(&project.catalog, &project.renderer, &project.tokenizer, &resolved.name) {
+                Ok(manifest) => ok(manifest),
+                Err(d) => fail_with("the persona does not compile", &d, &loaded.snapshot),
+            },
         })
     }
 
@@ -359,9 +371,9 @@ impl Server {
             limit: args.limit,
             vars: args.vars.clone().into_iter().collect(),
         };
-        self.compiled(&args.name, &request, |resolved, _, [summary, detail]| {
+        self.compiled(&args.name, &request, |resolved, rendered, [summary, detail]| {
             let (view, fitted) = if args.detail { (View::Detail, detail) } else { (View::Summary, summary) };
-            ok(describe::shown(resolved, &fitted, view))
+            describe::shown(resolved, &rendered, &fitted, view)
         })
     }
 
@@ -389,15 +401,15 @@ impl Server {
         description = "The whole compiled persona in one call: both the summary and the detail view, with token counts. Use it when the context has room for the full prompt; otherwise read the manifest and fetch parts on demand."
     )]
     async fn compile_persona(&self, Parameters(args): Parameters<NameArg>) -> Answer {
-        self.compiled(&args.name, &Request::default(), |resolved, _, [summary, detail]| {
+        self.compiled(&args.name, &Request::default(), |resolved, rendered, [summary, detail]| {
             let mut value = json!({
                 "persona": resolved.name,
                 "version": resolved.version.as_ref().map(ToString::to_string),
                 "summary": { "text": summary.text, "tokens": summary.tokens, "dropped": summary.dropped },
                 "detail": { "text": detail.text, "tokens": detail.tokens, "dropped": detail.dropped },
             });
-            describe::settings(&mut value, resolved);
-            ok(value)
+            describe::settings(&mut value, resolved, Some(&rendered.persona.title));
+            value
         })
     }
 

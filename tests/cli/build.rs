@@ -42,8 +42,12 @@ fn build_writes_every_artifact_of_spec_section_5() {
             "aria/channels/voice/summary.md",
             "aria/detail.md",
             "aria/manifest.json",
+            "aria/stages/call/channels/voice/detail.md",
+            "aria/stages/call/channels/voice/summary.md",
             "aria/stages/call/detail.md",
             "aria/stages/call/summary.md",
+            "aria/stages/return/channels/voice/detail.md",
+            "aria/stages/return/channels/voice/summary.md",
             "aria/stages/return/detail.md",
             "aria/stages/return/summary.md",
             "aria/summary.md",
@@ -64,9 +68,58 @@ fn build_writes_every_artifact_of_spec_section_5() {
         aria["sources"],
         serde_json::json!(["arcs/journey.yaml", "parts/goal-home.yaml", "parts/goal-quest.yaml", "parts/tone-warm.md", "personas/aria.md"])
     );
-    // The current stage is the top-level view.
+    // The current stage is the top-level view, on each channel too.
     assert_eq!(repo.read("build-output/aria/detail.md"), repo.read("build-output/aria/stages/return/detail.md"));
+    assert_eq!(
+        repo.read("build-output/aria/channels/voice/detail.md"),
+        repo.read("build-output/aria/stages/return/channels/voice/detail.md")
+    );
     assert!(aria["artifacts"]["detail.md"]["tokens"].as_u64().unwrap() > 5);
+    // Format 2: every view a loader may pick is listed, with its stage and
+    // channel, each as `show` prints it.
+    assert_eq!(index["format"], 2);
+    assert_eq!(aria["stages"], serde_json::json!(["call", "return"]));
+    assert_eq!(aria["channels"], serde_json::json!(["voice"]));
+    let views: Vec<(String, Value, Value, String)> = aria["views"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (v["view"].as_str().unwrap().to_string(), v["stage"].clone(), v["channel"].clone(), v["path"].as_str().unwrap().to_string())
+        })
+        .collect();
+    assert_eq!(views.len(), 12, "{views:?}");
+    assert_eq!(views[0], ("summary".to_string(), Value::Null, Value::Null, "summary.md".to_string()));
+    assert_eq!(views[3], ("detail".to_string(), Value::Null, serde_json::json!("voice"), "channels/voice/detail.md".to_string()));
+    assert_eq!(
+        views[7],
+        ("detail".to_string(), serde_json::json!("call"), serde_json::json!("voice"), "stages/call/channels/voice/detail.md".to_string())
+    );
+    for v in aria["views"].as_array().unwrap() {
+        let path = v["path"].as_str().unwrap();
+        assert_eq!(v["sha256"], aria["artifacts"][path]["sha256"], "{path}");
+        let mut args = vec!["show", "aria", "--view", v["view"].as_str().unwrap()];
+        if let Some(stage) = v["stage"].as_str() {
+            args.extend(["--stage", stage]);
+        }
+        if let Some(channel) = v["channel"].as_str() {
+            args.extend(["--channel", channel]);
+        }
+        assert_eq!(repo.run(&args).success().stdout, repo.read(&format!("build-output/aria/{path}")), "{path}");
+    }
+    // The fingerprint covers every file but the manifest, which quotes it.
+    let manifest: Value = serde_json::from_str(&repo.read("build-output/aria/manifest.json")).unwrap();
+    assert_eq!(manifest["format"], 2);
+    assert_eq!(manifest["id"], aria["id"]);
+    assert_eq!(manifest["fingerprint"], aria["fingerprint"]);
+    let lines: Vec<String> = aria["artifacts"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(p, _)| *p != "manifest.json")
+        .map(|(p, a)| format!("{} {p}\n", a["sha256"].as_str().unwrap()))
+        .collect();
+    assert_eq!(aria["fingerprint"], format!("sha256:{}", personac::hash::sha256_hex(lines.concat().as_bytes())));
 }
 
 #[test]

@@ -35,7 +35,7 @@ fn the_committed_schemas_are_current() {
     let out = tempfile::tempdir().unwrap();
     run_in(&examples_root(), &["schema", "--out", out.path().to_str().unwrap()]).success();
     assert_eq!(tree(out.path()), tree(&examples_root().join("docs/schemas")), "run `personac schema --out docs/schemas`");
-    assert_eq!(tree(out.path()).len(), 7);
+    assert_eq!(tree(out.path()).len(), 9);
 }
 
 #[test]

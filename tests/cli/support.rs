@@ -119,13 +119,56 @@ impl Repo {
 }
 
 pub fn run_in(dir: &Path, args: &[&str]) -> Run {
-    Run::of(personac().arg("-C").arg(dir).arg("--color=never").args(args).output().expect("run personac"))
+    let run = Run::of(personac().arg("-C").arg(dir).arg("--color=never").args(args).output().expect("run personac"));
+    validate_built(dir, args, &run);
+    run
 }
 
 /// Runs the binary with `dir` as its working directory (no `-C`), as a
 /// user who `cd`s there.
 pub fn run_from(dir: &Path, args: &[&str]) -> Run {
-    Run::of(personac().current_dir(dir).arg("--color=never").args(args).output().expect("run personac"))
+    let run = Run::of(personac().current_dir(dir).arg("--color=never").args(args).output().expect("run personac"));
+    validate_built(dir, args, &run);
+    run
+}
+
+/// After every successful `build` of the suite, its `index.json` and every
+/// `manifest.json` must be valid against the schemas docs/artifacts.md
+/// publishes (docs/schemas/index.schema.json, manifest.schema.json).
+#[track_caller]
+fn validate_built(dir: &Path, args: &[&str], run: &Run) {
+    if run.code != 0 || args.first() != Some(&"build") || args.contains(&"--check") {
+        return;
+    }
+    let out = match args.iter().position(|a| *a == "--out") {
+        Some(i) => dir.join(args[i + 1]),
+        None => dir.join("build-output"),
+    };
+    validate_output(&out);
+}
+
+/// Checks an output folder's `index.json` and manifests against their schemas.
+#[track_caller]
+pub fn validate_output(out: &Path) {
+    use std::sync::OnceLock;
+    static SCHEMAS: OnceLock<(jsonschema::Validator, jsonschema::Validator)> = OnceLock::new();
+    let (index_schema, manifest_schema) = SCHEMAS.get_or_init(|| {
+        let load = |name: &str| {
+            let text = std::fs::read_to_string(examples_root().join("docs/schemas").join(name)).unwrap();
+            jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap()
+        };
+        (load("index.schema.json"), load("manifest.schema.json"))
+    });
+    let Ok(text) = std::fs::read_to_string(out.join("index.json")) else { return };
+    let index: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let errors: Vec<String> = index_schema.iter_errors(&index).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "{}/index.json: {errors:?}", out.display());
+    for name in index["personas"].as_object().into_iter().flat_map(|p| p.keys()) {
+        let text = std::fs::read_to_string(out.join(name).join("manifest.json")).unwrap();
+        let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let errors: Vec<String> = manifest_schema.iter_errors(&manifest).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        assert!(errors.is_empty(), "{}/{name}/manifest.json: {errors:?}", out.display());
+    }
 }
 
 /// The binary under test, with the user's `NO_COLOR` left out.

@@ -1,0 +1,148 @@
+//! A view's record of its runtime variables: the view split into literal
+//! text and the variables a caller fills, so that a loader never takes
+//! literal text that looks like `{{ name }}` (a `template = false` text, a
+//! `{% raw %}` block, a compile-time value) for a variable.
+
+use serde_json::{Value, json};
+
+use crate::diag::{Diagnostic, code};
+use crate::model::ResolvedPersona;
+use crate::render::{MARK_CLOSE, MARK_OPEN};
+
+/// A view split into literal text and variables.
+#[derive(Clone, Debug)]
+pub struct Segments {
+    /// The variables, each once, in order of first use.
+    pub vars: Vec<String>,
+    pub pieces: Vec<Piece>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Piece {
+    Text(String),
+    Var(String),
+}
+
+impl Segments {
+    /// `{"format": 2, "segments": ["Hello ", {"var": "user_name"}, …]}`.
+    pub fn to_json(&self) -> Value {
+        let pieces: Vec<Value> = self
+            .pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Text(t) => json!(t),
+                Piece::Var(v) => json!({ "var": v }),
+            })
+            .collect();
+        json!({ "format": super::output::FORMAT, "segments": pieces })
+    }
+
+    /// The text with each variable written `{{ name }}`.
+    pub fn joined(&self) -> String {
+        let mut out = String::new();
+        for p in &self.pieces {
+            match p {
+                Piece::Text(t) => out.push_str(t),
+                Piece::Var(v) => {
+                    out.push_str("{{ ");
+                    out.push_str(v);
+                    out.push_str(" }}");
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Splits `marked` (a view laid out with its open runtime variables marked)
+/// at its marks. `None` when it has none. The record must give `expected`,
+/// the view as written, back exactly: a source text that holds the marks
+/// itself is an error.
+pub fn record(marked: &str, expected: &str, persona: &ResolvedPersona, what: &str) -> Result<Option<Segments>, Vec<Diagnostic>> {
+    let split = split(marked, |name| persona.runtime_vars.iter().any(|v| v == name) && !persona.vars.contains_key(name));
+    let same = match &split {
+        Some(s) => s.joined() == expected,
+        None => marked == expected,
+    };
+    if !same {
+        return Err(vec![
+            Diagnostic::error(
+                code::RUNTIME_VARIABLE,
+                format!("the {what} of persona `{}` holds U+E000 or U+E001, which personac reserves", persona.name),
+            )
+            .at(&persona.persona.meta.file, persona.persona.meta.name_span.clone())
+            .help("personac marks runtime variables with these private-use characters while it records them; remove them from the texts this persona uses"),
+        ]);
+    }
+    Ok(split)
+}
+
+/// The pieces of `marked`, where `is_var` says which marked names are
+/// variables; `None` without any.
+fn split(marked: &str, is_var: impl Fn(&str) -> bool) -> Option<Segments> {
+    let mut pieces = Vec::new();
+    let mut vars: Vec<String> = Vec::new();
+    let mut text = String::new();
+    let mut rest = marked;
+    while let Some(open) = rest.find(MARK_OPEN) {
+        let after = &rest[open + MARK_OPEN.len_utf8()..];
+        let name = after.find(MARK_CLOSE).map(|close| &after[..close]).filter(|n| is_var(n));
+        match name {
+            Some(name) => {
+                text.push_str(&rest[..open]);
+                if !text.is_empty() {
+                    pieces.push(Piece::Text(std::mem::take(&mut text)));
+                }
+                pieces.push(Piece::Var(name.to_string()));
+                if !vars.iter().any(|v| v == name) {
+                    vars.push(name.to_string());
+                }
+                rest = &after[name.len() + MARK_CLOSE.len_utf8()..];
+            }
+            None => {
+                text.push_str(&rest[..open + MARK_OPEN.len_utf8()]);
+                rest = after;
+            }
+        }
+    }
+    text.push_str(rest);
+    if vars.is_empty() {
+        return None;
+    }
+    if !text.is_empty() {
+        pieces.push(Piece::Text(text));
+    }
+    Some(Segments { vars, pieces })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_split_into_text_and_variables_and_literal_braces_stay_text() {
+        let marked = format!(
+            "Hi {MARK_OPEN}user{MARK_CLOSE}, show {{{{ user }}}} as is; 🌍 {MARK_OPEN}user{MARK_CLOSE}{MARK_OPEN}tier{MARK_CLOSE}."
+        );
+        let s = split(&marked, |n| n == "user" || n == "tier").unwrap();
+        assert_eq!(s.vars, ["user", "tier"]);
+        assert_eq!(
+            s.pieces,
+            [
+                Piece::Text("Hi ".into()),
+                Piece::Var("user".into()),
+                Piece::Text(", show {{ user }} as is; 🌍 ".into()),
+                Piece::Var("user".into()),
+                Piece::Var("tier".into()),
+                Piece::Text(".".into()),
+            ]
+        );
+        assert_eq!(s.joined(), "Hi {{ user }}, show {{ user }} as is; 🌍 {{ user }}{{ tier }}.");
+    }
+
+    #[test]
+    fn a_mark_around_a_name_that_is_no_variable_is_text() {
+        let marked = format!("a {MARK_OPEN}other{MARK_CLOSE} b {MARK_OPEN}x");
+        assert!(split(&marked, |n| n == "user").is_none());
+    }
+}
