@@ -104,6 +104,9 @@ fn variants(base: &ResolvedPersona) -> Vec<Variant> {
     out
 }
 
+/// A variant's views as compiled: `(stage, channel, views, their records)`.
+type Made = (Option<String>, Option<String>, [Fitted; 2], Vec<Option<Segments>>);
+
 /// The artifacts of one persona and its `index.json` entry.
 pub(super) fn compile_persona(
     catalog: &Catalog,
@@ -125,7 +128,7 @@ pub(super) fn compile_persona(
     // of them contributed to the persona.
     let mut sources: BTreeSet<&str> = base.sources.iter().copied().collect();
     let current = base.stage.as_ref().map(|s| s.stage().name.value.clone());
-    let mut made: Vec<(Option<String>, Option<String>, [Fitted; 2], Vec<Option<Segments>>)> = Vec::new();
+    let mut made: Vec<Made> = Vec::new();
     for v in variants(&base) {
         // The current stage's views were made first; its explicit folder
         // holds the same bytes.
@@ -183,10 +186,7 @@ pub(super) fn compile_persona(
         return Err(diags);
     }
 
-    let on_demand = match on_demand_texts(renderer, &base, &rendered) {
-        Ok(texts) => texts,
-        Err(d) => return Err(d),
-    };
+    let on_demand = on_demand_texts(renderer, &base, &rendered)?;
     let mut on_demand_records = Vec::new();
     for (kind, item, text, segments) in on_demand {
         let path = format!("on_demand/{kind}/{item}.md");
