@@ -186,26 +186,60 @@ pub fn rendered(
         Kind::Persona => {}
     }
     let mut diags = Vec::new();
+    // Without a persona, a variable the project does not define may be a
+    // persona's: it is left as `{{ name }}` and named in `unfilled`, and a
+    // text whose logic depends on one is answered as written and named in
+    // `unrendered`. A fetch without a persona never fails for it.
+    let mut unfilled = std::collections::BTreeSet::new();
+    let mut unrendered = Vec::new();
+    let mut render = |field: String, text: &Text| -> Option<String> {
+        let open: Vec<String> = match persona {
+            Some(_) => runtime_vars.clone(),
+            None if meta.template => renderer.variables(&meta.file, text).into_iter().filter(|v| !vars.contains_key(v)).collect(),
+            None => Vec::new(),
+        };
+        match renderer.render_one(&meta.file, text, !meta.template, &vars, &open) {
+            Ok(rendered) => {
+                if persona.is_none() {
+                    unfilled.extend(open);
+                }
+                Some(rendered)
+            }
+            Err(d) if persona.is_none() && !open.is_empty() && d.code == crate::diag::code::RUNTIME_VARIABLE => {
+                unfilled.extend(open);
+                unrendered.push(field);
+                Some(text.source.to_string())
+            }
+            Err(d) => {
+                diags.push(d.help(match persona {
+                    Some((p, _)) => format!("rendered with the variables of persona `{p}`"),
+                    None => "rendered with the project's `[vars]`".to_string(),
+                }));
+                None
+            }
+        }
+    };
     for (field, text) in texts {
         let Some(text) = text else { continue };
-        match renderer.render_one(&meta.file, text, !meta.template, &vars, &runtime_vars) {
-            Ok(rendered) => value[field] = json!(rendered),
-            Err(d) => diags.push(d.help(match persona {
-                Some((p, _)) => format!("rendered with the variables of persona `{p}`"),
-                None => "rendered with the project's `[vars]`; a variable a persona defines needs that persona: pass it (`--persona NAME`, or the tool's `persona` argument)".to_string(),
-            })),
+        if let Some(rendered) = render(field.to_string(), text) {
+            value[field] = json!(rendered);
         }
     }
     if kind == Kind::Arc {
         for (i, stage) in catalog.arcs[name].stages.iter().enumerate() {
             for (field, text) in [("description", stage.description.as_ref()), ("condition", stage.condition.as_ref())] {
                 let Some(text) = text else { continue };
-                match renderer.render_one(&meta.file, text, !meta.template, &vars, &runtime_vars) {
-                    Ok(rendered) => value["stages"][i][field] = json!(rendered),
-                    Err(d) => diags.push(d),
+                if let Some(rendered) = render(format!("stages[{i}].{field}"), text) {
+                    value["stages"][i][field] = json!(rendered);
                 }
             }
         }
+    }
+    if !unfilled.is_empty() {
+        value["unfilled"] = json!(unfilled);
+    }
+    if !unrendered.is_empty() {
+        value["unrendered"] = json!(unrendered);
     }
     if diags.is_empty() { Ok(value) } else { Err(ShowError::Definitions(diags)) }
 }
@@ -251,6 +285,14 @@ pub fn markdown(value: &Value) -> String {
             out.push_str(&format!("- {line}\n"));
         }
         out.push('\n');
+    }
+    let unfilled: Vec<&str> = value.get("unfilled").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+    if !unfilled.is_empty() {
+        let names: Vec<String> = unfilled.iter().map(|v| format!("`{v}`")).collect();
+        out.push_str(&format!(
+            "> Left as written for a persona to fill: {}. Pass `--persona NAME` to render with a persona's variables.\n\n",
+            names.join(", ")
+        ));
     }
     for key in ["detail", "content", "instruction"] {
         if let Some(v) = get(key) {

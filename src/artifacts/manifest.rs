@@ -45,10 +45,10 @@ pub fn manifest(resolved: &ResolvedPersona, rendered: &RenderedPersona, tokens: 
         "channels": resolved.channels,
         "tokens": tokens,
         "on_demand_tools": {
-            "get_agent_part": "Fetch one part's full content by name, when the task needs what its description promises.",
-            "get_agent_trait": "Fetch one trait's full instruction by name.",
-            "get_agent_skill": "Fetch one skill's full instructions by name before you use it.",
-            "get_agent_guardrail": "Fetch one guardrail's full rule and severity by name.",
+            "get_agent_part": "Fetch one part's full content by `name`, with `persona` set to this persona, when the task needs what its description promises.",
+            "get_agent_trait": "Fetch one trait's full instruction by `name`, with `persona` set to this persona.",
+            "get_agent_skill": "Fetch one skill's full instructions by `name`, with `persona` set to this persona, before you use it.",
+            "get_agent_guardrail": "Fetch one guardrail's full rule and severity by `name`, with `persona` set to this persona.",
             "compile_persona": "Fetch the whole compiled persona (summary and detail) in one call, when the context has room for it.",
         },
     });
@@ -58,21 +58,13 @@ pub fn manifest(resolved: &ResolvedPersona, rendered: &RenderedPersona, tokens: 
         .parts
         .iter()
         .filter(|p| on_demand(p.load))
-        .map(|p| json!({ "kind": "part", "name": p.name, "tool": "get_agent_part" }))
-        .chain(
-            rendered
-                .traits
-                .iter()
-                .filter(|t| on_demand(t.load))
-                .map(|t| json!({ "kind": "trait", "name": t.name, "tool": "get_agent_trait" })),
-        )
-        .chain(
-            rendered
-                .skills
-                .iter()
-                .filter(|s| on_demand(s.load))
-                .map(|s| json!({ "kind": "skill", "name": s.name, "tool": "get_agent_skill" })),
-        )
+        .map(|p| json!({ "kind": "part", "name": p.name, "path": format!("on_demand/part/{}.md", p.name), "tool": "get_agent_part" }))
+        .chain(rendered.traits.iter().filter(|t| on_demand(t.load)).map(
+            |t| json!({ "kind": "trait", "name": t.name, "path": format!("on_demand/trait/{}.md", t.name), "tool": "get_agent_trait" }),
+        ))
+        .chain(rendered.skills.iter().filter(|s| on_demand(s.load)).map(
+            |s| json!({ "kind": "skill", "name": s.name, "path": format!("on_demand/skill/{}.md", s.name), "tool": "get_agent_skill" }),
+        ))
         .collect();
     if !listed.is_empty() {
         manifest["on_demand"] = json!(listed);

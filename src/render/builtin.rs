@@ -96,10 +96,14 @@ fn detail(shown: &Shown<'_>) -> String {
         }
     }
     if !shown.on_demand.is_empty() {
-        out.push_str("\n## On demand\n\nNot loaded here: fetch one with its tool when the task needs it.\n\n");
+        out.push_str("\n## On demand\n\nNot loaded here: fetch one with its tool, naming this persona, when the task needs it.\n\n");
+        let persona = &shown.persona.persona.name;
         for item in &shown.on_demand {
-            let _ =
-                writeln!(out, "- **{}** (`{}`, {}; fetch with `{}`): {}", item.title, item.name, item.kind, item.tool, item.description);
+            let _ = writeln!(
+                out,
+                "- **{}** (`{}`, {}; fetch with `{}`, `persona`: `{persona}`): {}",
+                item.title, item.name, item.kind, item.tool, item.description
+            );
         }
     }
     if !shown.guardrails.is_empty() {

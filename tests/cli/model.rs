@@ -138,9 +138,19 @@ fn on_demand_links_are_listed_and_only_their_listing_counts() {
     let repo = family().file("skills/deploy.md", &format!("---\ndescription: How to deploy, step by step.\n---\n{long}\n"));
     let detail = repo.run(&["show", "reviewer"]).success().stdout;
     assert!(!detail.contains("Deploy carefully."), "an on-demand skill was inlined");
-    assert!(detail.contains("- **Deploy** (`deploy`, skill; fetch with `get_agent_skill`): How to deploy, step by step."), "{detail}");
+    assert!(
+        detail
+            .contains("- **Deploy** (`deploy`, skill; fetch with `get_agent_skill`, `persona`: `reviewer`): How to deploy, step by step."),
+        "{detail}"
+    );
     let manifest = json_of(repo.run(&["manifest", "reviewer"]).success());
-    assert_eq!(manifest["on_demand"], json!([{ "kind": "skill", "name": "deploy", "tool": "get_agent_skill" }]));
+    assert_eq!(
+        manifest["on_demand"],
+        json!([{ "kind": "skill", "name": "deploy", "path": "on_demand/skill/deploy.md", "tool": "get_agent_skill" }])
+    );
+    // Its text is compiled into the persona's folder, with the persona's vars.
+    repo.run(&["build"]).success();
+    assert_eq!(repo.read("build-output/reviewer/on_demand/skill/deploy.md"), format!("{}\n", long.trim_end()));
     // A budget the inlined skill would break holds with the listing; the
     // agent's own parts are all kept.
     let budgeted = repo.read("personas/reviewer.toml").replace("[metadata]", "budget = { max_tokens = 400 }\n\n[metadata]");
@@ -215,9 +225,27 @@ fn fetched_texts_are_rendered_with_the_project_or_a_persona() {
         .file("personas/gold.toml", "version = \"1.0.0\"\nsummary = \"s\"\nparts = [\"goal-tier\"]\nruntime_vars = [\"user_name\"]\n\n[vars]\ntier = \"gold\"\n\n[channels.vip]\nvars = { tier = \"platinum\" }\n");
     let guardrail = json_of(repo.run(&["get", "guardrail", "refund-limit", "--format", "json"]).success());
     assert_eq!(guardrail["content"], "Refunds up to $150 only.");
-    // A variable only a persona defines needs that persona.
-    let run = repo.run(&["get", "part", "goal-tier"]).failure();
-    assert!(run.stderr.contains("undefined variables `tier`, `user_name`") && run.stderr.contains("`--persona NAME`"), "{}", run.stderr);
+    // Without a persona, a variable only a persona defines is left as
+    // written and named: a fetch never fails for it.
+    let part = json_of(repo.run(&["get", "part", "goal-tier", "--format", "json"]).success());
+    assert_eq!(part["summary"], "Serve {{ tier }} customers of Acme, {{ user_name }}.");
+    assert_eq!(part["unfilled"], json!(["tier", "user_name"]));
+    let shown = repo.run(&["get", "part", "goal-tier"]).success().stdout;
+    assert!(shown.contains("Left as written for a persona to fill: `tier`, `user_name`. Pass `--persona NAME`"), "{shown}");
+    // One whose logic depends on such a variable is answered as written, and said so.
+    repo.write(
+        "parts/goal-tier.toml",
+        "type = \"goal\"\nsummary = \"{% if tier == 'gold' %}Serve gold.{% endif %} Hi {{ user_name }}.\"\n",
+    );
+    let part = json_of(repo.run(&["get", "part", "goal-tier", "--format", "json"]).success());
+    assert_eq!(part["summary"], "{% if tier == 'gold' %}Serve gold.{% endif %} Hi {{ user_name }}.");
+    assert_eq!(part["unfilled"], json!(["tier", "user_name"]));
+    assert_eq!(part["unrendered"], json!(["summary"]));
+    let part = json_of(repo.run(&["get", "part", "goal-tier", "--persona", "gold", "--format", "json"]).success());
+    assert_eq!(part["summary"], "Serve gold. Hi {{ user_name }}.");
+    repo.write("parts/goal-tier.toml", "type = \"goal\"\nsummary = \"Serve {{ tier }} customers of {{ company }}, {{ user_name }}.\"\n");
+    // A name that does not exist is a bad request.
+    repo.run(&["get", "part", "goal-tierr"]).code(2);
     let part = json_of(repo.run(&["get", "part", "goal-tier", "--persona", "gold", "--format", "json"]).success());
     assert_eq!(part["summary"], "Serve gold customers of Acme, {{ user_name }}.");
     let part = json_of(repo.run(&["get", "part", "goal-tier", "--persona", "gold", "--channel", "vip", "--format", "json"]).success());
