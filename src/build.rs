@@ -38,7 +38,7 @@ pub fn build_into(
     on_wait: &mut dyn FnMut(&str),
 ) -> Result<(Output, WriteReport), BuildError> {
     let io = |e: std::io::Error| BuildError::Io(e.to_string());
-    let exports = interop::export::configured(project).map_err(BuildError::Definitions)?;
+    let exports = interop::export::configured(project, snapshot).map_err(BuildError::Definitions)?;
     let made = !out_dir.exists();
     std::fs::create_dir_all(out_dir).map_err(io)?;
     let built = (|| {
@@ -73,7 +73,7 @@ pub fn build_into(
             report.index = artifacts::IndexStamp::of(out_dir);
         }
         for export in &exports {
-            let recorded = interop::export::recorded(previous.as_deref(), export.format, &export.out);
+            let recorded = interop::export::recorded(previous.as_deref(), export.name, &export.out);
             let written = interop::export::write(&root.join(&export.out), &export.files, &recorded)
                 .map_err(|e| BuildError::Io(format!("{}: {e}", export.out)))?;
             report.exported.extend(written.written.iter().map(|p| format!("{}/{p}", export.out)));

@@ -120,7 +120,7 @@ pub(super) fn build(ctx: &Ctx, args: BuildArgs) -> Outcome {
         }
         let compiled =
             artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &snapshot, None, stamp, &artifacts::InMemory)
-                .and_then(|output| crate::interop::export::configured(&project).map(|exports| (output, exports)));
+                .and_then(|output| crate::interop::export::configured(&project, &snapshot).map(|exports| (output, exports)));
         let (mut output, exports) = match compiled {
             Ok(compiled) => compiled,
             Err(diags) => {
@@ -228,9 +228,9 @@ fn check_output(
     let mut problems: Vec<(String, Option<&str>, &str)> =
         artifacts::check(dir, output, previous).into_iter().map(|(p, why)| (p, None, why)).collect();
     for export in exports {
-        let previous = crate::interop::export::recorded(previous, export.format, &export.out);
+        let previous = crate::interop::export::recorded(previous, export.name, &export.out);
         let found = crate::interop::export::check(&ctx.root.join(&export.out), &export.files, &previous);
-        problems.extend(found.into_iter().map(|(p, why)| (format!("{}/{p}", export.out), Some(export.format.name()), why)));
+        problems.extend(found.into_iter().map(|(p, why)| (format!("{}/{p}", export.out), Some(export.name), why)));
     }
     if format == BuildFormat::Json {
         let problems: Vec<_> = problems

@@ -32,11 +32,12 @@ pub struct ImportArgs {
   personac export claude-code                      into .claude/agents
   personac export crewai --out crew/config         one agents.yaml
   personac export eliza --persona maya --channel voice
-  personac export character-card --stage trial")]
+  personac export character-card --stage trial
+  personac export bundle --out dist/personas.json   every persona in one JSON file")]
 pub struct ExportArgs {
-    /// The format to write: claude-code, crewai, eliza or character-card
+    /// The format to write: claude-code, crewai, eliza, character-card, or bundle (the build output as one JSON file)
     format: String,
-    /// The folder to write into, relative to the repository root (default: the format's usual place)
+    /// The folder to write into, relative to the repository root (default: the format's usual place); for a bundle, a `.json` file or a folder
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Export only this persona (repeat for more; default: every concrete persona)
@@ -164,6 +165,9 @@ fn print_plan(ctx: &Ctx, plan: &Plan, format: Format, dry_run: bool) {
 }
 
 pub(super) fn export(ctx: &Ctx, args: ExportArgs) -> Outcome {
+    if args.format == "bundle" {
+        return export_bundle(ctx, args);
+    }
     let format = format(&args.format, true)?;
     let (_, project) = load(ctx, DiagFormat::Text, None)?;
     let selection = Selection { personas: args.personas, channels: args.channels, stages: args.stages, ..Selection::default() };
@@ -204,4 +208,46 @@ pub(super) fn export(ctx: &Ctx, args: ExportArgs) -> Outcome {
 /// and the output folder.
 fn checked_out(ctx: &Ctx, project: &crate::project::Project, out: &Path) -> Result<PathBuf, Failure> {
     crate::rules::export_dir(&ctx.root, &project.catalog.config, &out.to_string_lossy()).map_err(Failure::Usage)
+}
+
+/// `personac export bundle`: the build output as one JSON file, for
+/// services that cannot read a folder.
+fn export_bundle(ctx: &Ctx, args: ExportArgs) -> Outcome {
+    if !args.personas.is_empty() || !args.channels.is_empty() || !args.stages.is_empty() {
+        return Err(Failure::Usage(
+            "a bundle holds every persona with every view: `--persona`, `--channel` and `--stage` do not apply\n  help: `personac export bundle --out FILE`".into(),
+        ));
+    }
+    let (snapshot, project) = load(ctx, DiagFormat::Text, None)?;
+    let out = args.out.unwrap_or_else(|| PathBuf::from(crate::interop::bundle::DEFAULT_OUT));
+    let (folder, file) = match out.extension().is_some_and(|e| e == "json") {
+        true => (
+            out.parent().map(Path::to_path_buf).unwrap_or_default(),
+            out.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
+        ),
+        false => (out.clone(), crate::interop::bundle::FILE.to_string()),
+    };
+    let dir = checked_out(ctx, &project, &folder)?;
+    let bytes = match crate::interop::bundle::bundle(&project, &snapshot) {
+        Ok(bytes) => bytes,
+        Err(diags) => {
+            report(ctx, &diags, &snapshot, DiagFormat::Text);
+            return Err(Failure::Definitions);
+        }
+    };
+    let files = std::collections::BTreeMap::from([(file.clone(), bytes)]);
+    let written = export::write(&dir, &files, &[]).map_err(|e| Failure::Usage(format!("cannot write to `{}`: {e}", folder.display())))?;
+    let shown = folder.join(&file);
+    let n = project.catalog.personas.values().filter(|p| !p.is_abstract).count();
+    status(
+        ctx,
+        "Exported",
+        &format!(
+            "{n} persona{} as a bundle into {} ({})",
+            if n == 1 { "" } else { "s" },
+            shown.display(),
+            if written.written.is_empty() { "unchanged" } else { "written" }
+        ),
+    );
+    Ok(())
 }

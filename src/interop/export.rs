@@ -188,10 +188,10 @@ pub fn index_entry(out: &str, files: &BTreeMap<String, Vec<u8>>) -> Value {
     json!({ "out": out, "files": hashes })
 }
 
-/// The files an earlier build recorded for an export in `index.json`, if
-/// it wrote to the same folder.
-pub fn recorded(index: Option<&crate::artifacts::PreviousIndex>, format: Format, out: &str) -> Vec<String> {
-    let Some(entry) = index.and_then(|i| i.exports.as_ref()).and_then(|e| e.get(format.name())) else { return Vec::new() };
+/// The files an earlier build recorded for an export (by its name under
+/// `[export.NAME]`) in `index.json`, if it wrote to the same folder.
+pub fn recorded(index: Option<&crate::artifacts::PreviousIndex>, name: &str, out: &str) -> Vec<String> {
+    let Some(entry) = index.and_then(|i| i.exports.as_ref()).and_then(|e| e.get(name)) else { return Vec::new() };
     if entry.get("out").and_then(Value::as_str) != Some(out) {
         return Vec::new();
     }
@@ -200,16 +200,27 @@ pub fn recorded(index: Option<&crate::artifacts::PreviousIndex>, format: Format,
 
 /// One export `build` keeps current.
 pub struct Configured {
-    pub format: Format,
+    /// Its name under `[export.NAME]`: a format's, or `bundle`.
+    pub name: &'static str,
     /// Its folder, relative to the repository root.
     pub out: String,
     pub files: BTreeMap<String, Vec<u8>>,
 }
 
-/// The exports `[export.FORMAT]` in personac.toml asks for.
-pub fn configured(project: &Project) -> Result<Vec<Configured>, Vec<Diagnostic>> {
+/// The exports `[export.FORMAT]` in personac.toml asks for, compiled from
+/// `snapshot` (a bundle is the build output itself).
+pub fn configured(project: &Project, snapshot: &crate::snapshot::Snapshot) -> Result<Vec<Configured>, Vec<Diagnostic>> {
     let mut out = Vec::new();
     for (name, config) in &project.catalog.config.exports {
+        if name == "bundle" {
+            let bundle = super::bundle::bundle(project, snapshot)?;
+            out.push(Configured {
+                name: "bundle",
+                out: config.out.value.clone(),
+                files: BTreeMap::from([(super::bundle::FILE.to_string(), bundle)]),
+            });
+            continue;
+        }
         let Some(format) = Format::parse(name) else { continue };
         let selection = Selection { all_channels: config.channels, all_stages: config.stages, ..Selection::default() };
         let personas = match personas(project, &selection) {
@@ -217,7 +228,7 @@ pub fn configured(project: &Project) -> Result<Vec<Configured>, Vec<Diagnostic>>
             Err(ExportError::Definitions(d)) => return Err(d),
             Err(ExportError::Request(msg)) => return Err(vec![Diagnostic::error(crate::diag::code::CONFIG, msg)]),
         };
-        out.push(Configured { format, out: config.out.value.clone(), files: files(format, &personas) });
+        out.push(Configured { name: format.name(), out: config.out.value.clone(), files: files(format, &personas) });
     }
     Ok(out)
 }
@@ -229,8 +240,7 @@ pub fn record(output: &mut crate::artifacts::Output, exports: &[Configured]) {
         return;
     }
     let Some(mut index) = output.files.get(crate::artifacts::INDEX).and_then(|b| serde_json::from_slice::<Value>(b).ok()) else { return };
-    let entries: serde_json::Map<String, Value> =
-        exports.iter().map(|e| (e.format.name().to_string(), index_entry(&e.out, &e.files))).collect();
+    let entries: serde_json::Map<String, Value> = exports.iter().map(|e| (e.name.to_string(), index_entry(&e.out, &e.files))).collect();
     index["exports"] = Value::Object(entries);
     let mut bytes = serde_json::to_vec_pretty(&index).unwrap_or_default();
     bytes.push(b'\n');

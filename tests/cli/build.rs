@@ -339,3 +339,38 @@ fn a_rebuild_compiles_exactly_the_personas_whose_inputs_changed() {
     repo.run(&["build"]).success();
     assert_eq!(repo.tree("build-output"), kept);
 }
+
+/// `export bundle` is the build output as one JSON file: the same index,
+/// every file as text; `[export.bundle]` keeps it current on `build`, and
+/// `build --check` verifies it.
+#[test]
+fn a_bundle_is_the_build_output_in_one_file_and_build_keeps_it_current() {
+    let repo = story();
+    repo.run(&["build"]).success();
+    repo.run(&["export", "bundle", "--out", "dist/personas.json"]).success();
+    let bundle: Value = serde_json::from_str(&repo.read("dist/personas.json")).unwrap();
+    assert_eq!(bundle["format"], 2);
+    assert_eq!(bundle["kind"], "personac-bundle");
+    let index: Value = serde_json::from_str(&repo.read("build-output/index.json")).unwrap();
+    assert_eq!(bundle["index"], index);
+    let built: Vec<(String, String)> =
+        repo.tree("build-output").into_iter().filter(|(p, _)| p != "index.json").map(|(p, b)| (p, String::from_utf8(b).unwrap())).collect();
+    let bundled: Vec<(String, String)> =
+        bundle["files"].as_object().unwrap().iter().map(|(p, t)| (p.clone(), t.as_str().unwrap().to_string())).collect();
+    assert_eq!(bundled, built);
+    // Selecting personas makes no sense for a bundle.
+    repo.run(&["export", "bundle", "--persona", "maya"]).code(2);
+
+    // Kept current by `build`, verified by `build --check`.
+    let config = "[export.bundle]\nout = \"dist\"\n";
+    repo.write("personac.toml", config);
+    repo.run(&["build"]).success();
+    let kept: Value = serde_json::from_str(&repo.read("dist/personas.json")).unwrap();
+    assert_eq!(kept["files"], bundle["files"]);
+    repo.run(&["build", "--check"]).success();
+    repo.write("parts/goal-home.yaml", "type: goal\nsummary: Bring it home, safely.\n");
+    let run = repo.run(&["build", "--check"]).failure();
+    assert!(run.stderr.contains("dist/personas.json"), "{}", run.stderr);
+    repo.run(&["build"]).success();
+    assert!(repo.read("dist/personas.json").contains("Bring it home, safely."));
+}
