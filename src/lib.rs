@@ -34,6 +34,7 @@ pub mod reach;
 pub mod render;
 pub mod resolve;
 pub mod rules;
+pub mod runtime;
 pub mod schema;
 pub mod serve;
 pub mod snapshot;

@@ -7,6 +7,7 @@ mod build;
 mod command_line;
 mod commands;
 mod conformance;
+mod conformance_runtime;
 mod corpus;
 mod diagnostics;
 mod examples;
