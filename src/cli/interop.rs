@@ -169,7 +169,7 @@ pub(super) fn export(ctx: &Ctx, args: ExportArgs) -> Outcome {
         return export_bundle(ctx, args);
     }
     let format = format(&args.format, true)?;
-    let (_, project) = load(ctx, DiagFormat::Text, None)?;
+    let (snapshot, project) = load(ctx, DiagFormat::Text, None)?;
     let selection = Selection { personas: args.personas, channels: args.channels, stages: args.stages, ..Selection::default() };
     let exported = match export::personas(&project, &selection) {
         Ok(e) => e,
@@ -182,7 +182,13 @@ pub(super) fn export(ctx: &Ctx, args: ExportArgs) -> Outcome {
     let exporter = format.exporter().ok_or_else(|| Failure::Usage(format!("personac does not export {format}")))?;
     let out = args.out.unwrap_or_else(|| PathBuf::from(exporter.default_out()));
     let dir = checked_out(ctx, &project, &out)?;
-    let files = export::files(format, &exported);
+    let files = match export::files(&project, format, &exported) {
+        Ok(files) => files,
+        Err(diags) => {
+            report(ctx, &diags, &snapshot, DiagFormat::Text);
+            return Err(Failure::Definitions);
+        }
+    };
     let written = export::write(&dir, &files, &[]).map_err(|e| Failure::Usage(format!("cannot write to `{}`: {e}", out.display())))?;
     for path in &written.written {
         if ctx.verbose {

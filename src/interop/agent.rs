@@ -99,6 +99,11 @@ pub struct Exported {
     pub tools: Option<Vec<String>>,
     pub metadata: BTreeMap<String, Value>,
     pub runtime_vars: Vec<String>,
+    /// The same persona with the runtime variables left to the caller
+    /// marked (`render::MARK_OPEN` name `render::MARK_CLOSE`) instead of
+    /// written `{{ name }}`, when it has any: literal text that looks like a
+    /// variable is then told apart, as in a view's record.
+    pub marked: Option<Box<Exported>>,
 }
 
 impl Exported {
@@ -120,4 +125,10 @@ pub trait Exporter: Sync {
 
     /// What the format cannot carry, for the README and the export report.
     fn loses(&self) -> &'static str;
+
+    /// Literal text of a persona that this format's runtime would corrupt,
+    /// `(persona, text)`: an export with any is refused.
+    fn refuses(&self, _personas: &[Exported]) -> Vec<(String, String)> {
+        Vec::new()
+    }
 }

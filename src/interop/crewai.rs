@@ -125,33 +125,64 @@ pub(super) fn yaml_string(text: &str, indent: usize) -> String {
     format!("|-\n{}", lines.join("\n"))
 }
 
-/// Text for CrewAI: runtime variables back to `{var}`, and every other
-/// `{word}` spaced out (`{ word }`), which CrewAI would otherwise take for an
-/// input it must be given.
-fn crewai_text(text: &str, vars: &[String]) -> String {
-    let mut out = text.to_string();
-    for var in vars {
-        out = out.replace(&format!("{{{{ {var} }}}}"), &format!("\u{0}{var}\u{1}"));
-    }
-    let mut defanged = String::with_capacity(out.len());
-    let mut rest = out.as_str();
-    while let Some(at) = rest.find('{') {
-        defanged.push_str(&rest[..at]);
-        let after = &rest[at + 1..];
-        let word = after.find('}').filter(|&n| n > 0 && after[..n].chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'));
-        match word {
-            Some(n) => {
-                defanged.push_str(&format!("{{ {} }}", &after[..n]));
-                rest = &after[n + 1..];
+/// Text for CrewAI from a text whose open runtime variables are marked
+/// ([`Exported::marked`]): each variable becomes `{var}`, which CrewAI fills
+/// at kickoff; literal text is written as it is. CrewAI's interpolation
+/// (1.x `interpolate_only`) fills every `{name}` (a letter or `_`, then
+/// letters, digits, `_` or `-`) and has no escape, so literal text holding
+/// one cannot be carried: those are given back as refused.
+fn crewai_text(marked: &str) -> (String, Vec<String>) {
+    let (open, close) = (crate::render::MARK_OPEN, crate::render::MARK_CLOSE);
+    let mut out = String::with_capacity(marked.len());
+    let mut refused = Vec::new();
+    let mut rest = marked;
+    loop {
+        let (literal, var) = match rest.find(open) {
+            Some(at) => match rest[at + open.len_utf8()..].find(close) {
+                Some(len) => (&rest[..at], Some(&rest[at + open.len_utf8()..at + open.len_utf8() + len])),
+                None => (rest, None),
+            },
+            None => (rest, None),
+        };
+        refused.extend(crewai_placeholders(literal));
+        out.push_str(literal);
+        match var {
+            Some(name) => {
+                out.push_str(&format!("{{{name}}}"));
+                rest = &rest[literal.len() + open.len_utf8() + name.len() + close.len_utf8()..];
             }
-            None => {
-                defanged.push('{');
-                rest = after;
-            }
+            None => break,
         }
     }
-    defanged.push_str(rest);
-    defanged.replace('\u{0}', "{").replace('\u{1}', "}")
+    (out, refused)
+}
+
+/// The `{name}` patterns CrewAI would fill in `text`.
+fn crewai_placeholders(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    for (at, _) in text.match_indices('{') {
+        let name_len = bytes[at + 1..]
+            .iter()
+            .enumerate()
+            .take_while(|(i, b)| {
+                if *i == 0 { b.is_ascii_alphabetic() || **b == b'_' } else { b.is_ascii_alphanumeric() || **b == b'_' || **b == b'-' }
+            })
+            .count();
+        if name_len > 0 && bytes.get(at + 1 + name_len) == Some(&b'}') {
+            found.push(text[at..at + name_len + 2].to_string());
+        }
+    }
+    found
+}
+
+/// The texts of an agent as CrewAI reads them: role, goal and backstory.
+fn texts(p: &Exported) -> [String; 3] {
+    let goals: Vec<&str> = p.parts.iter().filter(|(t, _, _)| t == "goal").map(|(_, _, text)| text.as_str()).collect();
+    let goal = if goals.is_empty() { p.summary.clone() } else { goals.join("\n\n") };
+    // The backstory is the whole compiled prompt but its title line.
+    let backstory = p.detail_view.split_once('\n').map_or("", |(_, rest)| rest).trim().to_string();
+    [p.title.clone(), goal, backstory]
 }
 
 impl Exporter for Crewai {
@@ -163,15 +194,11 @@ impl Exporter for Crewai {
         let mut yaml = String::from("# CrewAI agents, compiled by personac: each key names an @agent method of your crew.\n");
         for p in personas {
             let key = p.name.replace('-', "_");
-            let goals: Vec<&str> = p.parts.iter().filter(|(t, _, _)| t == "goal").map(|(_, _, text)| text.as_str()).collect();
-            let goal = if goals.is_empty() { p.summary.clone() } else { goals.join("\n\n") };
-            // The backstory is the whole compiled prompt but its title line.
-            let backstory = p.detail_view.split_once('\n').map_or("", |(_, rest)| rest).trim().to_string();
-            let text = |t: &str| crewai_text(t, &p.runtime_vars);
+            let [role, goal, backstory] = texts(p.marked.as_deref().unwrap_or(p)).map(|t| crewai_text(&t).0);
             yaml.push_str(&format!("\n{key}:\n"));
-            yaml.push_str(&format!("  role: {}\n", yaml_string(&text(&p.title), 4)));
-            yaml.push_str(&format!("  goal: {}\n", yaml_string(&text(&goal), 4)));
-            yaml.push_str(&format!("  backstory: {}\n", yaml_string(&text(&backstory), 4)));
+            yaml.push_str(&format!("  role: {}\n", yaml_string(&role, 4)));
+            yaml.push_str(&format!("  goal: {}\n", yaml_string(&goal, 4)));
+            yaml.push_str(&format!("  backstory: {}\n", yaml_string(&backstory, 4)));
             if let Some(model) = &p.model {
                 yaml.push_str(&format!("  llm: {}\n", yaml_string(model, 4)));
             }
@@ -186,6 +213,16 @@ impl Exporter for Crewai {
         BTreeMap::from([("agents.yaml".to_string(), yaml.into_bytes())])
     }
 
+    fn refuses(&self, personas: &[Exported]) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for p in personas {
+            let mut refused: Vec<String> = texts(p.marked.as_deref().unwrap_or(p)).iter().flat_map(|t| crewai_text(t).1).collect();
+            refused.dedup();
+            out.extend(refused.into_iter().map(|text| (p.name.clone(), text)));
+        }
+        out
+    }
+
     fn loses(&self) -> &'static str {
         "the split into parts (the backstory is the compiled detail view), stages and channels (unless exported as agents of their own), token budgets, and metadata other than CrewAI's agent options; tools must exist as @tool methods of your crew"
     }
@@ -196,12 +233,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn text_for_crewai_keeps_inputs_and_defangs_other_braces() {
-        let vars = vec!["topic".to_string()];
-        assert_eq!(
-            crewai_text("Study {{ topic }} and {{CompanyName}} and {x} and {\"a\": 1}", &vars),
-            "Study {topic} and {{ CompanyName }} and { x } and {\"a\": 1}"
-        );
+    fn text_for_crewai_writes_variables_as_inputs_and_refuses_literal_placeholders() {
+        let (open, close) = (crate::render::MARK_OPEN, crate::render::MARK_CLOSE);
+        let marked = format!("Study {open}topic{close}; show {{{{ topic }}}} and {{\"a\": 1}} and ${{#arr[@]}} as is");
+        assert_eq!(crewai_text(&marked), ("Study {topic}; show {{ topic }} and {\"a\": 1} and ${#arr[@]} as is".to_string(), vec![]));
+        let (_, refused) = crewai_text("Fill {x} and {{CompanyName}} and {a-b} but not { y } or {9z}");
+        assert_eq!(refused, ["{x}", "{CompanyName}", "{a-b}"]);
         assert_eq!(crew_of("src/research/config/agents.yaml").as_deref(), Some("research"));
         assert_eq!(crew_of("crews/writing/agents.yaml").as_deref(), Some("writing"));
     }

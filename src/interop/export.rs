@@ -17,6 +17,7 @@ use crate::diag::Diagnostic;
 use crate::hash::sha256_hex;
 use crate::model::{Request, ResolvedPersona};
 use crate::project::Project;
+use crate::render::{RenderedPersona, View};
 use crate::resolve::ResolveError;
 
 /// What to export: which personas, and which channel and stage variants as
@@ -44,15 +45,33 @@ pub enum ExportError {
 
 fn exported(project: &Project, resolved: &ResolvedPersona, name: String) -> Result<Exported, Vec<Diagnostic>> {
     let (rendered, [summary, detail]) = crate::artifacts::views(&project.renderer, &project.tokenizer, resolved)?;
+    let mut out = exported_from(resolved, &rendered, name.clone(), summary.text.clone(), detail.text.clone());
+    if resolved.runtime_vars.iter().any(|v| !resolved.vars.contains_key(v)) {
+        let renderer = &project.renderer;
+        let marked = renderer.render_texts_with(resolved, crate::render::Placeholder::Marked)?;
+        let layout = |view, fitted: &crate::budget::Fitted| renderer.layout(&marked, view, &fitted.dropped_at).map_err(|d| vec![d]);
+        let (summary_m, detail_m) = (layout(View::Summary, &summary)?, layout(View::Detail, &detail)?);
+        out.marked = Some(Box::new(exported_from(resolved, &marked, name, summary_m, detail_m)));
+    }
+    Ok(out)
+}
+
+fn exported_from(
+    resolved: &ResolvedPersona,
+    rendered: &RenderedPersona,
+    name: String,
+    summary_view: String,
+    detail_view: String,
+) -> Exported {
     let own = if rendered.persona.detail.is_empty() { &rendered.persona.summary } else { &rendered.persona.detail };
-    Ok(Exported {
+    Exported {
         name,
         title: rendered.persona.title.clone(),
         version: rendered.persona.version.clone().unwrap_or_default(),
         description: rendered.persona.description.clone(),
         summary: rendered.persona.summary.clone(),
-        detail_view: detail.text,
-        summary_view: summary.text,
+        detail_view,
+        summary_view,
         own_text: own.clone(),
         parts: rendered.parts.iter().map(|p| (p.part_type.clone(), p.title.clone(), p.content.clone())).collect(),
         traits: rendered.traits.iter().map(|t| (t.name.clone(), t.description.clone())).collect(),
@@ -61,7 +80,8 @@ fn exported(project: &Project, resolved: &ResolvedPersona, name: String) -> Resu
         tools: resolved.tools.clone(),
         metadata: resolved.metadata.clone(),
         runtime_vars: resolved.runtime_vars.clone(),
-    })
+        marked: None,
+    }
 }
 
 /// The compiled personas a selection names, in name order.
@@ -118,9 +138,40 @@ fn request(err: ResolveError) -> ExportError {
     }
 }
 
-/// The files of one export, by path relative to its folder.
-pub fn files(format: Format, personas: &[Exported]) -> BTreeMap<String, Vec<u8>> {
-    format.exporter().map(|e| e.export(personas)).unwrap_or_default()
+/// The files of one export, by path relative to its folder; refused, with
+/// the place of each text the format's runtime would corrupt, when there is
+/// one.
+pub fn files(project: &Project, format: Format, personas: &[Exported]) -> Result<BTreeMap<String, Vec<u8>>, Vec<Diagnostic>> {
+    let Some(exporter) = format.exporter() else { return Ok(BTreeMap::new()) };
+    let refused = exporter.refuses(personas);
+    if !refused.is_empty() {
+        return Err(refused.iter().map(|(persona, text)| refusal(project, format, persona, text)).collect());
+    }
+    Ok(exporter.export(personas))
+}
+
+/// Where `text` comes from among the texts persona `persona` shows, as an
+/// error that says why `format` refuses it.
+fn refusal(project: &Project, format: Format, persona: &str, text: &str) -> Diagnostic {
+    let base = persona.split_once('-').map_or(persona, |(b, _)| b);
+    let name = if project.catalog.personas.contains_key(persona) { persona } else { base };
+    let mut d = Diagnostic::error(
+        crate::diag::code::RUNTIME_VARIABLE,
+        format!("{format} would take `{text}` in persona `{persona}` for an input to fill: the export would change the prompt"),
+    )
+    .help(format!(
+        "{format} fills every `{{name}}` in an agent's texts and has no escape: write it with spaces (`{{ {} }}`), or make it a runtime variable (`{{{{ {} }}}}` with `runtime_vars`) if {format} should fill it",
+        &text[1..text.len() - 1],
+        &text[1..text.len() - 1]
+    ));
+    if let Ok(resolved) = project.catalog.resolve(name, &Request::default())
+        && let Some((file, span)) = crate::describe::find_text(&resolved, text)
+    {
+        d = d.at(&file, span);
+    } else if let Some(p) = project.catalog.personas.get(name) {
+        d = d.at(&p.meta.file, p.meta.name_span.clone()).help("the text comes from a value, such as one under `[vars]`");
+    }
+    d
 }
 
 /// What writing an export changed.
@@ -228,7 +279,7 @@ pub fn configured(project: &Project, snapshot: &crate::snapshot::Snapshot) -> Re
             Err(ExportError::Definitions(d)) => return Err(d),
             Err(ExportError::Request(msg)) => return Err(vec![Diagnostic::error(crate::diag::code::CONFIG, msg)]),
         };
-        out.push(Configured { name: format.name(), out: config.out.value.clone(), files: files(format, &personas) });
+        out.push(Configured { name: format.name(), out: config.out.value.clone(), files: files(project, format, &personas)? });
     }
     Ok(out)
 }

@@ -232,9 +232,20 @@ fn a_malformed_source_is_refused_with_its_position() {
 fn every_format_exports() {
     let repo = repo_with("claude-code");
     repo.run_here(&["import", "claude-code", "sources"]).success();
+    // The invoice helper shows `{{INVOICE_NO}}` literally, which CrewAI
+    // would take for an input (`{INVOICE_NO}`): refused, and the others go.
+    let run = repo.run(&["export", "crewai", "--out", "out/crewai"]).failure();
+    assert!(run.stderr.contains("crewai would take `{INVOICE_NO}` in persona `invoice-helper`"), "{}", run.stderr);
     for format in ["claude-code", "crewai", "eliza", "character-card"] {
-        let run = repo.run(&["export", format, "--out", &format!("out/{format}")]).success();
-        assert!(run.stderr.contains("Exported 4 personas"), "{}", run.stderr);
+        let mut args = vec!["export", format, "--out"];
+        let out = format!("out/{format}");
+        args.push(&out);
+        if format == "crewai" {
+            args.extend(["--persona", "release-kit-announcer", "--persona", "release-kit-tagger", "--persona", "release-notes"]);
+        }
+        let run = repo.run(&args).success();
+        let n = if format == "crewai" { 3 } else { 4 };
+        assert!(run.stderr.contains(&format!("Exported {n} personas")), "{}", run.stderr);
         let files: String =
             repo.tree(&format!("out/{format}")).into_iter().map(|(p, b)| format!("=== {p}\n{}\n", String::from_utf8(b).unwrap())).collect();
         insta::assert_snapshot!(format!("export_{format}"), files);
@@ -311,6 +322,36 @@ fn crewai_round_trips() {
     assert_eq!(researcher["tools"], serde_json::json!(["web_search"]));
     assert_eq!(researcher["verbose"], true);
     assert!(researcher["goal"].as_str().unwrap().contains("Uncover cutting-edge developments in {topic},"));
+}
+
+/// CrewAI fills every `{name}` of an agent's texts and has no escape: the
+/// export writes the persona's runtime variables as `{var}` (from the
+/// views' records, not by replacing text), literal `{{ var }}` as it is,
+/// and refuses, with the place, literal text CrewAI would take for an input.
+#[test]
+fn crewai_export_writes_only_runtime_variables_as_inputs_and_refuses_literal_placeholders() {
+    let repo = Repo::new()
+        .file("personac.toml", "[vars]\nhint = \"{{ topic }}\"\n")
+        .file("skills/show-syntax.md", "---\ndescription: d\ntemplate: false\n---\nWrite {{ topic }} exactly like this, and ${#arr[@]} too.\n")
+        .file(
+            "personas/analyst.toml",
+            "version = \"1.0.0\"\ntitle = \"{{ topic }} Analyst\"\nsummary = \"Research {{ topic }}; the hint is {{ hint }}.\"\nskills = [\"show-syntax\"]\nruntime_vars = [\"topic\"]\n",
+        );
+    repo.run(&["export", "crewai"]).success();
+    let yaml = personac::parse::yaml_document(&repo.read("crewai/agents.yaml")).unwrap().to_json();
+    let analyst = &yaml["analyst"];
+    assert_eq!(analyst["role"], "{topic} Analyst");
+    assert_eq!(analyst["goal"], "Research {topic}; the hint is {{ topic }}.");
+    let backstory = analyst["backstory"].as_str().unwrap();
+    assert!(backstory.contains("Research {topic}; the hint is {{ topic }}."), "{backstory}");
+    assert!(backstory.contains("Write {{ topic }} exactly like this, and ${#arr[@]} too."), "{backstory}");
+    // A literal `{name}` would be filled (or fail) at kickoff: refused, at its place.
+    repo.write("skills/show-syntax.md", "---\ndescription: d\ntemplate: false\n---\nReply with {answer} only.\n");
+    let run = repo.run(&["export", "crewai", "--out", "crew2"]).failure();
+    assert!(run.stderr.contains("crewai would take `{answer}` in persona `analyst` for an input to fill"), "{}", run.stderr);
+    assert!(run.stderr.contains("skills/show-syntax.md:5:12"), "{}", run.stderr);
+    assert!(run.stderr.contains("`{ answer }`"), "{}", run.stderr);
+    assert!(!repo.path().join("crew2").exists(), "a refused export wrote files");
 }
 
 #[test]
