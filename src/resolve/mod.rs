@@ -306,6 +306,19 @@ impl Catalog {
         if !diags.is_empty() {
             return Err(ResolveError::Definitions(diags));
         }
+        // A caller's value for a runtime variable obeys its declared limit,
+        // as the loaders enforce it.
+        for decl in &runtime_decls {
+            if let (Some(max), Some(serde_json::Value::String(value))) = (decl.max_length, request.vars.get(&decl.name.value))
+                && value.chars().count() as u64 > max
+            {
+                return Err(ResolveError::Request(format!(
+                    "the value of runtime variable `{}` is {} characters, over its `max_length` of {max}\n  help: give a shorter value (characters are counted as Unicode code points)",
+                    decl.name.value,
+                    value.chars().count()
+                )));
+            }
+        }
 
         for s in &slots {
             sources.push(&s.part.meta.file);

@@ -374,3 +374,80 @@ fn a_bundle_is_the_build_output_in_one_file_and_build_keeps_it_current() {
     repo.run(&["build"]).success();
     assert!(repo.read("dist/personas.json").contains("Bring it home, safely."));
 }
+
+/// A view that leaves runtime variables to the caller has a record that
+/// splits it into literal text and variables: literal `{{ user_name }}`
+/// (a `template = false` text, a `{% raw %}` block, a `[vars]` value)
+/// stays text; the record gives the `.md` back exactly; `index.json` says
+/// which variables each view uses.
+#[test]
+fn runtime_variables_are_recorded_apart_from_literal_text_that_looks_like_them() {
+    let repo = Repo::new()
+        .file("personac.toml", "[vars]\nexample = \"Dear {{ user_name }},\"\n")
+        .file("skills/literal.md", "---\ndescription: d\ntemplate: false\n---\nShow {{ user_name }} and ${#arr[@]} as written.\n")
+        .file(
+            "personas/maya.md",
+            "+++\nversion = \"1.0.0\"\nsummary = \"Helps {{ user_name }}.\"\nskills = [\"literal\"]\nruntime_vars = [\"user_name\", { name = \"tier\", default = \"standard\", max_length = 16, description = \"the plan\" }]\n+++\nGrüße 🌍, {{ user_name }} ({{ tier }})! {% raw %}Type {{ user_name }} to see it.{% endraw %} Example: {{ example }}\n",
+        );
+    repo.run(&["build"]).success();
+    let detail = repo.read("build-output/maya/detail.md");
+    assert_eq!(detail.matches("{{ user_name }}").count(), 4, "{detail}");
+    let record: Value = serde_json::from_str(&repo.read("build-output/maya/detail.segments.json")).unwrap();
+    let segments = record["segments"].as_array().unwrap();
+    let vars: Vec<&str> = segments.iter().filter_map(|s| s["var"].as_str()).collect();
+    assert_eq!(vars, ["user_name", "tier"], "{segments:?}");
+    let joined: String =
+        segments.iter().map(|s| s.as_str().map_or_else(|| format!("{{{{ {} }}}}", s["var"].as_str().unwrap()), str::to_string)).collect();
+    assert_eq!(joined, detail);
+    let literal: String = segments.iter().filter_map(Value::as_str).collect();
+    for text in ["Type {{ user_name }} to see it.", "Example: Dear {{ user_name }},", "Show {{ user_name }} and ${#arr[@]} as written."] {
+        assert!(literal.contains(text), "{text} is not literal text: {segments:?}");
+    }
+    let index: Value = serde_json::from_str(&repo.read("build-output/index.json")).unwrap();
+    let maya = &index["personas"]["maya"];
+    assert_eq!(
+        maya["runtime_vars"],
+        serde_json::json!([{ "name": "user_name" }, { "name": "tier", "default": "standard", "max_length": 16, "description": "the plan" }])
+    );
+    let detail_view = maya["views"].as_array().unwrap().iter().find(|v| v["path"] == "detail.md").unwrap();
+    assert_eq!(detail_view["vars"], serde_json::json!(["user_name", "tier"]));
+    assert_eq!(detail_view["segments"], "detail.segments.json");
+    // The summary uses `user_name` only; a view without any has no record.
+    let summary_view = maya["views"].as_array().unwrap().iter().find(|v| v["path"] == "summary.md").unwrap();
+    assert_eq!(summary_view["vars"], serde_json::json!(["user_name"]));
+    // A value over the limit is refused by `show` as by the loaders (exit 2).
+    let run = repo.run(&["show", "maya", "--var", "tier=platinum-plus-gold"]).code(2);
+    assert!(run.stderr.contains("runtime variable `tier` is 18 characters, over its `max_length` of 16"), "{}", run.stderr);
+    assert!(repo.run(&["show", "maya", "--var", "tier=Ünïcödé-plän"]).success().stdout.contains("(Ünïcödé-plän)"));
+    // A default over its own limit is an error at its place.
+    repo.write("personas/maya.md", &repo.read("personas/maya.md").replace("max_length = 16", "max_length = 4"));
+    let run = repo.run(&["check"]).failure();
+    assert!(
+        run.stderr.contains("the default is 8 characters, over `max_length` (4)") && run.stderr.contains("personas/maya.md:"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Titles are texts like any other: rendered with the vars, runtime
+/// variables kept, an undefined one an error.
+#[test]
+fn titles_are_rendered_and_an_undefined_variable_in_one_is_an_error() {
+    let repo = Repo::new()
+        .file("personac.toml", "[vars]\ncompany = \"Acme\"\n")
+        .file("parts/goal-help.toml", "type = \"goal\"\ntitle = \"Goals at {{ company }}\"\nsummary = \"Help.\"\n")
+        .file(
+            "personas/researcher.toml",
+            "version = \"1.0.0\"\ntitle = \"{{ topic }} Senior Data Researcher at {{ company }}\"\nsummary = \"s\"\nparts = [\"goal-help\"]\nruntime_vars = [\"topic\"]\n",
+        );
+    let shown = repo.run(&["show", "researcher", "--var", "topic=AI"]).success().stdout;
+    assert!(shown.starts_with("# AI Senior Data Researcher at Acme\n"), "{shown}");
+    assert!(shown.contains("## Goals at Acme\n"), "{shown}");
+    repo.run(&["build"]).success();
+    assert!(repo.read("build-output/researcher/detail.md").starts_with("# {{ topic }} Senior Data Researcher at Acme\n"));
+    let manifest: Value = serde_json::from_str(&repo.read("build-output/researcher/manifest.json")).unwrap();
+    assert_eq!(manifest["title"], "{{ topic }} Senior Data Researcher at Acme");
+    repo.write("parts/goal-help.toml", "type = \"goal\"\ntitle = \"Goals at {{ compani }}\"\nsummary = \"Help.\"\n");
+    let run = repo.run(&["check"]).failure();
+    assert!(run.stderr.contains("compani") && run.stderr.contains("parts/goal-help.toml:2:"), "{}", run.stderr);
+}

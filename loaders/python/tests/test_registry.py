@@ -101,6 +101,18 @@ class Loading(Base):
                 reg.get(bad)
             self.assertIn(entry["id"], str(caught.exception))
 
+    def test_pin_of_a_version_with_build_metadata(self) -> None:
+        bundle = json.loads(json.dumps(self.bundle))
+        entry = bundle["index"]["personas"]["maya"]
+        entry["version"] = "1.4.0+build.5"
+        entry["id"] = "maya@1.4.0+build.5+" + entry["fingerprint"][7:19]
+        reg = Registry.from_bundle(bundle)
+        self.assertEqual(reg.get(entry["id"]).name, "maya")
+        self.assertEqual(reg.get("maya@1.4.0+build.5").name, "maya")
+        for bad in ("maya@1.4.0", "maya@1.4.0+build.5+" + "0" * 12):
+            with self.assertRaises(PinMismatch, msg=bad):
+                reg.get(bad)
+
     def test_unknown_persona_lists_names(self) -> None:
         with self.assertRaises(UnknownPersona) as caught:
             Registry.load(self.out).get("nobody")

@@ -432,7 +432,9 @@ export class Registry {
       });
     }
     if (at >= 0) {
-      const plus = pin.indexOf("+");
+      // A version may carry build metadata (`1.0.0+build.5`): the whole pin
+      // is tried as the version before it is split at its last `+`.
+      const plus = pin === entry.version ? -1 : pin.lastIndexOf("+");
       const version = plus < 0 ? pin : pin.slice(0, plus);
       const fp = plus < 0 ? "" : pin.slice(plus + 1);
       if (version !== entry.version || (plus >= 0 && !fingerprintMatches(fp, entry.fingerprint))) {

@@ -84,6 +84,19 @@ describe("loading", () => {
     await assert.rejects(reg.get("nobody"), (e) => kindOf("unknown_persona")(e) && e.message.includes("maya, sam"));
   });
 
+  test("a pin of a version with build metadata", async () => {
+    const bundle = JSON.parse(JSON.stringify(built.bundle));
+    const entry = bundle.index.personas.maya;
+    entry.version = "1.4.0+build.5";
+    entry.id = "maya@1.4.0+build.5+" + entry.fingerprint.slice(7, 19);
+    const reg = Registry.fromBundle(bundle);
+    assert.equal((await reg.get(entry.id)).name, "maya");
+    assert.equal((await reg.get("maya@1.4.0+build.5")).name, "maya");
+    for (const bad of ["maya@1.4.0", "maya@1.4.0+build.5+000000000000"]) {
+      await assert.rejects(reg.get(bad), kindOf("pin_mismatch"));
+    }
+  });
+
   test("bundle, from object and from text, with no filesystem", async () => {
     for (const source of [built.bundle, JSON.stringify(built.bundle)]) {
       const p = await Registry.fromBundle(source).get("maya");

@@ -374,8 +374,13 @@ class Registry:
     def get(self, ref: str) -> Persona:
         """``"maya"``, ``"maya@1.4.0"`` or ``"maya@1.4.0+e345754896e7"`` (the persona's id)."""
         name, at, pin = ref.partition("@")
-        version, plus, fp = pin.partition("+")
         entry = self._personas.get(name)
+        # A version may carry build metadata (`1.0.0+build.5`): the whole pin
+        # is tried as the version before it is split at its last `+`.
+        if entry is not None and pin == entry.get("version"):
+            version, plus, fp = pin, "", ""
+        else:
+            version, plus, fp = pin.rpartition("+") if "+" in pin else (pin, "", "")
         if entry is None:
             raise UnknownPersona(
                 f"no persona `{name}` in this build; personas: {listing(self.names())}",
