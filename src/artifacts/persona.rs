@@ -175,7 +175,7 @@ pub(super) fn compile_persona(
                 let seg_path = format!("{}{}.segments.json", v.prefix, view.as_str());
                 record["vars"] = json!(segments.vars);
                 record["segments"] = json!(seg_path);
-                if let Err(d) = files.push_json(&seg_path, &segments.to_json()) {
+                if let Err(d) = files.push_record(&seg_path, &segments, f.tokens) {
                     diags.push(d);
                 }
             }
@@ -196,7 +196,7 @@ pub(super) fn compile_persona(
             let seg_path = format!("on_demand/{kind}/{item}.segments.json");
             record["vars"] = json!(segments.vars);
             record["segments"] = json!(seg_path);
-            files.push_json(&seg_path, &segments.to_json()).map_err(|d| vec![d])?;
+            files.push_record(&seg_path, &segments, hash.1).map_err(|d| vec![d])?;
         }
         on_demand_records.push(record);
     }
@@ -290,8 +290,11 @@ impl Files<'_> {
         Ok((hash, tokens))
     }
 
-    fn push_json(&mut self, path: &str, value: &Value) -> Result<(String, usize), Diagnostic> {
-        self.push(path, pretty(value), None, None, None)
+    /// A record of the runtime variables of a text of `tokens` tokens: its
+    /// `tokens` are the text's (what it gives back filled), not its JSON's,
+    /// which no model reads (and counting it would double the build's work).
+    fn push_record(&mut self, path: &str, segments: &Segments, tokens: usize) -> Result<(String, usize), Diagnostic> {
+        self.push(path, pretty(&segments.to_json()), None, Some(tokens), None)
     }
 }
 
