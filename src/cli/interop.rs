@@ -1,7 +1,7 @@
 //! `import` and `export`: other tools' agent formats in and out (SPEC
 //! section 8), through `crate::interop`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 
@@ -36,9 +36,12 @@ pub struct ImportArgs {
 pub struct ExportArgs {
     /// The format to write: claude-code, crewai, eliza or character-card
     format: String,
-    /// The folder to write into, relative to the repository root (default: the format's usual place)
+    /// The folder to write into, relative to the current folder (default: the format's usual place in the repository)
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Replace files in the folder that no export of this repository wrote (they are refused otherwise), and record them as the export's own
+    #[arg(long)]
+    force: bool,
     /// Export only this persona (repeat for more; default: every concrete persona)
     #[arg(long = "persona", value_name = "PERSONA")]
     personas: Vec<String>,
@@ -176,10 +179,26 @@ pub(super) fn export(ctx: &Ctx, args: ExportArgs) -> Outcome {
         }
     };
     let exporter = format.exporter().ok_or_else(|| Failure::Usage(format!("personac does not export {format}")))?;
-    let out = args.out.unwrap_or_else(|| PathBuf::from(exporter.default_out()));
-    let dir = checked_out(ctx, &project, &out)?;
+    // A folder given is relative to where the command runs; the default is
+    // the format's usual place in the repository.
+    let (start, out) = match args.out {
+        Some(out) => (ctx.start.clone(), out),
+        None => (ctx.root.clone(), PathBuf::from(exporter.default_out())),
+    };
+    let (dir, folder) = crate::rules::export_dir(&ctx.root, &project.catalog.config, &start, &out).map_err(Failure::Usage)?;
     let files = export::files(format, &exported);
-    let written = export::write(&dir, &files, &[]).map_err(|e| Failure::Usage(format!("cannot write to `{}`: {e}", out.display())))?;
+    if !args.force {
+        let config = &project.catalog.config;
+        let index = crate::rules::out_dir(&ctx.root, config, None).ok().and_then(|d| crate::artifacts::read_index(&d));
+        let owned = export::owned(index.as_ref(), &folder, &dir);
+        let clashes: Vec<String> = export::clashes(&dir, &files, &owned).into_iter().map(|p| format!("{}/{p}", out.display())).collect();
+        if !clashes.is_empty() {
+            return Err(Failure::Usage(export::clash_message(&clashes)));
+        }
+    }
+    let cannot = |e: std::io::Error| Failure::Usage(format!("cannot write to `{}`: {e}", out.display()));
+    let written = export::write(&dir, &files, &[]).map_err(cannot)?;
+    export::write_ledger(&dir, format, &files).map_err(cannot)?;
     for path in &written.written {
         if ctx.verbose {
             status(ctx, "Wrote", &format!("{}/{path}", out.display()));
@@ -198,10 +217,4 @@ pub(super) fn export(ctx: &Ctx, args: ExportArgs) -> Outcome {
         ),
     );
     Ok(())
-}
-
-/// An export's folder: inside the repository, outside every source folder
-/// and the output folder.
-fn checked_out(ctx: &Ctx, project: &crate::project::Project, out: &Path) -> Result<PathBuf, Failure> {
-    crate::rules::export_dir(&ctx.root, &project.catalog.config, &out.to_string_lossy()).map_err(Failure::Usage)
 }
