@@ -338,7 +338,7 @@ pub struct TraitFilter {
 pub struct NoArgs {}
 
 fn listed(project: &Project, kind: Kind, item_type: Option<&str>, tags: &Option<Vec<String>>) -> Answer {
-    let rows = describe::list(&project.catalog, kind, item_type, None);
+    let rows = describe::list(&project.catalog, &project.renderer, kind, item_type, None);
     let rows: Vec<_> = rows.into_iter().filter(|r| !r.is_abstract && tags.iter().flatten().all(|t| r.tags.contains(t))).collect();
     ok(json!({ "items": rows }))
 }
