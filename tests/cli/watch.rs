@@ -484,7 +484,7 @@ fn text_status_lines_are_sentences() {
             }
         }
     });
-    let mut next = |word: &str| loop {
+    let next = |word: &str| loop {
         let line = lines.recv_timeout(WAIT).expect("a status line from watch");
         if line.contains(word) {
             return line;
