@@ -165,8 +165,9 @@ impl Exporter for Crewai {
             let key = p.name.replace('-', "_");
             let goals: Vec<&str> = p.parts.iter().filter(|(t, _, _)| t == "goal").map(|(_, _, text)| text.as_str()).collect();
             let goal = if goals.is_empty() { p.summary.clone() } else { goals.join("\n\n") };
-            // The backstory is the whole compiled prompt but its title line.
-            let backstory = p.detail_view.split_once('\n').map_or("", |(_, rest)| rest).trim().to_string();
+            // The backstory is the whole compiled prompt but its title line
+            // (the role), when it has one.
+            let backstory = p.detail_view.strip_prefix(&format!("# {}\n", p.title)).unwrap_or(&p.detail_view).trim().to_string();
             let text = |t: &str| crewai_text(t, &p.runtime_vars);
             yaml.push_str(&format!("\n{key}:\n"));
             yaml.push_str(&format!("  role: {}\n", yaml_string(&text(&p.title), 4)));

@@ -477,3 +477,27 @@ fn export_paths_work_like_paths() {
     assert!(repo.exists("out-from-parts/index.json"));
     assert!(!repo.exists("parts/out-from-parts"));
 }
+
+/// Import → build → export of a Claude Code agent gives its prompt back:
+/// the same lines (blank lines aside), no `# Title` the source did not
+/// have, no `## Guardrails` or `### slug (medium)`, and front matter
+/// scalars as the source wrote them (`model: sonnet`).
+#[test]
+fn an_imported_agent_exported_unchanged_is_the_agent_imported() {
+    let source = REVIEWER.replace("# kept by hand\n", "");
+    let repo = Repo::new().file("sources/code-reviewer.md", &source);
+    repo.run_here(&["import", "claude-code", "sources"]).success();
+    let guardrail = repo.read("guardrails/code-reviewer/code-reviewer-never.md");
+    assert!(guardrail.contains("title = \"Never\""), "the import keeps the heading:\n{guardrail}");
+    repo.run(&["build"]).success();
+    repo.run(&["export", "claude-code"]).success();
+    let exported = repo.read(".claude/agents/code-reviewer.md");
+    let lines = |text: &str| -> Vec<String> { text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect() };
+    assert_eq!(lines(&exported), lines(&source), "exported:\n{exported}");
+    // A title the source had is kept as its first line, and nothing added.
+    let titled = source.replace("---\nYou review", "---\n# Reviewer\n\nYou review");
+    let repo = Repo::new().file("sources/code-reviewer.md", &titled);
+    repo.run_here(&["import", "claude-code", "sources"]).success();
+    repo.run(&["export", "claude-code"]).success();
+    assert_eq!(lines(&repo.read(".claude/agents/code-reviewer.md")), lines(&titled));
+}

@@ -509,7 +509,8 @@ fn personas_are_prompts() {
     runtime().block_on(async {
         let client = client(&repo, false).await;
         let prompts = client.list_all_prompts().await.unwrap();
-        let listed: Vec<(String, Vec<(String, Option<bool>, Option<String>)>)> = prompts
+        type Argument = (String, Option<bool>, Option<String>);
+        let listed: Vec<(String, Vec<Argument>)> = prompts
             .iter()
             .map(|p| {
                 let args = p.arguments.iter().flatten().map(|a| (a.name.clone(), a.required, a.description.clone())).collect();
