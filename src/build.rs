@@ -16,6 +16,9 @@ pub enum BuildError {
     Definitions(Vec<Diagnostic>),
     /// The output folder could not be written.
     Io(String),
+    /// A kept export would replace files no export of this repository
+    /// wrote (by path from the root); nothing was written.
+    Clash(Vec<String>),
 }
 
 /// The build step that `build` and `watch` share: compiles (keeping personas
@@ -27,7 +30,11 @@ pub enum BuildError {
 /// `[export.FORMAT]` are kept current in their folders under `root`, after
 /// the artifacts. A process that builds again and again (watch) passes its
 /// `cache`: the index it wrote last is not read again, nor is the whole
-/// folder swept again for temp files of older versions.
+/// folder swept again for temp files of older versions. An export that
+/// would replace a file no export recorded writing stops the build before
+/// anything is written, unless `force` (given on the command line) says to
+/// take such files over.
+#[allow(clippy::too_many_arguments)]
 pub fn build_into(
     project: &Project,
     snapshot: &Snapshot,
@@ -35,6 +42,7 @@ pub fn build_into(
     out_dir: &Path,
     stamp: Option<serde_json::Value>,
     cache: Option<&artifacts::IndexCache>,
+    force: bool,
     on_wait: &mut dyn FnMut(&str),
 ) -> Result<(Output, WriteReport), BuildError> {
     let io = |e: std::io::Error| BuildError::Io(e.to_string());
@@ -57,6 +65,17 @@ pub fn build_into(
             && previous.encoding == project.tokenizer.encoding()
         {
             project.tokenizer.remember(previous.artifacts.values().cloned());
+        }
+        if !force {
+            let mut clashes = Vec::new();
+            for export in &exports {
+                let dir = root.join(&export.out);
+                let owned = interop::export::owned(previous.as_deref(), &export.out, &dir);
+                clashes.extend(interop::export::clashes(&dir, &export.files, &owned).into_iter().map(|p| format!("{}/{p}", export.out)));
+            }
+            if !clashes.is_empty() {
+                return Err(BuildError::Clash(clashes));
+            }
         }
         let reuse = previous.as_deref().map(|previous| artifacts::Reuse {
             previous,

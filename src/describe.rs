@@ -325,7 +325,10 @@ pub struct Row {
 
 /// The definitions of a kind, filtered by type and tag, sorted by name. A
 /// persona's tags are its resolved ones, as its manifest shows them.
-pub fn list(catalog: &Catalog, kind: Kind, item_type: Option<&str>, tag: Option<&str>) -> Vec<Row> {
+/// Descriptions are rendered: a persona's with its variables, another
+/// definition's with the project's (runtime variables stay `{{ name }}`;
+/// one that does not render is shown as written).
+pub fn list(catalog: &Catalog, renderer: &crate::render::Renderer, kind: Kind, item_type: Option<&str>, tag: Option<&str>) -> Vec<Row> {
     let type_of = |name: &str| -> Option<String> {
         match kind {
             Kind::Part => catalog.parts.get(name).map(|p| p.part_type.value.clone()),
@@ -336,19 +339,31 @@ pub fn list(catalog: &Catalog, kind: Kind, item_type: Option<&str>, tag: Option<
     catalog
         .names(kind)
         .filter_map(|name| catalog.meta(kind, name).map(|m| (name, m)))
-        .map(|(name, meta)| Row {
-            name: name.to_string(),
-            kind,
-            item_type: type_of(name),
-            description: meta.description.as_ref().map(|d| d.source.trim().to_string()),
-            tags: match kind {
-                Kind::Persona => catalog
-                    .resolve_any(name, &Request::default())
-                    .map_or_else(|_| meta.tags.iter().map(|t| t.value.clone()).collect(), |r| r.tags),
-                _ => meta.tags.iter().map(|t| t.value.clone()).collect(),
-            },
-            file: meta.file.to_string(),
-            is_abstract: catalog.personas.get(name).is_some_and(|p| kind == Kind::Persona && p.is_abstract),
+        .map(|(name, meta)| {
+            let resolved = (kind == Kind::Persona).then(|| catalog.resolve_any(name, &Request::default()).ok()).flatten();
+            let description = meta.description.as_ref().map(|d| {
+                let (vars, runtime) = match &resolved {
+                    Some(r) => (&r.vars, &r.runtime_vars[..]),
+                    None => (&catalog.config.vars, &[][..]),
+                };
+                renderer
+                    .render_one(&meta.file, d, !meta.template, vars, runtime)
+                    .unwrap_or_else(|_| d.source.to_string())
+                    .trim()
+                    .to_string()
+            });
+            Row {
+                name: name.to_string(),
+                kind,
+                item_type: type_of(name),
+                description,
+                tags: match &resolved {
+                    Some(r) => r.tags.clone(),
+                    None => meta.tags.iter().map(|t| t.value.clone()).collect(),
+                },
+                file: meta.file.to_string(),
+                is_abstract: catalog.personas.get(name).is_some_and(|p| kind == Kind::Persona && p.is_abstract),
+            }
         })
         .filter(|r| item_type.is_none_or(|t| r.item_type.as_deref() == Some(t)))
         .filter(|r| tag.is_none_or(|t| r.tags.iter().any(|x| x == t)))

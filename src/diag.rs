@@ -122,7 +122,12 @@ pub fn did_you_mean<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a st
     let mut best: Option<(f64, &str)> = None;
     for candidate in candidates {
         let score = strsim::jaro_winkler(wrong, candidate);
-        if score >= 0.8 && best.is_none_or(|(b, name)| score > b || (score == b && candidate < name)) {
+        // Close in spelling, not only in its first letters: `temperature`
+        // is no misspelled `template`.
+        let close = strsim::levenshtein(wrong, candidate) <= (candidate.chars().count() / 3).max(2)
+            || candidate.starts_with(wrong)
+            || wrong.starts_with(candidate);
+        if score >= 0.8 && close && best.is_none_or(|(b, name)| score > b || (score == b && candidate < name)) {
             best = Some((score, candidate));
         }
     }

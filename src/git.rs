@@ -35,6 +35,15 @@ pub struct Rev {
     pub name: String,
 }
 
+/// Makes `dir` a git work tree unless it is already inside one; returns
+/// whether it made one.
+pub fn init_unless_inside(dir: &Path) -> Result<bool, GitError> {
+    if Repository::discover(dir).is_ok_and(|repo| repo.workdir().is_some()) {
+        return Ok(false);
+    }
+    Repository::init(dir).map(|_| true).map_err(|e| GitError(format!("cannot make `{}` a git repository: {}", dir.display(), e.message())))
+}
+
 impl Git {
     /// Opens the repository that contains `root`.
     pub fn open(root: &Path) -> Result<Git, GitError> {

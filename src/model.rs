@@ -176,6 +176,8 @@ pub struct Trait {
 pub struct Skill {
     pub meta: Meta,
     pub content: Option<Text>,
+    /// Its heading in the views (default: its name), a text like any other.
+    pub title: Option<Text>,
 }
 
 #[derive(Clone, Debug)]
@@ -183,6 +185,9 @@ pub struct Guardrail {
     pub meta: Meta,
     pub content: Option<Text>,
     pub severity: Spanned<String>,
+    /// Its heading in the views (default: its name and severity), a text
+    /// like any other.
+    pub title: Option<Text>,
 }
 
 #[derive(Clone, Debug)]
@@ -279,6 +284,10 @@ pub struct Persona {
     pub is_abstract: bool,
     /// The display name that heads its views.
     pub title: Option<Text>,
+    /// `headings = "own"`: its detail view shows only the headings its
+    /// definitions wrote (set by imports, so that a prompt exported again
+    /// is the one imported). `None`: not set (inherited, else standard).
+    pub own_headings: Option<Spanned<bool>>,
     pub summary: Option<Text>,
     pub detail: Option<Text>,
     pub extends: Option<Spanned<String>>,
@@ -499,6 +508,9 @@ pub struct ResolvedPersona<'c> {
     /// The display name: the nearest `title` (a text, rendered), else the
     /// name title-cased.
     pub title: Option<&'c Text>,
+    /// The nearest `headings = "own"`: the detail view shows only the
+    /// headings the definitions wrote.
+    pub own_headings: bool,
     pub parts: Vec<PlacedPart<'c>>,
     pub traits: Vec<Linked<'c, Trait>>,
     pub skills: Vec<Linked<'c, Skill>>,

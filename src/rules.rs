@@ -66,15 +66,58 @@ pub fn out_dir(root: &Path, config: &Config, out: Option<&Path>) -> Result<PathB
     Ok(dir)
 }
 
-/// An export's folder (`personac export --out`), relative to the repository
-/// root: inside it, outside every source folder and the output folder.
-pub fn export_dir(root: &Path, config: &Config, out: &str) -> Result<PathBuf, String> {
-    let folder = out.trim_end_matches('/');
-    match export_folder_problem(folder, &config.out_dir.value) {
-        Some(why) => Err(format!(
-            "cannot export into `{out}`: it {why}\n  help: give the export a folder of its own, such as `.claude/agents` or `exports/crewai`"
-        )),
-        None => Ok(root.join(folder)),
+/// Where a path given on the command line lands: relative to `start` (the
+/// folder the command runs as if started in: `-C DIR`, else the current
+/// folder), as in cargo and git; an absolute path as it is. Absolute, with
+/// `.` and `..` worked out.
+pub fn landing(start: &Path, path: &Path) -> PathBuf {
+    let joined = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf()).join(path);
+    normalize(&joined)
+}
+
+/// A path with its longest existing ancestor's links resolved, so that two
+/// spellings of one folder compare equal.
+fn real(path: &Path) -> PathBuf {
+    let mut rest = Vec::new();
+    let mut at = path;
+    loop {
+        if let Ok(found) = at.canonicalize() {
+            return rest.iter().rev().fold(found, |p: PathBuf, c| p.join(c));
+        }
+        match (at.parent(), at.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                at = parent;
+            }
+            _ => return path.to_path_buf(),
+        }
+    }
+}
+
+/// An export's folder given on the command line (`personac export --out`),
+/// where it lands (see [`landing`]): inside the repository, outside every
+/// source folder and the output folder. Returns it on disk and relative to
+/// the root.
+pub fn export_dir(root: &Path, config: &Config, start: &Path, out: &Path) -> Result<(PathBuf, String), String> {
+    let landed = landing(start, out);
+    let root_abs = normalize(&std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf()));
+    let relative = landed
+        .strip_prefix(&root_abs)
+        .map(Path::to_path_buf)
+        .or_else(|_| real(&landed).strip_prefix(real(&root_abs)).map(Path::to_path_buf));
+    let help = "\n  help: give the export a folder of its own in the repository, such as `.claude/agents` or `exports/crewai` (a path on the command line is relative to the current folder)";
+    let Ok(relative) = relative else {
+        return Err(format!("cannot export into `{}`: it lands outside the repository, in `{}`{help}", out.display(), landed.display()));
+    };
+    let folder = relative.to_string_lossy().replace('\\', "/");
+    let shown =
+        if Path::new(&folder) == out { format!("`{folder}`") } else { format!("`{}` (`{folder}` in the repository)", out.display()) };
+    if folder.is_empty() {
+        return Err(format!("cannot export into `{}`: it is the repository's root{help}", out.display()));
+    }
+    match export_folder_problem(&folder, &config.out_dir.value) {
+        Some(why) => Err(format!("cannot export into {shown}: it {why}{help}")),
+        None => Ok((root.join(&folder), folder)),
     }
 }
 

@@ -109,6 +109,10 @@ pub fn kind(kind: Kind) -> Value {
                     json!({ "type": "boolean", "default": false, "description": "true: a base to extend, never compiled, served or version-gated on its own; needs no version." }),
                 ),
                 ("title", text("The display name that heads the views (default: the name, title-cased).")),
+                (
+                    "headings",
+                    json!({ "type": "string", "enum": ["standard", "own"], "default": "standard", "description": "own: the detail view shows only the headings the definitions wrote (no title line; a guardrail or skill with a title is a section of its own under it). Imports set it, so that an imported prompt exported again is the one imported." }),
+                ),
                 ("summary", text("Who the persona is, in one sentence (the summary view). Required unless `extends` gives it.")),
                 ("detail", text(&body("full instructions (the detail view)"))),
                 ("extends", name("The persona this one inherits from.")),
@@ -208,7 +212,10 @@ pub fn kind(kind: Kind) -> Value {
         Kind::Skill => document(
             "personac skill",
             "A skill: skills/NAME.toml, .yaml, .json, or .md (the body is `content`).",
-            props(vec![("content", text(&body("instructions for using the skill")))]),
+            props(vec![
+                ("content", text(&body("instructions for using the skill"))),
+                ("title", text("Its heading in the views (default: its name).")),
+            ]),
             &["description"],
         ),
         Kind::Guardrail => document(
@@ -217,6 +224,7 @@ pub fn kind(kind: Kind) -> Value {
             props(vec![
                 ("content", text(&body("rule, stated plainly"))),
                 ("severity", json!({ "type": "string", "enum": SEVERITIES, "default": "medium" })),
+                ("title", text("Its heading in the views (default: its name and severity).")),
             ]),
             &["description"],
         ),

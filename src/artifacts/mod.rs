@@ -43,9 +43,9 @@ pub use manifest::manifest;
 pub use mark::mark;
 use output::recorded_sources;
 pub use output::{Discard, FORMAT, INDEX, InMemory, Linted, Output, Sink, Sweep};
-pub use persona::views;
 use persona::{PersonaOutput, compile_persona};
-pub use segments::{Piece, Segments};
+pub use persona::{recorded_view, views};
+pub use segments::{Piece, Segments, fill_checked};
 pub use untouched::Guard;
 
 /// A previous build that a rebuild may keep personas from: a persona whose

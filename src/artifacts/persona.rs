@@ -53,6 +53,21 @@ pub fn views(
     }
 }
 
+/// One view of a persona as a build writes it, with the record of its open
+/// runtime variables (`None`: it has none), which [`Segments::fill`] fills.
+pub fn recorded_view(
+    renderer: &Renderer,
+    tokenizer: &Tokenizer,
+    resolved: &ResolvedPersona,
+    view: View,
+) -> Result<(Fitted, Option<Segments>), Vec<Diagnostic>> {
+    let (_, fitted) = views(renderer, tokenizer, resolved)?;
+    let mut records = record_views(renderer, resolved, &fitted)?;
+    let [summary, detail] = fitted;
+    let (fitted, at) = if view == View::Detail { (detail, 1) } else { (summary, 0) };
+    Ok((fitted, records.swap_remove(at)))
+}
+
 /// " at stage `x`" or " on channel `y`", for messages.
 fn variant(resolved: &ResolvedPersona) -> String {
     match (&resolved.channel, &resolved.stage) {

@@ -54,6 +54,51 @@ impl Segments {
     }
 }
 
+impl Segments {
+    /// Fills the record with a caller's values, as every loader does
+    /// (docs/artifacts.md, "Filling a view"): each value must name one of
+    /// the persona's runtime variables (`decls`) and fit its `max_length`;
+    /// a variable without a value takes its default, else the fill fails.
+    /// A filled value is never scanned again. The error says why.
+    pub fn fill(&self, values: &std::collections::BTreeMap<String, String>, decls: &[crate::model::RuntimeVar]) -> Result<String, String> {
+        fill_checked(values, decls)?;
+        let mut out = String::new();
+        for piece in &self.pieces {
+            match piece {
+                Piece::Text(t) => out.push_str(t),
+                Piece::Var(v) => {
+                    match values.get(v).cloned().or_else(|| decls.iter().find(|d| d.name.value == *v).and_then(|d| d.default.clone())) {
+                        Some(value) => out.push_str(&value),
+                        None => return Err(format!("runtime variable `{v}` needs a value: it has no default")),
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Checks a caller's values against the runtime variables they fill: each
+/// one declared, none over its `max_length` (in code points).
+pub fn fill_checked(values: &std::collections::BTreeMap<String, String>, decls: &[crate::model::RuntimeVar]) -> Result<(), String> {
+    for (name, value) in values {
+        let Some(decl) = decls.iter().find(|d| d.name.value == *name) else {
+            let names: Vec<&str> = decls.iter().map(|d| d.name.value.as_str()).collect();
+            let mut msg = format!("`{name}` is not a runtime variable of this persona");
+            if let Some(best) = crate::diag::did_you_mean(name, names.iter().copied()) {
+                msg.push_str(&format!("; did you mean `{best}`?"));
+            }
+            return Err(msg);
+        };
+        if let Some(max) = decl.max_length
+            && value.chars().count() as u64 > max
+        {
+            return Err(format!("the value of `{name}` is longer than its `max_length` of {max} characters"));
+        }
+    }
+    Ok(())
+}
+
 /// Splits `marked` (a view laid out with its open runtime variables marked)
 /// at its marks. `None` when it has none. The record must give `expected`,
 /// the view as written, back exactly: a source text that holds the marks

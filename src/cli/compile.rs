@@ -19,9 +19,12 @@ use crate::snapshot::{Listing, Snapshot};
   personac build --rev main --out /tmp/main-build
   personac build --format github      diagnostics as GitHub Actions annotations")]
 pub struct BuildArgs {
-    /// Output folder, relative to the repository root (default: `out_dir` of personac.toml, else build-output)
+    /// Output folder, relative to the current folder (default: `out_dir` of personac.toml, relative to the repository root, else build-output)
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Let a configured export (`[export.FORMAT]`) replace files in its folder that no export of this repository wrote, and record them as its own
+    #[arg(long)]
+    force: bool,
     /// Write nothing; fail if the output folder (or a configured export) is not up to date
     #[arg(long)]
     check: bool,
@@ -57,7 +60,9 @@ pub struct CheckArgs {
 }
 
 pub(super) fn build(ctx: &Ctx, args: BuildArgs) -> Outcome {
-    let BuildArgs { out, check: check_only, stamp, rev, format } = args;
+    let BuildArgs { out, check: check_only, stamp, rev, format, force } = args;
+    // A folder on the command line is relative to where the command runs.
+    let out = out.map(|out| crate::rules::landing(&ctx.start, &out));
     let rev = rev.as_deref();
     let diag_format = diag_format_of(format);
     let started = std::time::Instant::now();
@@ -132,13 +137,14 @@ pub(super) fn build(ctx: &Ctx, args: BuildArgs) -> Outcome {
         return check_output(ctx, &dir, &output, previous.as_ref(), &exports, format);
     }
     let mut waiting = |holder: &str| status(ctx, "Blocking", &format!("waiting for the lock on {shown}, held by {holder}"));
-    let (output, report) = match crate::build::build_into(&project, &snapshot, &ctx.root, &dir, stamp, None, &mut waiting) {
+    let (output, report) = match crate::build::build_into(&project, &snapshot, &ctx.root, &dir, stamp, None, force, &mut waiting) {
         Ok(built) => built,
         Err(crate::build::BuildError::Definitions(diags)) => {
             report(ctx, &diags, &snapshot, diag_format);
             return Err(Failure::Definitions);
         }
         Err(crate::build::BuildError::Io(e)) => return Err(Failure::Usage(format!("cannot write to `{shown}`: {e}"))),
+        Err(crate::build::BuildError::Clash(paths)) => return Err(Failure::Usage(crate::interop::export::clash_message(&paths))),
     };
     if let (Some(times), Some(listing)) = (&times, &listing) {
         artifacts::mark(&dir, listing, times);

@@ -1,7 +1,7 @@
 //! `import` and `export`: other tools' agent formats in and out (SPEC
 //! section 8), through `crate::interop`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 
@@ -37,9 +37,12 @@ pub struct ImportArgs {
 pub struct ExportArgs {
     /// The format to write: claude-code, crewai, eliza, character-card, or bundle (the build output as one JSON file)
     format: String,
-    /// The folder to write into, relative to the repository root (default: the format's usual place); for a bundle, a `.json` file or a folder
+    /// The folder to write into, relative to the current folder (default: the format's usual place in the repository); for a bundle, a `.json` file or a folder
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Replace files in the folder that no export of this repository wrote (they are refused otherwise), and record them as the export's own
+    #[arg(long)]
+    force: bool,
     /// Export only this persona (repeat for more; default: every concrete persona)
     #[arg(long = "persona", value_name = "PERSONA")]
     personas: Vec<String>,
@@ -180,8 +183,13 @@ pub(super) fn export(ctx: &Ctx, args: ExportArgs) -> Outcome {
         }
     };
     let exporter = format.exporter().ok_or_else(|| Failure::Usage(format!("personac does not export {format}")))?;
-    let out = args.out.unwrap_or_else(|| PathBuf::from(exporter.default_out()));
-    let dir = checked_out(ctx, &project, &out)?;
+    // A folder given is relative to where the command runs; the default is
+    // the format's usual place in the repository.
+    let (start, out) = match args.out {
+        Some(out) => (ctx.start.clone(), out),
+        None => (ctx.root.clone(), PathBuf::from(exporter.default_out())),
+    };
+    let (dir, folder) = crate::rules::export_dir(&ctx.root, &project.catalog.config, &start, &out).map_err(Failure::Usage)?;
     let files = match export::files(&project, format, &exported) {
         Ok(files) => files,
         Err(diags) => {
@@ -189,7 +197,18 @@ pub(super) fn export(ctx: &Ctx, args: ExportArgs) -> Outcome {
             return Err(Failure::Definitions);
         }
     };
-    let written = export::write(&dir, &files, &[]).map_err(|e| Failure::Usage(format!("cannot write to `{}`: {e}", out.display())))?;
+    if !args.force {
+        let config = &project.catalog.config;
+        let index = crate::rules::out_dir(&ctx.root, config, None).ok().and_then(|d| crate::artifacts::read_index(&d));
+        let owned = export::owned(index.as_ref(), &folder, &dir);
+        let clashes: Vec<String> = export::clashes(&dir, &files, &owned).into_iter().map(|p| format!("{}/{p}", out.display())).collect();
+        if !clashes.is_empty() {
+            return Err(Failure::Usage(export::clash_message(&clashes)));
+        }
+    }
+    let cannot = |e: std::io::Error| Failure::Usage(format!("cannot write to `{}`: {e}", out.display()));
+    let written = export::write(&dir, &files, &[]).map_err(cannot)?;
+    export::write_ledger(&dir, format.name(), &files).map_err(cannot)?;
     for path in &written.written {
         if ctx.verbose {
             status(ctx, "Wrote", &format!("{}/{path}", out.display()));
@@ -210,12 +229,6 @@ pub(super) fn export(ctx: &Ctx, args: ExportArgs) -> Outcome {
     Ok(())
 }
 
-/// An export's folder: inside the repository, outside every source folder
-/// and the output folder.
-fn checked_out(ctx: &Ctx, project: &crate::project::Project, out: &Path) -> Result<PathBuf, Failure> {
-    crate::rules::export_dir(&ctx.root, &project.catalog.config, &out.to_string_lossy()).map_err(Failure::Usage)
-}
-
 /// `personac export bundle`: the build output as one JSON file, for
 /// services that cannot read a folder.
 fn export_bundle(ctx: &Ctx, args: ExportArgs) -> Outcome {
@@ -225,15 +238,20 @@ fn export_bundle(ctx: &Ctx, args: ExportArgs) -> Outcome {
         ));
     }
     let (snapshot, project) = load(ctx, DiagFormat::Text, None)?;
-    let out = args.out.unwrap_or_else(|| PathBuf::from(crate::interop::bundle::DEFAULT_OUT));
+    // A path given is relative to where the command runs; the default is in
+    // the repository.
+    let (start, out) = match args.out {
+        Some(out) => (ctx.start.clone(), out),
+        None => (ctx.root.clone(), PathBuf::from(crate::interop::bundle::DEFAULT_OUT)),
+    };
     let (folder, file) = match out.extension().is_some_and(|e| e == "json") {
         true => (
-            out.parent().map(Path::to_path_buf).unwrap_or_default(),
+            out.parent().map(std::path::Path::to_path_buf).unwrap_or_default(),
             out.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
         ),
         false => (out.clone(), crate::interop::bundle::FILE.to_string()),
     };
-    let dir = checked_out(ctx, &project, &folder)?;
+    let (dir, in_repo) = crate::rules::export_dir(&ctx.root, &project.catalog.config, &start, &folder).map_err(Failure::Usage)?;
     let bytes = match crate::interop::bundle::bundle(&project, &snapshot) {
         Ok(bytes) => bytes,
         Err(diags) => {
@@ -242,7 +260,19 @@ fn export_bundle(ctx: &Ctx, args: ExportArgs) -> Outcome {
         }
     };
     let files = std::collections::BTreeMap::from([(file.clone(), bytes)]);
-    let written = export::write(&dir, &files, &[]).map_err(|e| Failure::Usage(format!("cannot write to `{}`: {e}", folder.display())))?;
+    if !args.force {
+        let config = &project.catalog.config;
+        let index = crate::rules::out_dir(&ctx.root, config, None).ok().and_then(|d| crate::artifacts::read_index(&d));
+        let owned = export::owned(index.as_ref(), &in_repo, &dir);
+        let clashes: Vec<String> =
+            export::clashes(&dir, &files, &owned).into_iter().map(|p| folder.join(p).display().to_string()).collect();
+        if !clashes.is_empty() {
+            return Err(Failure::Usage(export::clash_message(&clashes)));
+        }
+    }
+    let cannot = |e: std::io::Error| Failure::Usage(format!("cannot write to `{}`: {e}", folder.display()));
+    let written = export::write(&dir, &files, &[]).map_err(cannot)?;
+    export::write_ledger(&dir, "bundle", &files).map_err(cannot)?;
     let shown = folder.join(&file);
     let n = project.catalog.personas.values().filter(|p| !p.is_abstract).count();
     status(

@@ -271,7 +271,7 @@ pub(super) fn list(ctx: &Ctx, args: ListArgs) -> Outcome {
             return Err(Failure::Usage(msg));
         }
     }
-    let rows = crate::describe::list(&project.catalog, kind, type_, tag);
+    let rows = crate::describe::list(&project.catalog, &project.renderer, kind, type_, tag);
     match format {
         ListFormat::Json => outln!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default()),
         ListFormat::Text => {
@@ -280,10 +280,22 @@ pub(super) fn list(ctx: &Ctx, args: ListArgs) -> Outcome {
             let type_of =
                 |r: &crate::describe::Row| r.item_type.clone().unwrap_or_else(|| (if r.is_abstract { "abstract" } else { "-" }).into());
             let type_w = rows.iter().map(|r| type_of(r).len()).max().unwrap_or(4).max(4);
-            let mut out = format!("{:name_w$}  {:type_w$}  DESCRIPTION\n", "NAME", "TYPE");
+            // Kinds without types (and personas none of which is abstract)
+            // have no TYPE column.
+            let typed = rows.iter().any(|r| type_of(r) != "-");
+            let mut out = if typed {
+                format!("{:name_w$}  {:type_w$}  DESCRIPTION\n", "NAME", "TYPE")
+            } else {
+                format!("{:name_w$}  DESCRIPTION\n", "NAME")
+            };
             for r in &rows {
                 let t = type_of(r);
-                let line = format!("{:name_w$}  {t:type_w$}  {}", r.name, r.description.as_deref().unwrap_or(""));
+                let description = r.description.as_deref().unwrap_or("").replace('\n', " ");
+                let line = if typed {
+                    format!("{:name_w$}  {t:type_w$}  {description}", r.name)
+                } else {
+                    format!("{:name_w$}  {description}", r.name)
+                };
                 out.push_str(line.trim_end());
                 out.push('\n');
             }

@@ -244,11 +244,8 @@ pub(super) fn version_gate(ctx: &Ctx, base: &str, rev: Option<&str>, format: Dia
     }
     if format == DiagFormat::Text {
         let n = head.project.catalog.personas.len();
-        status(
-            ctx,
-            "Checked",
-            &format!("{n} persona{} against {}: every change has a version bump", if n == 1 { "" } else { "s" }, base.label),
-        );
+        let verdict = if changes.personas.is_empty() { "no compiled output changed" } else { "every change has a version bump" };
+        status(ctx, "Checked", &format!("{n} persona{} against {}: {verdict}", if n == 1 { "" } else { "s" }, base.label));
     }
     Ok(())
 }

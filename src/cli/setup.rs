@@ -14,7 +14,8 @@ const DIAGNOSTICS: &str = include_str!("../../docs/diagnostics.md");
 #[derive(Args)]
 #[command(after_help = "Examples:
   personac init                     a repository in the current folder
-  personac init agents --ci github  in ./agents, with a GitHub Actions workflow")]
+  personac init agents --ci github  in ./agents, with a GitHub Actions workflow
+  personac init --ci github --from https://git.example.com/tools/personac   install personac in CI from that git URL")]
 pub struct InitArgs {
     /// The folder to make the repository in (made if missing; default: the current folder)
     #[arg(value_name = "DIR")]
@@ -22,7 +23,13 @@ pub struct InitArgs {
     /// Also write a CI workflow that builds, checks and diffs the personas
     #[arg(long, value_enum, value_name = "SYSTEM")]
     ci: Option<Ci>,
+    /// The git URL the workflow installs personac from (`cargo install --git URL`; default: personac's own repository)
+    #[arg(long, value_name = "URL")]
+    from: Option<String>,
 }
+
+/// Where personac's source lives: `repository` of its Cargo.toml.
+const PERSONAC_REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Ci {
@@ -64,7 +71,7 @@ const STARTER: [(&str, &str); 9] = [
     ),
     (
         "README.md",
-        "# Personas\n\nA persona repository for [personac](https://github.com/): `personac build` compiles the personas into\n`build-output/`, `personac check` validates them, `personac show assistant` prints one.\n",
+        "# Personas\n\nA persona repository for [personac](PERSONAC_URL): `personac build` compiles the personas into\n`build-output/`, `personac check` validates them, `personac show assistant` prints one.\n",
     ),
 ];
 
@@ -85,7 +92,8 @@ jobs:
           fetch-depth: 0          # diff and the version gate need the base commit
       - uses: dtolnay/rust-toolchain@stable
       - name: Install personac
-        run: cargo install --locked personac   # or however your team installs it
+        # From its git repository (add `--tag vX.Y.Z` or `--rev SHA` to pin a version).
+        run: cargo install --locked --git PERSONAC_URL personac
       - name: Validate and lint
         run: personac check --format github
       - name: Build and verify the committed artifacts
@@ -103,14 +111,20 @@ jobs:
 "#;
 
 pub(super) fn init(ctx: &Ctx, args: InitArgs) -> Outcome {
-    let dir = args.folder.map_or_else(|| ctx.start.clone(), |d| ctx.start.join(d));
+    let dir = args.folder.as_ref().map_or_else(|| ctx.start.clone(), |d| ctx.start.join(d));
     if dir.join(crate::snapshot::CONFIG_FILE).exists() || crate::model::Kind::ALL.iter().any(|k| dir.join(k.folder()).exists()) {
         return Err(Failure::Usage(format!(
             "`{}` is already a persona repository\n  help: `personac init` never overwrites; run it in an empty folder, or `personac init NEW_DIR`",
             dir.display()
         )));
     }
-    let mut files: Vec<(String, String)> = STARTER.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
+    let url = args.from.as_deref().unwrap_or(PERSONAC_REPOSITORY).trim_end_matches('/');
+    if !url.contains("://") && !url.starts_with("git@") {
+        return Err(Failure::Usage(format!(
+            "`--from {url}` is not a git URL\n  help: give the URL `cargo install --git` takes, such as `https://github.com/personac/personac`"
+        )));
+    }
+    let mut files: Vec<(String, String)> = STARTER.iter().map(|(p, t)| (p.to_string(), t.replace("PERSONAC_URL", url))).collect();
     if dir.join("README.md").exists() {
         files.retain(|(p, _)| p != "README.md");
     }
@@ -125,17 +139,24 @@ pub(super) fn init(ctx: &Ctx, args: InitArgs) -> Outcome {
         if dir.join(path).exists() {
             return Err(Failure::Usage(format!("`{path}` already exists in `{}`: remove it, or init without `--ci`", dir.display())));
         }
-        files.push((path.to_string(), GITHUB_WORKFLOW.to_string()));
+        files.push((path.to_string(), GITHUB_WORKFLOW.replace("PERSONAC_URL", url)));
     }
     for (path, text) in &files {
         write_new(&dir, path, text)?;
     }
     status(ctx, "Created", &format!("a persona repository in {} ({} files)", dir.display(), files.len()));
-    status(
-        ctx,
-        "Next",
-        "`personac build` compiles it; `personac show assistant` prints the persona; `personac new part NAME --type tone` adds a part",
-    );
+    // `diff`, `check --base` and the workflow need a git repository.
+    let made = crate::git::init_unless_inside(&dir).map_err(|e| Failure::Usage(e.0))?;
+    if made {
+        status(ctx, "Initialized", &format!("a git repository in {}", dir.display()));
+    }
+    let cd = match &args.folder {
+        Some(folder) => format!("`cd {}`, then ", folder.display()),
+        None => String::new(),
+    };
+    status(ctx, "Next", &format!("{cd}`personac build` compiles the personas into build-output/ (`personac show assistant` prints one)"));
+    status(ctx, "", "`git add -A && git commit -m \"Personas\"` makes the first commit, which `diff` and `check --base` compare against");
+    status(ctx, "", "`personac new part NAME --type tone` adds a part; `personac watch` rebuilds on every save");
     Ok(())
 }
 

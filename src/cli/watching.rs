@@ -32,7 +32,7 @@ pub enum WatchFormat {
   personac watch --format json      one JSON object per event, for an editor
   personac watch --poll             on filesystems without change events (network drives, some containers)")]
 pub struct WatchArgs {
-    /// Output folder, relative to the repository root (default: `out_dir` of personac.toml)
+    /// Output folder, relative to the current folder (default: `out_dir` of personac.toml, relative to the repository root)
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Poll for changes instead of using the platform's file watcher
@@ -48,6 +48,7 @@ pub(super) fn watch(ctx: &Ctx, args: WatchArgs) -> Outcome {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)).map_err(|e| Failure::Usage(format!("cannot handle Ctrl-C: {e}")))?;
+    let out = out.map(|out| crate::rules::landing(&ctx.start, &out));
     let options = watch::Options { root: ctx.root.clone(), out, poll };
     let json = format == WatchFormat::Json;
     let emit = |value: serde_json::Value| outln!("{value}");
@@ -75,11 +76,13 @@ pub(super) fn watch(ctx: &Ctx, args: WatchArgs) -> Outcome {
                 }));
                 return;
             }
-            let what = if trigger.is_empty() { String::new() } else { format!("{} changed: ", list(trigger, 3)) };
+            // Sentences: `Built in 1 ms; the output was up to date`,
+            // `Rebuilt maya in 14 ms after parts/tone.md changed`.
+            let after = if trigger.is_empty() { String::new() } else { format!(" after {} changed", list(trigger, 3)) };
             let line = if personas.is_empty() {
-                format!("{what}no output changed ({ms} ms)")
+                format!("in {ms} ms{after}; the output was up to date")
             } else {
-                format!("{what}rebuilt {} in {ms} ms", list(&personas, 5))
+                format!("{} in {ms} ms{after}", list(&personas, 5))
             };
             status(ctx, if trigger.is_empty() { "Built" } else { "Rebuilt" }, &line);
         }

@@ -62,6 +62,10 @@ pub struct Agent {
     pub notes: Vec<String>,
     /// An abstract base the plan made for a group.
     pub is_base: bool,
+    /// The source's prompt is its body as written: the persona shows only
+    /// the headings it wrote (`headings = "own"`), so that exporting it
+    /// again gives the prompt back.
+    pub own_headings: bool,
 }
 
 /// Reads agents from one tool's files.

@@ -117,9 +117,16 @@ impl Importer for ClaudeCode {
         agent.model = fields.string("model");
         source::keep_rest(&fields, &mut agent, "");
         let body = split(&text[body_start..]);
+        // The body is the prompt, exported again as written: its headings
+        // only (`headings = "own"`), its `# Title` kept as its first line.
+        agent.own_headings = true;
         agent.title = body.title.clone();
-        agent.intro_literal = has_template_syntax(&body.intro);
-        agent.intro = body.intro.clone();
+        agent.intro = match &body.title {
+            Some(title) if body.intro.trim().is_empty() => format!("# {title}\n"),
+            Some(title) => format!("# {title}\n\n{}", body.intro),
+            None => body.intro.clone(),
+        };
+        agent.intro_literal = has_template_syntax(&agent.intro);
         agent.sections = sections(&body);
         // A plugin's agents (`plugins/NAME/agents/x.md`) form a group.
         let parts: Vec<&str> = path.split(['/', '\\']).collect();
@@ -134,10 +141,17 @@ impl Importer for ClaudeCode {
     }
 }
 
-/// A YAML scalar: a JSON string is a valid YAML double-quoted scalar.
+/// A YAML scalar: a string plain, as people write front matter
+/// (`model: sonnet`), when YAML reads it back as the same string; else
+/// double-quoted (a JSON string is a valid YAML double-quoted scalar).
 fn yaml_scalar(value: &Value) -> String {
     match value {
-        Value::String(s) => Value::String(s.clone()).to_string(),
+        Value::String(s) => {
+            let plain = !s.is_empty()
+                && !s.contains(['\n', '\r', '\t', '"', '\''])
+                && crate::parse::yaml_document(&format!("k: {s}\n")).is_ok_and(|node| node.to_json()["k"] == *value);
+            if plain { s.clone() } else { value.to_string() }
+        }
         other => other.to_string(),
     }
 }

@@ -180,8 +180,9 @@ fn crewai_placeholders(text: &str) -> Vec<String> {
 fn texts(p: &Exported) -> [String; 3] {
     let goals: Vec<&str> = p.parts.iter().filter(|(t, _, _)| t == "goal").map(|(_, _, text)| text.as_str()).collect();
     let goal = if goals.is_empty() { p.summary.clone() } else { goals.join("\n\n") };
-    // The backstory is the whole compiled prompt but its title line.
-    let backstory = p.detail_view.split_once('\n').map_or("", |(_, rest)| rest).trim().to_string();
+    // The backstory is the whole compiled prompt but its title line (the
+    // role), when it has one.
+    let backstory = p.detail_view.strip_prefix(&format!("# {}\n", p.title)).unwrap_or(&p.detail_view).trim().to_string();
     [p.title.clone(), goal, backstory]
 }
 

@@ -5,8 +5,12 @@
 //! export's files and hashes are recorded in `index.json`, which is how a
 //! later build knows what it may remove: a file it never wrote is never
 //! touched, and nothing is written or removed outside the export's folder.
+//! `personac export` records what it wrote in the folder itself
+//! ([`LEDGER`]). Either record is what makes a file an export's own: a file
+//! no export of this repository recorded writing is never replaced, unless
+//! the command line says `--force` ([`clashes`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde_json::{Value, json};
@@ -214,6 +218,72 @@ pub fn write(dir: &Path, files: &BTreeMap<String, Vec<u8>>, previous: &[String])
     Ok(report)
 }
 
+/// The file `personac export` records the files it wrote in, inside the
+/// export's folder: `{"format": …, "files": {path: sha256}}`.
+pub const LEDGER: &str = ".personac-export.json";
+
+/// The files `personac export` recorded writing into `dir`.
+pub fn ledger(dir: &Path) -> BTreeSet<String> {
+    let Ok(bytes) = std::fs::read(dir.join(LEDGER)) else { return BTreeSet::new() };
+    let Ok(value) = serde_json::from_slice::<Value>(&bytes) else { return BTreeSet::new() };
+    value
+        .get("files")
+        .and_then(Value::as_object)
+        .map(|f| f.keys().filter(|k| crate::rules::is_safe_relative(k)).cloned().collect())
+        .unwrap_or_default()
+}
+
+/// Records in `dir`'s ledger the files an export wrote there (with those an
+/// earlier one recorded that are still there), so that the next export
+/// knows them as its own.
+pub fn write_ledger(dir: &Path, format: &str, files: &BTreeMap<String, Vec<u8>>) -> std::io::Result<()> {
+    let mut hashes: BTreeMap<String, Value> = BTreeMap::new();
+    for rel in ledger(dir) {
+        if let Ok(bytes) = std::fs::read(dir.join(&rel)) {
+            hashes.insert(rel, json!(sha256_hex(&bytes)));
+        }
+    }
+    hashes.extend(files.iter().map(|(rel, bytes)| (rel.clone(), json!(sha256_hex(bytes)))));
+    let mut bytes = serde_json::to_vec_pretty(&json!({ "format": format, "files": hashes })).unwrap_or_default();
+    bytes.push(b'\n');
+    if std::fs::read(dir.join(LEDGER)).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    crate::atomic::write(&dir.join(LEDGER), &bytes)
+}
+
+/// The files of an export that writing it into `dir` would replace although
+/// no export of this repository recorded writing them (`owned`): there, and
+/// not byte for byte what the export writes. A file the same as the one
+/// exported is left as it is, so it is no clash.
+pub fn clashes(dir: &Path, files: &BTreeMap<String, Vec<u8>>, owned: &BTreeSet<String>) -> Vec<String> {
+    files
+        .iter()
+        .filter(|(rel, bytes)| {
+            let path = dir.join(rel);
+            let Ok(found) = std::fs::symlink_metadata(&path) else { return false };
+            !owned.contains(*rel) && (!found.is_file() || std::fs::read(&path).map_or(true, |old| old != **bytes))
+        })
+        .map(|(rel, _)| rel.clone())
+        .collect()
+}
+
+/// Why an export was refused: the files it would take over (by path as the
+/// user knows them), and what to do.
+pub fn clash_message(clashes: &[String]) -> String {
+    let mut msg = format!(
+        "the export would replace {} that no export of this repository wrote: nothing was written",
+        if clashes.len() == 1 { "a file" } else { "files" }
+    );
+    for rel in clashes {
+        msg.push_str(&format!("\n  {rel}"));
+    }
+    msg.push_str(
+        "\n  help: move them aside, or export into another folder (`--out DIR`)\n  help: `--force` on the command line replaces them, and records them as the export's own from then on",
+    );
+    msg
+}
+
 /// What `build --check` finds wrong with an export: files that differ or
 /// are missing, and files an earlier build wrote that no build would now.
 pub fn check(dir: &Path, files: &BTreeMap<String, Vec<u8>>, previous: &[String]) -> Vec<(String, &'static str)> {
@@ -247,6 +317,20 @@ pub fn recorded(index: Option<&crate::artifacts::PreviousIndex>, name: &str, out
         return Vec::new();
     }
     entry.get("files").and_then(Value::as_object).map(|f| f.keys().cloned().collect()).unwrap_or_default()
+}
+
+/// The files an export of this repository recorded writing into the folder
+/// `out` (relative to the root; `dir` on disk): any format's entry in the
+/// output's `index.json` for that folder, and the folder's ledger.
+pub fn owned(index: Option<&crate::artifacts::PreviousIndex>, out: &str, dir: &Path) -> BTreeSet<String> {
+    let mut owned = ledger(dir);
+    let entries = index.and_then(|i| i.exports.as_ref()).and_then(Value::as_object);
+    for entry in entries.into_iter().flat_map(|e| e.values()) {
+        if entry.get("out").and_then(Value::as_str) == Some(out) {
+            owned.extend(entry.get("files").and_then(Value::as_object).into_iter().flat_map(|f| f.keys().cloned()));
+        }
+    }
+    owned
 }
 
 /// One export `build` keeps current.

@@ -263,6 +263,8 @@ fn write_persona(agent: &Agent, plan: &mut Plan, taken: &mut BTreeSet<String>, e
             }
             Role::Guardrail => {
                 let guardrail = unique(taken, "guardrails", &wanted);
+                // The source's heading, which the views print, never the slug.
+                doc.insert("title", Item::Value(section.title.as_str().into()));
                 doc.insert("description", Item::Value(summary.as_str().into()));
                 if section.literal {
                     doc.insert("template", Item::Value(false.into()));
@@ -280,6 +282,9 @@ fn write_persona(agent: &Agent, plan: &mut Plan, taken: &mut BTreeSet<String>, e
     }
     if let Some(title) = &agent.title {
         doc.insert("title", Item::Value(title.as_str().into()));
+    }
+    if agent.own_headings && !is_base {
+        doc.insert("headings", Item::Value("own".into()));
     }
     if let Some(parent) = extends {
         doc.insert("extends", Item::Value(parent.into()));

@@ -98,8 +98,9 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
                 r.require::<()>("description", None, "\"...\"");
             }
             let content = long_text(&mut r, "content");
-            let diags = r.finish(&[&common[..], &["content"]].concat());
-            finish_or(diags, || Some(Definition::Skill(Arc::new(Skill { meta, content }))))
+            let title = r.text("title").filter(|t| one_line_title(&mut r, t));
+            let diags = r.finish(&[&common[..], &["content", "title"]].concat());
+            finish_or(diags, || Some(Definition::Skill(Arc::new(Skill { meta, content, title }))))
         }
         Kind::Guardrail => {
             if meta.description.is_none() {
@@ -111,8 +112,9 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
             } else {
                 Some(Spanned::new("medium".to_string(), 0..0))
             };
-            let diags = r.finish(&[&common[..], &["content", "severity"]].concat());
-            finish_or(diags, || Some(Definition::Guardrail(Arc::new(Guardrail { meta, content, severity: severity? }))))
+            let title = r.text("title").filter(|t| one_line_title(&mut r, t));
+            let diags = r.finish(&[&common[..], &["content", "severity", "title"]].concat());
+            finish_or(diags, || Some(Definition::Guardrail(Arc::new(Guardrail { meta, content, severity: severity?, title }))))
         }
         Kind::Arc => {
             let summary = r.text("summary");

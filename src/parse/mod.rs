@@ -92,17 +92,39 @@ pub fn parse_config(path: &Arc<str>, text: &str) -> Result<Config, Vec<Diagnosti
     config::read_config(path, text, document)
 }
 
-fn syntax_error(path: &Arc<str>, syntax: Syntax, err: node::SyntaxError) -> Vec<Diagnostic> {
+/// The usual causes of a YAML syntax error, the one the line at the error
+/// (or the line before it) shows first.
+fn yaml_causes(diag: Diagnostic, text: &str, base: usize, span: &Range<usize>) -> Diagnostic {
+    let at = span.start.saturating_sub(base).min(text.len());
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let previous_start = text[..line_start.saturating_sub(1)].rfind('\n').map_or(0, |i| i + 1);
+    let near = &text[previous_start..text[at..].find('\n').map_or(text.len(), |i| at + i)];
+    let colon_in_value =
+        near.lines().any(|l| l.split_once(": ").is_some_and(|(_, v)| !v.starts_with(['"', '\'', '|', '>']) && v.contains(": ")));
+    let diag = if near.contains('\t') {
+        diag.help("a tab indents a line here: YAML indents with spaces only; replace the tab with spaces")
+    } else if colon_in_value {
+        diag.help("a value holds `: ` without quotes, which YAML reads as another key: quote the value (`summary: \"Note: be brief\"`)")
+    } else {
+        diag
+    };
+    diag.help("common causes: a `: ` inside an unquoted value (quote it), a tab (indent with spaces), or a line indented unlike its siblings (line them up)")
+        .help("`personac explain E0101` shows each with its fix")
+}
+
+fn syntax_error(path: &Arc<str>, text: &str, base: usize, syntax: Syntax, err: node::SyntaxError) -> Vec<Diagnostic> {
     let (code, what) = match syntax {
         Syntax::Toml => (code::TOML_SYNTAX, "TOML"),
         Syntax::Yaml => (code::YAML_SYNTAX, "YAML"),
         Syntax::Json => (code::JSON_SYNTAX, "JSON"),
     };
-    let diag = Diagnostic::error(code, format!("invalid {what}: {}", err.message)).at(path, err.span);
+    let diag = Diagnostic::error(code, format!("invalid {what}: {}", err.message)).at(path, err.span.clone());
     let diag = if err.message.contains("budget breached") {
         diag.help("YAML aliases here would expand to too many values (an alias bomb); write the values out instead of nesting aliases")
     } else if err.message.contains("recursion") {
         diag.help("the values are nested too deeply; flatten them")
+    } else if syntax == Syntax::Yaml {
+        yaml_causes(diag, text, base, &err.span)
     } else {
         diag
     };
@@ -115,7 +137,7 @@ fn parse_fields(path: &Arc<str>, text: &str, base: usize, syntax: Syntax) -> Res
         Syntax::Yaml => node::parse_yaml(text, base),
         Syntax::Json => node::parse_json(text, base),
     };
-    parsed.map_err(|err| syntax_error(path, syntax, err))
+    parsed.map_err(|err| syntax_error(path, text, base, syntax, err))
 }
 
 fn whole_file(path: &Arc<str>, text: &str, syntax: Syntax) -> Result<Document, Vec<Diagnostic>> {

@@ -7,10 +7,11 @@ use super::syntax::is_identifier;
 use crate::diag::{Diagnostic, code};
 use crate::model::*;
 
-pub(super) const PERSONA_FIELDS: [&str; 18] = [
+pub(super) const PERSONA_FIELDS: [&str; 19] = [
     "version",
     "abstract",
     "title",
+    "headings",
     "summary",
     "detail",
     "extends",
@@ -53,6 +54,9 @@ pub(super) fn read_persona(r: &mut Reader, meta: Meta, long_text: &mut dyn FnMut
         r.require("summary", summary.as_ref(), "\"...\"");
     }
     let title = r.text("title").filter(|t| one_line_title(r, t));
+    let own_headings = r
+        .one_of("headings", &["standard", "own"], code::INVALID_VALUE, "headings", "the values of `headings`")
+        .map(|h| Spanned::new(h.value == "own", h.span));
     let detail = long_text(r, "detail");
 
     let mut parts = Vec::new();
@@ -169,6 +173,7 @@ pub(super) fn read_persona(r: &mut Reader, meta: Meta, long_text: &mut dyn FnMut
         version,
         is_abstract,
         title,
+        own_headings,
         summary,
         detail,
         extends,

@@ -11,6 +11,11 @@ use crate::model::*;
 
 pub(super) const COMMON: [&str; 4] = ["name", "description", "tags", "template"];
 
+/// Settings of a model's runtime that people put on a persona: an unknown
+/// field of these names belongs under `metadata`, not a did-you-mean.
+const RUNTIME_SETTINGS: [&str; 10] =
+    ["temperature", "top_p", "top_k", "max_tokens", "color", "stop", "seed", "frequency_penalty", "presence_penalty", "max_output_tokens"];
+
 /// Reads the fields of one table, remembering which were used.
 pub(super) struct Reader<'a> {
     pub(super) file: &'a Arc<str>,
@@ -47,10 +52,27 @@ impl<'a> Reader<'a> {
     }
 
     pub(super) fn type_error(&mut self, entry: &Entry, expected: &str) {
-        self.diags.push(
+        let mut diag =
             Diagnostic::error(code::FIELD_TYPE, format!("`{}` must be {expected}, found {}", entry.key, entry.node.value.describe()))
-                .at(self.file, entry.node.span.clone()),
-        );
+                .at(self.file, entry.node.span.clone());
+        // A number where a string belongs (`version: 1.0`): quote it.
+        if expected == "a string"
+            && matches!(entry.node.value, Value::Int(_) | Value::Float(_))
+            && let Some(raw) = self.text.get(entry.node.span.clone())
+        {
+            let mut fixed = raw.trim().to_string();
+            if entry.key == "version" {
+                while fixed.matches('.').count() < 2 {
+                    fixed.push_str(".0");
+                }
+            }
+            let quoted = match self.syntax {
+                Syntax::Yaml => format!("{}: \"{fixed}\"", entry.key),
+                other => other.field(&entry.key, &format!("\"{fixed}\"")),
+            };
+            diag = diag.help(format!("quote it, so that it stays text: `{quoted}`"));
+        }
+        self.diags.push(diag);
     }
 
     pub(super) fn string(&mut self, key: &str) -> Option<Spanned<String>> {
@@ -176,7 +198,10 @@ impl<'a> Reader<'a> {
     }
 
     pub(super) fn require<T>(&mut self, key: &str, value: Option<T>, example: &str) -> Option<T> {
-        if value.is_none() && !self.entries.iter().any(|e| e.key == key) {
+        // A misspelled key (`sumary`) is reported once, where it is, as an
+        // unknown field with its did-you-mean.
+        let misspelled = self.entries.iter().any(|e| e.key != key && crate::diag::did_you_mean(&e.key, [key]).is_some());
+        if value.is_none() && !misspelled && !self.entries.iter().any(|e| e.key == key) {
             let how = self.syntax.field(key, example);
             self.diags.push(
                 Diagnostic::error(code::MISSING_FIELD, format!("{} is missing the required field `{key}`", self.what))
@@ -191,12 +216,22 @@ impl<'a> Reader<'a> {
     pub(super) fn finish(mut self, allowed: &[&str]) -> Vec<Diagnostic> {
         for (entry, used) in self.entries.iter().zip(&self.used) {
             if !used && !allowed.contains(&entry.key.as_str()) {
-                self.diags.push(
-                    Diagnostic::error(code::UNKNOWN_FIELD, format!("unknown field `{}` in {}", entry.key, self.what))
-                        .at(self.file, entry.key_span.clone())
-                        .suggest(&entry.key, allowed.iter().copied())
-                        .help(format!("the fields of {} are: {}", self.what, allowed.join(", "))),
-                );
+                let mut diag = Diagnostic::error(code::UNKNOWN_FIELD, format!("unknown field `{}` in {}", entry.key, self.what))
+                    .at(self.file, entry.key_span.clone());
+                if RUNTIME_SETTINGS.contains(&entry.key.as_str()) && allowed.contains(&"metadata") {
+                    let value = self.text.get(entry.node.span.clone()).map_or("…", str::trim);
+                    let how = match self.syntax {
+                        Syntax::Toml => format!("a `[metadata]` table with `{} = {value}` in it", entry.key),
+                        Syntax::Yaml => format!("`metadata:` with `  {}: {value}` indented below it", entry.key),
+                        Syntax::Json => format!("`\"metadata\": {{ \"{}\": {value} }}`", entry.key),
+                    };
+                    diag = diag
+                        .help(format!("`{}` is a setting of the model's runtime, which personac does not read: put it under `metadata`, which loaders and exports carry to the runtime", entry.key))
+                        .help(format!("write {how}"));
+                } else {
+                    diag = diag.suggest(&entry.key, allowed.iter().copied());
+                }
+                self.diags.push(diag.help(format!("the fields of {} are: {}", self.what, allowed.join(", "))));
             }
         }
         self.diags

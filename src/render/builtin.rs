@@ -14,7 +14,9 @@
 
 use std::fmt::Write as _;
 
-use super::rendered::pick;
+use std::sync::Arc;
+
+use super::rendered::{RenderedItem, pick};
 use super::shown::Shown;
 
 pub(super) const BUILTIN_SUMMARY: &str = include_str!("templates/summary.md.j2");
@@ -65,13 +67,19 @@ fn summary(shown: &Shown<'_>) -> String {
     if !shown.skills.is_empty() {
         out.push_str("\n## Skills\n\n");
         for s in &shown.skills {
-            let _ = writeln!(out, "- **{}**: {}", s.name, pick(view, &s.description, &s.content));
+            let _ = writeln!(out, "- **{}**: {}", s.title.as_ref().unwrap_or(&s.name), pick(view, &s.description, &s.content));
         }
     }
     if !shown.guardrails.is_empty() {
         out.push_str("\n## Guardrails\n\n");
         for g in &shown.guardrails {
-            let _ = writeln!(out, "- **{}** ({}): {}", g.name, or_none(&g.severity), pick(view, &g.description, &g.content));
+            let _ = writeln!(
+                out,
+                "- **{}** ({}): {}",
+                g.title.as_ref().unwrap_or(&g.name),
+                or_none(&g.severity),
+                pick(view, &g.description, &g.content)
+            );
         }
     }
     out
@@ -81,18 +89,30 @@ fn summary(shown: &Shown<'_>) -> String {
 fn detail(shown: &Shown<'_>) -> String {
     let view = shown.view;
     let mut out = String::with_capacity(8192);
-    let _ = write!(out, "# {}\n\n{}\n", shown.persona.persona.title, shown.text);
+    // `headings = "own"`: only the headings the definitions wrote.
+    let own = shown.persona.persona.own_headings;
+    if !own {
+        let _ = write!(out, "# {}\n\n", shown.persona.persona.title);
+    }
+    let _ = writeln!(out, "{}", shown.text);
     for run in &shown.sections {
-        let _ = write!(out, "\n## {}\n", shown.parts[run.end - 1].title);
+        let last = &shown.parts[run.end - 1];
+        if last.own_title || !own {
+            let _ = write!(out, "\n## {}\n", last.title);
+        }
         for p in &shown.parts[run.clone()] {
             let _ = write!(out, "\n{}\n", pick(view, &p.summary, &p.content));
         }
     }
     traits(&mut out, shown);
-    if !shown.skills.is_empty() {
+    let (own_skills, skills): (Vec<&&Arc<RenderedItem>>, Vec<_>) = shown.skills.iter().partition(|s| own && s.title.is_some());
+    for s in &own_skills {
+        let _ = write!(out, "\n## {}\n\n{}\n", s.title.as_deref().unwrap_or_default(), pick(view, &s.description, &s.content));
+    }
+    if !skills.is_empty() {
         out.push_str("\n## Skills\n");
-        for s in &shown.skills {
-            let _ = write!(out, "\n### {}\n\n{}\n", s.name, pick(view, &s.description, &s.content));
+        for s in &skills {
+            let _ = write!(out, "\n### {}\n\n{}\n", s.title.as_ref().unwrap_or(&s.name), pick(view, &s.description, &s.content));
         }
     }
     if !shown.on_demand.is_empty() {
@@ -106,10 +126,18 @@ fn detail(shown: &Shown<'_>) -> String {
             );
         }
     }
-    if !shown.guardrails.is_empty() {
+    let (own_guardrails, guardrails): (Vec<&&Arc<RenderedItem>>, Vec<_>) = shown.guardrails.iter().partition(|g| own && g.title.is_some());
+    for g in &own_guardrails {
+        let _ = write!(out, "\n## {}\n\n{}\n", g.title.as_deref().unwrap_or_default(), pick(view, &g.description, &g.content));
+    }
+    if !guardrails.is_empty() {
         out.push_str("\n## Guardrails\n\nFollow these rules in every reply; they outrank everything above.\n");
-        for g in &shown.guardrails {
-            let _ = write!(out, "\n### {} ({})\n\n{}\n", g.name, or_none(&g.severity), pick(view, &g.description, &g.content));
+        for g in &guardrails {
+            match &g.title {
+                Some(title) => _ = write!(out, "\n### {title}\n"),
+                None => _ = write!(out, "\n### {} ({})\n", g.name, or_none(&g.severity)),
+            }
+            let _ = write!(out, "\n{}\n", pick(view, &g.description, &g.content));
         }
     }
     out
@@ -176,6 +204,7 @@ mod tests {
                         description: text(seed + 2 * i),
                         content: text(seed + 2 * i + 3),
                         severity: (flag || i > 0).then(|| "critical".to_string()),
+                        title: (bit(12) && i % 2 == 0).then(|| format!("Own {kind} {i}")),
                         load: load(bit(7) && i == 1),
                     })
                 })
@@ -190,6 +219,7 @@ mod tests {
                 description: String::new(),
                 detail: if bit(9) { text(seed + 3) } else { String::new() },
                 tags: Vec::new(),
+                own_headings: bit(13),
             },
             parts,
             traits: items("trait", usize::from(bit(0)) * (1 + seed % 3), bit(10)),
@@ -210,7 +240,7 @@ mod tests {
             _ => None,
         });
         let mut compared = 0;
-        for seed in 0..4096 {
+        for seed in 0..16384 {
             let persona = persona(seed);
             let droppable = persona.parts.len();
             for dropped in [BTreeSet::new(), BTreeSet::from([0]), (1..droppable).collect()] {
@@ -223,7 +253,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(compared, 4096 * 3 * 2);
+        assert_eq!(compared, 16384 * 3 * 2);
     }
 
     #[test]

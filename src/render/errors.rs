@@ -90,7 +90,17 @@ impl Renderer {
                     ),
                     None => "a variable's attribute or item is missing; check its name".to_string(),
                 };
-                let diag = Diagnostic::error(code::UNDEFINED_VARIABLE, message).at(&origin.file, span).help(help);
+                let mut diag = Diagnostic::error(code::UNDEFINED_VARIABLE, message).at(&origin.file, span);
+                // Every variable in scope ([vars], the persona's and its
+                // ancestors', the channel's, the runtime ones) is a candidate.
+                if let [one] = missing.as_slice() {
+                    let in_scope: Vec<String> =
+                        ctx.try_iter().map(|keys| keys.filter_map(|k| k.as_str().map(str::to_string)).collect()).unwrap_or_default();
+                    if let Some(best) = crate::diag::did_you_mean(one, in_scope.iter().map(String::as_str)) {
+                        diag = diag.help(format!("did you mean `{best}`?"));
+                    }
+                }
+                let diag = diag.help(help);
                 if layout { diag } else { diag.help(literal) }
             }
             ErrorKind::OutOfFuel => Diagnostic::error(code::TEMPLATE_RUNTIME, format!("template in {} does too much work", origin.what))

@@ -188,6 +188,7 @@ impl Renderer {
             description: render(pmeta, &file_of(&persona.text_files.description), persona.description),
             detail: render(pmeta, &file_of(&persona.text_files.detail), persona.detail),
             tags: persona.tags.clone(),
+            own_headings: persona.own_headings,
         };
         let parts = persona
             .parts
@@ -211,23 +212,28 @@ impl Renderer {
                 })
             })
             .collect();
-        let mut item = |meta: &Meta, item_type: Option<String>, content: Option<&Text>, severity: Option<String>, load: Load| {
-            Arc::new(RenderedItem {
-                name: meta.name.clone(),
-                item_type,
-                description: render(meta, &meta.file, meta.description.as_ref()),
-                content: render(meta, &meta.file, content),
-                severity,
-                load,
-            })
-        };
-        let traits =
-            persona.traits.iter().map(|t| item(&t.meta, Some(t.trait_type.value.clone()), t.instruction.as_ref(), None, t.load)).collect();
-        let skills = persona.skills.iter().map(|s| item(&s.meta, None, s.content.as_ref(), None, s.load)).collect();
+        let mut item =
+            |meta: &Meta, item_type: Option<String>, content: Option<&Text>, severity: Option<String>, title: Option<&Text>, load: Load| {
+                Arc::new(RenderedItem {
+                    name: meta.name.clone(),
+                    item_type,
+                    description: render(meta, &meta.file, meta.description.as_ref()),
+                    content: render(meta, &meta.file, content),
+                    severity,
+                    title: title.map(|t| render(meta, &meta.file, Some(t))),
+                    load,
+                })
+            };
+        let traits = persona
+            .traits
+            .iter()
+            .map(|t| item(&t.meta, Some(t.trait_type.value.clone()), t.instruction.as_ref(), None, None, t.load))
+            .collect();
+        let skills = persona.skills.iter().map(|s| item(&s.meta, None, s.content.as_ref(), None, s.title.as_ref(), s.load)).collect();
         let guardrails = persona
             .guardrails
             .iter()
-            .map(|g| item(&g.meta, None, g.content.as_ref(), Some(g.severity.value.clone()), Load::Inline))
+            .map(|g| item(&g.meta, None, g.content.as_ref(), Some(g.severity.value.clone()), g.title.as_ref(), Load::Inline))
             .collect();
         let stage = persona.stage.as_ref().map(|s| {
             let stage = s.stage();

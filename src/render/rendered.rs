@@ -42,6 +42,9 @@ pub struct PersonaTexts {
     pub description: String,
     pub detail: String,
     pub tags: Vec<String>,
+    /// `headings = "own"`: the detail view shows only the headings the
+    /// definitions wrote.
+    pub own_headings: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -69,6 +72,8 @@ pub struct RenderedItem {
     pub description: String,
     pub content: String,
     pub severity: Option<String>,
+    /// Its own heading (skills and guardrails), rendered.
+    pub title: Option<String>,
     pub load: Load,
 }
 
@@ -135,6 +140,7 @@ impl Object for ItemObject {
             "description" => Value::from(i.description.as_str()),
             "content" => Value::from(i.content.as_str()),
             "severity" => Value::from(i.severity.clone()),
+            "title" => Value::from(i.title.clone()),
             "text" => Value::from(pick(self.view, &i.description, &i.content)),
             "on_demand" => Value::from(i.load == Load::OnDemand),
             _ => return None,
@@ -142,7 +148,7 @@ impl Object for ItemObject {
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Str(&["name", "type", "description", "content", "severity", "text", "on_demand"])
+        Enumerator::Str(&["name", "type", "title", "description", "content", "severity", "text", "on_demand"])
     }
 }
 

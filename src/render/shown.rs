@@ -101,6 +101,7 @@ impl<'a> Shown<'a> {
                 Value::from_pairs([
                     ("type", Value::from(last.part_type.as_str())),
                     ("title", Value::from(last.title.as_str())),
+                    ("own_title", Value::from(last.own_title)),
                     ("parts", Value::from(parts[run.clone()].to_vec())),
                 ])
             })

@@ -295,6 +295,7 @@ impl Catalog {
         let runtime_vars: Vec<String> = runtime_decls.iter().map(|v| v.name.value.clone()).collect();
         let budget = nearest(&chain, |p| p.budget.as_ref());
         let title = nearest(&chain, |p| p.title.as_ref());
+        let own_headings = nearest(&chain, |p| p.own_headings.as_ref()).is_some_and(|(h, _)| h.value);
         let model = nearest(&chain, |p| p.model.as_ref()).map(|(m, _)| m.value.clone());
         let tools = nearest(&chain, |p| p.tools.as_ref()).map(|(t, _)| t.iter().map(|s| s.value.clone()).collect());
         let mut metadata = Metadata::new();
@@ -353,6 +354,7 @@ impl Catalog {
             detail: detail.map(|(t, _)| t),
             tags,
             title: title.map(|(t, _)| t),
+            own_headings,
             parts: slots
                 .into_iter()
                 .map(|s| PlacedPart { part: s.part, order: s.order, priority: s.priority, layer: s.layer, load: s.load })

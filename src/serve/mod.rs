@@ -11,6 +11,7 @@
 
 mod arguments;
 pub mod envelope;
+mod prompts;
 mod write;
 
 use std::collections::BTreeMap;
@@ -279,6 +280,25 @@ pub struct NameArg {
     pub name: String,
 }
 
+/// A persona named by a tool: `name` and `persona` are the same argument.
+#[derive(Deserialize, JsonSchema)]
+pub struct PersonaName {
+    /// The persona's name, e.g. `maya` (the same argument as `persona`: give one of them).
+    pub name: Option<String>,
+    /// The persona's name, e.g. `maya` (the same argument as `name`).
+    pub persona: Option<String>,
+}
+
+/// The persona a tool's `name` or `persona` argument names (the same
+/// argument under two names): one of them, or both alike.
+pub(crate) fn persona_named<'a>(name: &'a Option<String>, persona: &'a Option<String>) -> Result<&'a str, String> {
+    match (name, persona) {
+        (Some(a), Some(b)) if a != b => Err(format!("arguments `name` (`{a}`) and `persona` (`{b}`) are the same argument: give one")),
+        (Some(a), _) | (None, Some(a)) => Ok(a),
+        (None, None) => Err("missing argument `persona` (or `name`, the same): the persona's name, e.g. `maya`".to_string()),
+    }
+}
+
 #[derive(Deserialize, JsonSchema)]
 pub struct FetchArgs {
     /// The definition's name (its file name without extension), e.g. `tone-warm`.
@@ -291,8 +311,10 @@ pub struct FetchArgs {
 
 #[derive(Deserialize, JsonSchema)]
 pub struct PersonaArgs {
-    /// The persona's name, e.g. `maya`.
-    pub name: String,
+    /// The persona's name, e.g. `maya` (the same argument as `persona`: give one of them).
+    pub name: Option<String>,
+    /// The persona's name, e.g. `maya` (the same argument as `name`).
+    pub persona: Option<String>,
     /// `true` for the full detail view; `false` (default) for the compact summary view.
     #[serde(default)]
     pub detail: bool,
@@ -338,7 +360,7 @@ pub struct TraitFilter {
 pub struct NoArgs {}
 
 fn listed(project: &Project, kind: Kind, item_type: Option<&str>, tags: &Option<Vec<String>>) -> Answer {
-    let rows = describe::list(&project.catalog, kind, item_type, None);
+    let rows = describe::list(&project.catalog, &project.renderer, kind, item_type, None);
     let rows: Vec<_> = rows.into_iter().filter(|r| !r.is_abstract && tags.iter().flatten().all(|t| r.tags.contains(t))).collect();
     ok(json!({ "items": rows }))
 }
@@ -348,8 +370,12 @@ impl Server {
     #[tool(
         description = "Start here. The lightweight discovery view of a persona: its description, the name, type and description of each part, its traits, skills and guardrails, its arc stage and the stage's condition, token counts, and which tool fetches what on demand. Read this first, then fetch only the parts the task needs."
     )]
-    async fn get_persona_manifest(&self, Parameters(args): Parameters<NameArg>) -> Answer {
-        self.project(|loaded, project| match project.catalog.resolve(&args.name, &Request::default()) {
+    async fn get_persona_manifest(&self, Parameters(args): Parameters<PersonaName>) -> Answer {
+        let name = match persona_named(&args.name, &args.persona) {
+            Ok(name) => name,
+            Err(message) => return fail(message),
+        };
+        self.project(|loaded, project| match project.catalog.resolve(name, &Request::default()) {
             Err(crate::resolve::ResolveError::Request(msg)) => fail(msg),
             Err(crate::resolve::ResolveError::Definitions(d)) => fail_with("the persona does not resolve", &d, &loaded.snapshot),
             Ok(resolved) => match artifacts::manifest_of(&project.catalog, &project.renderer, &project.tokenizer, &resolved.name) {
@@ -371,7 +397,11 @@ impl Server {
             limit: args.limit,
             vars: args.vars.clone().into_iter().collect(),
         };
-        self.compiled(&args.name, &request, |resolved, rendered, [summary, detail]| {
+        let name = match persona_named(&args.name, &args.persona) {
+            Ok(name) => name,
+            Err(message) => return fail(message),
+        };
+        self.compiled(name, &request, |resolved, rendered, [summary, detail]| {
             let (view, fitted) = if args.detail { (View::Detail, detail) } else { (View::Summary, summary) };
             describe::shown(resolved, &rendered, &fitted, view)
         })
@@ -400,8 +430,12 @@ impl Server {
     #[tool(
         description = "The whole compiled persona in one call: both the summary and the detail view, with token counts. Use it when the context has room for the full prompt; otherwise read the manifest and fetch parts on demand."
     )]
-    async fn compile_persona(&self, Parameters(args): Parameters<NameArg>) -> Answer {
-        self.compiled(&args.name, &Request::default(), |resolved, rendered, [summary, detail]| {
+    async fn compile_persona(&self, Parameters(args): Parameters<PersonaName>) -> Answer {
+        let name = match persona_named(&args.name, &args.persona) {
+            Ok(name) => name,
+            Err(message) => return fail(message),
+        };
+        self.compiled(name, &Request::default(), |resolved, rendered, [summary, detail]| {
             let mut value = json!({
                 "persona": resolved.name,
                 "version": resolved.version.as_ref().map(ToString::to_string),
@@ -481,8 +515,35 @@ impl ServerHandler for Server {
         }
     }
 
+    /// Each concrete persona, and each of its channels, as a prompt.
+    async fn list_prompts(
+        &self,
+        _request: Option<rmcp::model::PaginatedRequestParams>,
+        _context: rmcp::service::RequestContext<rmcp::RoleServer>,
+    ) -> Result<rmcp::model::ListPromptsResult, McpError> {
+        let loaded = self.loaded();
+        let prompts = loaded.project.as_ref().map(prompts::list).unwrap_or_default();
+        Ok(rmcp::model::ListPromptsResult::with_all_items(prompts))
+    }
+
+    /// A persona's detail view, its runtime variables filled.
+    async fn get_prompt(
+        &self,
+        request: rmcp::model::GetPromptRequestParams,
+        _context: rmcp::service::RequestContext<rmcp::RoleServer>,
+    ) -> Result<rmcp::model::GetPromptResponse, McpError> {
+        let loaded = self.loaded();
+        let Ok(project) = &loaded.project else {
+            return Err(McpError::internal_error("the persona repository has errors; `personac check` shows them", None));
+        };
+        match prompts::get(project, &request.name, request.arguments.as_ref()) {
+            Ok(result) => Ok(result.into()),
+            Err(message) => Err(McpError::invalid_params(message, None)),
+        }
+    }
+
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_prompts().build())
             .with_server_info(Implementation::new("personac", env!("CARGO_PKG_VERSION")))
             .with_instructions(
                 "personac serves compiled personas. Read get_persona_manifest first; fetch parts, traits, skills and guardrails on demand with the get_agent_* tools; call compile_persona only when the context has room for the whole prompt.",

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 use toml_edit::Value as Toml;
 
-use super::{Answer, NameArg, Server, fail, fail_with, ok};
+use super::{Answer, NameArg, PersonaName, Server, fail, fail_with, ok, persona_named};
 use crate::edit::{self, ArcAction, ArcChange, Change, LinkField, Refusal};
 use crate::model::{Kind, TRAIT_TYPES};
 
@@ -32,7 +32,10 @@ pub struct NewPersona {
 
 #[derive(Deserialize, JsonSchema)]
 pub struct PersonaUpdate {
-    pub name: String,
+    /// The persona's name, e.g. `maya` (the same argument as `persona`: give one of them).
+    pub name: Option<String>,
+    /// The persona's name, e.g. `maya` (the same argument as `name`).
+    pub persona: Option<String>,
     pub summary: Option<String>,
     pub description: Option<String>,
     pub detail: Option<String>,
@@ -326,12 +329,18 @@ impl Server {
             ("detail", a.detail.as_ref()),
             ("version", a.version.as_ref()),
         ];
-        self.update(Kind::Persona, &a.name, &fields)
+        match persona_named(&a.name, &a.persona) {
+            Ok(name) => self.update(Kind::Persona, name, &fields),
+            Err(message) => fail(message),
+        }
     }
 
     #[tool(description = "Delete a persona's file; refused if another persona extends it.")]
-    async fn delete_agent_persona(&self, Parameters(a): Parameters<NameArg>) -> Answer {
-        self.delete(Kind::Persona, &a.name)
+    async fn delete_agent_persona(&self, Parameters(a): Parameters<PersonaName>) -> Answer {
+        match persona_named(&a.name, &a.persona) {
+            Ok(name) => self.delete(Kind::Persona, name),
+            Err(message) => fail(message),
+        }
     }
 
     #[tool(description = "Create a part file (parts/NAME.md) of a part type, with its summary and optional content, description and tags.")]

@@ -292,7 +292,9 @@ fn relevant(root: &Path, path: &Path) -> Option<String> {
         || name.ends_with(".tmp")
         || name.ends_with(".bak")
         || name.starts_with('#')
-        || name == "4913";
+        || name == "4913"
+        // sed -i's temp file: `sed` and six letters or digits.
+        || (name.len() == 9 && name.starts_with("sed") && name[3..].bytes().all(|b| b.is_ascii_alphanumeric()));
     if parts.iter().any(|p| p.starts_with('.')) || editor_junk {
         return None;
     }
@@ -346,8 +348,9 @@ fn rebuild(
     };
 
     let index = Some(&*after.index);
-    let result =
-        crate::build::build_into(&project, &snapshot, root, &out_dir, None, index, &mut |holder: &str| on_event(Event::Waiting { holder }));
+    let result = crate::build::build_into(&project, &snapshot, root, &out_dir, None, index, false, &mut |holder: &str| {
+        on_event(Event::Waiting { holder })
+    });
     match result {
         Ok((output, report)) => {
             let mut personas: Vec<String> = report
@@ -377,6 +380,12 @@ fn rebuild(
         }
         Err(BuildError::Io(message)) => {
             on_event(Event::Problem { trigger, message: format!("cannot write to `{}`: {message}", out_dir.display()) });
+            after.earlier = Some((project, snapshot));
+        }
+        Err(BuildError::Clash(paths)) => {
+            let message =
+                crate::interop::export::clash_message(&paths).replace("`--force` on the command line", "`personac build --force`");
+            on_event(Event::Problem { trigger, message });
             after.earlier = Some((project, snapshot));
         }
     }

@@ -78,6 +78,17 @@ fn init_makes_a_repository_that_builds_and_checks_clean() {
     assert!(run.stderr.contains("Created a persona repository"), "{}", run.stderr);
     let root = dir.path().join("agents");
     assert!(root.join(".github/workflows/personac.yml").is_file());
+    // A git work tree, and what to do next.
+    assert!(root.join(".git").is_dir(), "init makes a git repository");
+    assert!(run.stderr.contains("Initialized a git repository"), "{}", run.stderr);
+    assert!(run.stderr.contains("`cd agents`, then `personac build`"), "{}", run.stderr);
+    assert!(run.stderr.contains("git add -A && git commit"), "{}", run.stderr);
+    // The workflow installs personac from a source that exists, and the
+    // README links to it, not to a bare github.com.
+    let workflow = std::fs::read_to_string(root.join(".github/workflows/personac.yml")).unwrap();
+    assert!(workflow.contains("run: cargo install --locked --git https://github.com/personac/personac personac\n"), "{workflow}");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(readme.contains("(https://github.com/personac/personac)") && !readme.contains("(https://github.com/)"), "{readme}");
     run_from(&root, &["build"]).success();
     let check = run_from(&root, &["check", "--deny-warnings"]).success();
     assert_eq!(check.stderr, "     Checked 1 persona: no errors\n");
@@ -87,6 +98,23 @@ fn init_makes_a_repository_that_builds_and_checks_clean() {
     let run = run_from(dir.path(), &["init", "agents"]).code(2);
     assert!(run.stderr.contains("already a persona repository"), "{}", run.stderr);
     assert_eq!(crate::support::tree(&root), before);
+}
+
+/// `--from` names the git URL the workflow installs personac from; inside
+/// an existing git work tree, no second repository is made.
+#[test]
+fn init_installs_from_the_url_given_and_keeps_an_existing_work_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::support::git_in(dir.path(), &["init", "-q"]);
+    let url = "https://git.example.com/tools/personac";
+    let run = run_from(dir.path(), &["init", "agents", "--ci", "github", "--from", url]).success();
+    assert!(!run.stderr.contains("Initialized"), "{}", run.stderr);
+    let root = dir.path().join("agents");
+    assert!(!root.join(".git").exists(), "inside a work tree already");
+    let workflow = std::fs::read_to_string(root.join(".github/workflows/personac.yml")).unwrap();
+    assert!(workflow.contains(&format!("cargo install --locked --git {url} personac")), "{workflow}");
+    assert!(std::fs::read_to_string(root.join("README.md")).unwrap().contains(url));
+    run_from(dir.path(), &["init", "other", "--from", "not a url"]).code(2);
 }
 
 /// Every argument of every command has a help line, and the main commands

@@ -113,3 +113,24 @@ fn help_and_version_exit_0() {
     assert!(run.stdout.contains("Compile persona definitions"));
     repo().run(&["--version"]).success();
 }
+
+/// `list` shows descriptions rendered (a persona's with its variables,
+/// others with the project's), and a TYPE column only for kinds with types.
+#[test]
+fn list_renders_descriptions_and_shows_types_only_where_there_are_some() {
+    let repo = repo()
+        .file("personac.toml", "[vars]\ncompany = \"Acme\"\n")
+        .file(
+            "personas/sam.toml",
+            "version = \"1.0.0\"\nsummary = \"Sam helps.\"\ndescription = \"Support at {{ company }} for {{ team }}\"\nvars = { team = \"billing\" }\n",
+        )
+        .file("guardrails/no-pii.yaml", "description: No PII at {{ company }}.\nseverity: critical\ncontent: Never share personal data.\n");
+    let personas = repo.run(&["list", "persona"]).success().stdout;
+    assert_eq!(personas, "NAME  DESCRIPTION\nmaya  Support agent\nsam   Support at Acme for billing\n");
+    let guardrails = repo.run(&["list", "guardrail"]).success().stdout;
+    assert_eq!(guardrails, "NAME    DESCRIPTION\nno-pii  No PII at Acme.\n");
+    let traits = repo.run(&["list", "trait"]).success().stdout;
+    assert!(traits.starts_with("NAME   TYPE       DESCRIPTION\ncalm   emotional  Calm.\n"), "{traits}");
+    let json: Value = serde_json::from_str(&repo.run(&["list", "persona", "--format", "json"]).success().stdout).unwrap();
+    assert_eq!(json[1]["description"], "Support at Acme for billing");
+}

@@ -247,3 +247,30 @@ diagnostic!(
     layout_template_undefined,
     Repo::minimal().file("templates/summary.md.j2", "# {{ persona.title }}\n\n{{ persona.nickname }}\n")
 );
+
+// A runtime setting on a persona belongs under `[metadata]`: no
+// did-you-mean toward a field that only starts alike (`template`).
+diagnostic!(
+    runtime_setting_field,
+    Repo::minimal().file("personas/maya.toml", "version = \"1.0.0\"\nsummary = \"s\"\ntemperature = 0.2\nparts = [\"tone-warm\"]\n")
+);
+
+// A colon inside an unquoted YAML value, named as the likely cause.
+diagnostic!(yaml_colon_in_value, Repo::new().file("parts/tone.yaml", "type: tone\nsummary: Note: be brief\ncontent: |\n  Be warm.\n"));
+
+// A tab indenting YAML, named as the likely cause.
+diagnostic!(yaml_tab, Repo::new().file("parts/tone.yaml", "type: tone\ntags:\n\t- warm\nsummary: Warm.\n"));
+
+// `version: 1.0` is a float in YAML: quote it.
+diagnostic!(yaml_version_float, Repo::new().file("personas/maya.md", "---\nversion: 1.0\nsummary: Maya helps.\n---\nHello.\n"));
+
+// A misspelled required field is one error, at the misspelled key.
+diagnostic!(misspelled_required_field, Repo::new().file("parts/tone.toml", "type = \"tone\"\nsumary = \"Warm.\"\n"));
+
+// An undefined variable suggests the close name among those in scope.
+diagnostic!(
+    undefined_variable_did_you_mean,
+    Repo::new()
+        .file("personac.toml", "[vars]\ncompany = \"Acme\"\n")
+        .file("personas/maya.toml", "version = \"1.0.0\"\nsummary = \"Maya works at {{ compnay }}.\"\n")
+);

@@ -155,9 +155,19 @@ fn the_version_gate_refuses_a_change_without_a_bump() {
     repo.remove("personas/zed.toml");
     repo.write("personas/ada.toml", "version = \"0.1.0\"\nsummary = \"Ada.\"\n");
     let run = repo.run(&["check", "--base", "HEAD"]).success();
+    assert!(run.stderr.contains("every change has a version bump"), "{}", run.stderr);
     assert!(run.stderr.contains("persona `maya` changed and its version went up: 1.0.0 → 1.0.1"), "{}", run.stderr);
     assert!(run.stderr.contains("added persona `ada` (0.1.0)"), "{}", run.stderr);
     assert!(run.stderr.contains("removed persona `zed` (1.0.0)"), "{}", run.stderr);
+}
+
+/// Nothing changed since the base: said as such, not as a bump found.
+#[test]
+fn the_version_gate_says_when_nothing_changed() {
+    let repo = committed();
+    let run = repo.run(&["check", "--base", "HEAD"]).success();
+    assert!(run.stderr.contains("Checked 1 persona against HEAD: no compiled output changed"), "{}", run.stderr);
+    assert!(!run.stderr.contains("version bump"), "{}", run.stderr);
 }
 
 #[test]

@@ -246,8 +246,14 @@ fn every_format_exports() {
         let run = repo.run(&args).success();
         let n = if format == "crewai" { 3 } else { 4 };
         assert!(run.stderr.contains(&format!("Exported {n} personas")), "{}", run.stderr);
-        let files: String =
-            repo.tree(&format!("out/{format}")).into_iter().map(|(p, b)| format!("=== {p}\n{}\n", String::from_utf8(b).unwrap())).collect();
+        // The export's record of what it wrote (its ledger) is left out.
+        let files: String = repo
+            .tree(&format!("out/{format}"))
+            .into_iter()
+            .filter(|(p, _)| p != ".personac-export.json")
+            .map(|(p, b)| format!("=== {p}\n{}\n", String::from_utf8(b).unwrap()))
+            .collect();
+        assert!(repo.exists(&format!("out/{format}/.personac-export.json")));
         insta::assert_snapshot!(format!("export_{format}"), files);
     }
     repo.run(&["export", "llm-persona"]).code(2);
@@ -366,7 +372,8 @@ fn eliza_round_trips_to_the_newer_shape_without_secrets() {
     )
     .unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let exported = repo.tree("characters");
+    let mut exported = repo.tree("characters");
+    exported.remove(".personac-export.json");
     assert_eq!(exported.len(), 2);
     for (path, bytes) in exported {
         let text = String::from_utf8(bytes).unwrap();
@@ -407,4 +414,131 @@ fn build_keeps_a_configured_export_current() {
     repo.write("personac.toml", "[export.claude-code]\nout = \"personas/agents\"\n");
     let run = repo.run(&["build"]).failure();
     assert!(run.stderr.contains("--> personac.toml:2:7"), "{}", run.stderr);
+}
+
+/// A Claude Code agent of our own: a plain prompt, a `## Never` section,
+/// tools and a model; and a comment an export does not reproduce.
+const REVIEWER: &str = "---
+name: code-reviewer
+description: Reviews pull requests for correctness and clarity.
+tools: Read, Grep, Glob
+model: sonnet
+# kept by hand
+---
+You review code changes before they are merged.
+
+Read the diff first, then the files it touches.
+
+## Never
+
+- Approve a change you have not read.
+- Rewrite the author's code in your review.
+";
+
+/// Import then export on the same folder: the originals are no export's,
+/// so the export refuses them, names them and writes nothing; `--force`
+/// takes them over and records them, and from then on they are its own.
+#[test]
+fn export_never_replaces_files_no_export_wrote() {
+    let repo = Repo::new().file(".claude/agents/code-reviewer.md", REVIEWER);
+    repo.run_here(&["import", "claude-code", ".claude/agents"]).success();
+    let run = repo.run(&["export", "claude-code"]).code(2);
+    assert!(run.stderr.contains("no export of this repository wrote: nothing was written"), "{}", run.stderr);
+    assert!(run.stderr.contains("  .claude/agents/code-reviewer.md"), "{}", run.stderr);
+    assert!(run.stderr.contains("`--force`"), "{}", run.stderr);
+    assert_eq!(repo.read(".claude/agents/code-reviewer.md"), REVIEWER);
+    assert_eq!(repo.tree(".claude/agents").len(), 1, "nothing was written");
+    // `--force` takes it over and records it.
+    repo.run(&["export", "claude-code", "--force"]).success();
+    assert_ne!(repo.read(".claude/agents/code-reviewer.md"), REVIEWER);
+    let ledger: Value = serde_json::from_str(&repo.read(".claude/agents/.personac-export.json")).unwrap();
+    assert!(ledger["files"]["code-reviewer.md"].is_string(), "{ledger}");
+    // Recorded: an edit to it is replaced by the next export, without --force.
+    repo.write(".claude/agents/code-reviewer.md", "edited\n");
+    repo.run(&["export", "claude-code"]).success();
+    assert_ne!(repo.read(".claude/agents/code-reviewer.md"), "edited\n");
+    // A hand-written file in the way of a new persona's export is refused again.
+    repo.write("personas/helper.toml", "version = \"1.0.0\"\nsummary = \"Helps.\"\n");
+    repo.write(".claude/agents/helper.md", "mine\n");
+    let run = repo.run(&["export", "claude-code"]).code(2);
+    assert!(run.stderr.contains("  .claude/agents/helper.md") && !run.stderr.contains("code-reviewer.md"), "{}", run.stderr);
+    assert_eq!(repo.read(".claude/agents/helper.md"), "mine\n");
+}
+
+/// `build`'s kept export refuses the same way, before anything is written,
+/// and `build --force` takes the files over (then recorded in index.json).
+#[test]
+fn a_kept_export_never_replaces_files_no_export_wrote() {
+    let repo = Repo::new().file(".claude/agents/code-reviewer.md", REVIEWER);
+    repo.run_here(&["import", "claude-code", ".claude/agents"]).success();
+    repo.write("personac.toml", "[export.claude-code]\nout = \".claude/agents\"\n");
+    let run = repo.run(&["build"]).code(2);
+    assert!(run.stderr.contains("  .claude/agents/code-reviewer.md"), "{}", run.stderr);
+    assert!(run.stderr.contains("`--force`"), "{}", run.stderr);
+    assert_eq!(repo.read(".claude/agents/code-reviewer.md"), REVIEWER);
+    assert!(!repo.exists("build-output"), "nothing was written");
+    repo.run(&["build", "--force"]).success();
+    assert_ne!(repo.read(".claude/agents/code-reviewer.md"), REVIEWER);
+    let index: Value = serde_json::from_str(&repo.read("build-output/index.json")).unwrap();
+    assert!(index["exports"]["claude-code"]["files"]["code-reviewer.md"].is_string());
+    repo.write(".claude/agents/code-reviewer.md", "edited\n");
+    repo.run(&["build"]).success();
+    assert_ne!(repo.read(".claude/agents/code-reviewer.md"), "edited\n");
+}
+
+/// `--out` is relative to where the command runs, absolute accepted; what
+/// is checked is where it lands.
+#[test]
+fn export_paths_work_like_paths() {
+    let repo = Repo::minimal();
+    let abs = repo.path().join("exports/abs");
+    repo.run(&["export", "claude-code", "--out", abs.to_str().unwrap()]).success();
+    assert!(repo.exists("exports/abs/maya.md"));
+    repo.run_here(&["export", "claude-code", "--out", "./exports/dot"]).success();
+    assert!(repo.exists("exports/dot/maya.md"));
+    let parts = repo.path().join("parts");
+    crate::support::run_from(&parts, &["export", "claude-code", "--out", "../exports/up"]).success();
+    assert!(repo.exists("exports/up/maya.md"));
+    // From parts/, `sub` is parts/sub: inside a source folder.
+    let run = crate::support::run_from(&parts, &["export", "claude-code", "--out", "sub"]).code(2);
+    assert!(run.stderr.contains("`sub` (`parts/sub` in the repository): it is inside the source folder `parts/`"), "{}", run.stderr);
+    assert!(!repo.exists("parts/sub") && !repo.exists("sub"));
+    // Outside the repository, refused.
+    let outside = tempfile::tempdir().unwrap();
+    let run = repo.run(&["export", "claude-code", "--out", outside.path().to_str().unwrap()]).code(2);
+    assert!(run.stderr.contains("it lands outside the repository"), "{}", run.stderr);
+    assert!(tree(outside.path()).is_empty());
+    let run = crate::support::run_from(&parts, &["export", "claude-code", "--out", "../.."]).code(2);
+    assert!(run.stderr.contains("it lands outside the repository"), "{}", run.stderr);
+    // The output folder is no export's.
+    let run = repo.run_here(&["export", "claude-code", "--out", "build-output/x"]).code(2);
+    assert!(run.stderr.contains("overlaps the output folder"), "{}", run.stderr);
+    // `build --out` is relative to where it runs too.
+    crate::support::run_from(&parts, &["build", "--out", "../out-from-parts"]).success();
+    assert!(repo.exists("out-from-parts/index.json"));
+    assert!(!repo.exists("parts/out-from-parts"));
+}
+
+/// Import → build → export of a Claude Code agent gives its prompt back:
+/// the same lines (blank lines aside), no `# Title` the source did not
+/// have, no `## Guardrails` or `### slug (medium)`, and front matter
+/// scalars as the source wrote them (`model: sonnet`).
+#[test]
+fn an_imported_agent_exported_unchanged_is_the_agent_imported() {
+    let source = REVIEWER.replace("# kept by hand\n", "");
+    let repo = Repo::new().file("sources/code-reviewer.md", &source);
+    repo.run_here(&["import", "claude-code", "sources"]).success();
+    let guardrail = repo.read("guardrails/code-reviewer/code-reviewer-never.md");
+    assert!(guardrail.contains("title = \"Never\""), "the import keeps the heading:\n{guardrail}");
+    repo.run(&["build"]).success();
+    repo.run(&["export", "claude-code"]).success();
+    let exported = repo.read(".claude/agents/code-reviewer.md");
+    let lines = |text: &str| -> Vec<String> { text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect() };
+    assert_eq!(lines(&exported), lines(&source), "exported:\n{exported}");
+    // A title the source had is kept as its first line, and nothing added.
+    let titled = source.replace("---\nYou review", "---\n# Reviewer\n\nYou review");
+    let repo = Repo::new().file("sources/code-reviewer.md", &titled);
+    repo.run_here(&["import", "claude-code", "sources"]).success();
+    repo.run(&["export", "claude-code"]).success();
+    assert_eq!(lines(&repo.read(".claude/agents/code-reviewer.md")), lines(&titled));
 }

@@ -492,3 +492,105 @@ fn fetch_tools_answer_rendered_text() {
         client.cancel().await.unwrap();
     });
 }
+
+/// Each concrete persona and each of its channels is a prompt whose
+/// arguments are its runtime variables; getting one answers its detail view
+/// filled from the build's record (a literal `{{ topic }}` stays literal),
+/// as `show --var` prints it.
+#[test]
+fn personas_are_prompts() {
+    let repo = repo()
+        .file("parts/literal.toml", "type = \"context\"\nsummary = \"Literal.\"\ntemplate = false\ncontent = \"Type {{ topic }} as it is.\"\n")
+        .file(
+            "personas/ada.toml",
+            "version = \"1.0.0\"\nsummary = \"Ada asks about {{ topic }}.\"\nparts = [\"literal\"]\nruntime_vars = [{ name = \"topic\", description = \"What to ask about\", default = \"cats\" }]\n",
+        )
+        .file("personas/base.toml", "abstract = true\nsummary = \"A base.\"\n");
+    let show = repo.run(&["show", "maya", "--var", "topic=databases"]).success().stdout;
+    let show_voice = repo.run(&["show", "maya", "--channel", "voice", "--var", "topic=tea"]).success().stdout;
+    let show_ada = repo.run(&["show", "ada", "--var", "topic=cats"]).success().stdout;
+    runtime().block_on(async {
+        let client = client(&repo, false).await;
+        let prompts = client.list_all_prompts().await.unwrap();
+        type Argument = (String, Option<bool>, Option<String>);
+        let listed: Vec<(String, Vec<Argument>)> = prompts
+            .iter()
+            .map(|p| {
+                let args = p.arguments.iter().flatten().map(|a| (a.name.clone(), a.required, a.description.clone())).collect();
+                (p.name.clone(), args)
+            })
+            .collect();
+        let topic =
+            |required: bool, description: Option<&str>| vec![("topic".to_string(), Some(required), description.map(str::to_string))];
+        assert_eq!(
+            listed,
+            [
+                ("ada".to_string(), topic(false, Some("What to ask about"))),
+                ("maya".to_string(), topic(true, None)),
+                ("maya:voice".to_string(), topic(true, None)),
+            ]
+        );
+        let get = |name: &str, args: Value| {
+            let mut params = rmcp::model::GetPromptRequestParams::new(name);
+            if let Some(args) = args.as_object() {
+                params = params.with_arguments(args.clone());
+            }
+            params
+        };
+        let text = |r: &rmcp::model::GetPromptResult| r.messages[0].content.as_text().unwrap().text.clone();
+        let maya = client.get_prompt(get("maya", json!({ "topic": "databases" }))).await.unwrap();
+        assert_eq!(text(&maya).trim_end(), show.trim_end());
+        assert!(text(&maya).contains("Help with databases."));
+        let voice = client.get_prompt(get("maya:voice", json!({ "topic": "tea" }))).await.unwrap();
+        assert_eq!(text(&voice).trim_end(), show_voice.trim_end());
+        // A default fills an absent argument; a literal `{{ topic }}` stays.
+        let ada = client.get_prompt(get("ada", Value::Null)).await.unwrap();
+        assert_eq!(text(&ada).trim_end(), show_ada.trim_end());
+        assert!(text(&ada).contains("Ada asks about cats.") && text(&ada).contains("Type {{ topic }} as it is."), "{}", text(&ada));
+        let filled = client.get_prompt(get("ada", json!({ "topic": "{{ topic }}" }))).await.unwrap();
+        assert!(text(&filled).contains("Ada asks about {{ topic }}."), "a filled value is never scanned again");
+        // A required argument missing, an unknown one, an unknown prompt: errors.
+        for (name, args, says) in [
+            ("maya", Value::Null, "`topic` needs a value"),
+            ("maya", json!({ "topic": "x", "topc": "y" }), "did you mean `topic`?"),
+            ("mya", Value::Null, "did you mean `maya`?"),
+            ("base", Value::Null, "no prompt named `base`"),
+        ] {
+            let err = client.get_prompt(get(name, args)).await.unwrap_err().to_string();
+            assert!(err.contains(says), "{name}: {err}");
+        }
+        client.cancel().await.unwrap();
+    });
+}
+
+/// Every tool that names a persona by `name` also takes it as `persona`.
+#[test]
+fn persona_tools_take_persona_as_well_as_name() {
+    let repo = repo();
+    runtime().block_on(async {
+        let client = client(&repo, true).await;
+        for tool in ["get_persona_manifest", "get_agent_persona", "compile_persona"] {
+            let (by_name_failed, by_name) = call(&client, tool, json!({ "name": "maya" })).await;
+            let (by_persona_failed, by_persona) = call(&client, tool, json!({ "persona": "maya" })).await;
+            assert!(!by_name_failed && !by_persona_failed, "{tool}: {by_persona}");
+            assert_eq!(by_name, by_persona, "{tool}");
+            let (failed, said) = call(&client, tool, json!({ "name": "maya", "persona": "sam" })).await;
+            assert!(failed && said.to_string().contains("the same argument"), "{tool}: {said}");
+            let (failed, said) = call(&client, tool, json!({})).await;
+            assert!(failed && said.to_string().contains("missing argument `persona`"), "{tool}: {said}");
+        }
+        let (failed, said) = call(&client, "update_agent_persona", json!({ "persona": "maya", "summary": "Maya helps a lot." })).await;
+        assert!(!failed, "{said}");
+        assert!(repo.read("personas/maya.toml").contains("Maya helps a lot."));
+        let tools = client.list_all_tools().await.unwrap();
+        for tool in tools.iter().filter(|t| {
+            ["get_persona_manifest", "get_agent_persona", "compile_persona", "update_agent_persona", "delete_agent_persona"]
+                .contains(&t.name.as_ref())
+        }) {
+            let properties = tool.input_schema["properties"].as_object().unwrap();
+            let doc = properties["persona"]["description"].as_str().unwrap();
+            assert!(doc.contains("the same argument as `name`"), "{}: {doc}", tool.name);
+        }
+        client.cancel().await.unwrap();
+    });
+}

@@ -416,6 +416,12 @@ fn idle_means_no_rebuild_and_its_own_writes_never_trigger_one() {
     repo.write("parts/.tone-warm.md.swp", "swap");
     repo.write("parts/tone-warm.md~", "backup");
     repo.write("notes.txt", "not a source");
+    // Nor are editors' and tools' temp files beside a source: sed -i's,
+    // vim's, emacs's lock, and `*.tmp`.
+    for junk in ["parts/sedX3kq9Z", "parts/4913", "parts/.#tone-warm.md", "parts/tone-warm.md.swx", "parts/tone-warm.md.tmp"] {
+        repo.write(junk, "temp");
+        repo.remove(junk);
+    }
     assert_eq!(watch.quiet_for(Duration::from_millis(1500)), None);
     watch.interrupt();
 }
@@ -454,4 +460,41 @@ fn a_build_waits_for_the_lock_and_names_its_holder() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains(&format!("waiting for the lock on build-output, held by process {}", std::process::id())), "{stderr}");
     assert!(detail(&repo).contains("Changed while locked."));
+}
+
+/// What a person reads: status lines that are sentences.
+#[test]
+fn text_status_lines_are_sentences() {
+    let repo = Repo::minimal();
+    repo.run(&["build"]).success();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_personac"))
+        .arg("-C")
+        .arg(repo.path())
+        .args(["--color=never", "watch"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start watch");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next = |word: &str| loop {
+        let line = lines.recv_timeout(WAIT).expect("a status line from watch");
+        if line.contains(word) {
+            return line;
+        }
+    };
+    let first = next("Built");
+    assert!(first.trim_start().starts_with("Built in ") && first.ends_with("ms; the output was up to date"), "{first}");
+    repo.write("parts/tone-warm.md", &tone("Changed."));
+    let rebuilt = next("Rebuilt maya");
+    assert!(rebuilt.trim_start().starts_with("Rebuilt maya in ") && rebuilt.ends_with("ms after parts/tone-warm.md changed"), "{rebuilt}");
+    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    child.wait().unwrap();
 }

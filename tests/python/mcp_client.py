@@ -4,7 +4,8 @@
 
 .ci/run installs `mcp` in a virtualenv and runs this against the example
 repository. It checks discovery (tools, schemas), the manifest-first flow,
-on-demand fetches, a compiled view, and an error result, then prints the
+on-demand fetches, a compiled view, personas as prompts, and an error result,
+then prints the
 closing line `N passed, 0 failed`.
 """
 
@@ -66,6 +67,18 @@ async def main(binary, repo):
 
             compiled = json.loads((await session.call_tool("compile_persona", {"name": "sales-sam"})).content[0].text)
             check("compile_persona gives both views", compiled["summary"]["tokens"] > 0 and compiled["detail"]["tokens"] > 0)
+
+            by_persona = json.loads((await session.call_tool("get_persona_manifest", {"persona": "maya"})).content[0].text)
+            check("a persona is named by `persona` as well as `name`", by_persona["id"] == manifest["id"], by_persona.get("id"))
+
+            prompts = {p.name: p for p in (await session.list_prompts()).prompts}
+            check("each concrete persona is a prompt", "maya" in prompts and "support-base" not in prompts, sorted(prompts))
+            check("each channel is a prompt", "maya:voice" in prompts, sorted(prompts))
+            arguments = {a.name: a for a in prompts["maya"].arguments or []}
+            check("a prompt's arguments are its runtime variables", "user_name" in arguments, arguments)
+            got = await session.get_prompt("maya:voice", {"user_name": "Ada"})
+            text = got.messages[0].content.text
+            check("a prompt is the detail view, filled", "Ada" in text and "{{ user_name }}" not in text, text[:200])
 
             missing = await session.call_tool("get_agent_part", {"name": "tone-wrm"})
             check("an unknown name is an error result with a hint", missing.isError and "tone-warm" in missing.content[0].text, missing)
