@@ -323,6 +323,12 @@ fn record_views(renderer: &Renderer, resolved: &ResolvedPersona, fitted: &[Fitte
     if !open || !fitted.iter().any(|f| f.text.contains("{{")) {
         return Ok(vec![None, None]);
     }
+    // Where no literal text can look like a variable, the view itself is
+    // the record: each `{{ name }}` of an open variable is that variable.
+    let marks = |f: &Fitted| f.text.contains([crate::render::MARK_OPEN, crate::render::MARK_CLOSE]);
+    if renderer.braces_are_variables(resolved) && !fitted.iter().any(marks) {
+        return Ok(fitted.iter().map(|f| segments::read_off(&f.text, resolved)).collect());
+    }
     let marked = renderer.render_texts_with(resolved, Placeholder::Marked)?;
     let mut out = Vec::new();
     for (view, f) in View::BOTH.into_iter().zip(fitted) {

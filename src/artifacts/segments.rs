@@ -122,6 +122,37 @@ pub fn record(marked: &str, expected: &str, persona: &ResolvedPersona, what: &st
     Ok(split)
 }
 
+/// The record of a view in which every `{{ name }}` of an open runtime
+/// variable is that variable ([`crate::render::Renderer::braces_are_variables`]):
+/// read off the view as written. `None` without any.
+pub fn read_off(view: &str, persona: &ResolvedPersona) -> Option<Segments> {
+    if !view.contains("{{ ") {
+        return None;
+    }
+    let open: Vec<&String> = persona.runtime_vars.iter().filter(|v| !persona.vars.contains_key(*v)).collect();
+    let mut marked = String::with_capacity(view.len());
+    let mut rest = view;
+    while let Some(at) = rest.find("{{ ") {
+        let after = &rest[at + 3..];
+        let var = open.iter().find(|v| after.starts_with(v.as_str()) && after[v.len()..].starts_with(" }}"));
+        match var {
+            Some(v) => {
+                marked.push_str(&rest[..at]);
+                marked.push(MARK_OPEN);
+                marked.push_str(v);
+                marked.push(MARK_CLOSE);
+                rest = &after[v.len() + 3..];
+            }
+            None => {
+                marked.push_str(&rest[..at + 3]);
+                rest = after;
+            }
+        }
+    }
+    marked.push_str(rest);
+    split(&marked, |name| open.iter().any(|v| *v == name))
+}
+
 /// The pieces of `marked`, where `is_var` says which marked names are
 /// variables; `None` without any.
 fn split(marked: &str, is_var: impl Fn(&str) -> bool) -> Option<Segments> {

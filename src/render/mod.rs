@@ -356,6 +356,40 @@ impl Renderer {
         }
     }
 
+    /// Whether every `{{ name }}` in this persona's views is one of its
+    /// runtime variables and never literal text: every text it shows is a
+    /// literal without `{{`, or a template of `{{ name }}` substitutions
+    /// alone; no value it renders holds a brace; its views use the built-in
+    /// layouts. Then a view's record is read off the view itself, with no
+    /// second rendering ([`Placeholder::Marked`]).
+    pub fn braces_are_variables(&self, r: &ResolvedPersona) -> bool {
+        if self.summary_layout != BUILTIN_SUMMARY_NAME || self.detail_layout != BUILTIN_DETAIL_NAME {
+            return false;
+        }
+        let plain = |literal: bool, text: &Text| {
+            if literal { !text.source.contains("{{") } else { !has_template_syntax(&text.source) || bare_names(&text.source).is_some() }
+        };
+        let shown = |meta: &Meta, texts: &[Option<&Text>]| texts.iter().flatten().all(|t| plain(!meta.template, t));
+        let pmeta = &r.persona.meta;
+        shown(pmeta, &[r.title, r.summary, r.description, r.detail])
+            && r.parts.iter().all(|p| {
+                let part = p.part;
+                shown(&part.meta, &[part.title.as_ref(), Some(&part.summary), part.content.as_ref(), part.meta.description.as_ref()])
+            })
+            && r.traits.iter().all(|t| shown(&t.meta, &[t.instruction.as_ref(), t.meta.description.as_ref()]))
+            && r.skills.iter().all(|s| shown(&s.meta, &[s.content.as_ref(), s.meta.description.as_ref()]))
+            && r.guardrails.iter().all(|g| shown(&g.meta, &[g.content.as_ref(), g.meta.description.as_ref()]))
+            && r.stage.as_ref().is_none_or(|s| {
+                let stage = s.stage();
+                shown(&s.arc.meta, &[stage.description.as_ref(), stage.condition.as_ref()])
+            })
+            && r.vars.values().all(|v| match v {
+                serde_json::Value::String(s) => !s.contains(['{', '}']),
+                serde_json::Value::Number(_) | serde_json::Value::Bool(_) | serde_json::Value::Null => true,
+                _ => false,
+            })
+    }
+
     /// The top-level variables a text uses (for lints).
     pub fn variables(&self, file: &Arc<str>, text: &Text) -> Vec<String> {
         if !has_template_syntax(&text.source) {

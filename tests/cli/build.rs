@@ -451,3 +451,33 @@ fn titles_are_rendered_and_an_undefined_variable_in_one_is_an_error() {
     let run = repo.run(&["check"]).failure();
     assert!(run.stderr.contains("compani") && run.stderr.contains("parts/goal-help.toml:2:"), "{}", run.stderr);
 }
+
+/// Where no literal text can look like a variable, a view's record is read
+/// off the view itself; it must be the record the second rendering makes.
+/// A template comment (template syntax that prints nothing) sends the same
+/// persona through the second rendering: the records are the same bytes.
+#[test]
+fn a_record_read_off_the_view_is_the_record_the_marked_rendering_makes() {
+    let persona = |detail: &str| {
+        format!(
+            "+++\nversion = \"1.0.0\"\nsummary = \"Helps {{{{ user_name }}}} at {{{{ company }}}}.\"\nparts = [\"goal-help\"]\nruntime_vars = [\"user_name\", \"plan\"]\n\n[vars]\ncompany = \"Acme\"\n\n[channels.voice]\nvars = {{ company = \"Acme Voice\" }}\n+++\n{detail}\n"
+        )
+    };
+    let bare = "Hi {{ user_name }} ({{ plan }}), 🌍 {{user_name}}! {single} braces and a { lone one.";
+    let repo = Repo::new()
+        .file(
+            "parts/goal-help.md",
+            "---\ntype: goal\nsummary: Help {{ user_name }} with {{ company }}.\n---\nServe {{ user_name }} well.\n",
+        )
+        .file("personas/maya.md", &persona(bare));
+    repo.run(&["build"]).success();
+    let fast = repo.tree("build-output");
+    repo.write("personas/maya.md", &persona(&format!("{bare}{{# a comment: now a template that is not bare #}}")));
+    repo.run(&["build"]).success();
+    let slow = repo.tree("build-output");
+    let records: Vec<&String> = fast.keys().filter(|p| p.ends_with(".segments.json")).collect();
+    assert_eq!(records.len(), 4, "{records:?}");
+    for path in records {
+        assert_eq!(String::from_utf8_lossy(&fast[path]), String::from_utf8_lossy(&slow[path]), "{path}");
+    }
+}
