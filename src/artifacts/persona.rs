@@ -167,7 +167,11 @@ pub(super) fn compile_persona(
                         if let Some(used) = &mut used {
                             renderer.variables_of(&r, used);
                         }
-                        made.push((v.stage.clone(), v.channel.clone(), fitted.clone(), recs.clone()));
+                        // Only the current stage's views are made again (in its
+                        // explicit folder); keep no copy of the others.
+                        if v.stage.is_none() && base.stage.is_some() {
+                            made.push((v.stage.clone(), v.channel.clone(), fitted.clone(), recs.clone()));
+                        }
                         (fitted, recs)
                     }
                     Err(d) => {
