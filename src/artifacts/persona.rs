@@ -313,7 +313,7 @@ impl Files<'_> {
     /// `tokens` are the text's (what it gives back filled), not its JSON's,
     /// which no model reads (and counting it would double the build's work).
     fn push_record(&mut self, path: &str, segments: &Segments, tokens: usize) -> Result<(String, usize), Diagnostic> {
-        self.push(path, pretty(&segments.to_json()), None, Some(tokens), None)
+        self.push(path, segments.to_bytes(), None, Some(tokens), None)
     }
 }
 

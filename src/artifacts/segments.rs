@@ -37,6 +37,34 @@ impl Segments {
         json!({ "format": super::output::FORMAT, "segments": pieces })
     }
 
+    /// The record's file: [`Segments::to_json`] pretty-printed, written
+    /// straight from the pieces (no copy of the view into a JSON value).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let len: usize = self
+            .pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Text(t) => t.len() + 8,
+                Piece::Var(v) => v.len() + 32,
+            })
+            .sum();
+        let mut out = Vec::with_capacity(len + 48);
+        out.extend_from_slice(format!("{{\n  \"format\": {},\n  \"segments\": [", super::output::FORMAT).as_bytes());
+        for (i, p) in self.pieces.iter().enumerate() {
+            out.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
+            match p {
+                Piece::Text(t) => _ = serde_json::to_writer(&mut out, t),
+                Piece::Var(v) => {
+                    out.extend_from_slice(b"{\n      \"var\": ");
+                    _ = serde_json::to_writer(&mut out, v);
+                    out.extend_from_slice(b"\n    }");
+                }
+            }
+        }
+        out.extend_from_slice(if self.pieces.is_empty() { b"]\n}\n" } else { b"\n  ]\n}\n" });
+        out
+    }
+
     /// The text with each variable written `{{ name }}`.
     pub fn joined(&self) -> String {
         let mut out = String::new();
@@ -130,27 +158,33 @@ pub fn read_off(view: &str, persona: &ResolvedPersona) -> Option<Segments> {
         return None;
     }
     let open: Vec<&String> = persona.runtime_vars.iter().filter(|v| !persona.vars.contains_key(*v)).collect();
-    let mut marked = String::with_capacity(view.len());
-    let mut rest = view;
-    while let Some(at) = rest.find("{{ ") {
-        let after = &rest[at + 3..];
-        let var = open.iter().find(|v| after.starts_with(v.as_str()) && after[v.len()..].starts_with(" }}"));
-        match var {
+    let mut pieces = Vec::new();
+    let mut vars: Vec<String> = Vec::new();
+    let (mut text_from, mut from) = (0, 0);
+    while let Some(at) = view[from..].find("{{ ").map(|at| from + at) {
+        let after = &view[at + 3..];
+        match open.iter().find(|v| after.starts_with(v.as_str()) && after[v.len()..].starts_with(" }}")) {
             Some(v) => {
-                marked.push_str(&rest[..at]);
-                marked.push(MARK_OPEN);
-                marked.push_str(v);
-                marked.push(MARK_CLOSE);
-                rest = &after[v.len() + 3..];
+                if text_from < at {
+                    pieces.push(Piece::Text(view[text_from..at].to_string()));
+                }
+                pieces.push(Piece::Var(v.to_string()));
+                if !vars.iter().any(|x| x == *v) {
+                    vars.push(v.to_string());
+                }
+                from = at + 3 + v.len() + 3;
+                text_from = from;
             }
-            None => {
-                marked.push_str(&rest[..at + 3]);
-                rest = after;
-            }
+            None => from = at + 3,
         }
     }
-    marked.push_str(rest);
-    split(&marked, |name| open.iter().any(|v| *v == name))
+    if vars.is_empty() {
+        return None;
+    }
+    if text_from < view.len() {
+        pieces.push(Piece::Text(view[text_from..].to_string()));
+    }
+    Some(Segments { vars, pieces })
 }
 
 /// The pieces of `marked`, where `is_var` says which marked names are
@@ -214,6 +248,21 @@ mod tests {
             ]
         );
         assert_eq!(s.joined(), "Hi {{ user }}, show {{ user }} as is; 🌍 {{ user }}{{ tier }}.");
+    }
+
+    #[test]
+    fn the_record_file_is_the_pretty_json_of_the_record() {
+        let (open, close) = (MARK_OPEN, MARK_CLOSE);
+        for marked in [
+            format!("Hi {open}user{close}, \"quoted\" \\ 🌍\n\tnext"),
+            format!("{open}user{close}"),
+            format!("a{open}user{close}{open}user{close}b"),
+        ] {
+            let s = split(&marked, |n| n == "user").unwrap();
+            let mut pretty = serde_json::to_vec_pretty(&s.to_json()).unwrap();
+            pretty.push(b'\n');
+            assert_eq!(String::from_utf8(s.to_bytes()).unwrap(), String::from_utf8(pretty).unwrap());
+        }
     }
 
     #[test]
