@@ -422,32 +422,7 @@ pub fn shown(
 /// is written: its file and the span of `literal` (the whole text's span
 /// where the text's lines do not map into the file).
 pub fn find_text(r: &ResolvedPersona, literal: &str) -> Option<(std::sync::Arc<str>, std::ops::Range<usize>)> {
-    let pfile = &r.persona.meta.file;
-    let file_of = |f: &Option<std::sync::Arc<str>>| f.clone().unwrap_or_else(|| pfile.clone());
-    let mut texts: Vec<(std::sync::Arc<str>, &Text)> = Vec::new();
-    for (file, text) in [
-        (&r.text_files.title, r.title),
-        (&r.text_files.summary, r.summary),
-        (&r.text_files.description, r.description),
-        (&r.text_files.detail, r.detail),
-    ] {
-        texts.extend(text.map(|t| (file_of(file), t)));
-    }
-    for p in &r.parts {
-        let part = p.part;
-        let fields = [part.title.as_ref(), Some(&part.summary), part.content.as_ref(), part.meta.description.as_ref()];
-        texts.extend(fields.into_iter().flatten().map(|t| (part.meta.file.clone(), t)));
-    }
-    for t in &r.traits {
-        texts.extend([t.instruction.as_ref(), t.meta.description.as_ref()].into_iter().flatten().map(|x| (t.meta.file.clone(), x)));
-    }
-    for s in &r.skills {
-        texts.extend([s.content.as_ref(), s.meta.description.as_ref()].into_iter().flatten().map(|x| (s.meta.file.clone(), x)));
-    }
-    for g in &r.guardrails {
-        texts.extend([g.content.as_ref(), g.meta.description.as_ref()].into_iter().flatten().map(|x| (g.meta.file.clone(), x)));
-    }
-    texts.into_iter().find_map(|(file, text)| {
+    r.texts().into_iter().find_map(|(_, file, text)| {
         let at = text.source.find(literal)?;
         let span = match crate::model::file_offset(&text.lines, at) {
             Some(start) => start..start + literal.len(),

@@ -532,6 +532,47 @@ pub struct ResolvedPersona<'c> {
     pub sources: Vec<&'c str>,
 }
 
+impl<'c> ResolvedPersona<'c> {
+    /// Every text this persona's views and manifest show, with the
+    /// definition it belongs to and the file it is written in: the
+    /// persona's own (title, summary, description, detail; from an ancestor
+    /// where inherited), each part's, trait's, skill's and guardrail's, and
+    /// the current stage's.
+    pub fn texts(&self) -> Vec<(&'c Meta, Arc<str>, &'c Text)> {
+        let pmeta = &self.persona.meta;
+        let mut out = Vec::new();
+        let files = &self.text_files;
+        for (file, text) in [
+            (&files.title, self.title),
+            (&files.summary, self.summary),
+            (&files.description, self.description),
+            (&files.detail, self.detail),
+        ] {
+            out.extend(text.map(|t| (pmeta, file.clone().unwrap_or_else(|| pmeta.file.clone()), t)));
+        }
+        let mut add =
+            |meta: &'c Meta, texts: &[Option<&'c Text>]| out.extend(texts.iter().flatten().map(|t| (meta, meta.file.clone(), *t)));
+        for p in &self.parts {
+            let part = p.part;
+            add(&part.meta, &[part.title.as_ref(), Some(&part.summary), part.content.as_ref(), part.meta.description.as_ref()]);
+        }
+        for t in &self.traits {
+            add(&t.def.meta, &[t.def.instruction.as_ref(), t.def.meta.description.as_ref()]);
+        }
+        for s in &self.skills {
+            add(&s.def.meta, &[s.def.title.as_ref(), s.def.content.as_ref(), s.def.meta.description.as_ref()]);
+        }
+        for g in &self.guardrails {
+            add(&g.meta, &[g.title.as_ref(), g.content.as_ref(), g.meta.description.as_ref()]);
+        }
+        if let Some(s) = &self.stage {
+            let stage = s.stage();
+            add(&s.arc.meta, &[stage.description.as_ref(), stage.condition.as_ref()]);
+        }
+        out
+    }
+}
+
 /// Files of the persona-level texts, which may come from an ancestor.
 #[derive(Clone, Debug, Default)]
 pub struct TextFiles {

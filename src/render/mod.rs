@@ -325,34 +325,8 @@ impl Renderer {
     /// (for lints): the persona's own texts, then those of its parts,
     /// traits, skills and guardrails.
     pub fn variables_of(&self, r: &ResolvedPersona, used: &mut std::collections::BTreeSet<String>) {
-        let mut texts: Vec<(&Arc<str>, &Text)> = Vec::new();
-        let pfile = &r.persona.meta.file;
-        for (file, text) in
-            [(&r.text_files.summary, r.summary), (&r.text_files.description, r.description), (&r.text_files.detail, r.detail)]
-        {
-            if let Some(text) = text {
-                texts.push((file.as_ref().unwrap_or(pfile), text));
-            }
-        }
-        for p in &r.parts {
-            texts.extend(
-                [Some(&p.part.summary), p.part.content.as_ref(), p.part.meta.description.as_ref()]
-                    .into_iter()
-                    .flatten()
-                    .map(|t| (&p.part.meta.file, t)),
-            );
-        }
-        for t in &r.traits {
-            texts.extend([t.instruction.as_ref(), t.meta.description.as_ref()].into_iter().flatten().map(|x| (&t.meta.file, x)));
-        }
-        for s in &r.skills {
-            texts.extend([s.content.as_ref(), s.meta.description.as_ref()].into_iter().flatten().map(|x| (&s.meta.file, x)));
-        }
-        for g in &r.guardrails {
-            texts.extend([g.content.as_ref(), g.meta.description.as_ref()].into_iter().flatten().map(|x| (&g.meta.file, x)));
-        }
-        for (file, text) in texts {
-            used.extend(self.variables(file, text));
+        for (_, file, text) in r.texts() {
+            used.extend(self.variables(&file, text));
         }
     }
 
@@ -369,20 +343,7 @@ impl Renderer {
         let plain = |literal: bool, text: &Text| {
             if literal { !text.source.contains("{{") } else { !has_template_syntax(&text.source) || bare_names(&text.source).is_some() }
         };
-        let shown = |meta: &Meta, texts: &[Option<&Text>]| texts.iter().flatten().all(|t| plain(!meta.template, t));
-        let pmeta = &r.persona.meta;
-        shown(pmeta, &[r.title, r.summary, r.description, r.detail])
-            && r.parts.iter().all(|p| {
-                let part = p.part;
-                shown(&part.meta, &[part.title.as_ref(), Some(&part.summary), part.content.as_ref(), part.meta.description.as_ref()])
-            })
-            && r.traits.iter().all(|t| shown(&t.meta, &[t.instruction.as_ref(), t.meta.description.as_ref()]))
-            && r.skills.iter().all(|s| shown(&s.meta, &[s.content.as_ref(), s.meta.description.as_ref()]))
-            && r.guardrails.iter().all(|g| shown(&g.meta, &[g.content.as_ref(), g.meta.description.as_ref()]))
-            && r.stage.as_ref().is_none_or(|s| {
-                let stage = s.stage();
-                shown(&s.arc.meta, &[stage.description.as_ref(), stage.condition.as_ref()])
-            })
+        r.texts().into_iter().all(|(meta, _, text)| plain(!meta.template, text))
             && r.vars.values().all(|v| match v {
                 serde_json::Value::String(s) => !s.contains(['{', '}']),
                 serde_json::Value::Number(_) | serde_json::Value::Bool(_) | serde_json::Value::Null => true,
@@ -430,10 +391,10 @@ fn texts<'a>(catalog: &'a Catalog, wanted: &dyn Fn(&Meta) -> bool) -> Vec<(&'a M
         add(&t.meta, Kind::Trait, &|| vec![("instruction", t.instruction.as_ref())]);
     }
     for s in catalog.skills.values() {
-        add(&s.meta, Kind::Skill, &|| vec![("content", s.content.as_ref())]);
+        add(&s.meta, Kind::Skill, &|| vec![("title", s.title.as_ref()), ("content", s.content.as_ref())]);
     }
     for g in catalog.guardrails.values() {
-        add(&g.meta, Kind::Guardrail, &|| vec![("content", g.content.as_ref())]);
+        add(&g.meta, Kind::Guardrail, &|| vec![("title", g.title.as_ref()), ("content", g.content.as_ref())]);
     }
     for a in catalog.arcs.values() {
         add(&a.meta, Kind::Arc, &|| {

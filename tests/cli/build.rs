@@ -481,3 +481,22 @@ fn a_record_read_off_the_view_is_the_record_the_marked_rendering_makes() {
         assert_eq!(String::from_utf8_lossy(&fast[path]), String::from_utf8_lossy(&slow[path]), "{path}");
     }
 }
+
+/// A skill's title is a text like its content: a literal skill's title
+/// that shows `{{ user_name }}` stays literal text in the record, and a
+/// runtime variable used only in a title is used (no `unused-variable`).
+#[test]
+fn titles_of_skills_count_as_texts_for_records_and_lints() {
+    let repo = Repo::new().file("skills/show.md", "---\ndescription: d\ntitle: Show {{ user_name }}\ntemplate: false\n---\nAs is.\n").file(
+        "personas/maya.toml",
+        "version = \"1.0.0\"\ntitle = \"Maya for {{ user_name }}\"\nsummary = \"s\"\nskills = [\"show\"]\nruntime_vars = [\"user_name\"]\n",
+    );
+    let run = repo.run(&["check"]).success();
+    assert!(!run.stderr.contains("unused"), "{}", run.stderr);
+    repo.run(&["build"]).success();
+    let record: Value = serde_json::from_str(&repo.read("build-output/maya/detail.segments.json")).unwrap();
+    let vars = record["segments"].as_array().unwrap().iter().filter(|s| s.get("var").is_some()).count();
+    assert_eq!(vars, 1, "{record}");
+    let literal: String = record["segments"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(literal.contains("Show {{ user_name }}"), "{literal}");
+}
