@@ -220,12 +220,20 @@ impl Catalog {
 
         let mut definitions = Vec::new();
         let templates = format!("{TEMPLATES_DIR}/");
+        // The other files of Agent Skills folders are their skills', not
+        // definitions: gathered by folder, attached to the skill below.
+        let folders = parse::skill_folder::folders(snapshot.files().map(|(p, _)| &**p));
+        let mut folder_files: BTreeMap<&str, Vec<(&Arc<str>, &Arc<str>)>> = BTreeMap::new();
         for (path, text) in snapshot.files() {
             if &**path == CONFIG_FILE {
                 continue;
             }
             if path.starts_with(&templates) {
                 catalog.templates.insert(path.clone(), text.clone());
+                continue;
+            }
+            if let Some(dir) = parse::skill_folder::owner(path, &folders) {
+                folder_files.entry(dir).or_default().push((path, text));
                 continue;
             }
             definitions.push((path, text));
@@ -243,6 +251,7 @@ impl Catalog {
                     continue;
                 }
             };
+            let definition = with_folder_files(definition, &folder_files);
             let kind = definition.kind();
             let meta = definition.meta();
             if let Some(first) = catalog.file_of(kind, &meta.name) {
@@ -276,6 +285,12 @@ impl Catalog {
         cache: &Cache,
     ) -> Option<(Catalog, Vec<Diagnostic>)> {
         if changed.contains(CONFIG_FILE) || !self.broken.is_empty() {
+            return None;
+        }
+        // A change in an Agent Skills folder changes what its skill
+        // gathers: only a full load says the same.
+        let folders = parse::skill_folder::folders(snapshot.files().map(|(p, _)| &**p));
+        if changed.iter().any(|p| p.ends_with(SKILL_FILE) || parse::skill_folder::owner(p, &folders).is_some()) {
             return None;
         }
         let templates = format!("{TEMPLATES_DIR}/");
@@ -506,6 +521,23 @@ impl Catalog {
             Kind::Arc => self.arcs.get(name).map(|d| &d.meta),
         }
     }
+}
+
+/// A skill of an Agent Skills folder with the folder's other files: its
+/// references (texts) and the files it carries.
+fn with_folder_files(definition: Definition, folder_files: &BTreeMap<&str, Vec<(&Arc<str>, &Arc<str>)>>) -> Definition {
+    let Definition::Skill(skill) = &definition else { return definition };
+    let Some(folder) = &skill.folder else { return definition };
+    let mut folder = (**folder).clone();
+    for (path, text) in folder_files.get(folder.dir.as_str()).into_iter().flatten() {
+        let inside = &path[folder.dir.len() + 1..];
+        if parse::skill_folder::is_reference(inside) {
+            folder.references.push((inside.to_string(), (*text).clone()));
+        } else {
+            folder.files.push((*path).clone());
+        }
+    }
+    Definition::Skill(Arc::new(Skill { folder: Some(Arc::new(folder)), ..(**skill).clone() }))
 }
 
 #[cfg(test)]

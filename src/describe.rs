@@ -38,7 +38,14 @@ pub fn definition(catalog: &Catalog, kind: Kind, name: &str) -> Option<Value> {
             let t = &catalog.traits[name];
             json!({ "type": t.trait_type.value, "instruction": text(&t.instruction) })
         }
-        Kind::Skill => json!({ "content": text(&catalog.skills[name].content) }),
+        Kind::Skill => {
+            let s = &catalog.skills[name];
+            let mut value = json!({ "content": text(&s.content) });
+            if let Some(folder) = &s.folder {
+                value["agent_skills"] = folder_json(folder);
+            }
+            value
+        }
         Kind::Guardrail => {
             let g = &catalog.guardrails[name];
             json!({ "severity": g.severity.value, "content": text(&g.content) })
@@ -61,6 +68,19 @@ pub fn definition(catalog: &Catalog, kind: Kind, name: &str) -> Option<Value> {
         obj.extend(extra);
     }
     Some(value)
+}
+
+/// What an Agent Skills folder holds besides the skill's texts.
+fn folder_json(folder: &SkillFolder) -> Value {
+    json!({
+        "folder": folder.dir,
+        "license": folder.license,
+        "compatibility": folder.compatibility,
+        "metadata": folder.metadata.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
+        "allowed_tools": folder.allowed_tools,
+        "references": folder.references.iter().map(|(path, _)| path).collect::<Vec<_>>(),
+        "files": folder.files.iter().map(|p| &p[folder.dir.len() + 1..]).collect::<Vec<_>>(),
+    })
 }
 
 fn persona(catalog: &Catalog, name: &str) -> Value {
@@ -285,6 +305,19 @@ pub fn markdown(value: &Value) -> String {
             out.push_str(&format!("- {line}\n"));
         }
         out.push('\n');
+    }
+    if let Some(folder) = value.get("agent_skills") {
+        let list = |key: &str| -> Vec<String> {
+            folder.get(key).and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(|p| format!("`{p}`")).collect()
+        };
+        out.push_str(&format!("Agent Skills folder `{}`", folder["folder"].as_str().unwrap_or_default()));
+        for (key, what) in [("references", "references (fetched on demand)"), ("files", "files carried")] {
+            let items = list(key);
+            if !items.is_empty() {
+                out.push_str(&format!(" · {what}: {}", items.join(", ")));
+            }
+        }
+        out.push_str("\n\n");
     }
     let unfilled: Vec<&str> = value.get("unfilled").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
     if !unfilled.is_empty() {

@@ -46,6 +46,13 @@ impl Kind {
     /// extension), as parsing names it.
     pub fn of_path(path: &str) -> Option<(Kind, &str)> {
         let kind = path.split('/').next().and_then(Kind::from_folder)?;
+        // An Agent Skills folder's skill is named by its folder.
+        if kind == Kind::Skill
+            && let Some(dir) = path.strip_suffix(SKILL_FILE).and_then(|d| d.strip_suffix('/'))
+            && dir.contains('/')
+        {
+            return Some((kind, dir.rsplit('/').next().unwrap_or(dir)));
+        }
         let file = path.rsplit('/').next().unwrap_or(path);
         Some((kind, file.rsplit_once('.').map_or(file, |(stem, _)| stem)))
     }
@@ -178,7 +185,37 @@ pub struct Skill {
     pub content: Option<Text>,
     /// Its heading in the views (default: its name), a text like any other.
     pub title: Option<Text>,
+    /// Written in the Agent Skills form (`skills/…/NAME/SKILL.md`).
+    pub folder: Option<Arc<SkillFolder>>,
 }
+
+/// What a skill written in the Agent Skills form (agentskills.io) holds
+/// besides its description and body: the specification's other fields, its
+/// references (texts fetched on demand) and the files it carries.
+#[derive(Clone, Debug, Default)]
+pub struct SkillFolder {
+    /// The folder, repository-relative (`skills/pdf-forms`).
+    pub dir: String,
+    pub license: Option<String>,
+    pub compatibility: Option<String>,
+    /// The specification's `metadata`, string to string, in file order.
+    pub metadata: Vec<(String, String)>,
+    /// `allowed-tools`, as written.
+    pub allowed_tools: Option<String>,
+    /// `references/*.md`, by path inside the folder (`references/api.md`),
+    /// sorted: texts of the skill, never rendered.
+    pub references: Vec<(String, Arc<str>)>,
+    /// Every other file of the folder (scripts, assets, a license…), by
+    /// repository-relative path, sorted: carried as they are.
+    pub files: Vec<Arc<str>>,
+}
+
+/// The file an Agent Skills folder's skill is written in.
+pub const SKILL_FILE: &str = "SKILL.md";
+
+/// The key under an Agent Skills `metadata` that opts the skill into
+/// templates (`personac.template: "true"`): other harnesses render none.
+pub const SKILL_TEMPLATE_KEY: &str = "personac.template";
 
 #[derive(Clone, Debug)]
 pub struct Guardrail {

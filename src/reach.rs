@@ -24,10 +24,17 @@ pub fn snapshot(listing: Listing, wanted: &[(Kind, &str)], cache: &Cache) -> (Sn
     // Files by kind and name (their stem), in any sub-folder.
     let mut by_name: HashMap<(Kind, &str), Vec<&(String, std::path::PathBuf)>> = HashMap::new();
     let mut keep: BTreeSet<String> = BTreeSet::new();
+    // An Agent Skills folder's other files come with its `SKILL.md`.
+    let folders = crate::parse::skill_folder::folders(listing.paths.iter().map(|(rel, _)| rel.as_str()));
+    let mut folder_files: HashMap<&str, Vec<&str>> = HashMap::new();
     for entry in &listing.paths {
         let rel = entry.0.as_str();
         if rel == CONFIG_FILE || rel.starts_with(&format!("{TEMPLATES_DIR}/")) {
             keep.insert(rel.to_string());
+            continue;
+        }
+        if let Some(dir) = crate::parse::skill_folder::owner(rel, &folders) {
+            folder_files.entry(dir).or_default().push(rel);
             continue;
         }
         let Some(name) = Kind::of_path(rel) else { continue };
@@ -41,6 +48,9 @@ pub fn snapshot(listing: Listing, wanted: &[(Kind, &str)], cache: &Cache) -> (Sn
         }
         for (rel, path) in by_name.get(&(kind, name.as_str())).into_iter().flatten() {
             keep.insert(rel.clone());
+            if let Some(dir) = rel.strip_suffix(crate::model::SKILL_FILE).and_then(|d| d.strip_suffix('/')) {
+                keep.extend(folder_files.get(dir).into_iter().flatten().map(|f| f.to_string()));
+            }
             // A file that cannot be read or parsed is kept all the same: the
             // load reports it.
             let Some(text) = std::fs::read(path).ok().and_then(|b| String::from_utf8(b).ok()) else { continue };

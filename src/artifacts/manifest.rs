@@ -65,6 +65,11 @@ pub fn manifest(resolved: &ResolvedPersona, rendered: &RenderedPersona, tokens: 
         .chain(rendered.skills.iter().filter(|s| on_demand(s.load)).map(
             |s| json!({ "kind": "skill", "name": s.name, "path": format!("on_demand/skill/{}.md", s.name), "tool": "get_agent_skill" }),
         ))
+        .chain(resolved.skills.iter().filter_map(|s| s.folder.as_ref().map(|f| (&s.meta.name, f))).flat_map(|(name, folder)| {
+            folder.references.iter().map(move |(file, _)| {
+                json!({ "kind": "skill", "name": name, "file": file, "path": format!("on_demand/skill/{name}/{file}"), "tool": "get_agent_skill" })
+            })
+        }))
         .collect();
     if !listed.is_empty() {
         manifest["on_demand"] = json!(listed);

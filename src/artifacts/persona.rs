@@ -219,6 +219,18 @@ pub(super) fn compile_persona(
         }
         on_demand_records.push(record);
     }
+    // An Agent Skills skill's references: carried as written, fetched with
+    // the skill's tool and the file's path.
+    for skill in &base.skills {
+        let Some(folder) = &skill.folder else { continue };
+        for (file, text) in &folder.references {
+            let path = format!("on_demand/skill/{}/{file}", skill.meta.name);
+            let hash = files.push(&path, text.as_bytes().to_vec(), None, None, None).map_err(|d| vec![d])?;
+            on_demand_records.push(
+                json!({ "kind": "skill", "name": skill.meta.name, "file": file, "path": path, "sha256": hash.0, "tokens": hash.1, "vars": [] }),
+            );
+        }
+    }
 
     // The fingerprint covers every file but the manifest, which quotes it.
     let mut artifacts = files.artifacts;

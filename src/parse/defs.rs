@@ -100,7 +100,7 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
             let content = long_text(&mut r, "content");
             let title = r.text("title").filter(|t| one_line_title(&mut r, t));
             let diags = r.finish(&[&common[..], &["content", "title"]].concat());
-            finish_or(diags, || Some(Definition::Skill(Arc::new(Skill { meta, content, title }))))
+            finish_or(diags, || Some(Definition::Skill(Arc::new(Skill { meta, content, title, folder: None }))))
         }
         Kind::Guardrail => {
             if meta.description.is_none() {

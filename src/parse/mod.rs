@@ -10,6 +10,7 @@ mod defs;
 mod node;
 mod persona;
 mod reader;
+pub mod skill_folder;
 mod syntax;
 
 use std::ops::Range;
@@ -72,6 +73,9 @@ pub fn parse_definition(path: &Arc<str>, text: &str) -> Result<Definition, Vec<D
                     .at(path, first_line(text))
                     .help(format!("rename it to `arcs/{stem}.toml`, `arcs/{stem}.yaml` or `arcs/{stem}.json`")),
             ]);
+        }
+        "md" if kind == Kind::Skill && file_name == crate::model::SKILL_FILE && path.matches('/').count() >= 2 => {
+            return skill_folder::read(path, text, markdown(path, text)?);
         }
         "md" => markdown(path, text)?,
         _ => {

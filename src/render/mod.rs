@@ -229,7 +229,21 @@ impl Renderer {
             .iter()
             .map(|t| item(&t.meta, Some(t.trait_type.value.clone()), t.instruction.as_ref(), None, None, t.load))
             .collect();
-        let skills = persona.skills.iter().map(|s| item(&s.meta, None, s.content.as_ref(), None, s.title.as_ref(), s.load)).collect();
+        let skills = persona
+            .skills
+            .iter()
+            .map(|s| {
+                let rendered = item(&s.meta, None, s.content.as_ref(), None, s.title.as_ref(), s.load);
+                match s.folder.as_deref().filter(|f| !f.references.is_empty()) {
+                    Some(folder) => {
+                        let mut rendered = (*rendered).clone();
+                        rendered.content = with_references(&rendered.content, &s.meta.name, folder);
+                        Arc::new(rendered)
+                    }
+                    None => rendered,
+                }
+            })
+            .collect();
         let guardrails = persona
             .guardrails
             .iter()
@@ -367,6 +381,20 @@ impl Renderer {
 /// Every text of the definitions `wanted` picks, with its definition, kind
 /// and field, one definition's texts after another. Literal texts
 /// (`template = false`) are never templates.
+/// An Agent Skills skill's content with its references listed after it:
+/// they are fetched on demand, as its text points to them.
+fn with_references(content: &str, skill: &str, folder: &SkillFolder) -> String {
+    let mut out = content.trim_end().to_string();
+    if !out.is_empty() {
+        out.push_str("\n\n");
+    }
+    out.push_str(&format!("References of this skill, not loaded here: fetch one with `get_agent_skill` (`name`: `{skill}`, `file`: its path) when the text above points to it:"));
+    for (path, _) in &folder.references {
+        out.push_str(&format!("\n- `{path}`"));
+    }
+    out
+}
+
 fn texts<'a>(catalog: &'a Catalog, wanted: &dyn Fn(&Meta) -> bool) -> Vec<(&'a Meta, Kind, &'static str, &'a Text)> {
     type Field<'a> = (&'static str, Option<&'a Text>);
     let mut texts = Vec::new();

@@ -81,6 +81,10 @@ pub(crate) struct ViewRecord {
 pub(crate) struct ItemRecord {
     pub kind: String,
     pub name: String,
+    /// A reference of an Agent Skills skill (`references/api.md`): not the
+    /// item itself, which `fetch` answers.
+    #[serde(default)]
+    pub file: Option<String>,
     #[serde(flatten)]
     pub text: Text,
 }

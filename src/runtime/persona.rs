@@ -120,6 +120,7 @@ impl Persona {
         let items = entry
             .on_demand
             .iter()
+            .filter(|r| r.file.is_none())
             .map(|r| {
                 let place = format!("on-demand {} `{}`", r.kind, r.name);
                 Ok((r.kind.clone(), r.name.clone(), load_text(name, entry, &r.text, &place, source, verify)?))

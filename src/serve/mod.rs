@@ -310,6 +310,18 @@ pub struct FetchArgs {
 }
 
 #[derive(Deserialize, JsonSchema)]
+pub struct SkillArgs {
+    /// The skill's name, e.g. `pdf-forms`.
+    pub name: String,
+    /// Render its texts with this persona's variables (default: the project's).
+    pub persona: Option<String>,
+    /// With `persona`: the channel whose variables apply, e.g. `voice`.
+    pub channel: Option<String>,
+    /// One of the skill's references, by its path in the skill's folder, e.g. `references/forms.md`: its text, carried as written.
+    pub file: Option<String>,
+}
+
+#[derive(Deserialize, JsonSchema)]
 pub struct PersonaArgs {
     /// The persona's name, e.g. `maya` (the same argument as `persona`: give one of them).
     pub name: Option<String>,
@@ -417,9 +429,24 @@ impl Server {
         self.definition(Kind::Trait, &args)
     }
 
-    #[tool(description = "Fetch one skill's full instructions by name, before using the skill.")]
-    async fn get_agent_skill(&self, Parameters(args): Parameters<FetchArgs>) -> Answer {
-        self.definition(Kind::Skill, &args)
+    #[tool(
+        description = "Fetch one skill's full instructions by name, before using the skill; with `file`, one of the references its instructions point to (`references/NAME.md`)."
+    )]
+    async fn get_agent_skill(&self, Parameters(args): Parameters<SkillArgs>) -> Answer {
+        let Some(file) = &args.file else {
+            return self.definition(Kind::Skill, &FetchArgs { name: args.name, persona: args.persona, channel: args.channel });
+        };
+        self.project(|_, project| {
+            let Some(skill) = project.catalog.skills.get(&args.name) else {
+                return fail(format!("there is no skill `{}`", args.name));
+            };
+            let references: Vec<&str> = skill.folder.iter().flat_map(|f| f.references.iter().map(|(path, _)| path.as_str())).collect();
+            match skill.folder.iter().flat_map(|f| f.references.iter()).find(|(path, _)| path == file) {
+                Some((path, text)) => ok(json!({ "skill": skill.meta.name, "file": path, "text": &**text })),
+                None if references.is_empty() => fail(format!("skill `{}` has no references", args.name)),
+                None => fail(format!("skill `{}` has no reference `{file}`; its references: {}", args.name, references.join(", "))),
+            }
+        })
     }
 
     #[tool(description = "Fetch one guardrail's full rule by name, with its severity (low, medium, high, critical).")]

@@ -56,6 +56,9 @@ pub struct Snapshot {
     read_errors: BTreeMap<Arc<str>, Diagnostic>,
     /// Symbolic links in the source folders, which are never followed.
     links: BTreeMap<Arc<str>, Diagnostic>,
+    /// The bytes of files whose text differs from them (normalised, or
+    /// decoded lossily): what a carried file is copied as.
+    raw: BTreeMap<Arc<str>, Arc<[u8]>>,
 }
 
 impl Snapshot {
@@ -121,9 +124,10 @@ impl Snapshot {
                 let read = match bytes {
                     Ok(bytes) => match String::from_utf8(bytes) {
                         Ok(text) => {
-                            let text = normalized(&text);
-                            let hash = sha2::Sha256::digest(text.as_bytes()).into();
-                            Read::Text(text.into(), hash)
+                            let normal = normalized(&text);
+                            let hash = sha2::Sha256::digest(normal.as_bytes()).into();
+                            let raw = (normal.len() != text.len()).then(|| text.into_bytes().into());
+                            Read::Text(normal.into(), hash, raw)
                         }
                         Err(err) => Read::Raw(Ok(err.into_bytes())),
                     },
@@ -137,8 +141,11 @@ impl Snapshot {
         for (rel, read, _) in read {
             let rel = rel.to_string();
             match read {
-                Read::Text(text, hash) => {
+                Read::Text(text, hash, raw) => {
                     let path: Arc<str> = rel.into();
+                    if let Some(raw) = raw {
+                        snapshot.raw.insert(path.clone(), raw);
+                    }
                     snapshot.hashes.insert(path.clone(), hash);
                     snapshot.files.insert(path, text);
                 }
@@ -181,6 +188,7 @@ impl Snapshot {
         self.unreadable.retain(|p, _| !gone(p));
         self.read_errors.retain(|p, _| !gone(p));
         self.links.retain(|p, _| !gone(p));
+        self.raw.retain(|p, _| !gone(p));
     }
 
     /// Records a symbolic link that is not followed.
@@ -212,8 +220,10 @@ impl Snapshot {
                     let lossy = String::from_utf8_lossy(err.as_bytes()).into_owned();
                     let definition = [".toml", ".yaml", ".yml", ".md", ".j2"].iter().any(|e| rel.ends_with(e));
                     if !definition {
-                        // Not a definition at all: parse says so, which helps more.
+                        // Not a definition at all: parse says so, which helps
+                        // more; a skill folder carries it as it is.
                         self.insert(&rel, &lossy);
+                        self.raw.insert(rel.into(), err.into_bytes().into());
                         return;
                     }
                     let file: Arc<str> = rel.into();
@@ -233,8 +243,14 @@ impl Snapshot {
     }
 
     fn insert(&mut self, path: &str, text: &str) {
-        let text = normalized(text);
+        let normal = normalized(text);
         let path: Arc<str> = path.into();
+        if normal.len() != text.len() {
+            self.raw.insert(path.clone(), text.as_bytes().into());
+        } else {
+            self.raw.remove(&path);
+        }
+        let text = normal;
         self.hashes.insert(path.clone(), sha2::Sha256::digest(text.as_bytes()).into());
         self.files.insert(path, text.into());
     }
@@ -260,6 +276,12 @@ impl Snapshot {
 
     pub fn get(&self, path: &str) -> Option<&str> {
         self.files.get(path).map(|t| &**t)
+    }
+
+    /// A file's bytes as they are on disk (its text before it was
+    /// normalised): what a skill folder's carried files are copied as.
+    pub fn bytes(&self, path: &str) -> Option<&[u8]> {
+        self.raw.get(path).map(|b| &**b).or_else(|| self.get(path).map(str::as_bytes))
     }
 
     /// All files, sorted by path.
@@ -315,8 +337,9 @@ fn read_file(path: &Path) -> (std::io::Result<Vec<u8>>, Option<Changed>) {
 
 /// A file as read, before it joins a snapshot.
 enum Read {
-    /// UTF-8 text, normalised, and its sha256.
-    Text(Arc<str>, [u8; 32]),
+    /// UTF-8 text, normalised, its sha256, and its bytes if normalising
+    /// changed them.
+    Text(Arc<str>, [u8; 32], Option<Arc<[u8]>>),
     /// Bytes that are not UTF-8, or why the file could not be read.
     Raw(std::io::Result<Vec<u8>>),
 }

@@ -51,7 +51,7 @@ export interface IndexEntry {
   readonly channels?: readonly string[];
   readonly runtime_vars?: readonly (RuntimeVar | string)[];
   readonly views?: readonly ViewRecord[];
-  readonly on_demand?: readonly ViewRecord[];
+  readonly on_demand?: readonly (ViewRecord & { readonly file?: string })[];
   readonly [key: string]: unknown;
 }
 
@@ -479,6 +479,8 @@ export class Registry {
     }
     const items = new Map<string, LoadedText>();
     for (const rec of entry.on_demand ?? []) {
+      // A reference of an Agent Skills skill (with `file`) is not the item.
+      if (rec.file !== undefined) continue;
       items.set(`${rec.kind}/${rec.name}`, await this.#loadText(name, entry, rec));
     }
     return new Persona(name, entry, manifest as Record<string, unknown>, views, items);

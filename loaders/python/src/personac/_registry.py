@@ -221,7 +221,8 @@ class Persona:
 
     def fetch(self, kind: str, name: str, vars: Optional[Mapping[str, str]] = None) -> str:
         """An on-demand part, trait or skill, its runtime variables filled."""
-        items = self._entry.get("on_demand", [])
+        # A reference of an Agent Skills skill (with `file`) is not the item.
+        items = [i for i in self._entry.get("on_demand", []) if "file" not in i]
         for item in items:
             if item.get("kind") == kind and item.get("name") == name:
                 values = self._check_values(vars)
