@@ -91,6 +91,9 @@ impl<T> Defs<T> {
 
 type Parsed = Result<Definition, Vec<Diagnostic>>;
 
+/// The files of each Agent Skills folder but its `SKILL.md`: `(path, text)` by folder.
+type FolderFiles<'a> = BTreeMap<&'a str, Vec<(&'a Arc<str>, &'a Arc<str>)>>;
+
 /// The deepest inheritance chain personac accepts (a persona and its
 /// ancestors).
 pub const MAX_DEPTH: usize = 64;
@@ -223,7 +226,7 @@ impl Catalog {
         // The other files of Agent Skills folders are their skills', not
         // definitions: gathered by folder, attached to the skill below.
         let folders = parse::skill_folder::folders(snapshot.files().map(|(p, _)| &**p));
-        let mut folder_files: BTreeMap<&str, Vec<(&Arc<str>, &Arc<str>)>> = BTreeMap::new();
+        let mut folder_files: FolderFiles = BTreeMap::new();
         for (path, text) in snapshot.files() {
             if &**path == CONFIG_FILE {
                 continue;
@@ -525,7 +528,7 @@ impl Catalog {
 
 /// A skill of an Agent Skills folder with the folder's other files: its
 /// references (texts) and the files it carries.
-fn with_folder_files(definition: Definition, folder_files: &BTreeMap<&str, Vec<(&Arc<str>, &Arc<str>)>>) -> Definition {
+fn with_folder_files(definition: Definition, folder_files: &FolderFiles) -> Definition {
     let Definition::Skill(skill) = &definition else { return definition };
     let Some(folder) = &skill.folder else { return definition };
     let mut folder = (**folder).clone();
@@ -533,6 +536,7 @@ fn with_folder_files(definition: Definition, folder_files: &BTreeMap<&str, Vec<(
         let inside = &path[folder.dir.len() + 1..];
         if parse::skill_folder::is_reference(inside) {
             folder.references.push((inside.to_string(), (*text).clone()));
+            folder.reference_files.push((*path).clone());
         } else {
             folder.files.push((*path).clone());
         }

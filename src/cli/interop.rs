@@ -105,6 +105,9 @@ fn sources(format: Format, paths: &[PathBuf]) -> Result<SourceFiles, Failure> {
 }
 
 pub(super) fn import(ctx: &Ctx, args: ImportArgs) -> Outcome {
+    if args.format == "agent-skills" {
+        return super::agent_skills::import(ctx, &args.paths, args.dry_run);
+    }
     let format = format(&args.format, false)?;
     let sources = sources(format, &args.paths)?;
     let (snapshot, _) = load(ctx, DiagFormat::Text, None)?;
@@ -171,9 +174,20 @@ pub(super) fn export(ctx: &Ctx, args: ExportArgs) -> Outcome {
     if args.format == "bundle" {
         return export_bundle(ctx, args);
     }
+    if args.format == "agent-skills" {
+        if !args.channels.is_empty() || !args.stages.is_empty() {
+            return Err(Failure::Usage(
+                "Agent Skills folders hold skills, not personas: `--channel` and `--stage` do not apply\n  help: `--persona P` exports the skills P uses".into(),
+            ));
+        }
+        let request = super::agent_skills::ExportRequest { out: args.out, force: args.force, personas: args.personas, json: false };
+        return super::agent_skills::export(ctx, request);
+    }
     let format = format(&args.format, true)?;
     let (snapshot, project) = load(ctx, DiagFormat::Text, None)?;
-    let selection = Selection { personas: args.personas, channels: args.channels, stages: args.stages, ..Selection::default() };
+    let skills_apart = format == Format::ClaudeCode && project.catalog.config.exports.contains_key("agent-skills");
+    let selection =
+        Selection { personas: args.personas, channels: args.channels, stages: args.stages, skills_apart, ..Selection::default() };
     let exported = match export::personas(&project, &selection) {
         Ok(e) => e,
         Err(ExportError::Request(msg)) => return Err(Failure::Usage(msg)),

@@ -34,6 +34,7 @@ macro_rules! errln {
     ($($arg:tt)*) => { $crate::cli::ctx::write_stderr(&format!("{}\n", format!($($arg)*))) };
 }
 
+mod agent_skills;
 mod author;
 mod compile;
 mod ctx;

@@ -37,6 +37,11 @@ pub struct Selection {
     /// Every channel, and every stage.
     pub all_channels: bool,
     pub all_stages: bool,
+    /// The skills are exported as Agent Skills folders alongside
+    /// (`[export.agent-skills]`): each agent names its skills in metadata
+    /// `skills`, and its prompt leaves their text out, so that a harness
+    /// that reads both loads each skill once.
+    pub skills_apart: bool,
 }
 
 /// Why an export could not be made.
@@ -47,7 +52,14 @@ pub enum ExportError {
     Definitions(Vec<Diagnostic>),
 }
 
-fn exported(project: &Project, resolved: &ResolvedPersona, name: String) -> Result<Exported, Vec<Diagnostic>> {
+fn exported(project: &Project, resolved: &ResolvedPersona, name: String, skills_apart: bool) -> Result<Exported, Vec<Diagnostic>> {
+    let apart;
+    let resolved = if skills_apart && !resolved.skills.is_empty() {
+        apart = without_skills(resolved);
+        &apart
+    } else {
+        resolved
+    };
     let (rendered, [summary, detail]) = crate::artifacts::views(&project.renderer, &project.tokenizer, resolved)?;
     let mut out = exported_from(resolved, &rendered, name.clone(), summary.text.clone(), detail.text.clone());
     if resolved.runtime_vars.iter().any(|v| !resolved.vars.contains_key(v)) {
@@ -117,7 +129,7 @@ pub fn personas(project: &Project, selection: &Selection) -> Result<Vec<Exported
             }
         }
         for (agent, resolved) in variants {
-            match exported(project, &resolved, agent) {
+            match exported(project, &resolved, agent, selection.skills_apart) {
                 Ok(e) => out.push(e),
                 Err(d) => diags.extend(d),
             }
@@ -133,6 +145,22 @@ pub fn personas(project: &Project, selection: &Selection) -> Result<Vec<Exported
         return Err(ExportError::Request(format!("no exported persona has a channel or stage `{variant}`")));
     }
     Ok(out)
+}
+
+/// A persona without its skills, which its metadata `skills` names instead
+/// (after any it names itself).
+fn without_skills<'c>(resolved: &ResolvedPersona<'c>) -> ResolvedPersona<'c> {
+    let mut apart = resolved.clone();
+    let mut names: Vec<Value> =
+        apart.metadata.get("skills").and_then(Value::as_str).and_then(|s| serde_json::from_str::<Vec<Value>>(s).ok()).unwrap_or_default();
+    for skill in std::mem::take(&mut apart.skills) {
+        let name = json!(skill.meta.name);
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    apart.metadata.insert("skills".to_string(), Value::String(Value::Array(names).to_string()));
+    apart
 }
 
 fn request(err: ResolveError) -> ExportError {
@@ -206,11 +234,18 @@ pub fn write(dir: &Path, files: &BTreeMap<String, Vec<u8>>, previous: &[String])
         report.written.push(rel.clone());
     }
     for rel in previous {
-        if files.contains_key(rel) || !crate::rules::is_safe_relative(rel) || rel.contains('/') {
+        if files.contains_key(rel) || !crate::rules::is_safe_relative(rel) {
             continue;
         }
+        // Never through a link: every folder on the way is a real folder.
+        let mut folder = dir.to_path_buf();
+        let mut through_link = false;
+        for part in rel.split('/').take(rel.matches('/').count()) {
+            folder.push(part);
+            through_link |= !std::fs::symlink_metadata(&folder).is_ok_and(|m| m.is_dir());
+        }
         let path = dir.join(rel);
-        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+        if !through_link && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
             std::fs::remove_file(&path)?;
             report.removed.push(rel.clone());
         }
@@ -347,6 +382,12 @@ pub struct Configured {
 pub fn configured(project: &Project, snapshot: &crate::snapshot::Snapshot) -> Result<Vec<Configured>, Vec<Diagnostic>> {
     let mut out = Vec::new();
     for (name, config) in &project.catalog.config.exports {
+        if name == "agent-skills" {
+            let skills = super::agent_skills::used(project, &[])?;
+            let (files, _) = super::agent_skills::export(project, snapshot, &skills)?;
+            out.push(Configured { name: "agent-skills", out: config.out.value.clone(), files });
+            continue;
+        }
         if name == "bundle" {
             let bundle = super::bundle::bundle(project, snapshot)?;
             out.push(Configured {
@@ -357,7 +398,8 @@ pub fn configured(project: &Project, snapshot: &crate::snapshot::Snapshot) -> Re
             continue;
         }
         let Some(format) = Format::parse(name) else { continue };
-        let selection = Selection { all_channels: config.channels, all_stages: config.stages, ..Selection::default() };
+        let skills_apart = format == Format::ClaudeCode && project.catalog.config.exports.contains_key("agent-skills");
+        let selection = Selection { all_channels: config.channels, all_stages: config.stages, skills_apart, ..Selection::default() };
         let personas = match personas(project, &selection) {
             Ok(p) => p,
             Err(ExportError::Definitions(d)) => return Err(d),

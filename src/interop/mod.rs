@@ -12,6 +12,7 @@
 //! atomic writer.
 
 mod agent;
+pub mod agent_skills;
 pub mod bundle;
 mod character_card;
 mod claude_code;
@@ -96,7 +97,8 @@ mod tests {
     #[test]
     fn the_export_names_the_config_accepts_are_the_formats_that_export() {
         let exportable: Vec<&str> = Format::exportable().map(Format::name).collect();
-        let mut listed: Vec<&str> = crate::rules::EXPORT_FORMATS.iter().copied().filter(|f| *f != "bundle").collect();
+        let mut listed: Vec<&str> =
+            crate::rules::EXPORT_FORMATS.iter().copied().filter(|f| !["bundle", "agent-skills"].contains(f)).collect();
         let mut found = exportable.clone();
         listed.sort_unstable();
         found.sort_unstable();

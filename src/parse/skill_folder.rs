@@ -123,9 +123,12 @@ pub(super) fn read(file: &Arc<str>, text: &str, doc: Document) -> Result<Definit
                 for e in entries {
                     let Value::Str(value) = &e.node.value else {
                         r.diags.push(
-                            Diagnostic::error(code::FIELD_TYPE, format!("`metadata.{}` must be a string, found {}", e.key, e.node.value.describe()))
-                                .at(file, e.node.span.clone())
-                                .help("the specification's `metadata` maps strings to strings: quote the value"),
+                            Diagnostic::error(
+                                code::FIELD_TYPE,
+                                format!("`metadata.{}` must be a string, found {}", e.key, e.node.value.describe()),
+                            )
+                            .at(file, e.node.span.clone())
+                            .help("the specification's `metadata` maps strings to strings: quote the value"),
                         );
                         continue;
                     };
@@ -151,7 +154,9 @@ pub(super) fn read(file: &Arc<str>, text: &str, doc: Document) -> Result<Definit
         return Err(diags);
     }
     let Some(description) = description else {
-        return Err(vec![Diagnostic::error(code::MISSING_FIELD, format!("{what} is missing the required field `description`")).at(file, doc.anchor)]);
+        return Err(vec![
+            Diagnostic::error(code::MISSING_FIELD, format!("{what} is missing the required field `description`")).at(file, doc.anchor),
+        ]);
     };
     let content =
         doc.body.map(|(source, offset)| Text { span: offset..offset + source.len(), lines: [(0, offset)].into(), source: source.into() });
@@ -164,15 +169,19 @@ pub(super) fn read(file: &Arc<str>, text: &str, doc: Document) -> Result<Definit
         metadata,
         allowed_tools,
         references: Vec::new(),
+        reference_files: Vec::new(),
         files: Vec::new(),
     };
     Ok(Definition::Skill(Arc::new(Skill { meta, content, title: None, folder: Some(Arc::new(folder)) })))
 }
 
 fn too_long(file: &Arc<str>, field: &str, span: std::ops::Range<usize>, count: usize, max: usize) -> Diagnostic {
-    Diagnostic::error(code::INVALID_VALUE, format!("`{field}` is {count} characters long; the Agent Skills specification allows at most {max}"))
-        .at(file, span)
-        .help(format!("shorten it by {} characters: harnesses cut or refuse a longer one", count - max))
+    Diagnostic::error(
+        code::INVALID_VALUE,
+        format!("`{field}` is {count} characters long; the Agent Skills specification allows at most {max}"),
+    )
+    .at(file, span)
+    .help(format!("shorten it by {} characters: harnesses cut or refuse a longer one", count - max))
 }
 
 /// The Agent Skills folders among repository paths: each folder under

@@ -332,6 +332,7 @@ impl Catalog {
         {
             sources.push(f);
         }
+        sources.extend(skills.iter().filter_map(|s| s.def.folder.as_deref()).flat_map(|f| f.reference_files.iter().map(|p| &**p)));
         if let Some(file) = &self.config_file {
             sources.push(file);
         }

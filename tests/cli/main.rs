@@ -1,6 +1,7 @@
 //! The one integration test binary: the real `personac` on real
 //! repositories in temp dirs.
 
+mod agent_skills;
 mod architecture;
 mod author;
 mod build;

@@ -594,3 +594,25 @@ fn persona_tools_take_persona_as_well_as_name() {
         client.cancel().await.unwrap();
     });
 }
+
+#[test]
+fn get_agent_skill_serves_an_agent_skills_reference_by_file() {
+    let repo = Repo::minimal()
+        .file("skills/pdf-forms/SKILL.md", "---\nname: pdf-forms\ndescription: Fill PDF forms.\n---\nRead `references/fields.md` first.\n")
+        .file("skills/pdf-forms/references/fields.md", "# Fields\n\nAs {{written}}.\n")
+        .file("personas/maya.toml", "version = \"1.0.0\"\nsummary = \"Maya helps.\"\nskills = [\"pdf-forms\"]\n");
+    runtime().block_on(async {
+        let client = client(&repo, false).await;
+        let (err, skill) = call(&client, "get_agent_skill", json!({ "name": "pdf-forms" })).await;
+        assert!(!err, "{skill}");
+        assert_eq!(skill["content"], "Read `references/fields.md` first.");
+        assert_eq!(skill["agent_skills"]["references"], json!(["references/fields.md"]));
+        let (err, reference) = call(&client, "get_agent_skill", json!({ "name": "pdf-forms", "file": "references/fields.md" })).await;
+        assert!(!err, "{reference}");
+        assert_eq!(reference, json!({ "skill": "pdf-forms", "file": "references/fields.md", "text": "# Fields\n\nAs {{written}}.\n" }));
+        let (err, missing) = call(&client, "get_agent_skill", json!({ "name": "pdf-forms", "file": "references/nope.md" })).await;
+        assert!(err);
+        assert!(missing.to_string().contains("its references: references/fields.md"), "{missing}");
+        client.cancel().await.unwrap();
+    });
+}
