@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::loss::{Carries, Loss};
 use crate::diag::Diagnostic;
 
 /// What a section of an agent's prompt becomes.
@@ -103,6 +104,21 @@ pub struct Exported {
     pub tools: Option<Vec<String>>,
     pub metadata: BTreeMap<String, Value>,
     pub runtime_vars: Vec<String>,
+    /// The runtime variables its texts show open (no value given), in the
+    /// order first shown: what a target that fills no variables gets as
+    /// `{{ name }}` text.
+    pub open_vars: Vec<String>,
+    /// Its arc's stages and its channels that this export does not write as
+    /// agents of their own (none for a variant exported as one).
+    pub stages: Vec<String>,
+    pub channels: Vec<String>,
+    /// Its token budget, and the parts the budget dropped from the detail
+    /// view.
+    pub budget: Option<u64>,
+    pub dropped: Vec<String>,
+    /// The items its detail view lists to be fetched on demand, `(kind,
+    /// name)`: `part`, `trait`, `skill` or `guardrail`.
+    pub on_demand: Vec<(String, String)>,
     /// The same persona with the runtime variables left to the caller
     /// marked (`render::MARK_OPEN` name `render::MARK_CLOSE`) instead of
     /// written `{{ name }}`, when it has any: literal text that looks like a
@@ -127,8 +143,27 @@ pub trait Exporter: Sync {
     /// The files of an export, by path relative to its folder.
     fn export(&self, personas: &[Exported]) -> BTreeMap<String, Vec<u8>>;
 
-    /// What the format cannot carry, for the README and the export report.
+    /// What the format cannot carry, in a sentence, for the README (kept
+    /// beside its row of the export table; the per-persona report is
+    /// [`Exporter::lost`]).
     fn loses(&self) -> &'static str;
+
+    /// The format's name, as the report names it.
+    fn name(&self) -> &'static str;
+
+    /// What the format's files hold of a persona besides its prompt text
+    /// (default: nothing else). The default [`Exporter::lost`] is made from it.
+    fn carries(&self) -> Carries {
+        Carries::PROMPT
+    }
+
+    /// What the export could not carry of one exported persona, for the
+    /// report every export prints (text, and `--format json`). The default
+    /// compares the persona with [`Exporter::carries`]; a format whose
+    /// losses are of another shape overrides it.
+    fn lost(&self, persona: &Exported) -> Vec<Loss> {
+        super::loss::lost(self.name(), &self.carries(), persona)
+    }
 
     /// Literal text of a persona that this format's runtime would corrupt,
     /// `(persona, text)`: an export with any is refused.
