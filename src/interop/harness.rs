@@ -261,16 +261,30 @@ impl Importer for Harness {
 /// A YAML scalar: a string plain, as people write front matter
 /// (`model: sonnet`), when YAML reads it back as the same string; else
 /// double-quoted (a JSON string is a valid YAML double-quoted scalar).
-/// A list or table is written as JSON, which is flow YAML.
+/// A list or table is written as JSON, which is flow YAML, spaced as people
+/// write it (`[read, edit]` aside: `["read", "edit"]`).
 fn yaml_value(value: &Value) -> String {
     match value {
         Value::String(s) => {
             let plain = !s.is_empty()
-                && !s.contains(['\n', '\r', '\t', '"', '\''])
+                && !s.contains(['\n', '\r', '\t'])
+                && !s.starts_with(['"', '\''])
                 && crate::parse::yaml_document(&format!("k: {s}\n")).is_ok_and(|node| node.to_json()["k"] == *value);
             if plain { s.clone() } else { value.to_string() }
         }
+        Value::Array(items) => format!("[{}]", items.iter().map(flow).collect::<Vec<_>>().join(", ")),
+        Value::Object(map) => {
+            format!("{{{}}}", map.iter().map(|(k, v)| format!("{}: {}", Value::from(k.as_str()), flow(v))).collect::<Vec<_>>().join(", "))
+        }
         other => other.to_string(),
+    }
+}
+
+/// A value inside a flow list or table: strings always quoted.
+fn flow(value: &Value) -> String {
+    match value {
+        Value::String(_) => value.to_string(),
+        other => yaml_value(other),
     }
 }
 
