@@ -132,4 +132,18 @@ mod tests {
         found.sort_unstable();
         assert_eq!(found, listed);
     }
+
+    /// The README's export table has a row for every format personac
+    /// exports, which says what it cannot carry.
+    #[test]
+    fn the_readme_has_a_row_for_every_export() {
+        let readme = include_str!("../../README.md");
+        for format in Format::exportable() {
+            // `| format | writes | from | cannot carry |`, the import table's
+            // rows having three columns.
+            let row = readme.lines().find(|l| l.starts_with(&format!("| `{format}` | ")) && l.matches(" | ").count() == 3);
+            let row = row.unwrap_or_else(|| panic!("README.md has no export row for `{format}`"));
+            assert!(row.trim_end().ends_with(" |") && !row.rsplit(" | ").nth(1).unwrap_or_default().trim().is_empty(), "{row}");
+        }
+    }
 }
