@@ -91,7 +91,7 @@ fn print_report(
 ) {
     match how {
         ReportFormat::Json => {
-            let personas: Vec<serde_json::Value> = lost.iter().map(|(p, l)| crate::interop::loss_json(p, l)).collect();
+            let personas: Vec<serde_json::Value> = lost.iter().map(|(p, l)| Loss::to_json(p, l)).collect();
             let report = serde_json::json!({
                 "format": format,
                 "out": out.display().to_string().replace('\\', "/"),
@@ -104,7 +104,7 @@ fn print_report(
         ReportFormat::Text => {
             for (persona, losses) in lost {
                 for loss in losses {
-                    status(ctx, "Not carried", &format!("{persona}: {}", crate::interop::describe_loss(loss)));
+                    status(ctx, "Not carried", &format!("{persona}: {}", loss.describe()));
                 }
             }
         }

@@ -137,8 +137,8 @@ impl Exporter for CharacterCard {
         "character-card"
     }
 
-    fn carries(&self) -> super::Carries {
-        use super::Carries;
+    fn carries(&self) -> super::agent::Carries {
+        use super::agent::Carries;
         Carries { model: true, tools: true, ..Carries::PROMPT }
     }
 

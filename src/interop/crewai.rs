@@ -228,8 +228,8 @@ impl Exporter for Crewai {
         "crewai"
     }
 
-    fn carries(&self) -> super::Carries {
-        use super::Carries;
+    fn carries(&self) -> super::agent::Carries {
+        use super::agent::Carries;
         Carries { tools: true, model: true, runtime_vars: true, metadata: OPTIONS.to_vec(), ..Carries::PROMPT }
     }
 

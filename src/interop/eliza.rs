@@ -200,8 +200,8 @@ impl Exporter for Eliza {
         "eliza"
     }
 
-    fn carries(&self) -> super::Carries {
-        use super::Carries;
+    fn carries(&self) -> super::agent::Carries {
+        use super::agent::Carries;
         Carries { model: true, metadata: vec!["settings.*", "plugins"], ..Carries::PROMPT }
     }
 

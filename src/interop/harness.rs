@@ -12,8 +12,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::agent::{Agent, Exported, Exporter, Importer};
-use super::loss::Carries;
+use super::agent::{Agent, Carries, Exported, Exporter, Importer};
 use super::source::{self, Fields};
 use super::text::{sections, split};
 use crate::diag::Diagnostic;

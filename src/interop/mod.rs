@@ -21,13 +21,11 @@ mod harness;
 mod harnesses;
 pub mod import;
 mod llm_persona;
-mod loss;
 pub mod plan;
 mod source;
 mod text;
 
-pub use agent::{Agent, Exported, Exporter, Importer, Role, Section};
-pub use loss::{Carries, Loss, describe as describe_loss, to_json as loss_json};
+pub use agent::{Agent, Carries, Exported, Exporter, Importer, Loss, Role, Section};
 
 /// The formats personac reads and writes, by their command-line names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
