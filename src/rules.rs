@@ -36,7 +36,8 @@ pub const LINTS: [(&str, &str); 7] = [
 /// The formats `personac export` writes, and `[export.FORMAT]` names (the
 /// interop room has an exporter for each, which its tests check).
 /// (`bundle` is the build output as one JSON file.)
-pub const EXPORT_FORMATS: [&str; 6] = ["claude-code", "crewai", "eliza", "character-card", "agent-skills", "bundle"];
+pub const EXPORT_FORMATS: [&str; 10] =
+    ["claude-code", "copilot", "gemini", "codex", "cursor", "crewai", "eliza", "character-card", "agent-skills", "bundle"];
 
 /// Whether `path` is a relative path of normal components (no `..`, no
 /// root, no empty or `.` component, no backslash or drive prefix).

@@ -17,6 +17,7 @@ const SEMVER: &str = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-
 pub fn all() -> Vec<(String, Value)> {
     let mut schemas = vec![("personac.schema.json".to_string(), config())];
     schemas.extend(Kind::ALL.iter().map(|k| (format!("{k}.schema.json"), kind(*k))));
+    schemas.push(("agent-skill.schema.json".to_string(), agent_skill()));
     schemas.extend(ARTIFACTS.iter().map(|(name, _)| (format!("{name}.schema.json"), artifact(name).unwrap_or_default())));
     schemas
 }
@@ -90,6 +91,28 @@ fn versioned(mut schema: Value) -> Value {
         { "required": ["abstract"], "properties": { "abstract": { "const": true } } },
     ]);
     schema
+}
+
+/// The front matter of a `SKILL.md` in the Agent Skills form, with the
+/// specification's limits (what personac checks when it reads one).
+pub fn agent_skill() -> Value {
+    use crate::parse::skill_folder::{COMPATIBILITY_MAX, DESCRIPTION_MAX, NAME_MAX};
+    json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "Agent Skills SKILL.md",
+        "description": "The front matter of skills/…/NAME/SKILL.md (agentskills.io); the Markdown body is the skill's content.",
+        "type": "object",
+        "properties": {
+            "name": { "type": "string", "maxLength": NAME_MAX, "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "description": "The skill's name: its folder's name." },
+            "description": { "type": "string", "minLength": 1, "maxLength": DESCRIPTION_MAX, "description": "What the skill does and when to use it: agents choose skills by it." },
+            "license": { "type": "string", "description": "The license's name, or the file of the folder that holds it." },
+            "compatibility": { "type": "string", "maxLength": COMPATIBILITY_MAX, "description": "What the skill needs of its environment." },
+            "metadata": { "type": "object", "additionalProperties": { "type": "string" }, "description": "Strings to strings; `personac.template: \"true\"` renders the skill's texts as templates." },
+            "allowed-tools": { "type": "string", "description": "Tools the skill may use, separated by spaces." },
+        },
+        "required": ["name", "description"],
+        "additionalProperties": false,
+    })
 }
 
 /// The schema of one kind's fields.

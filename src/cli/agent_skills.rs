@@ -58,13 +58,24 @@ pub(super) fn export(ctx: &Ctx, request: ExportRequest) -> Outcome {
     if request.json {
         let report: Vec<serde_json::Value> = skills
             .iter()
-            .map(|s| serde_json::json!({ "skill": s.name, "path": format!("{}/{}", out.display(), s.name), "lost": s.lost }))
+            .map(|s| {
+                let lost: Vec<serde_json::Value> =
+                    s.lost.iter().map(|l| serde_json::json!({ "kind": l.kind, "items": l.items, "note": l.note })).collect();
+                serde_json::json!({ "skill": s.name, "lost": lost })
+            })
             .collect();
-        outln!("{}", serde_json::to_string_pretty(&serde_json::json!({ "format": "agent-skills", "skills": report })).unwrap_or_default());
+        let report = serde_json::json!({
+            "format": "agent-skills",
+            "out": out.display().to_string().replace('\\', "/"),
+            "written": written.written,
+            "unchanged": written.unchanged,
+            "skills": report,
+        });
+        outln!("{report}");
     } else {
         for s in &skills {
-            if !s.lost.is_empty() {
-                status(ctx, "Not carried", &format!("skill `{}`: {}", s.name, s.lost.join("; ")));
+            for loss in &s.lost {
+                status(ctx, "Not carried", &format!("skill `{}`: {}", s.name, loss.describe()));
             }
         }
     }

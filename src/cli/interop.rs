@@ -9,15 +9,17 @@ use super::ctx::{Ctx, DiagFormat, Failure, Outcome, load, report, status};
 use crate::diag::{self, Format as Printed};
 use crate::interop::export::{self, ExportError, Selection};
 use crate::interop::import::{self, ImportError, SourceFiles};
-use crate::interop::{Format, plan::Plan};
+use crate::interop::{Format, Loss, plan::Plan};
 
 #[derive(Args)]
 #[command(after_help = "Examples:
   personac import claude-code .claude/agents          every agent in the folder
+  personac import copilot .github/agents              every NAME.agent.md in it
+  personac import codex .codex/agents/reviewer.toml
   personac import crewai src/research/config/agents.yaml src/writing/config/agents.yaml
   personac import eliza characters/c3po.character.json --dry-run")]
 pub struct ImportArgs {
-    /// The format of the sources: claude-code, crewai, eliza, llm-persona or character-card
+    /// The format of the sources: claude-code, copilot, gemini, codex, cursor, crewai, eliza, llm-persona or character-card
     format: String,
     /// Source files, or folders to search for them
     #[arg(required = true, value_name = "PATH")]
@@ -30,12 +32,14 @@ pub struct ImportArgs {
 #[derive(Args)]
 #[command(after_help = "Examples:
   personac export claude-code                      into .claude/agents
+  personac export copilot                          into .github/agents, NAME.agent.md
+  personac export codex --format json              the report of what Codex cannot carry, as JSON
   personac export crewai --out crew/config         one agents.yaml
   personac export eliza --persona maya --channel voice
   personac export character-card --stage trial
   personac export bundle --out dist/personas.json   every persona in one JSON file")]
 pub struct ExportArgs {
-    /// The format to write: claude-code, crewai, eliza, character-card, or bundle (the build output as one JSON file)
+    /// The format to write: claude-code, copilot, gemini, codex, cursor, crewai, eliza, character-card, or bundle (the build output as one JSON file)
     format: String,
     /// The folder to write into, relative to the current folder (default: the format's usual place in the repository); for a bundle, a `.json` file or a folder
     #[arg(long, value_name = "DIR")]
@@ -52,6 +56,59 @@ pub struct ExportArgs {
     /// Also export this arc stage of each persona as an agent of its own, NAME-STAGE
     #[arg(long = "stage", value_name = "STAGE")]
     stages: Vec<String>,
+    /// How to print the report of what the format could not carry of each persona
+    #[arg(long = "format", value_enum, default_value_t = ReportFormat::Text, value_name = "FORMAT")]
+    report: ReportFormat,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ReportFormat {
+    /// A status line a persona and kind of loss, for people (on stderr)
+    Text,
+    /// One JSON object on stdout: the files written and, per persona, what was not carried; diagnostics as JSON lines
+    Json,
+}
+
+impl ReportFormat {
+    fn diagnostics(self) -> DiagFormat {
+        match self {
+            ReportFormat::Text => DiagFormat::Text,
+            ReportFormat::Json => DiagFormat::Json,
+        }
+    }
+}
+
+/// Prints what an export could not carry of each persona (`lost`:
+/// `(persona, losses)`), and the files it wrote: status lines, or one JSON
+/// object on stdout.
+fn print_report(
+    ctx: &Ctx,
+    format: &str,
+    out: &std::path::Path,
+    lost: &[(String, Vec<Loss>)],
+    written: &export::Written,
+    how: ReportFormat,
+) {
+    match how {
+        ReportFormat::Json => {
+            let personas: Vec<serde_json::Value> = lost.iter().map(|(p, l)| Loss::to_json(p, l)).collect();
+            let report = serde_json::json!({
+                "format": format,
+                "out": out.display().to_string().replace('\\', "/"),
+                "written": written.written,
+                "unchanged": written.unchanged,
+                "personas": personas,
+            });
+            outln!("{report}");
+        }
+        ReportFormat::Text => {
+            for (persona, losses) in lost {
+                for loss in losses {
+                    status(ctx, "Not carried", &format!("{persona}: {}", loss.describe()));
+                }
+            }
+        }
+    }
 }
 
 fn format(word: &str, exporting: bool) -> Result<Format, Failure> {
@@ -77,13 +134,15 @@ fn format(word: &str, exporting: bool) -> Result<Format, Failure> {
 /// The source files: each file given, and the format's files in each folder.
 fn sources(format: Format, paths: &[PathBuf]) -> Result<SourceFiles, Failure> {
     let importer = format.importer();
+    // A harness's own hidden folder (`.claude`, `.github`) is searched.
+    let home = format.exporter().and_then(|e| e.default_out().split('/').next()).unwrap_or_default();
     let mut files = SourceFiles::default();
     for path in paths {
         let found: Vec<PathBuf> = if path.is_dir() {
             walkdir::WalkDir::new(path)
                 .sort_by_file_name()
                 .into_iter()
-                .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.') || e.file_name() == ".claude")
+                .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.') || e.file_name() == home)
                 .filter_map(Result::ok)
                 .filter(|e| e.file_type().is_file() && importer.accepts(e.path()))
                 .map(|e| e.into_path())
@@ -180,11 +239,13 @@ pub(super) fn export(ctx: &Ctx, args: ExportArgs) -> Outcome {
                 "Agent Skills folders hold skills, not personas: `--channel` and `--stage` do not apply\n  help: `--persona P` exports the skills P uses".into(),
             ));
         }
-        let request = super::agent_skills::ExportRequest { out: args.out, force: args.force, personas: args.personas, json: false };
+        let json = args.report == ReportFormat::Json;
+        let request = super::agent_skills::ExportRequest { out: args.out, force: args.force, personas: args.personas, json };
         return super::agent_skills::export(ctx, request);
     }
     let format = format(&args.format, true)?;
-    let (snapshot, project) = load(ctx, DiagFormat::Text, None)?;
+    let how = args.report;
+    let (snapshot, project) = load(ctx, how.diagnostics(), None)?;
     let skills_apart = format == Format::ClaudeCode && project.catalog.config.exports.contains_key("agent-skills");
     let selection =
         Selection { personas: args.personas, channels: args.channels, stages: args.stages, skills_apart, ..Selection::default() };
@@ -192,7 +253,7 @@ pub(super) fn export(ctx: &Ctx, args: ExportArgs) -> Outcome {
         Ok(e) => e,
         Err(ExportError::Request(msg)) => return Err(Failure::Usage(msg)),
         Err(ExportError::Definitions(diags)) => {
-            report(ctx, &diags, &crate::snapshot::Snapshot::default(), DiagFormat::Text);
+            report(ctx, &diags, &crate::snapshot::Snapshot::default(), how.diagnostics());
             return Err(Failure::Definitions);
         }
     };
@@ -207,7 +268,7 @@ pub(super) fn export(ctx: &Ctx, args: ExportArgs) -> Outcome {
     let files = match export::files(&project, format, &exported) {
         Ok(files) => files,
         Err(diags) => {
-            report(ctx, &diags, &snapshot, DiagFormat::Text);
+            report(ctx, &diags, &snapshot, how.diagnostics());
             return Err(Failure::Definitions);
         }
     };
@@ -224,10 +285,12 @@ pub(super) fn export(ctx: &Ctx, args: ExportArgs) -> Outcome {
     let written = export::write(&dir, &files, &[]).map_err(cannot)?;
     export::write_ledger(&dir, format.name(), &files).map_err(cannot)?;
     for path in &written.written {
-        if ctx.verbose {
+        if ctx.verbose && how == ReportFormat::Text {
             status(ctx, "Wrote", &format!("{}/{path}", out.display()));
         }
     }
+    let lost: Vec<(String, Vec<Loss>)> = exported.iter().map(|p| (p.name.clone(), exporter.lost(p))).collect();
+    print_report(ctx, format.name(), &out, &lost, &written, how);
     let n = exported.len();
     status(
         ctx,
@@ -251,7 +314,8 @@ fn export_bundle(ctx: &Ctx, args: ExportArgs) -> Outcome {
             "a bundle holds every persona with every view: `--persona`, `--channel` and `--stage` do not apply\n  help: `personac export bundle --out FILE`".into(),
         ));
     }
-    let (snapshot, project) = load(ctx, DiagFormat::Text, None)?;
+    let how = args.report;
+    let (snapshot, project) = load(ctx, how.diagnostics(), None)?;
     // A path given is relative to where the command runs; the default is in
     // the repository.
     let (start, out) = match args.out {
@@ -269,7 +333,7 @@ fn export_bundle(ctx: &Ctx, args: ExportArgs) -> Outcome {
     let bytes = match crate::interop::bundle::bundle(&project, &snapshot) {
         Ok(bytes) => bytes,
         Err(diags) => {
-            report(ctx, &diags, &snapshot, DiagFormat::Text);
+            report(ctx, &diags, &snapshot, how.diagnostics());
             return Err(Failure::Definitions);
         }
     };
@@ -288,6 +352,10 @@ fn export_bundle(ctx: &Ctx, args: ExportArgs) -> Outcome {
     let written = export::write(&dir, &files, &[]).map_err(cannot)?;
     export::write_ledger(&dir, "bundle", &files).map_err(cannot)?;
     let shown = folder.join(&file);
+    // A bundle is the build itself: it loses nothing.
+    let lost: Vec<(String, Vec<Loss>)> =
+        project.catalog.personas.iter().filter(|(_, p)| !p.is_abstract).map(|(name, _)| (name.clone(), Vec::new())).collect();
+    print_report(ctx, "bundle", &folder, &lost, &written, how);
     let n = project.catalog.personas.values().filter(|p| !p.is_abstract).count();
     status(
         ctx,

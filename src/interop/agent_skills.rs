@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::agent::Loss;
 use crate::diag::{Diagnostic, code};
 use crate::model::{Kind, Request, SKILL_FILE, Skill};
 use crate::parse::skill_folder::{COMPATIBILITY_MAX, DESCRIPTION_MAX, name_problem};
@@ -26,7 +27,7 @@ pub type Files = BTreeMap<String, Vec<u8>>;
 /// One skill exported, and what its folder could not carry.
 pub struct ExportedSkill {
     pub name: String,
-    pub lost: Vec<String>,
+    pub lost: Vec<Loss>,
 }
 
 /// The skills the personas named use (every concrete persona when `only`
@@ -121,16 +122,27 @@ pub fn export(
             }
             None => {
                 if skill.title.is_some() {
-                    lost.push("its title (Agent Skills has no heading field; the body is written as it is)".to_string());
+                    lost.push(Loss {
+                        kind: "title",
+                        items: vec![name.clone()],
+                        note: "Agent Skills has no heading field: the body is written as it is".into(),
+                    });
                 }
             }
         }
         if !meta.tags.is_empty() {
-            lost.push("its tags".to_string());
+            lost.push(Loss {
+                kind: "tags",
+                items: meta.tags.iter().map(|t| t.value.clone()).collect(),
+                note: "Agent Skills has no tags field".into(),
+            });
         }
         if let Some(unfilled) = rendered.get("unfilled").and_then(Value::as_array).filter(|u| !u.is_empty()) {
-            let names: Vec<String> = unfilled.iter().filter_map(Value::as_str).map(|v| format!("`{{{{ {v} }}}}`")).collect();
-            lost.push(format!("variables no project value fills, left as written: {}", names.join(", ")));
+            lost.push(Loss {
+                kind: "runtime-variables",
+                items: unfilled.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+                note: "no project value fills them (a persona's vars do not apply to a shared skill): left as written, `{{ name }}`".into(),
+            });
         }
         front.push_str("---\n");
         let body = text("content");

@@ -133,6 +133,15 @@ impl Exporter for CharacterCard {
         files
     }
 
+    fn name(&self) -> &'static str {
+        "character-card"
+    }
+
+    fn carries(&self) -> super::agent::Carries {
+        use super::agent::Carries;
+        Carries { model: true, tools: true, ..Carries::PROMPT }
+    }
+
     fn loses(&self) -> &'static str {
         "the split into parts (`description` is the compiled detail view), stages and channels (unless exported as characters of their own), and metadata; model and tools travel under `extensions.personac`, which chat frontends ignore"
     }

@@ -224,6 +224,15 @@ impl Exporter for Crewai {
         out
     }
 
+    fn name(&self) -> &'static str {
+        "crewai"
+    }
+
+    fn carries(&self) -> super::agent::Carries {
+        use super::agent::Carries;
+        Carries { tools: true, model: true, runtime_vars: true, metadata: OPTIONS.to_vec(), ..Carries::PROMPT }
+    }
+
     fn loses(&self) -> &'static str {
         "the split into parts (the backstory is the compiled detail view), stages and channels (unless exported as agents of their own), token budgets, and metadata other than CrewAI's agent options; tools must exist as @tool methods of your crew"
     }

@@ -196,6 +196,15 @@ impl Exporter for Eliza {
         files
     }
 
+    fn name(&self) -> &'static str {
+        "eliza"
+    }
+
+    fn carries(&self) -> super::agent::Carries {
+        use super::agent::Carries;
+        Carries { model: true, metadata: vec!["settings.*", "plugins"], ..Carries::PROMPT }
+    }
+
     fn loses(&self) -> &'static str {
         "the split into parts (`system` is the compiled detail view), tools, stages and channels (unless exported as agents of their own), and metadata other than eliza settings; secrets are never exported"
     }

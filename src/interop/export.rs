@@ -62,14 +62,48 @@ fn exported(project: &Project, resolved: &ResolvedPersona, name: String, skills_
     };
     let (rendered, [summary, detail]) = crate::artifacts::views(&project.renderer, &project.tokenizer, resolved)?;
     let mut out = exported_from(resolved, &rendered, name.clone(), summary.text.clone(), detail.text.clone());
+    out.dropped = detail.dropped.clone();
+    out.on_demand = on_demand(&rendered, &detail.dropped_at);
     if resolved.runtime_vars.iter().any(|v| !resolved.vars.contains_key(v)) {
         let renderer = &project.renderer;
         let marked = renderer.render_texts_with(resolved, crate::render::Placeholder::Marked)?;
         let layout = |view, fitted: &crate::budget::Fitted| renderer.layout(&marked, view, &fitted.dropped_at).map_err(|d| vec![d]);
         let (summary_m, detail_m) = (layout(View::Summary, &summary)?, layout(View::Detail, &detail)?);
-        out.marked = Some(Box::new(exported_from(resolved, &marked, name, summary_m, detail_m)));
+        let marked = exported_from(resolved, &marked, name, summary_m, detail_m);
+        out.open_vars = open_vars(&[&marked.title, &marked.description, &marked.summary, &marked.detail_view]);
+        out.marked = Some(Box::new(marked));
     }
     Ok(out)
+}
+
+/// The items the detail view lists to be fetched on demand, `(kind, name)`.
+fn on_demand(rendered: &RenderedPersona, dropped: &BTreeSet<usize>) -> Vec<(String, String)> {
+    use crate::model::Load;
+    let parts = rendered.parts.iter().enumerate().filter(|(i, p)| p.load == Load::OnDemand && !dropped.contains(i));
+    let mut out: Vec<(String, String)> = parts.map(|(_, p)| ("part".to_string(), p.name.clone())).collect();
+    for (kind, items) in [("trait", &rendered.traits), ("skill", &rendered.skills), ("guardrail", &rendered.guardrails)] {
+        out.extend(items.iter().filter(|i| i.load == Load::OnDemand).map(|i| (kind.to_string(), i.name.clone())));
+    }
+    out
+}
+
+/// The runtime variables marked open in these texts, each once, in the
+/// order first shown.
+fn open_vars(texts: &[&str]) -> Vec<String> {
+    let (open, close) = (crate::render::MARK_OPEN, crate::render::MARK_CLOSE);
+    let mut out: Vec<String> = Vec::new();
+    for text in texts {
+        let mut rest = *text;
+        while let Some(at) = rest.find(open) {
+            rest = &rest[at + open.len_utf8()..];
+            let Some(end) = rest.find(close) else { break };
+            if !out.iter().any(|n| n == &rest[..end]) {
+                out.push(rest[..end].to_string());
+            }
+            rest = &rest[end + close.len_utf8()..];
+        }
+    }
+    out
 }
 
 fn exported_from(
@@ -96,6 +130,12 @@ fn exported_from(
         tools: resolved.tools.clone(),
         metadata: resolved.metadata.clone(),
         runtime_vars: resolved.runtime_vars.clone(),
+        open_vars: Vec::new(),
+        stages: Vec::new(),
+        channels: Vec::new(),
+        budget: resolved.budget,
+        dropped: Vec::new(),
+        on_demand: Vec::new(),
         marked: None,
     }
 }
@@ -114,10 +154,14 @@ pub fn personas(project: &Project, selection: &Selection) -> Result<Vec<Exported
         }
         let base = catalog.resolve(name, &Request::default()).map_err(request)?;
         let mut variants = vec![(name.clone(), base.clone())];
+        // What is not exported as an agent of its own, for the report.
+        let (mut channels, mut stages) = (Vec::new(), Vec::new());
         for channel in &base.channels {
             if selection.all_channels || selection.channels.contains(channel) {
                 let wanted = Request { channel: Some(channel.clone()), ..Request::default() };
                 variants.push((format!("{name}-{channel}"), catalog.resolve(name, &wanted).map_err(request)?));
+            } else {
+                channels.push(channel.clone());
             }
         }
         if let Some(stage) = &base.stage {
@@ -125,12 +169,19 @@ pub fn personas(project: &Project, selection: &Selection) -> Result<Vec<Exported
                 if selection.all_stages || selection.stages.contains(&s.name.value) {
                     let wanted = Request { stage: Some(s.name.value.clone()), ..Request::default() };
                     variants.push((format!("{name}-{}", s.name.value), catalog.resolve(name, &wanted).map_err(request)?));
+                } else if s.name.value != stage.stage().name.value {
+                    stages.push(s.name.value.clone());
                 }
             }
         }
-        for (agent, resolved) in variants {
+        for (i, (agent, resolved)) in variants.into_iter().enumerate() {
             match exported(project, &resolved, agent, selection.skills_apart) {
-                Ok(e) => out.push(e),
+                Ok(mut e) => {
+                    if i == 0 {
+                        (e.channels, e.stages) = (std::mem::take(&mut channels), std::mem::take(&mut stages));
+                    }
+                    out.push(e)
+                }
                 Err(d) => diags.extend(d),
             }
         }
@@ -151,15 +202,20 @@ pub fn personas(project: &Project, selection: &Selection) -> Result<Vec<Exported
 /// (after any it names itself).
 fn without_skills<'c>(resolved: &ResolvedPersona<'c>) -> ResolvedPersona<'c> {
     let mut apart = resolved.clone();
-    let mut names: Vec<Value> =
-        apart.metadata.get("skills").and_then(Value::as_str).and_then(|s| serde_json::from_str::<Vec<Value>>(s).ok()).unwrap_or_default();
+    // Metadata `skills` as the persona gives it: a list, or a list as JSON
+    // text.
+    let mut names: Vec<Value> = match apart.metadata.get("skills") {
+        Some(Value::Array(list)) => list.clone(),
+        Some(Value::String(text)) => serde_json::from_str::<Vec<Value>>(text).unwrap_or_default(),
+        _ => Vec::new(),
+    };
     for skill in std::mem::take(&mut apart.skills) {
         let name = json!(skill.meta.name);
         if !names.contains(&name) {
             names.push(name);
         }
     }
-    apart.metadata.insert("skills".to_string(), Value::String(Value::Array(names).to_string()));
+    apart.metadata.insert("skills".to_string(), Value::Array(names));
     apart
 }
 

@@ -15,17 +15,18 @@ mod agent;
 pub mod agent_skills;
 pub mod bundle;
 mod character_card;
-mod claude_code;
 mod crewai;
 mod eliza;
 pub mod export;
+mod harness;
+mod harnesses;
 pub mod import;
 mod llm_persona;
 pub mod plan;
 mod source;
 mod text;
 
-pub use agent::{Agent, Exported, Exporter, Importer, Role, Section};
+pub use agent::{Agent, Carries, Exported, Exporter, Importer, Loss, Role, Section};
 
 /// The formats personac reads and writes, by their command-line names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -35,18 +36,32 @@ pub enum Format {
     Eliza,
     LlmPersona,
     CharacterCard,
+    Copilot,
+    Gemini,
+    Codex,
+    Cursor,
 }
 
 impl Format {
-    pub const ALL: [Format; 5] = [Format::ClaudeCode, Format::Crewai, Format::Eliza, Format::LlmPersona, Format::CharacterCard];
+    pub const ALL: [Format; 9] = [
+        Format::ClaudeCode,
+        Format::Copilot,
+        Format::Gemini,
+        Format::Codex,
+        Format::Cursor,
+        Format::Crewai,
+        Format::Eliza,
+        Format::LlmPersona,
+        Format::CharacterCard,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
-            Format::ClaudeCode => "claude-code",
             Format::Crewai => "crewai",
             Format::Eliza => "eliza",
             Format::LlmPersona => "llm-persona",
             Format::CharacterCard => "character-card",
+            harness => harness.harness().map_or("", |h| h.format),
         }
     }
 
@@ -54,25 +69,38 @@ impl Format {
         Format::ALL.into_iter().find(|f| f.name() == word)
     }
 
+    /// The agent harness this format is, if it is one: they share one
+    /// importer and exporter, and differ by their row of the table.
+    fn harness(self) -> Option<&'static harness::Harness> {
+        match self {
+            Format::ClaudeCode => Some(&harnesses::CLAUDE_CODE),
+            Format::Copilot => Some(&harnesses::COPILOT),
+            Format::Gemini => Some(&harnesses::GEMINI),
+            Format::Codex => Some(&harnesses::CODEX),
+            Format::Cursor => Some(&harnesses::CURSOR),
+            Format::Crewai | Format::Eliza | Format::LlmPersona | Format::CharacterCard => None,
+        }
+    }
+
     /// The importer of this format.
     pub fn importer(self) -> &'static dyn Importer {
-        match self {
-            Format::ClaudeCode => &claude_code::ClaudeCode,
-            Format::Crewai => &crewai::Crewai,
-            Format::Eliza => &eliza::Eliza,
-            Format::LlmPersona => &llm_persona::LlmPersona,
-            Format::CharacterCard => &character_card::CharacterCard,
+        match (self, self.harness()) {
+            (_, Some(harness)) => harness,
+            (Format::Crewai, _) => &crewai::Crewai,
+            (Format::Eliza, _) => &eliza::Eliza,
+            (Format::LlmPersona, _) => &llm_persona::LlmPersona,
+            (_, None) => &character_card::CharacterCard,
         }
     }
 
     /// The exporter of this format, if personac writes it.
     pub fn exporter(self) -> Option<&'static dyn Exporter> {
-        match self {
-            Format::ClaudeCode => Some(&claude_code::ClaudeCode),
-            Format::Crewai => Some(&crewai::Crewai),
-            Format::Eliza => Some(&eliza::Eliza),
-            Format::CharacterCard => Some(&character_card::CharacterCard),
-            Format::LlmPersona => None,
+        match (self, self.harness()) {
+            (_, Some(harness)) => Some(harness),
+            (Format::Crewai, _) => Some(&crewai::Crewai),
+            (Format::Eliza, _) => Some(&eliza::Eliza),
+            (Format::CharacterCard, _) => Some(&character_card::CharacterCard),
+            (_, None) => None,
         }
     }
 
@@ -103,5 +131,19 @@ mod tests {
         listed.sort_unstable();
         found.sort_unstable();
         assert_eq!(found, listed);
+    }
+
+    /// The README's export table has a row for every format personac
+    /// exports, which says what it cannot carry.
+    #[test]
+    fn the_readme_has_a_row_for_every_export() {
+        let readme = include_str!("../../README.md");
+        for format in Format::exportable() {
+            // `| format | writes | from | cannot carry |`, the import table's
+            // rows having three columns.
+            let row = readme.lines().find(|l| l.starts_with(&format!("| `{format}` | ")) && l.matches(" | ").count() == 3);
+            let row = row.unwrap_or_else(|| panic!("README.md has no export row for `{format}`"));
+            assert!(row.trim_end().ends_with(" |") && !row.rsplit(" | ").nth(1).unwrap_or_default().trim().is_empty(), "{row}");
+        }
     }
 }

@@ -192,6 +192,18 @@ fn export_writes_valid_folders_with_references_and_files_byte_for_byte() {
     // A skill of another form: rendered with the project's vars.
     let lookup = String::from_utf8(files["lookup/SKILL.md"].clone()).unwrap();
     assert_eq!(lookup, "---\nname: lookup\ndescription: Looks things up.\n---\n\nLook it up in the wiki.\n");
+
+    // What a folder cannot carry, as data.
+    repo.write("skills/lookup.yaml", "description: Looks things up.\ntags: [search]\ncontent: Look it up in {{ place }} for {{ who }}.\n");
+    let run = repo.run(&["export", "agent-skills", "--out", "exported", "--format", "json"]).success();
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["format"], "agent-skills");
+    assert_eq!(report["written"], json!(["lookup/SKILL.md"]));
+    assert_eq!(report["skills"][0]["skill"], "lookup");
+    let kinds: Vec<&Value> = report["skills"][0]["lost"].as_array().unwrap().iter().map(|l| &l["kind"]).collect();
+    assert_eq!(kinds, [&json!("tags"), &json!("runtime-variables")]);
+    assert_eq!(report["skills"][0]["lost"][1]["items"], json!(["who"]));
+    assert_eq!(report["skills"][1], json!({ "skill": "pdf-forms", "lost": [] }));
 }
 
 #[test]
@@ -280,10 +292,8 @@ fn claude_code_lists_the_skills_it_leaves_to_agent_skills_folders() {
     );
     repo.run(&["build"]).success();
     let agent = repo.read(".claude/agents/maya.md");
-    assert!(
-        agent.contains("\nskills: [\"lookup\",\"pdf-forms\"]\n") || agent.contains("\nskills: [\"pdf-forms\",\"lookup\"]\n"),
-        "{agent}"
-    );
+    // In the order the persona links them.
+    assert!(agent.contains("\nskills: [\"pdf-forms\", \"lookup\"]\n"), "{agent}");
     assert!(!agent.contains("Filling PDF forms") && !agent.contains("Look it up"), "the skills' text is left out: {agent}");
     assert!(repo.exists(".claude/skills/pdf-forms/assets/logo.png"));
     repo.run(&["build", "--check"]).success();

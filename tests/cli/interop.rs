@@ -11,12 +11,12 @@ use crate::support::{Repo, examples_root, tree};
 
 const FORMATS: [&str; 5] = ["claude-code", "crewai", "eliza", "llm-persona", "character-card"];
 
-fn fixtures(format: &str) -> PathBuf {
+pub(crate) fn fixtures(format: &str) -> PathBuf {
     examples_root().join("tests/fixtures/import").join(format)
 }
 
 /// An empty repository with a format's fixtures copied under `sources/`.
-fn repo_with(format: &str) -> Repo {
+pub(crate) fn repo_with(format: &str) -> Repo {
     let repo = Repo::new().file("personas/.keep", "");
     for (path, bytes) in tree(&fixtures(format)) {
         let full = repo.path().join("sources").join(&path);

@@ -15,6 +15,7 @@ mod examples;
 mod forms;
 mod git;
 mod hardening;
+mod harness;
 mod interop;
 mod layers;
 mod lints;

@@ -35,7 +35,7 @@ fn the_committed_schemas_are_current() {
     let out = tempfile::tempdir().unwrap();
     run_in(&examples_root(), &["schema", "--out", out.path().to_str().unwrap()]).success();
     assert_eq!(tree(out.path()), tree(&examples_root().join("docs/schemas")), "run `personac schema --out docs/schemas`");
-    assert_eq!(tree(out.path()).len(), 9);
+    assert_eq!(tree(out.path()).len(), 10);
     // One at a time too: the artifacts' schemas as docs/artifacts.md publishes them.
     for name in ["index", "manifest"] {
         let printed = run_in(&examples_root(), &["schema", name]).success().stdout;
@@ -47,12 +47,26 @@ fn the_committed_schemas_are_current() {
 fn every_example_file_is_valid_against_its_schema() {
     let root = examples_root();
     let mut checked = 0;
+    let agent_skill = validator("agent-skill.schema.json");
     for (folder, kind) in
         [("personas", "persona"), ("parts", "part"), ("traits", "trait"), ("skills", "skill"), ("guardrails", "guardrail"), ("arcs", "arc")]
     {
         let validator = validator(&format!("{kind}.schema.json"));
+        let skill_folders: Vec<String> =
+            tree(&root.join(folder)).keys().filter_map(|rel| rel.strip_suffix("/SKILL.md")).map(|dir| format!("{dir}/")).collect();
         for (rel, bytes) in tree(&root.join(folder)) {
             let path = format!("{folder}/{rel}");
+            // An Agent Skills folder: its SKILL.md has the specification's
+            // schema, and its other files are the skill's, not definitions.
+            if let Some(dir) = skill_folders.iter().find(|d| rel.starts_with(d.as_str())) {
+                if rel == format!("{dir}SKILL.md") {
+                    let text = String::from_utf8(bytes).unwrap();
+                    let errors: Vec<String> = agent_skill.iter_errors(&fields(&path, &text)).map(|e| e.to_string()).collect();
+                    assert!(errors.is_empty(), "{path}: {errors:?}");
+                    checked += 1;
+                }
+                continue;
+            }
             let text = String::from_utf8(bytes).unwrap();
             let value = fields(&path, &text);
             let errors: Vec<String> = validator.iter_errors(&value).map(|e| e.to_string()).collect();
