@@ -32,6 +32,7 @@ mod manifest;
 mod mark;
 mod output;
 mod persona;
+mod provenance;
 mod segments;
 mod untouched;
 pub use cache::{IndexCache, Remembered};
@@ -45,6 +46,7 @@ use output::recorded_sources;
 pub use output::{Discard, FORMAT, INDEX, InMemory, Linted, Output, Sink, Sweep};
 pub use persona::views;
 use persona::{PersonaOutput, compile_persona};
+pub use provenance::{Traced, requests, traced_views};
 pub use segments::{Piece, Segments};
 pub use untouched::Guard;
 

@@ -1,0 +1,147 @@
+//! Source records: every line of every view knows the source line that
+//! made it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use personac::catalog::Cache;
+use personac::snapshot::Snapshot;
+
+use crate::support::examples_root;
+
+/// The literal stretches of a template line: what lies between its tags.
+fn literal_stretches(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = line;
+    loop {
+        let open = ["{{", "{%", "{#"].iter().filter_map(|t| rest.find(t)).min();
+        let Some(open) = open else {
+            out.push(rest);
+            break;
+        };
+        out.push(&rest[..open]);
+        let close = ["}}", "%}", "#}"].iter().filter_map(|t| rest[open + 2..].find(t)).min();
+        let Some(close) = close else { break };
+        rest = &rest[open + 2 + close + 2..];
+    }
+    out.into_iter().map(str::trim).filter(|s| !s.is_empty()).collect()
+}
+
+/// Checks every line of every view (every stage and channel) of every
+/// persona of the repository at `root`; returns how many lines.
+fn check_repo(root: &Path) -> usize {
+    let (snapshot, _) = Snapshot::from_dir(root);
+    let project = personac::Project::load(&snapshot, &Cache::default()).unwrap_or_else(|d| panic!("{d:?}"));
+    let mut files: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut checked = 0;
+    for (name, persona) in &project.catalog.personas {
+        if persona.is_abstract {
+            continue;
+        }
+        let base = project.catalog.resolve(name, &Default::default()).unwrap();
+        for request in personac::artifacts::requests(&base) {
+            let resolved = project.catalog.resolve(name, &request).unwrap();
+            let (_, views) = personac::artifacts::traced_views(&project.renderer, &project.tokenizer, &resolved).unwrap();
+            for traced in views {
+                let what = format!("{name} {request:?} {}", traced.view.as_str());
+                let lines = traced.lines.unwrap_or_else(|| panic!("no records for {what}"));
+                assert_eq!(lines.iter().map(|l| format!("{}\n", l.text)).collect::<String>(), traced.fitted.text, "{what}");
+                let mut previous: Option<(String, u32)> = None;
+                for l in &lines {
+                    checked += 1;
+                    let here = l.file.as_deref().map(|f| f.to_string()).zip(l.line);
+                    // A line a value's newline began: the rest of the value.
+                    let continued = here.is_some() && here == previous && l.source.contains("{{");
+                    previous = here;
+                    if l.kind == "layout" {
+                        continue;
+                    }
+                    let file = l.file.as_deref().unwrap();
+                    let text = files
+                        .entry(file.to_string())
+                        .or_insert_with(|| std::fs::read_to_string(root.join(file)).unwrap().lines().map(str::to_string).collect());
+                    let n = l.line.unwrap() as usize;
+                    let [first, last] = l.lines.unwrap();
+                    assert!(first as usize <= n && n <= last as usize, "{what}: line {n} outside {first}-{last}: {l:?}");
+                    let source = text.get(n - 1).unwrap_or_else(|| panic!("{what}: {file} has no line {n}"));
+                    let out = &l.text[l.at..];
+                    assert!(source.contains(l.source.trim()), "{what}: the text's line `{}` is not on {file}:{n} `{source}`", l.source);
+                    if l.template {
+                        if !l.source.contains("{%") && !continued {
+                            for stretch in literal_stretches(&l.source) {
+                                assert!(out.contains(stretch), "{what}: `{stretch}` of {file}:{n} `{}` not in `{out}`", l.source);
+                            }
+                        }
+                    } else {
+                        assert_eq!(l.source.trim_end(), out, "{what}: {file}:{n}");
+                    }
+                }
+            }
+        }
+    }
+    checked
+}
+
+#[test]
+fn provenance_every_line_of_the_examples_points_at_its_source_line() {
+    assert!(check_repo(&examples_root()) > 200);
+}
+
+#[test]
+fn provenance_every_line_of_the_conformance_fixture_points_at_its_source_line() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/repo");
+    assert!(check_repo(&root) > 20);
+}
+
+#[test]
+fn provenance_every_line_of_a_generated_corpus_points_at_its_source_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let gen_script = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/gen_corpus.py");
+    let status = std::process::Command::new("python3")
+        .arg(gen_script)
+        .arg(dir.path())
+        .args(["--personas", "100"])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(check_repo(dir.path()) > 1000);
+}
+
+/// A template's lines: a `{% for %}` body line makes many output lines, an
+/// `{% if %}` none, a value with newlines keeps the line that used it, and
+/// a YAML block's lines count from the top of the file.
+#[test]
+fn provenance_a_template_line_made_many_lines_and_a_value_keeps_its_line() {
+    let repo = crate::support::Repo::new()
+        .file("personac.toml", "[vars]\nsteps = [\"Greet.\", \"Ask.\", \"Solve.\"]\nnote = \"First note line.\\nSecond note line.\"\nshow = false\n")
+        .file(
+            "parts/steps.md",
+            "+++\ntype = \"protocol\"\nsummary = \"Steps.\"\n+++\nFollow these steps:\n{% for s in steps %}\n- Step {{ loop.index }}: {{ s }}\n{% endfor %}\n{% if show %}\nHidden.\n{% endif %}\nNote: {{ note }}\nDone.\n",
+        )
+        .file("parts/tone-plain.yaml", "type: tone\nsummary: Plain.\ncontent: |\n  Be plain.\n\n  Be {{ 'clear' }}.\n")
+        .file("personas/maya.toml", "version = \"1.0.0\"\nsummary = \"Maya helps.\"\nparts = [\"steps\", \"tone-plain\"]\n");
+    assert!(check_repo(repo.path()) > 10);
+
+    let (snapshot, _) = Snapshot::from_dir(repo.path());
+    let project = personac::Project::load(&snapshot, &Cache::default()).unwrap_or_else(|d| panic!("{d:?}"));
+    let resolved = project.catalog.resolve("maya", &Default::default()).unwrap();
+    let (_, [_, detail]) = personac::artifacts::traced_views(&project.renderer, &project.tokenizer, &resolved).unwrap();
+    let lines = detail.lines.unwrap();
+    let at = |text: &str| lines.iter().find(|l| l.text == text).unwrap_or_else(|| panic!("no line `{text}` in {lines:#?}"));
+    let place = |text: &str| at(text).place();
+    assert_eq!(place("Follow these steps:"), "parts/steps.md:5");
+    assert_eq!(place("- Step 1: Greet."), "parts/steps.md:7");
+    assert_eq!(place("- Step 3: Solve."), "parts/steps.md:7");
+    assert_eq!(place("Note: First note line."), "parts/steps.md:12");
+    assert_eq!(place("Second note line."), "parts/steps.md:12");
+    assert_eq!(place("Done."), "parts/steps.md:13");
+    assert_eq!(place("Be plain."), "parts/tone-plain.yaml:4");
+    assert_eq!(place("Be clear."), "parts/tone-plain.yaml:6");
+    assert_eq!(place("## Protocol"), "(layout heading)");
+    let step = at("- Step 2: Ask.");
+    assert_eq!((step.kind, step.definition.as_str(), step.field, step.layer.as_deref()), ("part", "steps", "content", Some("own")));
+    assert_eq!(step.lines, Some([5, 13]));
+    assert!(step.template);
+    assert!(!lines.iter().any(|l| l.text.contains("Hidden")));
+}
