@@ -145,3 +145,35 @@ fn provenance_a_template_line_made_many_lines_and_a_value_keeps_its_line() {
     assert!(step.template);
     assert!(!lines.iter().any(|l| l.text.contains("Hidden")));
 }
+
+#[test]
+fn provenance_show_annotate_puts_each_line_beside_its_source() {
+    let run = crate::support::run_in(&examples_root(), &["show", "maya", "--annotate"]).success();
+    let plain = crate::support::run_in(&examples_root(), &["show", "maya"]).success();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), plain.stdout.lines().count());
+    assert!(
+        lines.iter().any(|l| l.starts_with("parts/tone/tone-warm.md:7 ") && l.ends_with("a clear answer or a concrete next step.")),
+        "{}",
+        run.stdout
+    );
+    assert!(lines.iter().any(|l| l.starts_with("(layout heading)") && l.ends_with("## Tone")), "{}", run.stdout);
+    // Every line of the view is there, after its place.
+    for (annotated, line) in lines.iter().zip(plain.stdout.lines()) {
+        assert!(annotated.ends_with(line), "`{annotated}` does not end with `{line}`");
+    }
+
+    let run = crate::support::run_in(&examples_root(), &["show", "maya", "--annotate", "--format", "json"]).success();
+    let shown: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let lines = shown["lines"].as_array().unwrap();
+    let text: String = lines.iter().map(|l| format!("{}\n", l["text"].as_str().unwrap())).collect();
+    assert_eq!(text, shown["text"].as_str().unwrap());
+    let tone = lines.iter().find(|l| l["file"] == "parts/tone/tone-warm.md").unwrap();
+    assert_eq!(tone["line"], 7);
+    assert_eq!(tone["definition"], "tone-warm");
+    assert_eq!(tone["kind"], "part");
+    assert_eq!(tone["field"], "content");
+    assert!(tone["layer"].is_string());
+    let heading = lines.iter().find(|l| l["text"] == "## Tone").unwrap();
+    assert_eq!((heading["kind"].as_str(), heading["field"].as_str()), (Some("layout"), Some("heading")));
+}
