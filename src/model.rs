@@ -403,6 +403,8 @@ pub struct Config {
     pub lints: BTreeMap<String, Spanned<Level>>,
     /// Exports `build` keeps current, by format name.
     pub exports: BTreeMap<String, ExportConfig>,
+    /// `provenance = false`: `build` writes no source records.
+    pub provenance: bool,
 }
 
 /// `[export.FORMAT]`: a folder `build` keeps an export current in.
@@ -425,6 +427,7 @@ impl Default for Config {
             var_spans: VarSpans::new(),
             lints: BTreeMap::new(),
             exports: BTreeMap::new(),
+            provenance: true,
         }
     }
 }

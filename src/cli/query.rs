@@ -134,7 +134,7 @@ pub struct ListArgs {
 
 #[derive(Args)]
 pub struct SchemaArgs {
-    /// One kind (persona, part, trait, skill, guardrail, arc), `config`, or an artifact (`index`, `manifest`); all when omitted
+    /// One kind (persona, part, trait, skill, guardrail, arc), `config`, or an artifact (`index`, `manifest`, `sources`); all when omitted
     kind: Option<String>,
     /// Write `<kind>.schema.json` files into DIR instead of printing
     #[arg(long, value_name = "DIR")]
@@ -329,7 +329,9 @@ pub(super) fn schema(ctx: &Ctx, args: SchemaArgs) -> Outcome {
     let schemas = match kind {
         None => crate::schema::all(),
         Some("config" | "personac" | "personac.toml") => vec![("personac.schema.json".to_string(), crate::schema::config())],
-        Some(word @ ("index" | "manifest")) => vec![(format!("{word}.schema.json"), crate::schema::artifact(word).unwrap_or_default())],
+        Some(word @ ("index" | "manifest" | "sources")) => {
+            vec![(format!("{word}.schema.json"), crate::schema::artifact(word).unwrap_or_default())]
+        }
         Some(word) => {
             let kind = parse_kind(word)?;
             vec![(format!("{kind}.schema.json"), crate::schema::kind(kind))]

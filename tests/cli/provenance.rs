@@ -177,3 +177,33 @@ fn provenance_show_annotate_puts_each_line_beside_its_source() {
     let heading = lines.iter().find(|l| l["text"] == "## Tone").unwrap();
     assert_eq!((heading["kind"].as_str(), heading["field"].as_str()), (Some("layout"), Some("heading")));
 }
+
+/// Records beside every view, listed under `provenance`, out of `artifacts`
+/// and the fingerprint; `provenance = false` leaves them out (and removes
+/// those a build wrote), and the ids stay the same.
+#[test]
+fn provenance_build_writes_records_that_config_turns_off() {
+    let repo = crate::support::Repo::minimal();
+    repo.run(&["build"]).success();
+    let index = |repo: &crate::support::Repo| -> serde_json::Value { serde_json::from_str(&repo.read("build-output/index.json")).unwrap() };
+    let on = index(&repo);
+    let maya = &on["personas"]["maya"];
+    assert!(maya["artifacts"].as_object().unwrap().keys().all(|k| !k.ends_with(".sources.json")));
+    let records: Vec<&String> = maya["provenance"].as_object().unwrap().keys().collect();
+    assert_eq!(records, ["detail.sources.json", "summary.sources.json"]);
+    let record: serde_json::Value = serde_json::from_str(&repo.read("build-output/maya/detail.sources.json")).unwrap();
+    assert_eq!(record["texts"][0]["file"], "personas/maya.toml");
+    crate::support::validate_output(&repo.path().join("build-output"));
+    // Deterministic: a second build writes nothing.
+    let again = repo.run(&["build", "--format", "json"]).success();
+    assert!(again.stdout.contains("\"written\":[]"), "{}", again.stdout);
+
+    repo.write("personac.toml", "provenance = false\n");
+    repo.run(&["build"]).success();
+    let off = index(&repo);
+    assert!(off["personas"]["maya"].get("provenance").is_none());
+    assert!(!repo.exists("build-output/maya/detail.sources.json"));
+    assert_eq!(off["personas"]["maya"]["fingerprint"], maya["fingerprint"]);
+    assert_eq!(off["personas"]["maya"]["id"], maya["id"]);
+    repo.run(&["build", "--check"]).success();
+}
