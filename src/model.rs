@@ -472,6 +472,28 @@ impl std::fmt::Display for Layer {
     }
 }
 
+/// What one layer did to the parts of one type, as the layer rule applied
+/// it (for `why`).
+#[derive(Clone, Debug)]
+pub struct Layering {
+    pub layer: Layer,
+    pub part_type: String,
+    /// The layer's own parts of the type.
+    pub parts: Vec<String>,
+    /// The parts below that it replaced, with their layers.
+    pub replaced: Vec<(String, Layer)>,
+    /// The parts below that it appended to, with their layers.
+    pub joined: Vec<(String, Layer)>,
+}
+
+/// A part a request's filter left out: by `types` or by `limit`.
+#[derive(Clone, Debug)]
+pub struct Filtered {
+    pub part: String,
+    pub layer: Layer,
+    pub by: &'static str,
+}
+
 /// A part in a resolved persona, with its effective placement.
 #[derive(Clone, Debug)]
 pub struct PlacedPart<'c> {
@@ -525,6 +547,10 @@ pub struct ResolvedPersona<'c> {
     /// name title-cased.
     pub title: Option<&'c Text>,
     pub parts: Vec<PlacedPart<'c>>,
+    /// What each layer did, in the order they applied.
+    pub layering: Vec<Layering>,
+    /// The parts `types` or `limit` left out.
+    pub filtered: Vec<Filtered>,
     pub traits: Vec<Linked<'c, Trait>>,
     pub skills: Vec<Linked<'c, Skill>>,
     pub guardrails: Vec<&'c Guardrail>,

@@ -244,7 +244,7 @@ pub(super) fn get(ctx: &Ctx, args: GetArgs) -> Outcome {
 /// files, an unknown name, or `--rev`), runs it on the whole repository,
 /// whose problems are then reported as every command reports them, with
 /// suggestions drawn from every name.
-fn on_reached<T>(
+pub(super) fn on_reached<T>(
     ctx: &Ctx,
     rev: Option<&str>,
     wanted: &[(Kind, &str)],

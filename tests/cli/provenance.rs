@@ -207,3 +207,72 @@ fn provenance_build_writes_records_that_config_turns_off() {
     assert_eq!(off["personas"]["maya"]["id"], maya["id"]);
     repo.run(&["build", "--check"]).success();
 }
+
+/// A copy of the example repository's sources, to change.
+fn examples_copy() -> crate::support::Repo {
+    let repo = crate::support::Repo::new();
+    for (path, bytes) in crate::support::tree(&examples_root()) {
+        let top = path.split('/').next().unwrap_or_default();
+        if ["personas", "parts", "traits", "skills", "guardrails", "arcs", "templates"].contains(&top) || path == "personac.toml" {
+            repo.write(&path, std::str::from_utf8(&bytes).unwrap());
+        }
+    }
+    repo
+}
+
+#[test]
+fn provenance_why_names_the_definition_and_layer_behind_a_line() {
+    let why = |args: &[&str]| crate::support::run_in(&examples_root(), &[&["why", "maya"], args].concat()).success().stdout;
+    // A line from an ancestor's part.
+    let out = why(&["--text", "You are an AI assistant deployed by Acme Corp"]);
+    assert!(out.contains("from parts/system/system-acme.md:7: the `content` of part `system-acme`"), "{out}");
+    assert!(out.contains("layer: ancestor:support-base"), "{out}");
+    // A part the persona's own layer put in place of its ancestor's.
+    let out = why(&["--text", "Sound like a friendly, capable person"]);
+    assert!(out.contains("parts/tone/tone-warm.md:7"), "{out}");
+    assert!(out.contains("tone-warm (own) replaced tone-professional (ancestor:support-base)"), "{out}");
+    // A part replaced by a channel override.
+    let out = why(&["--channel", "voice", "--part", "tone-warm"]);
+    assert!(out.contains("is not in the detail view of persona `maya` on channel `voice`"), "{out}");
+    assert!(out.contains("tone-warm (own) was replaced at layer channel:voice by tone-spoken"), "{out}");
+    // A part appended to its ancestor's.
+    let out = why(&["--part", "protocol-refunds"]);
+    assert!(out.contains("part `protocol-refunds` is in the detail view of persona `maya`, from layer own"), "{out}");
+    assert!(out.contains("protocol-refunds (own) was appended to protocol-escalation (ancestor:support-base)"), "{out}");
+    // A heading of the layout, by its line number.
+    let shown = crate::support::run_in(&examples_root(), &["show", "maya"]).success().stdout;
+    let n = shown.lines().position(|l| l == "## Tone").unwrap() + 1;
+    let out = why(&[&n.to_string()]);
+    assert!(out.contains("## Tone") && out.contains("written by the layout"), "{out}");
+    assert!(out.contains("a heading") && out.contains("it heads the content of part `tone-warm`"), "{out}");
+    // Filters.
+    let out = why(&["--types", "tone", "--part", "context-acme"]);
+    assert!(out.contains("left out by `--types`"), "{out}");
+    crate::support::run_in(&examples_root(), &["why", "maya", "--text", "no such line anywhere"]).code(2);
+}
+
+#[test]
+fn provenance_why_tells_a_part_the_budget_dropped_and_a_loop_line() {
+    let repo = examples_copy();
+    let maya = repo.read("personas/maya.md").replace("budget = { max_tokens = 4000 }", "budget = { max_tokens = 1700 }");
+    repo.write("personas/maya.md", &maya);
+    let identity = repo.read("parts/identity/identity-maya.md");
+    repo.write(
+        "parts/identity/identity-maya.md",
+        &format!("{identity}\n{{% for step in [\"Greet\", \"Listen\"] %}}\nStep: {{{{ step }}}}.\n{{% endfor %}}\n"),
+    );
+    let body = repo.read("parts/identity/identity-maya.md").lines().position(|l| l == "Step: {{ step }}.").unwrap() + 1;
+
+    let shown: serde_json::Value = serde_json::from_str(&repo.run(&["show", "maya", "--format", "json"]).success().stdout).unwrap();
+    let dropped = shown["dropped"][0].as_str().expect("the budget drops a part").to_string();
+    let out = repo.run(&["why", "maya", "--part", &dropped]).success().stdout;
+    assert!(out.contains("dropped by the budget"), "{out}");
+    assert!(out.contains("over its budget of 1700"), "{out}");
+    assert!(out.contains(&format!("leaving {} tokens", shown["tokens"])), "{out}");
+
+    for step in ["Step: Greet.", "Step: Listen."] {
+        let out = repo.run(&["why", "maya", "--text", step]).success().stdout;
+        assert!(out.contains(&format!("from parts/identity/identity-maya.md:{body}: the `content` of part `identity-maya`")), "{out}");
+        assert!(out.contains("a template"), "{out}");
+    }
+}
