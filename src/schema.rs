@@ -13,7 +13,8 @@ const IDENTIFIER: &str = "^[A-Za-z_][A-Za-z0-9_]*$";
 const SEMVER: &str = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$";
 
 /// Every schema, by file name: `personac.schema.json`, `persona.schema.json`…,
-/// and the artifacts' `index.schema.json` and `manifest.schema.json`.
+/// and the artifacts' `index.schema.json`, `manifest.schema.json` and
+/// `sources.schema.json`.
 pub fn all() -> Vec<(String, Value)> {
     let mut schemas = vec![("personac.schema.json".to_string(), config())];
     schemas.extend(Kind::ALL.iter().map(|k| (format!("{k}.schema.json"), kind(*k))));
@@ -22,13 +23,17 @@ pub fn all() -> Vec<(String, Value)> {
     schemas
 }
 
-/// The schemas of the build output's `index.json` and `manifest.json`
-/// (format 2), documented with the rest of the format in docs/artifacts.md.
-/// Written by hand beside that page, which they are part of.
-const ARTIFACTS: [(&str, &str); 2] =
-    [("index", include_str!("../docs/schemas/index.schema.json")), ("manifest", include_str!("../docs/schemas/manifest.schema.json"))];
+/// The schemas of the build output's `index.json`, `manifest.json` and
+/// source records (format 2), documented with the rest of the format in
+/// docs/artifacts.md. Written by hand beside that page, which they are
+/// part of.
+const ARTIFACTS: [(&str, &str); 3] = [
+    ("index", include_str!("../docs/schemas/index.schema.json")),
+    ("manifest", include_str!("../docs/schemas/manifest.schema.json")),
+    ("sources", include_str!("../docs/schemas/sources.schema.json")),
+];
 
-/// The schema of an artifact file: `index` or `manifest`.
+/// The schema of an artifact file: `index`, `manifest` or `sources`.
 pub fn artifact(name: &str) -> Option<Value> {
     ARTIFACTS.iter().find(|(n, _)| *n == name).and_then(|(_, text)| serde_json::from_str(text).ok())
 }
@@ -287,6 +292,7 @@ pub fn config() -> Value {
         "properties": {
             "out_dir": { "type": "string", "default": "build-output", "description": "Where `personac build` writes." },
             "encoding": { "type": "string", "enum": ENCODINGS, "default": "o200k_base", "description": "Tokenizer for token counts and budgets." },
+            "provenance": { "type": "boolean", "default": true, "description": "Whether `personac build` writes each view's source records beside it (`detail.sources.json`); false leaves them out." },
             "part_types": { "type": "array", "items": { "type": "string", "pattern": NAME }, "description": "Part types beyond the built-in ones." },
             "vars": { "type": "object", "propertyNames": { "pattern": IDENTIFIER }, "description": "Project-wide template variables." },
             "lints": {

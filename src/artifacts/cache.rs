@@ -182,7 +182,7 @@ fn patched(mut earlier: PreviousIndex, output: &Output) -> Option<PreviousIndex>
         let now = raw.personas.get(persona.as_str()).map(|text| text.get());
         let kept = now.is_some_and(|now| texts.get(persona).is_some_and(|then| **then == *now));
         if !kept {
-            for path in entry.get("artifacts").and_then(Value::as_object).into_iter().flat_map(|a| a.keys()) {
+            for (path, _) in super::provenance::entry_files(entry) {
                 artifacts.remove(&format!("{persona}/{path}"));
             }
         }

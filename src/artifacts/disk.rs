@@ -143,7 +143,7 @@ pub(super) fn admit(
         ignored.push(format!("persona `{}`: not a valid persona name", persona.escape_debug()));
         return false;
     }
-    let paths: Vec<(&String, &Value)> = entry.get("artifacts").and_then(Value::as_object).into_iter().flatten().collect();
+    let paths: Vec<(&String, &Value)> = super::provenance::entry_files(entry).collect();
     if let Some((bad, _)) = paths.iter().find(|(p, _)| !is_safe_relative(p)) {
         ignored.push(format!("persona `{persona}`: artifact path `{}` is not a plain relative path", bad.escape_debug()));
         return false;

@@ -50,6 +50,15 @@ struct Index<'a> {
 struct Persona<'a> {
     #[serde(borrow)]
     artifacts: BTreeMap<Cow<'a, str>, Artifact<'a>>,
+    /// The views' source records, which are files of the persona too.
+    #[serde(default, borrow)]
+    provenance: BTreeMap<Cow<'a, str>, Artifact<'a>>,
+}
+
+impl Persona<'_> {
+    fn files(&self) -> impl Iterator<Item = (&Cow<'_, str>, &Artifact<'_>)> {
+        self.artifacts.iter().chain(&self.provenance)
+    }
 }
 
 #[derive(Deserialize)]
@@ -157,7 +166,7 @@ fn looked_at(out_dir: &Path, index: &Index, before: &Metadata, stop: &AtomicBool
         if !crate::parse::is_valid_name(persona) {
             return None;
         }
-        for rel in entry.artifacts.keys() {
+        for (rel, _) in entry.files() {
             if !is_safe_relative(&format!("{persona}/{rel}")) {
                 return None;
             }
@@ -184,7 +193,7 @@ fn looked_at(out_dir: &Path, index: &Index, before: &Metadata, stop: &AtomicBool
         let mut folders: HashSet<&str> = HashSet::new();
         let at = |rel: &str| format!("{persona}/{rel}");
         folder(persona)
-            && entry.artifacts.iter().all(|(rel, artifact)| {
+            && entry.files().all(|(rel, artifact)| {
                 let on_the_way = rel.match_indices('/').map(|(at, _)| &rel[..at]);
                 on_the_way.into_iter().all(|f| folders.contains(f) || (folder(&at(f)) && folders.insert(f)))
                     && untouched(&at(rel), &artifact.sha256)

@@ -32,6 +32,7 @@ mod manifest;
 mod mark;
 mod output;
 mod persona;
+mod provenance;
 mod segments;
 mod untouched;
 pub use cache::{IndexCache, Remembered};
@@ -44,7 +45,8 @@ pub use mark::mark;
 use output::recorded_sources;
 pub use output::{Discard, FORMAT, INDEX, InMemory, Linted, Output, Sink, Sweep};
 use persona::{PersonaOutput, compile_persona};
-pub use persona::{recorded_view, views};
+pub use persona::{recorded_view, traced_views, views};
+pub use provenance::{Traced, entry_files, requests};
 pub use segments::{Piece, Segments, fill_checked};
 pub use untouched::Guard;
 
@@ -345,7 +347,8 @@ fn keep(
     if !unchanged && entry.get("inputs")?.as_str()? != inputs_hash(snapshot, globals, sources) {
         return None;
     }
-    let paths = entry.get("artifacts")?.as_object()?.keys();
+    entry.get("artifacts")?.as_object()?;
+    let paths = provenance::entry_files(entry).map(|(path, _)| path);
     if let Previous::Recorded = reuse.from {
         // Nothing is written: only what the persona reached is needed.
         return Some((Compiled::Kept(0), Entry { text: "".into(), sources: None }));
@@ -357,7 +360,7 @@ fn keep(
                 Some(untouched) => untouched,
                 None => fresh::modified_before(folder, name, paths.clone().map(String::as_str), *index_time),
             };
-            untouched.then_some(Compiled::Kept(paths.len()))?
+            untouched.then_some(Compiled::Kept(paths.clone().count()))?
         }
         Previous::Memory(output) => {
             let files = paths.map(|p| {

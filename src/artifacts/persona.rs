@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::manifest::manifest;
+use super::provenance::{self, Traced};
 use super::segments::{self, Segments};
 use crate::budget::{self, Fitted};
 use crate::catalog::Catalog;
@@ -26,6 +27,9 @@ pub(super) struct Artifact {
     pub hash: String,
     pub tokens: usize,
     pub dropped: Option<Vec<String>>,
+    /// A view's source records: neither in `artifacts` nor in the
+    /// fingerprint, listed under `provenance` (docs/artifacts.md).
+    pub record: bool,
 }
 
 /// One persona compiled: its files, its `index.json` entry, and the
@@ -66,6 +70,22 @@ pub fn recorded_view(
     let [summary, detail] = fitted;
     let (fitted, at) = if view == View::Detail { (detail, 1) } else { (summary, 0) };
     Ok((fitted, records.swap_remove(at)))
+}
+
+/// The summary and detail views of one resolved persona, each line with
+/// its source.
+pub fn traced_views(
+    renderer: &Renderer,
+    tokenizer: &Tokenizer,
+    resolved: &ResolvedPersona,
+) -> Result<(RenderedPersona, [Traced; 2]), Vec<Diagnostic>> {
+    let (rendered, [summary, detail]) = views(renderer, tokenizer, resolved)?;
+    let traced = renderer.render_traced(resolved)?;
+    let of = |view: View, fitted: Fitted| {
+        let lines = renderer.sources(&traced, view, &fitted.dropped_at, &fitted.text);
+        Traced { view, fitted, lines }
+    };
+    Ok((rendered, [of(View::Summary, summary), of(View::Detail, detail)]))
 }
 
 /// " at stage `x`" or " on channel `y`", for messages.
@@ -120,7 +140,7 @@ fn variants(base: &ResolvedPersona) -> Vec<Variant> {
 }
 
 /// A variant's views as compiled: `(stage, channel, views, their records)`.
-type Made = (Option<String>, Option<String>, [Fitted; 2], Vec<Option<Segments>>);
+type Made = (Option<String>, Option<String>, [Fitted; 2], Vec<Option<Segments>>, [Option<Vec<u8>>; 2]);
 
 /// The artifacts of one persona and its `index.json` entry.
 pub(super) fn compile_persona(
@@ -148,9 +168,9 @@ pub(super) fn compile_persona(
         // The current stage's views were made first; its explicit folder
         // holds the same bytes.
         let again = v.stage.is_some() && v.stage == current;
-        let found = made.iter().find(|(s, c, _, _)| again && s.is_none() && *c == v.channel);
-        let (fitted, records_of) = match found {
-            Some((_, _, fitted, recs)) => (fitted.clone(), recs.clone()),
+        let found = made.iter().find(|(s, c, _, _, _)| again && s.is_none() && *c == v.channel);
+        let (fitted, records_of, traced) = match found {
+            Some((_, _, fitted, recs, traced)) => (fitted.clone(), recs.clone(), traced.clone()),
             None => {
                 let request = Request { stage: v.stage.clone(), channel: v.channel.clone(), ..Request::default() };
                 let compiled = if v.stage.is_none() && v.channel.is_none() {
@@ -160,9 +180,10 @@ pub(super) fn compile_persona(
                 };
                 match compiled.and_then(|(r, (_, fitted))| {
                     let recs = record_views(renderer, &r, &fitted)?;
-                    Ok((r, fitted, recs))
+                    let traced = if catalog.config.provenance { provenance::records(renderer, &r, &fitted)? } else { [None, None] };
+                    Ok((r, fitted, recs, traced))
                 }) {
-                    Ok((r, fitted, recs)) => {
+                    Ok((r, fitted, recs, traced)) => {
                         sources.extend(r.sources.iter().copied());
                         if let Some(used) = &mut used {
                             renderer.variables_of(&r, used);
@@ -170,9 +191,9 @@ pub(super) fn compile_persona(
                         // Only the current stage's views are made again (in its
                         // explicit folder); keep no copy of the others.
                         if v.stage.is_none() && base.stage.is_some() {
-                            made.push((v.stage.clone(), v.channel.clone(), fitted.clone(), recs.clone()));
+                            made.push((v.stage.clone(), v.channel.clone(), fitted.clone(), recs.clone(), traced.clone()));
                         }
-                        (fitted, recs)
+                        (fitted, recs, traced)
                     }
                     Err(d) => {
                         diags.extend(d);
@@ -181,10 +202,21 @@ pub(super) fn compile_persona(
                 }
             }
         };
-        for ((view, f), segments) in View::BOTH.into_iter().zip(&fitted).zip(records_of) {
+        for (((view, f), segments), traced) in View::BOTH.into_iter().zip(&fitted).zip(records_of).zip(traced) {
             let path = format!("{}{}.md", v.prefix, view.as_str());
             if let Err(d) = files.push(&path, f.text.clone().into_bytes(), Some(f.hash.clone()), Some(f.tokens), Some(f.dropped.clone())) {
                 diags.push(d);
+            }
+            if let Some(bytes) = traced {
+                let hash = sha256_hex(&bytes);
+                files.artifacts.push(Artifact {
+                    path: provenance::records_path(&path),
+                    bytes,
+                    hash,
+                    tokens: 0,
+                    dropped: None,
+                    record: true,
+                });
             }
             let mut record = json!({
                 "view": view.as_str(), "stage": v.stage, "channel": v.channel, "path": path,
@@ -236,7 +268,7 @@ pub(super) fn compile_persona(
     let mut artifacts = files.artifacts;
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     let mut fingerprint = Sha256::new();
-    for a in &artifacts {
+    for a in artifacts.iter().filter(|a| !a.record) {
         fingerprint.update(format!("{} {}\n", a.hash, a.path));
     }
     let fingerprint = hex(&fingerprint.finalize());
@@ -261,11 +293,16 @@ pub(super) fn compile_persona(
         .count_hashed(std::str::from_utf8(&manifest).unwrap_or_default(), &hash)
         .map_err(|e| vec![budget::FitError::Count(e).into_diagnostic(&base, View::Detail, " (its manifest)")])?;
     let at = artifacts.partition_point(|a| a.path.as_str() < "manifest.json");
-    artifacts.insert(at, Artifact { path: "manifest.json".into(), tokens, bytes: manifest, hash, dropped: None });
+    artifacts.insert(at, Artifact { path: "manifest.json".into(), tokens, bytes: manifest, hash, dropped: None, record: false });
 
     let mut entries = serde_json::Map::new();
+    let mut records_of = serde_json::Map::new();
     let mut all_dropped = BTreeSet::new();
     for a in &artifacts {
+        if a.record {
+            records_of.insert(a.path.clone(), json!({ "sha256": a.hash }));
+            continue;
+        }
         let mut entry = json!({ "sha256": a.hash, "tokens": a.tokens });
         if let Some(dropped) = &a.dropped {
             entry["dropped"] = json!(dropped);
@@ -274,7 +311,7 @@ pub(super) fn compile_persona(
         entries.insert(a.path.clone(), entry);
     }
     let stages: Vec<&String> = base.stage.iter().flat_map(|s| s.arc.stages.iter().map(|st| &st.name.value)).collect();
-    let entry = json!({
+    let mut entry = json!({
         "artifacts": entries,
         "channels": base.channels,
         "dropped": all_dropped,
@@ -288,6 +325,9 @@ pub(super) fn compile_persona(
         "version": version,
         "views": records,
     });
+    if !records_of.is_empty() {
+        entry["provenance"] = Value::Object(records_of);
+    }
     Ok(PersonaOutput { artifacts, entry, variables: used })
 }
 
@@ -317,7 +357,7 @@ impl Files<'_> {
                 .count_hashed(std::str::from_utf8(&bytes).unwrap_or_default(), &hash)
                 .map_err(|e| budget::FitError::Count(e).into_diagnostic(self.base, View::Detail, &format!(" (its `{path}`)")))?,
         };
-        self.artifacts.push(Artifact { path: path.to_string(), bytes, hash: hash.clone(), tokens, dropped });
+        self.artifacts.push(Artifact { path: path.to_string(), bytes, hash: hash.clone(), tokens, dropped, record: false });
         Ok((hash, tokens))
     }
 

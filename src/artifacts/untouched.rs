@@ -18,8 +18,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::SystemTime;
 
-use serde_json::Value;
-
 use super::disk::PreviousIndex;
 
 const PENDING: u8 = 0;
@@ -173,8 +171,7 @@ impl Untouched {
     fn look(&self, i: usize) -> bool {
         let persona = &self.personas[i];
         let entry = self.index.personas.get(persona);
-        let files =
-            || entry.and_then(|e| e.get("artifacts")).and_then(Value::as_object).into_iter().flat_map(|a| a.keys().map(String::as_str));
+        let files = || entry.into_iter().flat_map(super::provenance::entry_files).map(|(path, _)| path.as_str());
         if let Some(guard) = &self.guard {
             guard.watch(persona, &folders(persona, files()));
         }

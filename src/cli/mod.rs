@@ -44,6 +44,7 @@ mod review;
 mod setup;
 mod templates;
 mod watching;
+mod why;
 
 use ctx::{Ctx, Failure, Outcome};
 
@@ -103,6 +104,8 @@ enum Command {
     Get(query::GetArgs),
     /// List the definitions of a kind
     List(query::ListArgs),
+    /// Explain a line of a view (which definition and layer put it there) or a part's absence
+    Why(why::WhyArgs),
     /// Show how the compiled prompts differ between two revisions
     Diff(review::DiffArgs),
     /// Build, then rebuild on every change until interrupted (Ctrl-C)
@@ -195,6 +198,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Get(args) => query::get(&ctx, args),
         Command::List(args) => query::list(&ctx, args),
         Command::Schema(args) => query::schema(&ctx, args),
+        Command::Why(args) => why::why(&ctx, args),
         Command::Diff(args) => review::diff(&ctx, args),
         Command::Arc(command) => author::arc(&ctx, command),
         Command::Link(args) => author::link(&ctx, args),

@@ -70,6 +70,9 @@ pub struct ShowArgs {
     /// Read the sources from git at REV instead of the working tree
     #[arg(long, value_name = "REV")]
     rev: Option<String>,
+    /// Print each line beside the source line that made it (`parts/tone/tone-warm.md:7`), like `git blame`; with json, a `lines` list
+    #[arg(long)]
+    annotate: bool,
     /// md prints the view; json prints it with its parts, layers, tokens and settings
     #[arg(long, value_enum, default_value_t = DocFormat::Md)]
     format: DocFormat,
@@ -131,7 +134,7 @@ pub struct ListArgs {
 
 #[derive(Args)]
 pub struct SchemaArgs {
-    /// One kind (persona, part, trait, skill, guardrail, arc), `config`, or an artifact (`index`, `manifest`); all when omitted
+    /// One kind (persona, part, trait, skill, guardrail, arc), `config`, or an artifact (`index`, `manifest`, `sources`); all when omitted
     kind: Option<String>,
     /// Write `<kind>.schema.json` files into DIR instead of printing
     #[arg(long, value_name = "DIR")]
@@ -168,6 +171,21 @@ pub(super) fn show(ctx: &Ctx, args: ShowArgs) -> Outcome {
     wanted.extend(request.overrides.iter().map(|o| (Kind::Part, o.part.as_str())));
     let shown = on_reached(ctx, args.rev.as_deref(), &wanted, |_, project| {
         let resolved = project.catalog.resolve(&args.persona, &request).map_err(ShowError::from)?;
+        if args.annotate {
+            let (rendered, [summary, detail]) =
+                artifacts::traced_views(&project.renderer, &project.tokenizer, &resolved).map_err(ShowError::Definitions)?;
+            let traced = if view == View::Summary { summary } else { detail };
+            let text = &traced.fitted.text;
+            let lines = traced.lines.unwrap_or_else(|| text.lines().map(crate::render::LineSource::unknown).collect());
+            return Ok(match args.format {
+                DocFormat::Md => annotated(&lines),
+                DocFormat::Json => {
+                    let mut value = crate::describe::shown(&resolved, &rendered, &traced.fitted, view);
+                    value["lines"] = serde_json::to_value(&lines).unwrap_or_default();
+                    format!("{}\n", serde_json::to_string_pretty(&value).unwrap_or_default())
+                }
+            });
+        }
         let (rendered, [summary, detail]) =
             artifacts::views(&project.renderer, &project.tokenizer, &resolved).map_err(ShowError::Definitions)?;
         let fitted = if view == View::Summary { summary } else { detail };
@@ -181,6 +199,19 @@ pub(super) fn show(ctx: &Ctx, args: ShowArgs) -> Outcome {
     })?;
     out!("{shown}");
     Ok(())
+}
+
+/// Each line of a view beside its source, the places in one column.
+fn annotated(lines: &[crate::render::LineSource]) -> String {
+    let places: Vec<String> = lines.iter().map(|l| l.place()).collect();
+    let width = places.iter().map(|p| p.chars().count()).max().unwrap_or(0);
+    let mut out = String::new();
+    for (place, line) in places.iter().zip(lines) {
+        let row = format!("{place:<width$}  {}", line.text);
+        out.push_str(row.trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 pub(super) fn manifest(ctx: &Ctx, args: ManifestArgs) -> Outcome {
@@ -213,7 +244,7 @@ pub(super) fn get(ctx: &Ctx, args: GetArgs) -> Outcome {
 /// files, an unknown name, or `--rev`), runs it on the whole repository,
 /// whose problems are then reported as every command reports them, with
 /// suggestions drawn from every name.
-fn on_reached<T>(
+pub(super) fn on_reached<T>(
     ctx: &Ctx,
     rev: Option<&str>,
     wanted: &[(Kind, &str)],
@@ -310,7 +341,9 @@ pub(super) fn schema(ctx: &Ctx, args: SchemaArgs) -> Outcome {
     let schemas = match kind {
         None => crate::schema::all(),
         Some("config" | "personac" | "personac.toml") => vec![("personac.schema.json".to_string(), crate::schema::config())],
-        Some(word @ ("index" | "manifest")) => vec![(format!("{word}.schema.json"), crate::schema::artifact(word).unwrap_or_default())],
+        Some(word @ ("index" | "manifest" | "sources")) => {
+            vec![(format!("{word}.schema.json"), crate::schema::artifact(word).unwrap_or_default())]
+        }
         Some(word) => {
             let kind = parse_kind(word)?;
             vec![(format!("{kind}.schema.json"), crate::schema::kind(kind))]

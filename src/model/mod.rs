@@ -11,8 +11,12 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+mod layer;
 mod skill;
+mod text;
+pub use layer::{Filtered, Layer, Layering};
 pub use skill::{SKILL_FILE, SKILL_TEMPLATE_KEY, SkillFolder};
+pub use text::{Text, file_offset};
 
 /// The six kinds of definition, each with its own folder and name space.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -127,28 +131,6 @@ impl<T> Spanned<T> {
     pub fn new(value: T, span: Range<usize>) -> Self {
         Spanned { value, span }
     }
-}
-
-/// A text field: a template source, and where it sits in its file.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Text {
-    /// Shared: the renderer registers the same text.
-    pub source: Arc<str>,
-    /// The span of the whole value (quotes included), for errors that cannot
-    /// be placed more precisely.
-    pub span: Range<usize>,
-    /// Where the source's lines sit in the file: `(offset in source, offset
-    /// in file)` for each line start, when every line appears verbatim (no
-    /// escapes or folding); empty when the mapping is unknown.
-    pub lines: Arc<[(usize, usize)]>,
-}
-
-/// Maps a byte offset in a text's source to its file offset, through the
-/// text's line starts (see [`Text::lines`]).
-pub fn file_offset(lines: &[(usize, usize)], offset: usize) -> Option<usize> {
-    let i = lines.partition_point(|&(start, _)| start <= offset).checked_sub(1)?;
-    let (start, file) = lines[i];
-    Some(file + (offset - start))
 }
 
 /// What every definition has.
@@ -402,6 +384,8 @@ pub struct Config {
     pub lints: BTreeMap<String, Spanned<Level>>,
     /// Exports `build` keeps current, by format name.
     pub exports: BTreeMap<String, ExportConfig>,
+    /// `provenance = false`: `build` writes no source records.
+    pub provenance: bool,
 }
 
 /// `[export.FORMAT]`: a folder `build` keeps an export current in.
@@ -424,6 +408,7 @@ impl Default for Config {
             var_spans: VarSpans::new(),
             lints: BTreeMap::new(),
             exports: BTreeMap::new(),
+            provenance: true,
         }
     }
 }
@@ -444,28 +429,6 @@ pub struct Request {
     pub types: Option<Vec<String>>,
     pub limit: Option<usize>,
     pub vars: Vars,
-}
-
-/// The layer a resolved part came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Layer {
-    Ancestor(String),
-    Own,
-    Stage(String),
-    Channel(String),
-    Override,
-}
-
-impl std::fmt::Display for Layer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Layer::Ancestor(name) => write!(f, "ancestor:{name}"),
-            Layer::Own => f.write_str("own"),
-            Layer::Stage(name) => write!(f, "stage:{name}"),
-            Layer::Channel(name) => write!(f, "channel:{name}"),
-            Layer::Override => f.write_str("override"),
-        }
-    }
 }
 
 /// A part in a resolved persona, with its effective placement.
@@ -524,6 +487,10 @@ pub struct ResolvedPersona<'c> {
     /// headings the definitions wrote.
     pub own_headings: bool,
     pub parts: Vec<PlacedPart<'c>>,
+    /// What each layer did, in the order they applied.
+    pub layering: Vec<Layering>,
+    /// The parts `types` or `limit` left out.
+    pub filtered: Vec<Filtered>,
     pub traits: Vec<Linked<'c, Trait>>,
     pub skills: Vec<Linked<'c, Skill>>,
     pub guardrails: Vec<&'c Guardrail>,

@@ -1,4 +1,4 @@
-//! `personac.toml`: the output folder, the encoding, extra part types,
+//! `personac.toml`: the output folder, the encoding, source records, extra part types,
 //! project vars, lint levels and the exports `build` keeps current.
 
 use std::sync::Arc;
@@ -94,6 +94,9 @@ pub(super) fn read_config(file: &Arc<str>, text: &str, doc: Document) -> Result<
     if let Some(encoding) = r.string("encoding") {
         config.encoding = encoding;
     }
+    if let Some(provenance) = r.bool("provenance") {
+        config.provenance = provenance.value;
+    }
     config.part_types = r.name_list("part_types");
     if let Some(entry) = r.table("vars") {
         (config.vars, config.var_spans) = read_vars(&mut r, entry);
@@ -104,6 +107,6 @@ pub(super) fn read_config(file: &Arc<str>, text: &str, doc: Document) -> Result<
     if let Some(entry) = r.table("export") {
         config.exports = read_exports(&mut r, entry, &config.out_dir.value);
     }
-    let diags = r.finish(&["out_dir", "encoding", "part_types", "vars", "lints", "export"]);
+    let diags = r.finish(&["out_dir", "encoding", "provenance", "part_types", "vars", "lints", "export"]);
     if diags.is_empty() { Ok(config) } else { Err(diags) }
 }

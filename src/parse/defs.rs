@@ -51,8 +51,12 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
     }
 
     // The Markdown body fills the kind's long-text field.
-    let body =
-        doc.body.map(|(source, offset)| Text { span: offset..offset + source.len(), lines: [(0, offset)].into(), source: source.into() });
+    let body = doc.body.map(|(source, offset)| Text {
+        span: offset..offset + source.len(),
+        lines: [(0, offset)].into(),
+        file_lines: super::node::line_numbers(text, offset, &[(0, offset)]).into(),
+        source: source.into(),
+    });
     let mut long_text = |r: &mut Reader, field: &str| -> Option<Text> {
         let in_fields = r.text(field);
         match (in_fields, &body) {

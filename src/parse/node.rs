@@ -370,6 +370,22 @@ impl<'de> Deserialize<'de> for YKey {
 /// its value: exact for plain strings, TOML multi-line strings and YAML block
 /// literals, so a position inside the string maps to a position in the file.
 /// Empty when some line does not appear verbatim (escapes, folding).
+/// The file lines of a text: that of its span's start, then that of each
+/// entry of its [`line_origins`].
+pub fn line_numbers(file_text: &str, span_start: usize, lines: &[(usize, usize)]) -> Vec<u32> {
+    let mut out = Vec::with_capacity(lines.len() + 1);
+    let mut at = span_start.min(file_text.len());
+    let mut line = file_text.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+    out.push(line);
+    for &(_, offset) in lines {
+        let offset = offset.min(file_text.len()).max(at);
+        line += file_text.as_bytes()[at..offset].iter().filter(|&&b| b == b'\n').count() as u32;
+        at = offset;
+        out.push(line);
+    }
+    out
+}
+
 pub fn line_origins(file_text: &str, span: &Range<usize>, source: &str) -> Vec<(usize, usize)> {
     let Some(raw) = file_text.get(span.clone()) else { return Vec::new() };
     let mut out = Vec::new();

@@ -4,7 +4,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use super::node::{Entry, Node, Value, line_origins};
+use super::node::{Entry, Node, Value, line_numbers, line_origins};
 use super::syntax::{Syntax, is_identifier, is_valid_name, suggest_name};
 use crate::diag::{Diagnostic, code};
 use crate::model::*;
@@ -93,11 +93,15 @@ impl<'a> Reader<'a> {
 
     pub(super) fn text_of(&mut self, entry: &Entry) -> Option<Text> {
         match &entry.node.value {
-            Value::Str(s) => Some(Text {
-                source: s.as_str().into(),
-                span: entry.node.span.clone(),
-                lines: line_origins(self.text, &entry.node.span, s).into(),
-            }),
+            Value::Str(s) => {
+                let lines = line_origins(self.text, &entry.node.span, s);
+                Some(Text {
+                    source: s.as_str().into(),
+                    span: entry.node.span.clone(),
+                    file_lines: line_numbers(self.text, entry.node.span.start, &lines).into(),
+                    lines: lines.into(),
+                })
+            }
             _ => {
                 self.type_error(entry, "a string");
                 None

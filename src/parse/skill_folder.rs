@@ -158,8 +158,12 @@ pub(super) fn read(file: &Arc<str>, text: &str, doc: Document) -> Result<Definit
             Diagnostic::error(code::MISSING_FIELD, format!("{what} is missing the required field `description`")).at(file, doc.anchor),
         ]);
     };
-    let content =
-        doc.body.map(|(source, offset)| Text { span: offset..offset + source.len(), lines: [(0, offset)].into(), source: source.into() });
+    let content = doc.body.map(|(source, offset)| Text {
+        span: offset..offset + source.len(),
+        lines: [(0, offset)].into(),
+        file_lines: super::node::line_numbers(text, offset, &[(0, offset)]).into(),
+        source: source.into(),
+    });
     let meta = Meta { name: folder.to_string(), file: file.clone(), name_span, description: Some(description), tags: Vec::new(), template };
     let dir = file.rsplit_once('/').map_or("", |(dir, _)| dir).to_string();
     let folder = SkillFolder {

@@ -1,12 +1,19 @@
 //! Laying rendered texts out as a view: a built-in layout natively, a
-//! repository's own through the template engine, then tidied.
+//! repository's own through the template engine, then tidied; and the
+//! same again from texts whose lines are marked, for the view's source
+//! records ([`super::sources`]).
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use minijinja::Value;
 
 use super::Renderer;
+use super::bare::substitute;
 use super::engine;
 use super::rendered::{RenderedPersona, View};
 use super::shown::{Shown, tidy};
+use super::sources::{LineSource, MarkAt, Traced, mark_source, read_marks, tidy_marked};
 use crate::diag::Diagnostic;
 
 impl Renderer {
@@ -14,6 +21,11 @@ impl Renderer {
     /// given positions (dropped by the budget). In the detail view, parts,
     /// traits and skills loaded on demand are listed, not inlined.
     pub fn layout(&self, persona: &RenderedPersona, view: View, dropped: &BTreeSet<usize>) -> Result<String, Diagnostic> {
+        self.layout_raw(persona, view, dropped).map(|text| tidy(&text))
+    }
+
+    /// [`Renderer::layout`] before tidying.
+    pub(super) fn layout_raw(&self, persona: &RenderedPersona, view: View, dropped: &BTreeSet<usize>) -> Result<String, Diagnostic> {
         let shown = Shown::of(persona, view, dropped);
         let name = match view {
             View::Summary => &self.summary_layout,
@@ -32,10 +44,96 @@ impl Renderer {
                     "a view may be at most 1 MiB: shorten the texts it shows, or load some of its parts on demand (`load = \"on_demand\"`)",
                 ));
             }
-            return Ok(tidy(&text));
+            return Ok(text);
         }
         let ctx = shown.context();
         let template = self.env.get_template(name).map_err(|e| self.template_error(name, e, &ctx))?;
-        engine::render(&template, ctx.clone()).map(|text| tidy(&text)).map_err(|e| self.failure(name, e, &ctx))
+        engine::render(&template, ctx.clone()).map_err(|e| self.failure(name, e, &ctx))
+    }
+}
+
+impl Renderer {
+    /// The source of every line of `view`, the view of `traced`'s persona
+    /// laid out leaving out `dropped`. `None` when the marked layout does
+    /// not give the view back exactly (a layout that measures or rewrites
+    /// its texts, a text holding U+E002 or U+E003).
+    pub fn sources(&self, traced: &Traced, view_kind: View, dropped: &BTreeSet<usize>, view: &str) -> Option<Vec<LineSource>> {
+        let persona = traced.persona.as_ref()?;
+        let raw = self.layout_raw(persona, view_kind, dropped).ok()?;
+        let lines = tidy_marked(&raw);
+        let mut joined = String::with_capacity(view.len());
+        for (content, _) in &lines {
+            joined.push_str(content);
+            joined.push('\n');
+        }
+        if joined != view {
+            return None;
+        }
+        let layout = match view_kind {
+            View::Summary => &self.summary_layout,
+            View::Detail => &self.detail_layout,
+        };
+        let custom = !layout.starts_with("builtin:") && self.origins.source(layout).is_some();
+        Some(
+            lines
+                .into_iter()
+                .map(|(text, mark)| match mark {
+                    Some((mark, at)) => traced.record(text, mark, at),
+                    None => {
+                        let trimmed = text.trim_start();
+                        let field = if trimmed.is_empty() {
+                            "blank"
+                        } else if trimmed.starts_with('#') {
+                            "heading"
+                        } else if trimmed.starts_with("- ") || trimmed.starts_with("* ") {
+                            "listing"
+                        } else {
+                            "text"
+                        };
+                        LineSource {
+                            text,
+                            file: custom.then(|| Arc::from(layout.as_str())),
+                            line: None,
+                            lines: None,
+                            definition: layout.clone(),
+                            kind: "layout",
+                            field,
+                            layer: None,
+                            template: false,
+                            at: 0,
+                            source: String::new(),
+                        }
+                    }
+                })
+                .collect(),
+        )
+    }
+
+    /// The source line (from 0) of each line of `expected`, what the
+    /// template `source` renders in `ctx` (cleaned), or `None`.
+    pub(super) fn template_lines(&self, source: &str, ctx: &Value, expected: &str) -> Option<Vec<usize>> {
+        let marked = mark_source(source);
+        let rendered = match substitute(&marked, ctx) {
+            Some(done) => done,
+            None => crate::guard::catch(|| self.env.render_str(&marked, ctx.clone())).ok()?.ok()?,
+        };
+        let mut lines = read_marks(&rendered, MarkAt::First);
+        // As `clean` does: leading empty lines and trailing whitespace go.
+        let lead = lines.iter().take_while(|(c, _)| c.is_empty()).count();
+        lines.drain(..lead);
+        while lines.last().is_some_and(|(c, _)| c.trim().is_empty()) {
+            lines.pop();
+        }
+        if let Some((last, _)) = lines.last_mut() {
+            last.truncate(last.trim_end().len());
+        }
+        let mut joined = String::with_capacity(expected.len());
+        for (i, (content, _)) in lines.iter().enumerate() {
+            if i > 0 {
+                joined.push('\n');
+            }
+            joined.push_str(content);
+        }
+        (joined == expected).then(|| lines.into_iter().map(|(_, at)| at.map_or(0, |(n, _)| n)).collect())
     }
 }

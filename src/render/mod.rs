@@ -26,6 +26,7 @@ mod layout;
 mod origins;
 mod rendered;
 mod shown;
+mod sources;
 
 use origins::{Origins, text_id};
 
@@ -35,6 +36,8 @@ pub use builtin::BUILTIN_LAYOUTS;
 use builtin::{BUILTIN_DETAIL, BUILTIN_DETAIL_NAME, BUILTIN_SUMMARY, BUILTIN_SUMMARY_NAME};
 pub use rendered::{PersonaTexts, RenderedItem, RenderedPart, RenderedPersona, RenderedStage, View, title_case};
 pub use shown::tidy;
+use sources::What;
+pub use sources::{LineSource, Traced};
 
 /// The built-in layouts, which every persona's artifacts depend on.
 const CUSTOM_SUMMARY: &str = "templates/summary.md.j2";
@@ -161,14 +164,39 @@ impl Renderer {
     /// [`Renderer::render_texts`], with the runtime variables left open
     /// written as `placeholder` says.
     pub fn render_texts_with(&self, persona: &ResolvedPersona, placeholder: Placeholder) -> Result<RenderedPersona, Vec<Diagnostic>> {
+        self.render_all(persona, placeholder, None)
+    }
+
+    /// [`Renderer::render_texts`], with every line of every text marked
+    /// with the source line that made it, for [`Renderer::sources`].
+    pub fn render_traced(&self, persona: &ResolvedPersona) -> Result<Traced, Vec<Diagnostic>> {
+        let mut traced = Traced::default();
+        let rendered = self.render_all(persona, Placeholder::Braces, Some(&mut traced))?;
+        traced.persona = Some(rendered);
+        Ok(traced)
+    }
+
+    fn render_all(
+        &self,
+        persona: &ResolvedPersona,
+        placeholder: Placeholder,
+        mut traced: Option<&mut Traced>,
+    ) -> Result<RenderedPersona, Vec<Diagnostic>> {
         let ctx = Self::context(&persona.vars, &persona.runtime_vars, placeholder);
         // Runtime variables the caller leaves open: only bare uses are allowed.
         let open: Vec<String> = persona.runtime_vars.iter().filter(|v| !persona.vars.contains_key(*v)).cloned().collect();
         let mut diags = Vec::new();
-        let mut render = |meta: &Meta, file: &Arc<str>, text: Option<&Text>| -> String {
+        let mut render = |meta: &Meta, file: &Arc<str>, text: Option<&Text>, what: What| -> String {
             let Some(text) = text else { return String::new() };
             match self.render_text(file, text, !meta.template, &ctx, &open) {
-                Ok(s) => s,
+                Ok(s) => match traced.as_deref_mut() {
+                    Some(traced) => {
+                        let template = meta.template && has_template_syntax(&text.source);
+                        let map = if template { self.template_lines(&text.source, &ctx, &s) } else { None };
+                        traced.tag(meta, file, text, map, s, What { template, ..what })
+                    }
+                    None => s,
+                },
                 Err(d) => {
                     diags.push(d);
                     String::new()
@@ -180,13 +208,18 @@ impl Renderer {
         let head = PersonaTexts {
             name: persona.name.clone(),
             title: match persona.title {
-                Some(title) => render(pmeta, &file_of(&persona.text_files.title), Some(title)),
+                Some(title) => render(pmeta, &file_of(&persona.text_files.title), Some(title), what(Kind::Persona, "title", None)),
                 None => title_case(&persona.name),
             },
             version: persona.version.as_ref().map(ToString::to_string),
-            summary: render(pmeta, &file_of(&persona.text_files.summary), persona.summary),
-            description: render(pmeta, &file_of(&persona.text_files.description), persona.description),
-            detail: render(pmeta, &file_of(&persona.text_files.detail), persona.detail),
+            summary: render(pmeta, &file_of(&persona.text_files.summary), persona.summary, what(Kind::Persona, "summary", None)),
+            description: render(
+                pmeta,
+                &file_of(&persona.text_files.description),
+                persona.description,
+                what(Kind::Persona, "description", None),
+            ),
+            detail: render(pmeta, &file_of(&persona.text_files.detail), persona.detail, what(Kind::Persona, "detail", None)),
             tags: persona.tags.clone(),
             own_headings: persona.own_headings,
         };
@@ -195,45 +228,52 @@ impl Renderer {
             .iter()
             .map(|p| {
                 let (m, f) = (&p.part.meta, &p.part.meta.file);
+                let layer = || Some(p.layer.to_string());
                 Arc::new(RenderedPart {
                     name: m.name.clone(),
                     part_type: p.part.part_type.value.clone(),
                     title: match &p.part.title {
-                        Some(title) => render(m, f, Some(title)),
+                        Some(title) => render(m, f, Some(title), what(Kind::Part, "title", layer())),
                         None => title_case(&p.part.part_type.value),
                     },
                     own_title: p.part.title.is_some(),
                     order: p.order,
                     priority: p.priority,
-                    description: render(m, f, m.description.as_ref()),
-                    summary: render(m, f, Some(&p.part.summary)),
-                    content: render(m, f, p.part.content.as_ref()),
+                    description: render(m, f, m.description.as_ref(), what(Kind::Part, "description", layer())),
+                    summary: render(m, f, Some(&p.part.summary), what(Kind::Part, "summary", layer())),
+                    content: render(m, f, p.part.content.as_ref(), what(Kind::Part, "content", layer())),
                     load: p.load,
                 })
             })
             .collect();
-        let mut item =
-            |meta: &Meta, item_type: Option<String>, content: Option<&Text>, severity: Option<String>, title: Option<&Text>, load: Load| {
-                Arc::new(RenderedItem {
-                    name: meta.name.clone(),
-                    item_type,
-                    description: render(meta, &meta.file, meta.description.as_ref()),
-                    content: render(meta, &meta.file, content),
-                    severity,
-                    title: title.map(|t| render(meta, &meta.file, Some(t))),
-                    load,
-                })
-            };
+        let mut item = |meta: &Meta,
+                        kind: Kind,
+                        item_type: Option<String>,
+                        content: Option<&Text>,
+                        severity: Option<String>,
+                        title: Option<&Text>,
+                        load: Load| {
+            let field = if kind == Kind::Trait { "instruction" } else { "content" };
+            Arc::new(RenderedItem {
+                name: meta.name.clone(),
+                item_type,
+                description: render(meta, &meta.file, meta.description.as_ref(), what(kind, "description", None)),
+                content: render(meta, &meta.file, content, what(kind, field, None)),
+                severity,
+                title: title.map(|t| render(meta, &meta.file, Some(t), what(kind, "title", None))),
+                load,
+            })
+        };
         let traits = persona
             .traits
             .iter()
-            .map(|t| item(&t.meta, Some(t.trait_type.value.clone()), t.instruction.as_ref(), None, None, t.load))
+            .map(|t| item(&t.meta, Kind::Trait, Some(t.trait_type.value.clone()), t.instruction.as_ref(), None, None, t.load))
             .collect();
         let skills = persona
             .skills
             .iter()
             .map(|s| {
-                let rendered = item(&s.meta, None, s.content.as_ref(), None, s.title.as_ref(), s.load);
+                let rendered = item(&s.meta, Kind::Skill, None, s.content.as_ref(), None, s.title.as_ref(), s.load);
                 match s.folder.as_deref().filter(|f| !f.references.is_empty()) {
                     Some(folder) => {
                         let mut rendered = (*rendered).clone();
@@ -247,7 +287,9 @@ impl Renderer {
         let guardrails = persona
             .guardrails
             .iter()
-            .map(|g| item(&g.meta, None, g.content.as_ref(), Some(g.severity.value.clone()), g.title.as_ref(), Load::Inline))
+            .map(|g| {
+                item(&g.meta, Kind::Guardrail, None, g.content.as_ref(), Some(g.severity.value.clone()), g.title.as_ref(), Load::Inline)
+            })
             .collect();
         let stage = persona.stage.as_ref().map(|s| {
             let stage = s.stage();
@@ -255,8 +297,8 @@ impl Renderer {
             RenderedStage {
                 arc: m.name.clone(),
                 name: stage.name.value.clone(),
-                description: render(m, &m.file, stage.description.as_ref()),
-                condition: render(m, &m.file, stage.condition.as_ref()),
+                description: render(m, &m.file, stage.description.as_ref(), what(Kind::Arc, "stage description", None)),
+                condition: render(m, &m.file, stage.condition.as_ref(), what(Kind::Arc, "stage condition", None)),
                 next: s.arc.stages.get(s.index + 1).map(|n| n.name.value.clone()),
             }
         });
@@ -435,6 +477,10 @@ fn texts<'a>(catalog: &'a Catalog, wanted: &dyn Fn(&Meta) -> bool) -> Vec<(&'a M
         });
     }
     texts
+}
+
+fn what(kind: Kind, field: &'static str, layer: Option<String>) -> What {
+    What { kind, field, layer, template: false }
 }
 
 /// Trims blank lines and trailing whitespace around a rendered text.

@@ -88,6 +88,36 @@ pub(super) fn apply_layer<'c>(
     below
 }
 
+/// [`apply_layer`], noting in `history` what the layer did to each type
+/// of part it brings: the parts below it replaced or appended to.
+pub(super) fn apply_noted<'c>(
+    below: Vec<Slot<'c>>,
+    layer: Vec<LayerItem<'c>>,
+    default_order: Option<i64>,
+    source: &Layer,
+    history: &mut Vec<Layering>,
+) -> Vec<Slot<'c>> {
+    let mut types: Vec<String> = Vec::new();
+    for item in &layer {
+        if !types.contains(&item.part.part_type.value) {
+            types.push(item.part.part_type.value.clone());
+        }
+    }
+    let of_type = |slots: &[Slot<'c>], t: &str| -> Vec<(String, Layer)> {
+        slots.iter().filter(|s| s.part.part_type.value == t).map(|s| (s.part.meta.name.clone(), s.layer.clone())).collect()
+    };
+    let before: Vec<Vec<(String, Layer)>> = types.iter().map(|t| of_type(&below, t)).collect();
+    let parts: Vec<Vec<String>> =
+        types.iter().map(|t| layer.iter().filter(|i| i.part.part_type.value == *t).map(|i| i.part.meta.name.clone()).collect()).collect();
+    let after = apply_layer(below, layer, default_order, source);
+    for ((t, before), parts) in types.into_iter().zip(before).zip(parts) {
+        let now = of_type(&after, &t);
+        let (joined, replaced): (Vec<_>, Vec<_>) = before.into_iter().partition(|b| now.contains(b));
+        history.push(Layering { layer: source.clone(), part_type: t, parts, replaced, joined });
+    }
+    after
+}
+
 /// Keeps the `limit` parts with the highest priority (ties: the earlier
 /// one), still in assembly order.
 pub(super) fn keep_highest_priority(slots: Vec<Slot<'_>>, limit: usize) -> Vec<Slot<'_>> {
@@ -108,7 +138,7 @@ mod tests {
         Part {
             meta: Meta { name: name.into(), file, name_span: 0..0, description: None, tags: vec![], template: true },
             part_type: Spanned::new(t.into(), 0..0),
-            summary: Text { source: name.into(), span: 0..0, lines: [].into() },
+            summary: Text { source: name.into(), span: 0..0, lines: [].into(), file_lines: [].into() },
             content: None,
             title: None,
         }

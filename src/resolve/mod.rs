@@ -13,7 +13,7 @@ use std::sync::Arc;
 use crate::catalog::Catalog;
 use crate::diag::{Diagnostic, code, did_you_mean};
 use crate::model::*;
-use layers::{LayerItem, apply_layer, keep_highest_priority};
+use layers::{LayerItem, apply_noted, keep_highest_priority};
 
 mod layers;
 
@@ -135,6 +135,7 @@ impl Catalog {
 
         // Ancestors, furthest first, then the persona's own parts.
         let mut slots = Vec::new();
+        let mut layering = Vec::new();
         for p in chain.iter().rev() {
             sources.push(&p.meta.file);
             let mut layer = Vec::new();
@@ -145,7 +146,7 @@ impl Catalog {
                 }
             }
             let source = if std::ptr::eq(*p, persona) { Layer::Own } else { Layer::Ancestor(p.meta.name.clone()) };
-            slots = apply_layer(slots, layer, Some(0), &source);
+            slots = apply_noted(slots, layer, Some(0), &source, &mut layering);
         }
 
         // Unions, ancestors first.
@@ -205,7 +206,7 @@ impl Catalog {
                             .iter()
                             .filter_map(|p| self.part(&p.name.value).map(|part| LayerItem::plain(part, p.mode)))
                             .collect();
-                        slots = apply_layer(slots, layer, None, &Layer::Stage(active.name.value.clone()));
+                        slots = apply_noted(slots, layer, None, &Layer::Stage(active.name.value.clone()), &mut layering);
                         stage = Some(ActiveStage { arc, index });
                     }
                 }
@@ -222,7 +223,7 @@ impl Catalog {
                 channel_names.push(channel.name.value.clone());
                 let layer = self.override_layer(&owner.meta.file, &channel.overrides, &mut diags);
                 if request.channel.as_deref() == Some(channel.name.value.as_str()) {
-                    slots = apply_layer(slots, layer, None, &Layer::Channel(channel.name.value.clone()));
+                    slots = apply_noted(slots, layer, None, &Layer::Channel(channel.name.value.clone()), &mut layering);
                     vars.extend(channel.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
                 }
             }
@@ -267,10 +268,11 @@ impl Catalog {
                     Some(part) => layer.push(LayerItem::plain(part, Mode::Replace)),
                 }
             }
-            slots = apply_layer(slots, layer, None, &Layer::Override);
+            slots = apply_noted(slots, layer, None, &Layer::Override, &mut layering);
         }
 
         // Filters.
+        let mut filtered = Vec::new();
         if let Some(types) = &request.types {
             for t in types {
                 if !self.part_types.contains(t) {
@@ -281,10 +283,18 @@ impl Catalog {
                     return Err(ResolveError::Request(msg));
                 }
             }
-            slots.retain(|s| types.contains(&s.part.part_type.value));
+            let (kept, left): (Vec<_>, Vec<_>) = slots.into_iter().partition(|s| types.contains(&s.part.part_type.value));
+            filtered.extend(left.into_iter().map(|s| Filtered { part: s.part.meta.name.clone(), layer: s.layer, by: "types" }));
+            slots = kept;
         }
         if let Some(limit) = request.limit {
+            let all: Vec<(String, Layer)> = slots.iter().map(|s| (s.part.meta.name.clone(), s.layer.clone())).collect();
             slots = keep_highest_priority(slots, limit);
+            for (part, layer) in all {
+                if !slots.iter().any(|s| s.part.meta.name == part) {
+                    filtered.push(Filtered { part, layer, by: "limit" });
+                }
+            }
         }
 
         // Persona-level texts and settings, inherited unless set.
@@ -360,6 +370,8 @@ impl Catalog {
                 .into_iter()
                 .map(|s| PlacedPart { part: s.part, order: s.order, priority: s.priority, layer: s.layer, load: s.load })
                 .collect(),
+            layering,
+            filtered,
             traits,
             skills,
             guardrails,

@@ -35,9 +35,9 @@ fn the_committed_schemas_are_current() {
     let out = tempfile::tempdir().unwrap();
     run_in(&examples_root(), &["schema", "--out", out.path().to_str().unwrap()]).success();
     assert_eq!(tree(out.path()), tree(&examples_root().join("docs/schemas")), "run `personac schema --out docs/schemas`");
-    assert_eq!(tree(out.path()).len(), 10);
+    assert_eq!(tree(out.path()).len(), 11);
     // One at a time too: the artifacts' schemas as docs/artifacts.md publishes them.
-    for name in ["index", "manifest"] {
+    for name in ["index", "manifest", "sources"] {
         let printed = run_in(&examples_root(), &["schema", name]).success().stdout;
         assert_eq!(printed, std::fs::read_to_string(examples_root().join(format!("docs/schemas/{name}.schema.json"))).unwrap());
     }

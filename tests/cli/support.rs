@@ -151,13 +151,13 @@ fn validate_built(dir: &Path, args: &[&str], run: &Run) {
 #[track_caller]
 pub fn validate_output(out: &Path) {
     use std::sync::OnceLock;
-    static SCHEMAS: OnceLock<(jsonschema::Validator, jsonschema::Validator)> = OnceLock::new();
-    let (index_schema, manifest_schema) = SCHEMAS.get_or_init(|| {
+    static SCHEMAS: OnceLock<(jsonschema::Validator, jsonschema::Validator, jsonschema::Validator)> = OnceLock::new();
+    let (index_schema, manifest_schema, sources_schema) = SCHEMAS.get_or_init(|| {
         let load = |name: &str| {
             let text = std::fs::read_to_string(examples_root().join("docs/schemas").join(name)).unwrap();
             jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap()
         };
-        (load("index.schema.json"), load("manifest.schema.json"))
+        (load("index.schema.json"), load("manifest.schema.json"), load("sources.schema.json"))
     });
     let Ok(text) = std::fs::read_to_string(out.join("index.json")) else { return };
     let index: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -168,6 +168,14 @@ pub fn validate_output(out: &Path) {
         let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
         let errors: Vec<String> = manifest_schema.iter_errors(&manifest).map(|e| format!("{} at {}", e, e.instance_path())).collect();
         assert!(errors.is_empty(), "{}/{name}/manifest.json: {errors:?}", out.display());
+        // Source records: listed under `provenance` with their hashes.
+        for (path, record) in index["personas"][name]["provenance"].as_object().into_iter().flatten() {
+            let bytes = std::fs::read(out.join(name).join(path)).unwrap();
+            assert_eq!(record["sha256"].as_str(), Some(personac::hash::sha256_hex(&bytes).as_str()), "{name}/{path}");
+            let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            let errors: Vec<String> = sources_schema.iter_errors(&value).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+            assert!(errors.is_empty(), "{}/{name}/{path}: {errors:?}", out.display());
+        }
     }
 }
 
