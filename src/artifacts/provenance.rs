@@ -2,8 +2,6 @@
 //! text line (file, line, definition, layer) that made it, or the layout's
 //! own line ([`crate::render::LineSource`]).
 
-use std::collections::BTreeMap;
-
 use serde_json::{Value, json};
 
 use crate::budget::Fitted;
@@ -55,8 +53,11 @@ pub(super) fn records(
 /// one line of JSON: each text once, each line an index into them with its
 /// file line, or what the layout's own line is.
 fn record_bytes(lines: &[LineSource]) -> Vec<u8> {
+    // A text is told apart by what its record says of it; the JSON of each
+    // is made once.
+    type Key<'a> = (&'a str, &'a str, &'a str, &'static str, Option<&'a str>, Option<[u32; 2]>, bool);
     let mut texts: Vec<Value> = Vec::new();
-    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut index: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
     let mut out = Vec::with_capacity(lines.len());
     for l in lines {
         let (Some(file), Some(line)) = (&l.file, l.line) else {
@@ -67,15 +68,15 @@ fn record_bytes(lines: &[LineSource]) -> Vec<u8> {
             out.push(json!(l.field));
             continue;
         }
-        let mut text = json!({
-            "definition": l.definition, "field": l.field, "file": file, "kind": l.kind,
-            "lines": l.lines, "template": l.template,
-        });
-        if let Some(layer) = &l.layer {
-            text["layer"] = json!(layer);
-        }
-        let key = text.to_string();
+        let key: Key = (file, &l.definition, l.field, l.kind, l.layer.as_deref(), l.lines, l.template);
         let i = *index.entry(key).or_insert_with(|| {
+            let mut text = json!({
+                "definition": l.definition, "field": l.field, "file": file, "kind": l.kind,
+                "lines": l.lines, "template": l.template,
+            });
+            if let Some(layer) = &l.layer {
+                text["layer"] = json!(layer);
+            }
             texts.push(text);
             texts.len() - 1
         });

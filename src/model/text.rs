@@ -38,6 +38,30 @@ impl Text {
             None => first,
         }
     }
+
+    /// [`Text::file_line`] of every line of the source, in one pass.
+    pub fn file_line_table(&self) -> Vec<u32> {
+        let Some(&first) = self.file_lines.first() else { return vec![0; self.source.split('\n').count()] };
+        let mut out = Vec::with_capacity(self.source.len() / 32 + 1);
+        // The entry of `lines` a line falls under, and that entry's line.
+        let (mut entry, mut entry_line) = (None::<usize>, 0usize);
+        let mut start = 0;
+        for (k, line) in self.source.split('\n').enumerate() {
+            while entry.map_or(0, |e| e + 1) < self.lines.len() && self.lines[entry.map_or(0, |e| e + 1)].0 <= start {
+                let next = entry.map_or(0, |e| e + 1);
+                let at = self.lines[next].0;
+                // The line of that entry: this line, unless it starts inside an earlier one.
+                entry_line = k - self.source.get(at..start).map_or(0, |t| t.matches('\n').count());
+                entry = Some(next);
+            }
+            out.push(match entry {
+                Some(e) => self.file_lines.get(e + 1).copied().unwrap_or(first) + (k - entry_line) as u32,
+                None => first,
+            });
+            start += line.len() + 1;
+        }
+        out
+    }
 }
 
 /// Maps a byte offset in a text's source to its file offset, through the
@@ -46,4 +70,31 @@ pub fn file_offset(lines: &[(usize, usize)], offset: usize) -> Option<usize> {
     let i = lines.partition_point(|&(start, _)| start <= offset).checked_sub(1)?;
     let (start, file) = lines[i];
     Some(file + (offset - start))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Text;
+
+    /// The table in one pass says what asking line by line says, whatever
+    /// the map of line starts holds (none, every line, some lines, an entry
+    /// inside a line).
+    #[test]
+    fn the_line_table_agrees_with_each_line_asked() {
+        let source = "one\ntwo\n\nfour\nfive\nsix";
+        let maps: [(&[(usize, usize)], &[u32]); 5] = [
+            (&[], &[3]),
+            (&[(0, 10)], &[3, 3]),
+            (&[(0, 10), (4, 20), (8, 30), (9, 40), (14, 50), (19, 60)], &[3, 3, 4, 6, 7, 8, 9]),
+            (&[(0, 10), (9, 40)], &[3, 3, 7]),
+            (&[(0, 10), (2, 12), (11, 43)], &[5, 5, 5, 9]),
+        ];
+        for (lines, file_lines) in maps {
+            let text = Text { source: source.into(), span: 0..source.len(), lines: lines.into(), file_lines: file_lines.into() };
+            let asked: Vec<u32> = (0..source.split('\n').count()).map(|k| text.file_line(k)).collect();
+            assert_eq!(text.file_line_table(), asked, "{lines:?}");
+        }
+        let empty = Text { source: "a\nb".into(), span: 0..3, lines: [].into(), file_lines: [].into() };
+        assert_eq!(empty.file_line_table(), [0, 0]);
+    }
 }

@@ -111,6 +111,19 @@ impl Renderer {
 
     /// The source line (from 0) of each line of `expected`, what the
     /// template `source` renders in `ctx` (cleaned), or `None`.
+    /// [`Renderer::template_lines`], remembered by source and output.
+    pub(super) fn template_lines_of(&self, source: &Arc<str>, ctx: &Value, expected: &str) -> Option<Arc<[usize]>> {
+        let known = self.lines.lock().ok().and_then(|m| m.get(&**source).and_then(|by| by.get(expected).cloned()));
+        if let Some(known) = known {
+            return known;
+        }
+        let map: Option<Arc<[usize]>> = self.template_lines(source, ctx, expected).map(Into::into);
+        if let Ok(mut m) = self.lines.lock() {
+            m.entry(source.clone()).or_default().insert(expected.to_string(), map.clone());
+        }
+        map
+    }
+
     pub(super) fn template_lines(&self, source: &str, ctx: &Value, expected: &str) -> Option<Vec<usize>> {
         let marked = mark_source(source);
         let rendered = match substitute(&marked, ctx) {

@@ -59,7 +59,14 @@ pub struct Renderer {
     /// Where a runtime variable is used other than bare, by template id and
     /// variable (`None`: only bare).
     misuse: Mutex<foldhash::HashMap<(String, String), Option<usize>>>,
+    /// A template's output lines traced to its source lines, by its source
+    /// and what it rendered: the same text rendering the same output has
+    /// the same map, however many personas, stages and channels show it.
+    lines: Mutex<LineMaps>,
 }
+
+/// Source lines of a template's output lines, by source and output.
+type LineMaps = foldhash::HashMap<Arc<str>, foldhash::HashMap<String, Option<Arc<[usize]>>>>;
 
 impl Renderer {
     pub fn new(catalog: &Catalog) -> Renderer {
@@ -100,7 +107,7 @@ impl Renderer {
             BUILTIN_DETAIL_NAME => Some(BUILTIN_DETAIL.to_string()),
             _ => registered.source(name).map(|source| source.to_string()),
         });
-        Renderer { env, origins, summary_layout, detail_layout, memo: Mutex::default(), uses: Mutex::default(), misuse: Mutex::default() }
+        Renderer { env, origins, summary_layout, detail_layout, memo: Mutex::default(), uses: Mutex::default(), misuse: Mutex::default(), lines: Mutex::default() }
     }
 
     /// Checks that every text of the files `wanted` picks (definitions no
@@ -192,7 +199,7 @@ impl Renderer {
                 Ok(s) => match traced.as_deref_mut() {
                     Some(traced) => {
                         let template = meta.template && has_template_syntax(&text.source);
-                        let map = if template { self.template_lines(&text.source, &ctx, &s) } else { None };
+                        let map = if template { self.template_lines_of(&text.source, &ctx, &s) } else { None };
                         traced.tag(meta, file, text, map, s, What { template, ..what })
                     }
                     None => s,

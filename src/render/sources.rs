@@ -40,6 +40,9 @@ struct TextSource {
     layer: Option<String>,
     text: Text,
     template: bool,
+    /// The file line of each of the text's lines, and its first and last.
+    file_lines: Vec<u32>,
+    span: [u32; 2],
 }
 
 /// The texts of one resolved persona, rendered with every line marked.
@@ -118,25 +121,31 @@ impl Traced {
     /// Marks every line of `out`, the rendered `text` of a definition, with
     /// the source line that made it: `map` gives a template's (from
     /// [`Renderer::template_lines`](super::Renderer)); a text that is not one is its own.
-    pub(super) fn tag(&mut self, meta: &Meta, file: &Arc<str>, text: &Text, map: Option<Vec<usize>>, out: String, what: What) -> String {
+    pub(super) fn tag(&mut self, meta: &Meta, file: &Arc<str>, text: &Text, map: Option<Arc<[usize]>>, out: String, what: What) -> String {
         let template = what.template;
         if out.is_empty() {
             return out;
         }
         let n = out.split('\n').count();
-        let map = if !template {
-            let skip = text.source.len() - text.source.trim_start_matches('\n').len();
-            Some((0..n).map(|i| i + skip).collect())
-        } else {
-            map
+        // A literal text's lines are its own, after the blank lines `clean`
+        // drops at its start; a template's come from its map, when it has
+        // one of the right length (else every line is the text's first).
+        let skip = text.source.len() - text.source.trim_start_matches('\n').len();
+        let map = map.filter(|m| template && m.len() == n);
+        let line_of = |i: usize| match (&map, template) {
+            (Some(m), _) => m[i],
+            (None, false) => i + skip,
+            (None, true) => 0,
         };
-        let map = map.filter(|m: &Vec<usize>| m.len() == n).unwrap_or_else(|| vec![0; n]);
         let definition = if *file == meta.file { meta.name.clone() } else { stem(file).to_string() };
         let layer = match (what.kind, what.layer) {
             (Kind::Persona, _) if *file == meta.file => Some("own".to_string()),
             (Kind::Persona, _) => Some(format!("ancestor:{definition}")),
             (_, layer) => layer,
         };
+        let table = text.file_line_table();
+        let last = text.source.trim_end().split('\n').count().saturating_sub(1);
+        let span = [table.first().copied().unwrap_or(0), table.get(last).or(table.last()).copied().unwrap_or(0)];
         let t = self.texts.len();
         self.texts.push(TextSource {
             file: file.clone(),
@@ -146,6 +155,8 @@ impl Traced {
             layer,
             text: text.clone(),
             template,
+            file_lines: table,
+            span,
         });
         let mut marked = String::with_capacity(out.len() + n * 6);
         for (i, line) in out.split('\n').enumerate() {
@@ -153,7 +164,7 @@ impl Traced {
                 marked.push('\n');
             }
             let _ = write!(marked, "{OPEN}{}{CLOSE}", self.marks.len());
-            self.marks.push((t, map[i]));
+            self.marks.push((t, line_of(i)));
             marked.push_str(line);
         }
         marked
@@ -162,12 +173,11 @@ impl Traced {
     pub(super) fn record(&self, text: String, mark: usize, at: usize) -> LineSource {
         let (t, line) = self.marks[mark];
         let s = &self.texts[t];
-        let last = s.text.source.trim_end().split('\n').count().saturating_sub(1);
         LineSource {
             text,
             file: Some(s.file.clone()),
-            line: Some(s.text.file_line(line)),
-            lines: Some([s.text.file_line(0), s.text.file_line(last)]),
+            line: Some(s.file_lines.get(line).copied().unwrap_or_else(|| s.text.file_line(line))),
+            lines: Some(s.span),
             definition: s.definition.clone(),
             kind: s.kind.as_str(),
             field: s.field,
@@ -204,25 +214,31 @@ pub(super) fn read_marks(text: &str, at: MarkAt) -> Vec<(String, Option<(usize, 
         let mut content = String::with_capacity(line.len());
         let mut named = None;
         let mut last = None;
-        let mut chars = line.char_indices();
-        while let Some((i, c)) = chars.next() {
-            if c == OPEN {
-                let rest = &line[i + OPEN.len_utf8()..];
-                if let Some(end) = rest.find(CLOSE)
-                    && let Ok(n) = rest[..end].parse::<usize>()
-                {
-                    current = Some((n, 0));
-                    last = Some((n, content.len()));
-                    for _ in 0..rest[..end].chars().count() + 1 {
-                        chars.next();
-                    }
-                    continue;
-                }
+        // Text is copied a stretch at a time, between marks.
+        let mut rest = line;
+        while !rest.is_empty() {
+            let Some(i) = rest.find(OPEN) else {
+                named.get_or_insert(current);
+                content.push_str(rest);
+                break;
+            };
+            if i > 0 {
+                named.get_or_insert(current);
+                content.push_str(&rest[..i]);
             }
-            if named.is_none() {
-                named = Some(current);
+            let after = &rest[i + OPEN.len_utf8()..];
+            if let Some(end) = after.find(CLOSE)
+                && let Ok(n) = after[..end].parse::<usize>()
+            {
+                current = Some((n, 0));
+                last = Some((n, content.len()));
+                rest = &after[end + CLOSE.len_utf8()..];
+                continue;
             }
-            content.push(c);
+            // Not a mark: the character is text.
+            named.get_or_insert(current);
+            content.push(OPEN);
+            rest = after;
         }
         let mark = match at {
             MarkAt::First => named.unwrap_or(current),
