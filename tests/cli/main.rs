@@ -18,6 +18,7 @@ mod hardening;
 mod interop;
 mod layers;
 mod lints;
+mod lsp;
 mod model;
 mod mutation;
 mod pathological;
