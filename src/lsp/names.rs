@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::catalog::Catalog;
 use crate::model::{CharacterArc, Kind, Meta, Persona};
+use crate::snapshot::Snapshot;
 
 /// What a name names.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,11 +39,11 @@ pub fn defined_in(catalog: &Catalog, path: &str) -> Option<(Kind, String)> {
 }
 
 /// Every name a file writes, in file order.
-pub fn occurrences(catalog: &Catalog, path: &str) -> Vec<Occurrence> {
+pub fn occurrences(catalog: &Catalog, snapshot: &Snapshot, path: &str) -> Vec<Occurrence> {
     let mut found = Vec::new();
     let Some((kind, name)) = defined_in(catalog, path) else { return found };
     let Some(meta) = catalog.meta(kind, &name) else { return found };
-    own_name(meta, kind, &mut found);
+    own_name(meta, kind, snapshot.get(path).unwrap_or(""), &mut found);
     match kind {
         Kind::Persona => {
             if let Some(p) = catalog.personas.get(&name) {
@@ -65,9 +66,10 @@ pub fn occurrences(catalog: &Catalog, path: &str) -> Vec<Occurrence> {
     found
 }
 
-/// Where the definition is named: its `name` field, if it has one.
-fn own_name(meta: &Meta, kind: Kind, found: &mut Vec<Occurrence>) {
-    if !meta.name_span.is_empty() {
+/// Where the definition is named: its `name` field, if it has one (else
+/// the name's span is where its fields start).
+fn own_name(meta: &Meta, kind: Kind, text: &str, found: &mut Vec<Occurrence>) {
+    if text.get(meta.name_span.clone()).is_some_and(|t| t.contains(meta.name.as_str())) {
         found.push(Occurrence { span: meta.name_span.clone(), target: Target::Def(kind, meta.name.clone()), defining: true });
     }
 }
@@ -108,13 +110,13 @@ fn arc(a: &Arc<CharacterArc>, found: &mut Vec<Occurrence>) {
 }
 
 /// The name at a byte offset of a file (the innermost, if spans nest).
-pub fn at(catalog: &Catalog, path: &str, offset: usize) -> Option<Occurrence> {
-    occurrences(catalog, path).into_iter().filter(|o| o.span.start <= offset && offset <= o.span.end).min_by_key(|o| o.span.len())
+pub fn at(catalog: &Catalog, snapshot: &Snapshot, path: &str, offset: usize) -> Option<Occurrence> {
+    occurrences(catalog, snapshot, path).into_iter().filter(|o| o.span.start <= offset && offset <= o.span.end).min_by_key(|o| o.span.len())
 }
 
 /// Every place a target is written, by file, in every persona and arc
 /// (references; with `defining`, its own names too).
-pub fn references(catalog: &Catalog, target: &Target) -> Vec<(Arc<str>, Occurrence)> {
+pub fn references(catalog: &Catalog, snapshot: &Snapshot, target: &Target) -> Vec<(Arc<str>, Occurrence)> {
     let mut files: Vec<&Arc<str>> = catalog.personas.values().map(|p| &p.meta.file).collect();
     files.extend(catalog.arcs.values().map(|a| &a.meta.file));
     if let Some((kind, name)) = match target {
@@ -132,7 +134,7 @@ pub fn references(catalog: &Catalog, target: &Target) -> Vec<(Arc<str>, Occurren
     files.dedup();
     let mut found = Vec::new();
     for file in files {
-        found.extend(occurrences(catalog, file).into_iter().filter(|o| &o.target == target).map(|o| (file.clone(), o)));
+        found.extend(occurrences(catalog, snapshot, file).into_iter().filter(|o| &o.target == target).map(|o| (file.clone(), o)));
     }
     found
 }

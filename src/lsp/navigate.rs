@@ -18,16 +18,18 @@ use super::workspace::Workspace;
 pub fn definition(ws: &mut Workspace, params: GotoDefinitionParams) -> Option<GotoDefinitionResponse> {
     let p = params.text_document_position_params;
     let (path, offset) = ws.at(&p.text_document.uri, p.position)?;
-    let occurrence = names::at(&ws.analysis().project.catalog, &path, offset)?;
-    let (file, span) = names::definition(&ws.analysis().project.catalog, &occurrence.target)?;
+    let analysis = ws.analysis();
+    let occurrence = names::at(&analysis.project.catalog, &analysis.snapshot, &path, offset)?;
+    let (file, span) = names::definition(&analysis.project.catalog, &occurrence.target)?;
     ws.location(&file, &span).map(GotoDefinitionResponse::Scalar)
 }
 
 /// The name at the cursor, or else the definition the file holds.
 fn target_at(ws: &mut Workspace, p: &TextDocumentPositionParams) -> Option<(Target, Option<std::ops::Range<usize>>)> {
     let (path, offset) = ws.at(&p.text_document.uri, p.position)?;
-    let catalog = &ws.analysis().project.catalog;
-    if let Some(o) = names::at(catalog, &path, offset) {
+    let analysis = ws.analysis();
+    let catalog = &analysis.project.catalog;
+    if let Some(o) = names::at(catalog, &analysis.snapshot, &path, offset) {
         return Some((o.target, Some(o.span)));
     }
     names::defined_in(catalog, &path).map(|(kind, name)| (Target::Def(kind, name), None))
@@ -35,9 +37,13 @@ fn target_at(ws: &mut Workspace, p: &TextDocumentPositionParams) -> Option<(Targ
 
 pub fn references(ws: &mut Workspace, params: ReferenceParams) -> Option<Vec<Location>> {
     let (target, _) = target_at(ws, &params.text_document_position)?;
-    let catalog = &ws.analysis().project.catalog;
-    let mut spans: Vec<_> =
-        names::references(catalog, &target).into_iter().filter(|(_, o)| !o.defining).map(|(f, o)| (f, o.span)).collect();
+    let analysis = ws.analysis();
+    let catalog = &analysis.project.catalog;
+    let mut spans: Vec<_> = names::references(catalog, &analysis.snapshot, &target)
+        .into_iter()
+        .filter(|(_, o)| !o.defining)
+        .map(|(f, o)| (f, o.span))
+        .collect();
     if params.context.include_declaration
         && let Some(def) = names::definition(catalog, &target)
     {
@@ -49,7 +55,7 @@ pub fn references(ws: &mut Workspace, params: ReferenceParams) -> Option<Vec<Loc
 pub fn prepare_rename(ws: &mut Workspace, params: TextDocumentPositionParams) -> Option<PrepareRenameResponse> {
     let (path, offset) = ws.at(&params.text_document.uri, params.position)?;
     let analysis = ws.analysis();
-    let o = names::at(&analysis.project.catalog, &path, offset)?;
+    let o = names::at(&analysis.project.catalog, &analysis.snapshot, &path, offset)?;
     let Target::Def(_, name) = &o.target else { return None };
     let text = analysis.snapshot.get(&path)?;
     // The name itself, without its quotes.
@@ -92,7 +98,7 @@ pub fn rename(ws: &mut Workspace, params: RenameParams) -> Result<Option<Workspa
     }
     let mut by_file: BTreeMap<std::sync::Arc<str>, Vec<std::ops::Range<usize>>> = BTreeMap::new();
     by_file.entry(own.clone()).or_default();
-    for (file, o) in names::references(catalog, &target) {
+    for (file, o) in names::references(catalog, &analysis.snapshot, &target) {
         by_file.entry(file).or_default().push(o.span);
     }
     let mut changes = Vec::new();

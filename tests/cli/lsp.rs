@@ -251,3 +251,253 @@ fn diagnostics_follow_the_buffer_across_files_and_clear_when_fixed() {
     assert!(diags.iter().all(|d| d["severity"] == 2));
     lsp.shutdown();
 }
+
+/// A repository where `tone-warm` is used by three personas (TOML, YAML,
+/// JSON), an arc stage and a channel's override (in a Markdown persona),
+/// with names and words beside it that a rename must leave alone.
+fn used_everywhere() -> Repo {
+    Repo::new()
+        .file("personac.toml", "[lints]\npersona-without-description = \"allow\"\n")
+        .file("parts/tone/tone-warm.md", "+++\n# tone-warm: the default tone\ntype = \"tone\"\nsummary = \"Warm.\"\n+++\nBe warm.\n")
+        .file("parts/tone-warmer.toml", "type = \"tone\"\nsummary = \"Warmer.\"\n")
+        .file("parts/tone-spoken.yaml", "type: tone\nsummary: Spoken.\n")
+        .file("parts/goal-help.json", "{\n  \"type\": \"goal\",\n  \"summary\": \"Help, in a tone-warm way.\"\n}\n")
+        .file("arcs/onboarding.yaml", "stages:\n  - name: first-week\n    parts: [tone-warm, goal-help] # tone-warm first\n  - name: later\n    parts:\n      - tone-warmer\n")
+        .file(
+            "personas/maya.toml",
+            "# maya uses tone-warm\nversion = \"1.0.0\"\nsummary = \"Maya helps.\"\nparts = [\n  \"tone-warm\", # the tone\n  \"goal-help\",\n]\narc = { name = \"onboarding\", stage = \"first-week\" }\n",
+        )
+        .file("personas/ada.yaml", "version: 1.0.0\nsummary: Ada helps.\nparts:\n  - name: tone-warm\n    order: 5\n  - goal-help\n")
+        .file("personas/lin.json", "{\n  \"version\": \"1.0.0\",\n  \"summary\": \"Lin helps.\",\n  \"parts\": [\"tone-warm\", {\"name\": \"goal-help\"}]\n}\n")
+        .file(
+            "personas/bo.md",
+            "---\nversion: 1.0.0\nsummary: Bo helps.\nparts: [tone-warmer]\nchannels:\n  voice:\n    overrides:\n      tone: tone-warm\n---\nBo is tone-warm in voice.\n",
+        )
+        .file("personas/cy.toml", "version = \"1.0.0\"\nsummary = \"Cy.\"\nparts = [\"tone-warmer\"]\n")
+}
+
+/// Applies a workspace edit (ASCII texts) to the files on disk.
+fn apply(repo: &Repo, root: &str, edit: &Value) {
+    let path_of = |uri: &Value| uri.as_str().unwrap().strip_prefix(root).unwrap().trim_start_matches('/').to_string();
+    for change in edit["documentChanges"].as_array().unwrap() {
+        if change["kind"] == "rename" {
+            let (from, to) = (path_of(&change["oldUri"]), path_of(&change["newUri"]));
+            std::fs::rename(repo.path().join(from), repo.path().join(to)).unwrap();
+            continue;
+        }
+        let path = path_of(&change["textDocument"]["uri"]);
+        let mut text = repo.read(&path);
+        assert!(text.is_ascii());
+        let offset = |text: &str, p: &Value| {
+            let line = p["line"].as_u64().unwrap() as usize;
+            text.split_inclusive('\n').take(line).map(str::len).sum::<usize>() + p["character"].as_u64().unwrap() as usize
+        };
+        let mut edits: Vec<(usize, usize, String)> = change["edits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (offset(&text, &e["range"]["start"]), offset(&text, &e["range"]["end"]), e["newText"].as_str().unwrap().to_string()))
+            .collect();
+        edits.sort();
+        for (start, end, with) in edits.into_iter().rev() {
+            text.replace_range(start..end, &with);
+        }
+        repo.write(&path, &text);
+    }
+}
+
+/// A build output with every sha256 and fingerprint masked (they cover the
+/// sources, which a rename changes by definition), and the token counts of
+/// the views and the index (a name's tokens are counted where it is shown);
+/// with `rename`, the name changed wherever it stands as a whole name, but
+/// in the texts that only mention it (`keep`).
+fn masked(out: BTreeMap<String, Vec<u8>>, rename: Option<(&str, &str)>, keep: &[&str]) -> BTreeMap<String, String> {
+    let counts = |s: String| {
+        s.lines()
+            .map(|line| {
+                let key = line.trim_start().split(':').next().unwrap_or("");
+                let value = line.split(": ").nth(1).unwrap_or("").trim_end_matches(',');
+                if ["\"tokens\"", "\"detail\"", "\"summary\""].contains(&key) && value.parse::<u64>().is_ok() {
+                    line.replace(value, "N")
+                } else {
+                    line.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let hex = |s: &str| {
+        let mut out = String::new();
+        let mut run = String::new();
+        for c in s.chars().chain(std::iter::once(' ')) {
+            if c.is_ascii_hexdigit() && !c.is_ascii_uppercase() {
+                run.push(c);
+                continue;
+            }
+            out.push_str(if run.len() >= 12 { "#" } else { &run });
+            run.clear();
+            out.push(c);
+        }
+        out.pop();
+        out
+    };
+    let whole = |s: &str| match rename {
+        Some((old, new)) => {
+            let mut out = String::new();
+            let mut rest = s;
+            while let Some(at) = rest.find(old) {
+                let after = rest[at + old.len()..].chars().next();
+                let before = rest[..at].chars().next_back().or(out.chars().next_back());
+                let name = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                out.push_str(&rest[..at]);
+                out.push_str(if name(before) || name(after) { old } else { new });
+                rest = &rest[at + old.len()..];
+            }
+            out.push_str(rest);
+            out
+        }
+        None => s.to_string(),
+    };
+    let kept = |mut s: String| {
+        if let Some((old, new)) = rename {
+            for text in keep {
+                s = s.replace(&text.replace(old, new), text);
+            }
+        }
+        s
+    };
+    out.into_iter().map(|(path, bytes)| (whole(&path), counts(hex(&kept(whole(&String::from_utf8(bytes).unwrap())))))).collect()
+}
+
+#[test]
+fn rename_changes_exactly_the_references_and_the_build_is_the_same_but_for_the_name() {
+    let repo = used_everywhere();
+    repo.run(&["build", "--out", "before"]).success();
+    let sources = |repo: &Repo| {
+        let mut all = BTreeMap::new();
+        for dir in ["parts", "personas", "arcs"] {
+            all.extend(repo.tree(dir).into_iter().map(|(p, b)| (format!("{dir}/{p}"), String::from_utf8(b).unwrap())));
+        }
+        all
+    };
+    let before = sources(&repo);
+    let mut lsp = Client::start(repo.path());
+    lsp.open(&repo, "personas/maya.toml");
+    let maya = repo.read("personas/maya.toml");
+    let (line, column) = find(&maya, "tone-warm\", #");
+
+    // Definition, then references: the three personas, the stage and the override.
+    let def = lsp.request("textDocument/definition", lsp.at("personas/maya.toml", line, column + 2));
+    assert_eq!(def["uri"], json!(lsp.uri("parts/tone/tone-warm.md")));
+    let refs = lsp.request(
+        "textDocument/references",
+        json!({ "textDocument": { "uri": lsp.uri("personas/maya.toml") }, "position": { "line": line, "character": column }, "context": { "includeDeclaration": false } }),
+    );
+    let mut files: Vec<String> =
+        refs.as_array().unwrap().iter().map(|r| r["uri"].as_str().unwrap().rsplit('/').next().unwrap().to_string()).collect();
+    files.sort();
+    assert_eq!(files, ["ada.yaml", "bo.md", "lin.json", "maya.toml", "onboarding.yaml"]);
+
+    let prepared = lsp.request("textDocument/prepareRename", lsp.at("personas/maya.toml", line, column + 3));
+    assert_eq!(prepared["placeholder"], "tone-warm");
+    assert_eq!(prepared["range"]["start"]["character"], column);
+    assert_eq!(prepared["range"]["end"]["character"], column + 9);
+    let edit = lsp.request(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": lsp.uri("personas/maya.toml") }, "position": { "line": line, "character": column + 3 }, "newName": "tone-kind" }),
+    );
+    // The server wrote nothing.
+    assert_eq!(sources(&repo), before);
+    apply(&repo, &lsp.uri(""), &edit);
+    lsp.shutdown();
+
+    let mut expected = before.clone();
+    let part = expected.remove("parts/tone/tone-warm.md").unwrap();
+    expected.insert("parts/tone/tone-kind.md".into(), part);
+    let mut set = |path: &str, from: &str, to: &str| {
+        let text = expected.get_mut(path).unwrap();
+        assert!(text.contains(from), "{path}: {from}");
+        *text = text.replacen(from, to, 1);
+    };
+    set("personas/maya.toml", "\"tone-warm\", #", "\"tone-kind\", #");
+    set("personas/ada.yaml", "name: tone-warm", "name: tone-kind");
+    set("personas/lin.json", "[\"tone-warm\"", "[\"tone-kind\"");
+    set("personas/bo.md", "tone: tone-warm", "tone: tone-kind");
+    set("arcs/onboarding.yaml", "[tone-warm, goal-help]", "[tone-kind, goal-help]");
+    assert_eq!(sources(&repo), expected);
+
+    repo.run(&["build", "--out", "after"]).success();
+    let mentions = ["Help, in a tone-warm way.", "Bo is tone-warm in voice."];
+    assert_eq!(masked(repo.tree("after"), None, &[]), masked(repo.tree("before"), Some(("tone-warm", "tone-kind")), &mentions));
+    assert_ne!(repo.tree("after"), repo.tree("before"));
+}
+
+#[test]
+fn rename_is_refused_for_a_taken_or_invalid_name() {
+    let repo = used_everywhere();
+    let mut lsp = Client::start(repo.path());
+    lsp.open(&repo, "personas/maya.toml");
+    let (line, column) = find(&repo.read("personas/maya.toml"), "tone-warm\", #");
+    for name in ["tone-warmer", "Not Valid"] {
+        let answer = lsp.call(
+            "textDocument/rename",
+            json!({ "textDocument": { "uri": lsp.uri("personas/maya.toml") }, "position": { "line": line, "character": column + 3 }, "newName": name }),
+        );
+        assert!(answer["error"]["message"].is_string(), "{name}: {answer}");
+    }
+    lsp.shutdown();
+}
+
+#[test]
+fn completion_offers_the_names_that_fit_the_slot() {
+    let repo = used_everywhere().file("personac.toml", "[lints]\npersona-without-description = \"allow\"\n[vars]\ncompany = \"Acme\"\n");
+    let mut lsp = Client::start(repo.path());
+    let text = "version = \"1.0.0\"\nsummary = \"Hi {{ \"\nextends = \"\"\nparts = [\"\"]\n[channels.voice]\noverrides = { tone = \"\" }\nvars = { mood = \"calm\" }\n";
+    repo.write("personas/new.toml", text);
+    lsp.open(&repo, "personas/new.toml");
+    let complete = |lsp: &mut Client, needle: &str, after: u32| {
+        let (line, column) = find(text, needle);
+        lsp.request("textDocument/completion", lsp.at("personas/new.toml", line, column + after))
+    };
+    assert_eq!(labels(&complete(&mut lsp, "parts = [\"", 10)), ["goal-help", "tone-spoken", "tone-warm", "tone-warmer"]);
+    assert_eq!(labels(&complete(&mut lsp, "tone = \"", 8)), ["tone-spoken", "tone-warm", "tone-warmer"]);
+    assert_eq!(labels(&complete(&mut lsp, "extends = \"", 11)), ["ada", "bo", "cy", "lin", "maya"]);
+    // Variables: the persona's own (its buffer parses), and `[vars]`.
+    let parsed = "version = \"1.0.0\"\nsummary = \"Hi {{ co }}\"\nvars = { mood = \"calm\" }\n";
+    lsp.change("personas/new.toml", 2, parsed);
+    let (line, column) = find(parsed, "co }}");
+    assert_eq!(labels(&lsp.request("textDocument/completion", lsp.at("personas/new.toml", line, column))), ["company", "mood"]);
+    // A key at the top: the persona's fields.
+    let keys = labels(&complete(&mut lsp, "parts = [", 0));
+    assert!(keys.contains(&"guardrails".to_string()) && keys.contains(&"runtime_vars".to_string()), "{keys:?}");
+    // A part's type, in a YAML part.
+    lsp.open(&repo, "parts/tone-spoken.yaml");
+    let types = labels(&lsp.request("textDocument/completion", lsp.at("parts/tone-spoken.yaml", 0, 6)));
+    assert!(types.contains(&"tone".to_string()) && types.contains(&"goal".to_string()), "{types:?}");
+    lsp.shutdown();
+}
+
+#[test]
+fn no_message_ends_the_server() {
+    let repo = quiet();
+    let mut lsp = Client::start(repo.path());
+    // Not JSON: an error with a null id, and the server goes on.
+    lsp.send_raw(b"{not json");
+    let answer = lsp.next();
+    assert_eq!(answer["id"], Value::Null);
+    assert_eq!(answer["error"]["code"], -32700);
+    // Bad params, an unknown method, an unknown file, a position past the end.
+    assert_eq!(lsp.call("textDocument/hover", json!({ "textDocument": 3 }))["error"]["code"], -32602);
+    assert_eq!(lsp.call("personac/nothing", json!({}))["error"]["code"], -32601);
+    assert_eq!(lsp.request("textDocument/definition", lsp.at("personas/none.toml", 0, 0)), Value::Null);
+    lsp.open(&repo, "personas/maya.toml");
+    for method in ["textDocument/definition", "textDocument/hover", "textDocument/completion", "textDocument/prepareRename"] {
+        lsp.request(method, lsp.at("personas/maya.toml", 999, 999));
+        lsp.request(method, lsp.at("personas/maya.toml", 0, 999));
+    }
+    // A change to a document never opened, and an edit past its end.
+    lsp.change("personas/other.toml", 2, "x");
+    let uri = lsp.uri("personas/maya.toml");
+    lsp.notify("textDocument/didChange", json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "range": { "start": { "line": 50, "character": 3 }, "end": { "line": 2, "character": 0 } }, "text": "é" }] }));
+    lsp.shutdown();
+}
