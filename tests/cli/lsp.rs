@@ -501,3 +501,75 @@ fn no_message_ends_the_server() {
     lsp.notify("textDocument/didChange", json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "range": { "start": { "line": 50, "character": 3 }, "end": { "line": 2, "character": 0 } }, "text": "é" }] }));
     lsp.shutdown();
 }
+
+#[test]
+fn hover_code_actions_and_symbols() {
+    let repo = used_everywhere()
+        .file("personac.toml", "[lints]\npersona-without-description = \"allow\"\n[vars]\ncompany = \"Acme\"\n")
+        .file("personas/tight.toml", "version = \"1.0.0\"\nsummary = \"Tight at {{ company }}.\"\nparts = [\"tone-warm\", { name = \"goal-help\", priority = -1 }]\nbudget = { max_tokens = 30 }\n");
+    let mut lsp = Client::start(repo.path());
+    let tight = repo.read("personas/tight.toml");
+    lsp.open(&repo, "personas/tight.toml");
+    let hover = |lsp: &mut Client, needle: &str, after: u32| {
+        let (line, column) = find(&tight, needle);
+        lsp.request("textDocument/hover", lsp.at("personas/tight.toml", line, column + after))["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // A part: its type, summary, tokens and who uses it.
+    let part = hover(&mut lsp, "tone-warm", 2);
+    assert!(part.contains("tone part") && part.contains("Warm.") && part.contains("tokens"), "{part}");
+    assert!(part.contains("`maya`") && part.contains("`tight`") && part.contains("`onboarding`"), "{part}");
+    // A variable: its value and where it comes from.
+    let var = hover(&mut lsp, "company", 2);
+    assert!(var.contains("`Acme`") && var.contains("[vars]"), "{var}");
+    // A persona (from `extends` elsewhere, here through workspace symbols'
+    // file): tokens per view against its budget, and what it drops.
+    lsp.open(&repo, "personas/cy.toml");
+    lsp.change("personas/cy.toml", 2, "extends = \"tight\"\nversion = \"1.0.0\"\n");
+    let (line, column) = (0, 12);
+    let persona =
+        lsp.request("textDocument/hover", lsp.at("personas/cy.toml", line, column))["contents"]["value"].as_str().unwrap().to_string();
+    assert!(persona.contains("persona `tight`") && persona.contains("of 30") && persona.contains("drops `goal-help`"), "{persona}");
+
+    // A did-you-mean as a quick fix, its quotes kept.
+    let typo = tight.replace("\"tone-warm\"", "\"tone-warn\"");
+    lsp.change("personas/tight.toml", 2, &typo);
+    let diags = lsp.diagnostics("personas/tight.toml", |d| d.iter().any(|d| d["code"] == "E0200"));
+    let d = diags.iter().find(|d| d["code"] == "E0200").unwrap().clone();
+    let actions = lsp.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": lsp.uri("personas/tight.toml") }, "range": d["range"], "context": { "diagnostics": [d] } }),
+    );
+    let edit = &actions[0]["edit"]["changes"][lsp.uri("personas/tight.toml")][0];
+    assert_eq!(edit["newText"], "tone-warm");
+    let (line, column) = find(&typo, "tone-warn");
+    assert_eq!(edit["range"]["start"], json!({ "line": line, "character": column }));
+    assert_eq!(edit["range"]["end"], json!({ "line": line, "character": column + 9 }));
+
+    // Literal braces: `template = false` offered for a template error.
+    lsp.change("personas/tight.toml", 3, "version = \"1.0.0\"\nsummary = \"Use ${{ github.sha }}.\"\n");
+    let diags = lsp.diagnostics("personas/tight.toml", |d| d.iter().any(|d| d["code"] == "E0301" || d["code"] == "E0300"));
+    let d = diags.iter().find(|d| d["code"] == "E0301" || d["code"] == "E0300").unwrap().clone();
+    let actions = lsp.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": lsp.uri("personas/tight.toml") }, "range": d["range"], "context": { "diagnostics": [d] } }),
+    );
+    let literal =
+        actions.as_array().unwrap().iter().find(|a| a["title"].as_str().unwrap().contains("template = false")).expect("a literal fix");
+    assert_eq!(literal["edit"]["changes"][lsp.uri("personas/tight.toml")][0]["newText"], "template = false\n");
+    lsp.change("personas/tight.toml", 4, "template = false\nversion = \"1.0.0\"\nsummary = \"Use ${{ github.sha }}.\"\n");
+    lsp.diagnostics("personas/tight.toml", |d| d.is_empty());
+
+    // Symbols: the file's definition with the names it writes; every definition by name.
+    let symbols = lsp.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": lsp.uri("personas/maya.toml") } }));
+    assert_eq!(symbols[0]["name"], "maya");
+    let children: Vec<&str> = symbols[0]["children"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(children, ["tone-warm", "goal-help", "onboarding", "first-week"]);
+    let all = lsp.request("workspace/symbol", json!({ "query": "tone" }));
+    let mut names: Vec<&str> = all.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, ["tone-spoken", "tone-warm", "tone-warmer"]);
+    lsp.shutdown();
+}
