@@ -106,11 +106,10 @@ mod tests {
     fn a_reference_is_renamed_keeping_every_other_byte() {
         let path: Arc<str> = "personas/maya.toml".into();
         let text = "version = \"1.0.0\" # keep\nsummary = \"s\"\nparts = [ \"tone-warm\",  { name = \"goal\", order = 2 } ]\n";
-        let spans = [text.find("\"tone-warm\"").unwrap()..text.find("\"tone-warm\"").unwrap() + 11];
-        let edits = rename(&path, &path, text, Kind::Part, "tone-warm", "tone-kind", &spans).unwrap();
+        let at = text.find("\"tone-warm\"").unwrap();
+        let edits = rename(&path, &path, text, Kind::Part, "tone-warm", "tone-kind", std::slice::from_ref(&(at..at + 11))).unwrap();
         assert_eq!(applied(text, &edits), text.replace("tone-warm", "tone-kind"));
         // A span that does not hold the name is refused.
-        let wrong = [0..7];
-        assert!(rename(&path, &path, text, Kind::Part, "tone-warm", "tone-kind", &wrong).is_err());
+        assert!(rename(&path, &path, text, Kind::Part, "tone-warm", "tone-kind", std::slice::from_ref(&(0..7))).is_err());
     }
 }

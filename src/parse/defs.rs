@@ -103,7 +103,7 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
             let summary = r.require("summary", summary, "\"...\"");
             let content = long_text(&mut r, "content");
             let title = r.text("title").filter(|t| one_line_title(&mut r, t));
-            let diags = r.finish(&[&common[..], &OWN_FIELDS[0][..]].concat());
+            let diags = r.finish(&[&common[..], OWN_FIELDS[0]].concat());
             finish_or(diags, || Some(Definition::Part(Arc::new(Part { meta, part_type: part_type?, summary: summary?, content, title }))))
         }
         Kind::Trait => {
@@ -113,7 +113,7 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
                 r.require::<()>("description", None, "\"...\"");
             }
             let instruction = long_text(&mut r, "instruction");
-            let diags = r.finish(&[&common[..], &OWN_FIELDS[1][..]].concat());
+            let diags = r.finish(&[&common[..], OWN_FIELDS[1]].concat());
             finish_or(diags, || Some(Definition::Trait(Arc::new(Trait { meta, trait_type: trait_type?, instruction }))))
         }
         Kind::Skill => {
@@ -122,7 +122,7 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
             }
             let content = long_text(&mut r, "content");
             let title = r.text("title").filter(|t| one_line_title(&mut r, t));
-            let diags = r.finish(&[&common[..], &OWN_FIELDS[2][..]].concat());
+            let diags = r.finish(&[&common[..], OWN_FIELDS[2]].concat());
             finish_or(diags, || Some(Definition::Skill(Arc::new(Skill { meta, content, title, folder: None }))))
         }
         Kind::Guardrail => {
@@ -136,14 +136,14 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
                 Some(Spanned::new("medium".to_string(), 0..0))
             };
             let title = r.text("title").filter(|t| one_line_title(&mut r, t));
-            let diags = r.finish(&[&common[..], &OWN_FIELDS[3][..]].concat());
+            let diags = r.finish(&[&common[..], OWN_FIELDS[3]].concat());
             finish_or(diags, || Some(Definition::Guardrail(Arc::new(Guardrail { meta, content, severity: severity?, title }))))
         }
         Kind::Arc => {
             let summary = r.text("summary");
             let stages = read_stages(&mut r, stem);
             let stages = r.require("stages", stages, "[{ name = \"start\", parts = [] }]");
-            let diags = r.finish(&[&common[..], &OWN_FIELDS[4][..]].concat());
+            let diags = r.finish(&[&common[..], OWN_FIELDS[4]].concat());
             finish_or(diags, || Some(Definition::Arc(Arc::new(CharacterArc { meta, summary, stages: stages? }))))
         }
         Kind::Persona => {

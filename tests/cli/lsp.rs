@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::support::{Repo, tree};
+use crate::support::Repo;
 
 /// How long to wait for an answer before calling the server stuck (a guard
 /// against a hung test, not a measure of speed).
