@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use lsp_types::{CompletionItem, CompletionItemKind, CompletionParams, CompletionResponse};
+use lsp_types::{CompletionItem, CompletionItemKind, CompletionParams, CompletionResponse, CompletionTextEdit, TextEdit};
 
 use super::context::{self, Slot};
 use super::names;
@@ -37,6 +37,16 @@ pub fn completion(ws: &mut Workspace, params: CompletionParams) -> Option<Comple
         Slot::Value(keys) => values(catalog, kind, &path, &keys),
         Slot::None => Vec::new(),
     };
+    // Each item replaces the whole name being typed (names hold `-`, which
+    // editors count as a word's end).
+    let is_name = |c: char| c.is_alphanumeric() || c == '-' || c == '_';
+    let start = text[..offset].rfind(|c: char| !is_name(c)).map_or(0, |i| i + 1);
+    let end = text[offset..].find(|c: char| !is_name(c)).map_or(text.len(), |i| offset + i);
+    let range = super::text::range(text, &(start..end));
+    let items = items
+        .into_iter()
+        .map(|item| CompletionItem { text_edit: Some(CompletionTextEdit::Edit(TextEdit { range, new_text: item.label.clone() })), ..item })
+        .collect();
     Some(CompletionResponse::Array(items))
 }
 

@@ -40,7 +40,7 @@ pub fn slot(text: &str, offset: usize, syntax: Syntax, fields: Range<usize>) -> 
     match syntax {
         Syntax::Toml => scan(&text[fields.start..offset], true).into_slot(Vec::new()),
         Syntax::Json => scan(&text[fields.start..offset], false).into_slot(Vec::new()),
-        Syntax::Yaml => yaml(&text[fields.start..line_start], line),
+        Syntax::Yaml => yaml(text.get(fields.start..line_start).unwrap_or(""), line),
     }
 }
 
@@ -121,7 +121,7 @@ fn scan(text: &str, toml: bool) -> Open {
                         j += 2;
                         continue;
                     }
-                    if text[j..].starts_with(quote) {
+                    if bytes[j..].starts_with(quote.as_bytes()) {
                         closed = Some(j);
                         break;
                     }
@@ -259,6 +259,9 @@ mod tests {
         assert_eq!(at("arc = { name = \"x\", stage = \"|", Syntax::Toml), value(&["arc", "stage"]));
         assert_eq!(at("summary = \"\"\"{{ na|", Syntax::Toml), Slot::Variable);
         assert_eq!(at("[[stages]]\nname = \"a\"\nparts = [\"|", Syntax::Toml), value(&["stages", "parts"]));
+        // Multi-byte text in strings and escapes before a multi-byte character.
+        assert_eq!(at("summary = \"é😀\\\"é\"\nparts = [\"|", Syntax::Toml), value(&["parts"]));
+        assert_eq!(at("summary = \"\\é\"\nextends = \"|", Syntax::Toml), value(&["extends"]));
     }
 
     #[test]

@@ -452,14 +452,21 @@ fn rename_is_refused_for_a_taken_or_invalid_name() {
 fn completion_offers_the_names_that_fit_the_slot() {
     let repo = used_everywhere().file("personac.toml", "[lints]\npersona-without-description = \"allow\"\n[vars]\ncompany = \"Acme\"\n");
     let mut lsp = Client::start(repo.path());
-    let text = "version = \"1.0.0\"\nsummary = \"Hi {{ \"\nextends = \"\"\nparts = [\"\"]\n[channels.voice]\noverrides = { tone = \"\" }\nvars = { mood = \"calm\" }\n";
+    let text = "version = \"1.0.0\"\nsummary = \"Hi {{ \"\nextends = \"\"\nparts = [\"to-w\"]\n[channels.voice]\noverrides = { tone = \"\" }\nvars = { mood = \"calm\" }\n";
     repo.write("personas/new.toml", text);
     lsp.open(&repo, "personas/new.toml");
     let complete = |lsp: &mut Client, needle: &str, after: u32| {
         let (line, column) = find(text, needle);
         lsp.request("textDocument/completion", lsp.at("personas/new.toml", line, column + after))
     };
-    assert_eq!(labels(&complete(&mut lsp, "parts = [\"", 10)), ["goal-help", "tone-spoken", "tone-warm", "tone-warmer"]);
+    let parts = complete(&mut lsp, "parts = [\"", 12);
+    assert_eq!(labels(&parts), ["goal-help", "tone-spoken", "tone-warm", "tone-warmer"]);
+    // Each replaces the whole name typed so far, `-` included.
+    let (line, column) = find(text, "to-w");
+    assert_eq!(
+        parts[0]["textEdit"]["range"],
+        json!({ "start": { "line": line, "character": column }, "end": { "line": line, "character": column + 4 } })
+    );
     assert_eq!(labels(&complete(&mut lsp, "tone = \"", 8)), ["tone-spoken", "tone-warm", "tone-warmer"]);
     assert_eq!(labels(&complete(&mut lsp, "extends = \"", 11)), ["ada", "bo", "cy", "lin", "maya"]);
     // Variables: the persona's own (its buffer parses), and `[vars]`.
