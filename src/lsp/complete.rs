@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use lsp_types::{CompletionItem, CompletionItemKind, CompletionParams, CompletionResponse, CompletionTextEdit, TextEdit};
+use lsp_types::{CompletionItem, CompletionItemKind, CompletionList, CompletionParams, CompletionResponse, CompletionTextEdit, TextEdit};
 
 use super::context::{self, Slot};
 use super::names;
@@ -43,11 +43,33 @@ pub fn completion(ws: &mut Workspace, params: CompletionParams) -> Option<Comple
     let start = text[..offset].rfind(|c: char| !is_name(c)).map_or(0, |i| i + 1);
     let end = text[offset..].find(|c: char| !is_name(c)).map_or(text.len(), |i| offset + i);
     let range = super::text::range(text, &(start..end));
-    let items = items
+    // What is typed already narrows the list here (thousands of parts are
+    // too many to send on every keystroke); the editor asks again when the
+    // word changes, as the list says it is incomplete.
+    let typed = &text[start..offset];
+    let all = items.len();
+    let items: Vec<CompletionItem> = items
         .into_iter()
+        .filter(|item| in_order(typed, &item.label))
         .map(|item| CompletionItem { text_edit: Some(CompletionTextEdit::Edit(TextEdit { range, new_text: item.label.clone() })), ..item })
         .collect();
-    Some(CompletionResponse::Array(items))
+    Some(CompletionResponse::List(CompletionList { is_incomplete: items.len() < all, items }))
+}
+
+/// Whether `label` holds the characters of `typed` in order (as editors
+/// match a completion).
+fn in_order(typed: &str, label: &str) -> bool {
+    let mut label = label.chars().flat_map(char::to_lowercase);
+    typed.chars().flat_map(char::to_lowercase).all(|c| label.any(|l| l == c))
+}
+
+/// At most one line of a text, shortened, as a completion's detail.
+fn short(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("");
+    match line.char_indices().nth(80) {
+        Some((at, _)) => format!("{}…", &line[..at]),
+        None => line.to_string(),
+    }
 }
 
 fn item(label: &str, kind: CompletionItemKind, detail: Option<String>) -> CompletionItem {
@@ -62,8 +84,8 @@ fn definitions<'a>(catalog: &'a Catalog, kind: Kind, keep: impl Fn(&str) -> bool
         .map(|name| {
             let meta = catalog.meta(kind, name);
             let detail = match kind {
-                Kind::Part => catalog.part(name).map(|p| format!("{} part: {}", p.part_type.value, p.summary.source)),
-                _ => meta.and_then(|m| m.description.as_ref()).map(|d| format!("{kind}: {}", d.source)),
+                Kind::Part => catalog.part(name).map(|p| format!("{} part: {}", p.part_type.value, short(&p.summary.source))),
+                _ => meta.and_then(|m| m.description.as_ref()).map(|d| format!("{kind}: {}", short(&d.source))),
             };
             item(name, CompletionItemKind::REFERENCE, detail.or_else(|| Some(kind.to_string())))
         })

@@ -459,12 +459,17 @@ fn completion_offers_the_names_that_fit_the_slot() {
         let (line, column) = find(text, needle);
         lsp.request("textDocument/completion", lsp.at("personas/new.toml", line, column + after))
     };
+    // What is typed narrows the list (its letters in order), which says so.
     let parts = complete(&mut lsp, "parts = [\"", 12);
-    assert_eq!(labels(&parts), ["goal-help", "tone-spoken", "tone-warm", "tone-warmer"]);
+    assert_eq!(labels(&parts), ["tone-spoken", "tone-warm", "tone-warmer"]);
+    assert_eq!(parts["isIncomplete"], true);
+    let all = complete(&mut lsp, "parts = [\"", 10);
+    assert_eq!(labels(&all), ["goal-help", "tone-spoken", "tone-warm", "tone-warmer"]);
+    assert_eq!(all["isIncomplete"], false);
     // Each replaces the whole name typed so far, `-` included.
     let (line, column) = find(text, "to-w");
     assert_eq!(
-        parts[0]["textEdit"]["range"],
+        parts["items"][0]["textEdit"]["range"],
         json!({ "start": { "line": line, "character": column }, "end": { "line": line, "character": column + 4 } })
     );
     assert_eq!(labels(&complete(&mut lsp, "tone = \"", 8)), ["tone-spoken", "tone-warm", "tone-warmer"]);
