@@ -44,12 +44,34 @@ pub struct Workspace {
     /// The last analysis; `stale` when anything changed since.
     current: Option<Analysis>,
     stale: bool,
+    /// The last compile of every persona without an error.
+    baseline: std::sync::Mutex<Option<Baseline>>,
+}
+
+/// A compile of every persona without an error: its index (each persona's
+/// inputs) and the variables each persona's templates used.
+struct Baseline {
+    index: artifacts::PreviousIndex,
+    variables: crate::lint::Recorded,
+}
+
+/// What a baseline compile keeps: the index and the variables, no files.
+struct Baselined;
+
+impl artifacts::Sink for Baselined {
+    fn put(&self, _: &str, _: Vec<u8>) -> Option<Vec<u8>> {
+        None
+    }
+
+    fn wants_variables(&self) -> bool {
+        true
+    }
 }
 
 impl Workspace {
     pub fn new(root: PathBuf) -> Workspace {
         let disk = Snapshot::from_dir(&root);
-        Workspace { root, cache: Cache::default(), disk, open: BTreeMap::new(), current: None, stale: true }
+        Workspace { root, cache: Cache::default(), disk, open: BTreeMap::new(), current: None, stale: true, baseline: Default::default() }
     }
 
     /// A buffer opened or changed.
@@ -101,9 +123,32 @@ impl Workspace {
         let project = partial.project;
         if partial.diags.is_empty() {
             // What `check` runs: the compile (resolve, render, budgets),
-            // then the lints on what it recorded.
-            match artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &snapshot, None, None, &artifacts::Linted) {
-                Ok(output) => diags.extend(crate::lint::leveled(&project.catalog, &project.renderer, &output.variables)),
+            // then the lints on what it recorded. Against the last compile
+            // without an error, a persona whose inputs are as it recorded
+            // them compiled without an error then and is not compiled again
+            // (as an edit is validated); the variables it used are as then.
+            let (catalog, renderer, tokenizer) = (&project.catalog, &project.renderer, &project.tokenizer);
+            let mut baseline = self.baseline.lock().unwrap_or_else(|p| p.into_inner());
+            let compiled = match baseline.as_ref() {
+                Some(base) => {
+                    let reuse =
+                        artifacts::Reuse { previous: &base.index, from: artifacts::Previous::Recorded, changed: None, untouched: None };
+                    artifacts::compile(catalog, renderer, tokenizer, &snapshot, Some(reuse), None, &artifacts::Linted).map(|output| {
+                        let mut variables = base.variables.clone();
+                        variables.retain(|name, _| catalog.personas.contains_key(name));
+                        variables.extend(output.variables);
+                        variables
+                    })
+                }
+                None => artifacts::compile(catalog, renderer, tokenizer, &snapshot, None, None, &Baselined).map(|output| {
+                    if let Some(index) = artifacts::PreviousIndex::of(&output) {
+                        *baseline = Some(Baseline { index, variables: output.variables.clone() });
+                    }
+                    output.variables
+                }),
+            };
+            match compiled {
+                Ok(variables) => diags.extend(crate::lint::leveled(catalog, renderer, &variables)),
                 Err(more) => diags.extend(more),
             }
         } else {

@@ -234,6 +234,13 @@ fn diagnostics_follow_the_buffer_across_files_and_clear_when_fixed() {
         "version = \"1.0.0\"\nsummary = \"Maya helps.\"\nparts = [\"tone-warm\", \"goal-help\"]\nvars = { customer = \"you\" }\n",
     );
     assert!(lsp.diagnostics("parts/goal-help.toml", |d| d.is_empty()).is_empty());
+    // The part changed under a persona that compiled clean before: it is
+    // compiled again, and the new variable reported.
+    lsp.change("parts/goal-help.toml", 2, "type = \"goal\"\nsummary = \"Help {{ customer }} with {{ order }}.\"\n");
+    let diags = lsp.diagnostics("parts/goal-help.toml", |d| !d.is_empty());
+    assert!(diags.iter().any(|d| d["code"] == "E0301" && d["message"].as_str().unwrap().contains("order")), "{diags:?}");
+    lsp.change("parts/goal-help.toml", 3, &repo.read("parts/goal-help.toml"));
+    assert!(lsp.diagnostics("parts/goal-help.toml", |d| d.is_empty()).is_empty());
 
     // Lints too: an unused variable is a warning (as `check` gives it).
     lsp.change("personas/maya.toml", 4, "version = \"1.0.0\"\nsummary = \"Maya helps.\"\nparts = [\"tone-warm\", \"goal-help\"]\nvars = { customer = \"you\", unused = \"x\" }\n");
