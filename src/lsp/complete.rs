@@ -51,10 +51,14 @@ pub fn completion(ws: &mut Workspace, params: CompletionParams) -> Option<Comple
     let items: Vec<CompletionItem> = items
         .into_iter()
         .filter(|item| in_order(typed, &item.label))
+        .take(MAX_ITEMS)
         .map(|item| CompletionItem { text_edit: Some(CompletionTextEdit::Edit(TextEdit { range, new_text: item.label.clone() })), ..item })
         .collect();
     Some(CompletionResponse::List(CompletionList { is_incomplete: items.len() < all, items }))
 }
+
+/// The most items one answer holds; more typed narrows the rest.
+const MAX_ITEMS: usize = 200;
 
 /// Whether `label` holds the characters of `typed` in order (as editors
 /// match a completion).
