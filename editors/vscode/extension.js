@@ -1,29 +1,56 @@
-// Starts `personac lsp` for the persona repository open in the workspace.
+// Starts `personac lsp` for the definition files of a persona repository:
+// personas/, parts/, traits/, skills/, guardrails/, arcs/ and personac.toml,
+// in each of the four forms (TOML, YAML, JSON, Markdown with front matter).
+"use strict";
+
 const vscode = require("vscode");
 const { LanguageClient } = require("vscode-languageclient/node");
 
+const FOLDERS = ["personas", "parts", "traits", "skills", "guardrails", "arcs"];
+const LANGUAGES = ["toml", "yaml", "json", "jsonc", "markdown"];
+
+/** The documents the server answers for: the kind folders' files, and the config. */
+function documentSelector() {
+  const selector = [{ scheme: "file", pattern: "**/personac.toml" }];
+  for (const language of LANGUAGES) {
+    for (const folder of FOLDERS) {
+      selector.push({ scheme: "file", language, pattern: `**/${folder}/**` });
+    }
+  }
+  return selector;
+}
+
+/** How to start the server: `personac lsp` over stdio. */
+function serverOptions(path) {
+  const run = { command: path || "personac", args: ["lsp"] };
+  return { run, debug: run };
+}
+
 let client;
 
-function activate(context) {
-  const folder = vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders[0];
-  if (!folder) return;
-  const command = vscode.workspace.getConfiguration("personac").get("path") || "personac";
-  const server = { command, args: ["-C", folder.uri.fsPath, "lsp"] };
-  const documentSelector = ["toml", "yaml", "json", "markdown"].map((language) => ({
-    scheme: "file",
-    language,
-    pattern: `${folder.uri.fsPath}/{personac.toml,personas/**,parts/**,traits/**,skills/**,guardrails/**,arcs/**}`,
-  }));
-  client = new LanguageClient("personac", "personac", { run: server, debug: server }, {
-    documentSelector,
-    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher("**/*.{toml,yaml,yml,json,md}") },
+async function start() {
+  const config = vscode.workspace.getConfiguration("personac");
+  client = new LanguageClient("personac", "personac", serverOptions(config.get("path")), {
+    documentSelector: documentSelector(),
+    synchronize: {
+      fileEvents: vscode.workspace.createFileSystemWatcher(`**/{personac.toml,${FOLDERS.join(",")}}/**`),
+    },
   });
-  context.subscriptions.push({ dispose: () => client && client.stop() });
-  client.start();
+  await client.start();
 }
 
-function deactivate() {
-  return client ? client.stop() : undefined;
+async function activate(context) {
+  context.subscriptions.push(
+    vscode.commands.registerCommand("personac.restart", async () => {
+      if (client) await client.stop();
+      await start();
+    }),
+  );
+  await start();
 }
 
-module.exports = { activate, deactivate };
+async function deactivate() {
+  if (client) await client.stop();
+}
+
+module.exports = { activate, deactivate, documentSelector, serverOptions };
