@@ -27,6 +27,7 @@ pub mod hash;
 pub mod interop;
 pub mod lint;
 pub mod lock;
+pub mod lsp;
 pub mod model;
 pub mod parse;
 pub mod project;

@@ -28,6 +28,16 @@ impl Project {
     /// given with it, where it can: only the files that changed since are
     /// parsed and registered again (a watch's rebuild).
     pub fn load_after(snapshot: &Snapshot, cache: &Cache, earlier: Option<(Project, &Snapshot)>) -> Result<Project, Vec<Diagnostic>> {
+        match Project::load_partial(snapshot, cache, earlier) {
+            Partial { project, diags, .. } if diags.is_empty() => Ok(project),
+            Partial { diags, .. } => Err(diags),
+        }
+    }
+
+    /// [`Project::load_after`], keeping the project when it has errors: what
+    /// parsed is still there to look up (an editor's language server goes
+    /// on answering while a buffer has a mistake in it).
+    pub fn load_partial(snapshot: &Snapshot, cache: &Cache, earlier: Option<(Project, &Snapshot)>) -> Partial {
         let patched = earlier.and_then(|(earlier, before)| {
             let changed = snapshot.changed_since(before);
             // Many changes (a checkout) load as fast in full.
@@ -46,6 +56,8 @@ impl Project {
                 (catalog, diags, renderer)
             }
         };
+        // `Catalog::patched` patches only a catalog loaded without a diagnostic.
+        let patchable = diags.is_empty();
         let encoding = catalog.config.encoding.clone();
         let tokenizer = cache.tokenizer(&encoding.value);
         if tokenizer.is_none() {
@@ -56,22 +68,32 @@ impl Project {
                     .help(format!("encodings are: {}", tokens::ENCODINGS.join(", "))),
             );
         }
-        match tokenizer {
-            Some(tokenizer) if diags.is_empty() => Ok(Project { catalog, renderer, tokenizer }),
-            tokenizer => {
-                // One run reports every problem, whatever its phase: what
-                // parsed is still resolved, rendered and checked.
-                let tokenizer = tokenizer.or_else(|| cache.tokenizer("o200k_base"));
-                if let Some(tokenizer) = tokenizer
-                    && let Err(more) = artifacts::compile(&catalog, &renderer, &tokenizer, snapshot, None, None, &artifacts::Discard)
-                {
-                    diags.extend(more);
-                }
-                diag::normalize(&mut diags);
-                Err(diags)
-            }
+        let patchable = patchable && tokenizer.is_some();
+        // One run reports every problem, whatever its phase: what parsed is
+        // still resolved, rendered and checked.
+        let tokenizer = match tokenizer {
+            Some(tokenizer) => tokenizer,
+            None => cache.tokenizer("o200k_base").unwrap_or_else(|| Arc::new(Tokenizer::default_encoding())),
+        };
+        if !diags.is_empty()
+            && let Err(more) = artifacts::compile(&catalog, &renderer, &tokenizer, snapshot, None, None, &artifacts::Discard)
+        {
+            diags.extend(more);
         }
+        diag::normalize(&mut diags);
+        Partial { project: Project { catalog, renderer, tokenizer }, diags, patchable }
     }
+}
+
+/// A load that kept its project whatever it found.
+pub struct Partial {
+    pub project: Project,
+    /// Empty: the project loaded without an error (as [`Project::load`]'s
+    /// `Ok`); a compile may still find some.
+    pub diags: Vec<Diagnostic>,
+    /// Whether the next load may patch this project (its catalog loaded
+    /// without a diagnostic).
+    pub patchable: bool,
 }
 
 /// The most changed files a load patches an earlier project for.

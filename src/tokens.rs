@@ -50,6 +50,16 @@ impl Tokenizer {
         Some(Tokenizer { encoding: encoding.to_string(), backend, known: Mutex::default(), paragraphs: Mutex::default() })
     }
 
+    /// The default encoding's tokenizer (`o200k_base`), which always exists.
+    pub fn default_encoding() -> Tokenizer {
+        Tokenizer {
+            encoding: "o200k_base".to_string(),
+            backend: Backend::Linear(bpe_openai::o200k_base),
+            known: Mutex::default(),
+            paragraphs: Mutex::default(),
+        }
+    }
+
     pub fn encoding(&self) -> &str {
         &self.encoding
     }

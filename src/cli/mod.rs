@@ -39,6 +39,7 @@ mod author;
 mod compile;
 mod ctx;
 mod interop;
+mod lsp;
 mod query;
 mod review;
 mod setup;
@@ -112,6 +113,8 @@ enum Command {
     Watch(watching::WatchArgs),
     /// Serve the repository to agents over MCP (stdio)
     Serve(ServeArgs),
+    /// A language server for editors (stdio): diagnostics as you type, completion, definition, references, rename, hover, code actions
+    Lsp(lsp::LspArgs),
     /// Read or move a persona's arc stage, editing its file in place
     #[command(subcommand)]
     Arc(author::ArcCommand),
@@ -207,6 +210,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Import(args) => interop::import(&ctx, args),
         Command::Export(args) => interop::export(&ctx, args),
         Command::Watch(args) => watching::watch(&ctx, args),
+        Command::Lsp(args) => lsp::lsp(&ctx, args),
         Command::Serve(args) => crate::serve::serve(ctx.root.clone(), args.allow_write).map_err(Failure::Usage),
     };
     finish(&ctx, outcome)

@@ -10,11 +10,13 @@
 mod change;
 mod fields;
 mod json;
+mod rename;
 mod yaml;
 
 pub use change::{ArcChange, Change, LinkField, Refusal};
 use change::{fields_region, push_like_the_others, refuse, remove_keeping_layout};
 pub use fields::{edit_arc, new_file, set_text};
+pub use rename::{TextEdit, applied, rename};
 
 use std::path::Path;
 use std::sync::Arc;

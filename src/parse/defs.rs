@@ -10,6 +10,29 @@ use super::syntax::{Document, Syntax, is_valid_name, suggest_name};
 use crate::diag::{Diagnostic, code};
 use crate::model::*;
 
+/// Each kind's own fields beside the common ones: part, trait, skill,
+/// guardrail, arc (a persona's are `PERSONA_FIELDS`).
+const OWN_FIELDS: [&[&str]; 5] = [
+    &["type", "summary", "content", "title"],
+    &["type", "instruction"],
+    &["content", "title"],
+    &["content", "severity", "title"],
+    &["summary", "stages"],
+];
+
+/// The fields a kind's file takes, the common ones first.
+pub fn fields(kind: Kind) -> Vec<&'static str> {
+    let own: &[&str] = match kind {
+        Kind::Part => OWN_FIELDS[0],
+        Kind::Trait => OWN_FIELDS[1],
+        Kind::Skill => OWN_FIELDS[2],
+        Kind::Guardrail => OWN_FIELDS[3],
+        Kind::Arc => OWN_FIELDS[4],
+        Kind::Persona => &PERSONA_FIELDS,
+    };
+    [&COMMON[..], own].concat()
+}
+
 pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &str, doc: Document) -> Result<Definition, Vec<Diagnostic>> {
     let what = format!("{kind} `{stem}`");
     let mut r = Reader::new(file, text, doc.syntax, what, &doc.fields, doc.anchor.clone()).map_err(|d| vec![d])?;
@@ -84,7 +107,7 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
             let summary = r.require("summary", summary, "\"...\"");
             let content = long_text(&mut r, "content");
             let title = r.text("title").filter(|t| one_line_title(&mut r, t));
-            let diags = r.finish(&[&common[..], &["type", "summary", "content", "title"]].concat());
+            let diags = r.finish(&[&common[..], OWN_FIELDS[0]].concat());
             finish_or(diags, || Some(Definition::Part(Arc::new(Part { meta, part_type: part_type?, summary: summary?, content, title }))))
         }
         Kind::Trait => {
@@ -94,7 +117,7 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
                 r.require::<()>("description", None, "\"...\"");
             }
             let instruction = long_text(&mut r, "instruction");
-            let diags = r.finish(&[&common[..], &["type", "instruction"]].concat());
+            let diags = r.finish(&[&common[..], OWN_FIELDS[1]].concat());
             finish_or(diags, || Some(Definition::Trait(Arc::new(Trait { meta, trait_type: trait_type?, instruction }))))
         }
         Kind::Skill => {
@@ -103,7 +126,7 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
             }
             let content = long_text(&mut r, "content");
             let title = r.text("title").filter(|t| one_line_title(&mut r, t));
-            let diags = r.finish(&[&common[..], &["content", "title"]].concat());
+            let diags = r.finish(&[&common[..], OWN_FIELDS[2]].concat());
             finish_or(diags, || Some(Definition::Skill(Arc::new(Skill { meta, content, title, folder: None }))))
         }
         Kind::Guardrail => {
@@ -117,14 +140,14 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
                 Some(Spanned::new("medium".to_string(), 0..0))
             };
             let title = r.text("title").filter(|t| one_line_title(&mut r, t));
-            let diags = r.finish(&[&common[..], &["content", "severity", "title"]].concat());
+            let diags = r.finish(&[&common[..], OWN_FIELDS[3]].concat());
             finish_or(diags, || Some(Definition::Guardrail(Arc::new(Guardrail { meta, content, severity: severity?, title }))))
         }
         Kind::Arc => {
             let summary = r.text("summary");
             let stages = read_stages(&mut r, stem);
             let stages = r.require("stages", stages, "[{ name = \"start\", parts = [] }]");
-            let diags = r.finish(&[&common[..], &["summary", "stages"]].concat());
+            let diags = r.finish(&[&common[..], OWN_FIELDS[4]].concat());
             finish_or(diags, || Some(Definition::Arc(Arc::new(CharacterArc { meta, summary, stages: stages? }))))
         }
         Kind::Persona => {

@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use crate::diag::{Diagnostic, code};
 use crate::model::{Config, Definition, Kind};
+pub use defs::fields;
 pub use node::{Entry, Node, SyntaxError, Value};
 use syntax::Document;
 pub use syntax::{Syntax, is_identifier, is_valid_name, suggest_name};

@@ -107,7 +107,16 @@ impl Renderer {
             BUILTIN_DETAIL_NAME => Some(BUILTIN_DETAIL.to_string()),
             _ => registered.source(name).map(|source| source.to_string()),
         });
-        Renderer { env, origins, summary_layout, detail_layout, memo: Mutex::default(), uses: Mutex::default(), misuse: Mutex::default(), lines: Mutex::default() }
+        Renderer {
+            env,
+            origins,
+            summary_layout,
+            detail_layout,
+            memo: Mutex::default(),
+            uses: Mutex::default(),
+            misuse: Mutex::default(),
+            lines: Mutex::default(),
+        }
     }
 
     /// Checks that every text of the files `wanted` picks (definitions no

@@ -19,6 +19,7 @@ mod harness;
 mod interop;
 mod layers;
 mod lints;
+mod lsp;
 mod model;
 mod mutation;
 mod pathological;
