@@ -29,6 +29,7 @@ pub mod lint;
 pub mod lock;
 pub mod model;
 pub mod parse;
+pub mod preview;
 pub mod project;
 pub mod reach;
 pub mod render;

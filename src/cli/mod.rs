@@ -39,6 +39,7 @@ mod author;
 mod compile;
 mod ctx;
 mod interop;
+mod preview;
 mod query;
 mod review;
 mod setup;
@@ -110,6 +111,8 @@ enum Command {
     Diff(review::DiffArgs),
     /// Build, then rebuild on every change until interrupted (Ctrl-C)
     Watch(watching::WatchArgs),
+    /// Serve a live preview page of the compiled personas on 127.0.0.1
+    Preview(preview::PreviewArgs),
     /// Serve the repository to agents over MCP (stdio)
     Serve(ServeArgs),
     /// Read or move a persona's arc stage, editing its file in place
@@ -207,6 +210,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Import(args) => interop::import(&ctx, args),
         Command::Export(args) => interop::export(&ctx, args),
         Command::Watch(args) => watching::watch(&ctx, args),
+        Command::Preview(args) => preview::preview(&ctx, args),
         Command::Serve(args) => crate::serve::serve(ctx.root.clone(), args.allow_write).map_err(Failure::Usage),
     };
     finish(&ctx, outcome)
