@@ -22,6 +22,7 @@ mod lints;
 mod model;
 mod mutation;
 mod pathological;
+mod preview;
 mod provenance;
 mod schema;
 mod serve;
