@@ -65,6 +65,7 @@ async fn handle(state: &Arc<State>, port: u16, req: Request<Incoming>) -> Reply 
         "/" | "/index.html" => asset(INDEX, "text/html; charset=utf-8"),
         "/app.js" => asset(SCRIPT, "text/javascript; charset=utf-8"),
         "/style.css" => asset(STYLE, "text/css; charset=utf-8"),
+        "/favicon.ico" => text(StatusCode::NO_CONTENT, ""),
         "/api/status" => json_reply(StatusCode::OK, &state.status()),
         "/api/personas" => {
             let state = state.clone();

@@ -27,7 +27,9 @@ function renderList() {
     b.append(el('small', {}, [p.version ? `v${p.version}` : '', tokens].filter(Boolean).join(' · ')));
     for (const w of p.warnings || []) b.append(el('small', { class: 'warn' }, w));
     b.addEventListener('click', () => choose(p.name));
-    list.append(el('li')).append(b);
+    const li = el('li');
+    li.append(b);
+    list.append(li);
   }
 }
 
@@ -67,7 +69,7 @@ async function loadPersonas() {
 
 async function loadView() {
   if (!current) return;
-  const params = new URLSearchParams({ persona: current, view: $('view').value, stage: $('stage').value, channel: $('channel').value });
+  const params = new URLSearchParams({ persona: current, view: $('which').value, stage: $('stage').value, channel: $('channel').value });
   for (const i of $('vars').querySelectorAll('input')) if (i.value !== '') params.set(`var.${i.name}`, i.value);
   const { ok, body } = await getJSON(`/api/view?${params}`);
   $('error').hidden = ok;
@@ -88,7 +90,9 @@ function renderView(d) {
     const row = el('div', { class: 'part' + (p.dropped ? ' dropped' : ''), title: p.dropped || '' });
     row.append(el('span', { class: 'name' }, `${p.name} (${p.type}, ${p.layer})`));
     const bar = el('div', { class: 'bar', role: 'img', 'aria-label': `${p.tokens} tokens` });
-    bar.append(el('span', { style: `width:${Math.min(100, (100 * p.tokens) / scale)}%` }));
+    const fill = el('span');
+    fill.style.width = `${Math.min(100, (100 * p.tokens) / scale)}%`;
+    bar.append(fill);
     row.append(bar, el('span', {}, p.dropped ? `${p.tokens} · ${p.dropped}` : `${p.tokens} tokens`));
     parts.append(row);
   }
@@ -99,7 +103,7 @@ function renderView(d) {
   for (const [i, l] of d.lines.entries()) {
     const label = l.kind === 'layout' ? `(${l.field})` : `${l.place}  ${l.definition}${l.layer ? ' · ' + l.layer : ''}`;
     const attrs = { 'data-line': String(i), 'data-place': l.place, title: label };
-    if (l.path && l.line) attrs.href = `vscode://file/${l.path}:${l.line}`;
+    if (l.path && l.line) attrs.href = `vscode://file/${l.path.replace(/^\/+/, "")}:${l.line}`;
     const a = el('a', attrs, label);
     a.addEventListener('click', () => { $('selected').textContent = l.place; });
     gutter.append(a);
@@ -127,6 +131,6 @@ function status(s) {
 }
 
 $('search').addEventListener('input', renderList);
-for (const id of ['view', 'stage', 'channel']) $(id).addEventListener('change', loadView);
+for (const id of ['which', 'stage', 'channel']) $(id).addEventListener('change', loadView);
 const events = new EventSource('/events');
 events.addEventListener('status', (e) => status(JSON.parse(e.data)));
