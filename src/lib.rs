@@ -30,6 +30,7 @@ pub mod lock;
 pub mod lsp;
 pub mod model;
 pub mod parse;
+pub mod preview;
 pub mod project;
 pub mod reach;
 pub mod render;

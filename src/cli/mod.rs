@@ -40,6 +40,7 @@ mod compile;
 mod ctx;
 mod interop;
 mod lsp;
+mod preview;
 mod query;
 mod review;
 mod setup;
@@ -111,6 +112,8 @@ enum Command {
     Diff(review::DiffArgs),
     /// Build, then rebuild on every change until interrupted (Ctrl-C)
     Watch(watching::WatchArgs),
+    /// Serve a live preview page of the compiled personas on 127.0.0.1
+    Preview(preview::PreviewArgs),
     /// Serve the repository to agents over MCP (stdio)
     Serve(ServeArgs),
     /// A language server for editors (stdio): diagnostics as you type, completion, definition, references, rename, hover, code actions
@@ -211,6 +214,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Export(args) => interop::export(&ctx, args),
         Command::Watch(args) => watching::watch(&ctx, args),
         Command::Lsp(args) => lsp::lsp(&ctx, args),
+        Command::Preview(args) => preview::preview(&ctx, args),
         Command::Serve(args) => crate::serve::serve(ctx.root.clone(), args.allow_write).map_err(Failure::Usage),
     };
     finish(&ctx, outcome)

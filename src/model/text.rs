@@ -82,7 +82,8 @@ mod tests {
     #[test]
     fn the_line_table_agrees_with_each_line_asked() {
         let source = "one\ntwo\n\nfour\nfive\nsix";
-        let maps: [(&[(usize, usize)], &[u32]); 5] = [
+        type Map<'a> = (&'a [(usize, usize)], &'a [u32]);
+        let maps: [Map; 5] = [
             (&[], &[3]),
             (&[(0, 10)], &[3, 3]),
             (&[(0, 10), (4, 20), (8, 30), (9, 40), (14, 50), (19, 60)], &[3, 3, 4, 6, 7, 8, 9]),

@@ -23,6 +23,7 @@ mod lsp;
 mod model;
 mod mutation;
 mod pathological;
+mod preview;
 mod provenance;
 mod schema;
 mod serve;
