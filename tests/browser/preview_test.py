@@ -152,9 +152,9 @@ def main():
         print(f"ok: clicking a line's label gives {selected} ({href})")
 
         if args.screenshot:
-            search.clear()
-            search.send_keys(" ")
-            search.send_keys("\b")
+            # Emptied as typing would, with the input event the page listens to
+            # (after the editor link's click, keys may not reach the field).
+            driver.execute_script("const s = document.getElementById('search'); s.value = ''; s.dispatchEvent(new Event('input'));")
             wait_for(driver, "every persona listed again", lambda d: len(d.find_elements(By.CSS_SELECTOR, "#personas button")) > 1)
             driver.execute_script("window.scrollTo(0, 0)")
             driver.save_screenshot(args.screenshot)
