@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::ctx::{Ctx, DiagFormat, Failure, Outcome, load, report, status};
-use crate::diag::{self, Format as Printed};
-use crate::interop::agent_skills::{self, Found, ImportRefusal};
+use crate::diag;
+use crate::interop::agent_skills::{self, Found};
 use crate::interop::export;
 use crate::interop::import::SourceFiles;
 use crate::model::SKILL_FILE;
@@ -167,33 +167,16 @@ pub(super) fn import(ctx: &Ctx, paths: &[PathBuf], dry_run: bool) -> Outcome {
     let (snapshot, _) = load(ctx, DiagFormat::Text, None)?;
     let files = match agent_skills::plan_import(&found, &snapshot) {
         Ok(files) => files,
-        Err(ImportRefusal::Sources(mut diags)) => {
+        Err(err) => {
             let mut sources = SourceFiles::default();
             for skill in &found {
                 if let Some(bytes) = skill.files.get(SKILL_FILE) {
-                    sources
-                        .files
-                        .insert(format!("{}/{SKILL_FILE}", skill.source), crate::snapshot::normalized(&String::from_utf8_lossy(bytes)));
+                    let text = crate::snapshot::normalized(&String::from_utf8_lossy(bytes));
+                    sources.files.insert(format!("{}/{SKILL_FILE}", skill.source), text);
                 }
             }
-            diag::normalize(&mut diags);
-            errln!("{}", diag::print(&diags, &sources, Printed::Human { color: ctx.color }).trim_end());
-            errln!("the import was refused: nothing was written");
-            return Err(Failure::Definitions);
-        }
-        Err(ImportRefusal::Clash(clashes)) => {
-            for clash in &clashes {
-                errln!("{}: {clash}", if ctx.color { "\x1b[1;91merror\x1b[0m" } else { "error" });
-            }
-            errln!(
-                "the import would overwrite or duplicate skills: nothing was written\n  help: move or rename what is there, or import into another repository"
-            );
-            return Err(Failure::Definitions);
-        }
-        Err(ImportRefusal::Invalid(diags)) => {
-            report(ctx, &diags, &snapshot, DiagFormat::Text);
-            errln!("the repository would not compile with these skills: nothing was written");
-            return Err(Failure::Definitions);
+            let invalid = "the repository would not compile with these skills";
+            return Err(super::ctx::refused(ctx, err, &sources, &snapshot, "skills", invalid));
         }
     };
     let verb = if dry_run { "Would create" } else { "Creating" };

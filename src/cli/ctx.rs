@@ -194,3 +194,36 @@ pub(super) fn parse_kind(word: &str) -> Result<Kind, Failure> {
         Failure::Usage(msg)
     })
 }
+
+/// Prints why an import writes nothing: the sources' errors, the clashes
+/// (with `what` would be overwritten), or why the repository would not
+/// compile with it (`invalid`).
+pub(super) fn refused(
+    ctx: &Ctx,
+    err: crate::interop::import::ImportError,
+    sources: &crate::interop::import::SourceFiles,
+    snapshot: &Snapshot,
+    what: &str,
+    invalid: &str,
+) -> Failure {
+    match err {
+        crate::interop::import::ImportError::Sources(mut diags) => {
+            crate::diag::normalize(&mut diags);
+            errln!("{}", crate::diag::print(&diags, sources, crate::diag::Format::Human { color: ctx.color }).trim_end());
+            errln!("the import was refused: nothing was written");
+        }
+        crate::interop::import::ImportError::Clash(clashes) => {
+            for clash in &clashes {
+                errln!("{}: {clash}", if ctx.color { "\x1b[1;91merror\x1b[0m" } else { "error" });
+            }
+            errln!(
+                "the import would overwrite or duplicate {what}: nothing was written\n  help: move or rename what is there, or import into another repository"
+            );
+        }
+        crate::interop::import::ImportError::Invalid(diags) => {
+            report(ctx, &diags, snapshot, DiagFormat::Text);
+            errln!("{invalid}: nothing was written");
+        }
+    }
+    Failure::Definitions
+}

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::ctx::{Ctx, DiagFormat, Failure, Outcome, load, report, status};
-use crate::diag::{self, Format as Printed};
+use crate::diag;
 use crate::interop::export::{self, ExportError, Selection};
-use crate::interop::import::{self, ImportError, SourceFiles};
+use crate::interop::import::{self, SourceFiles};
 use crate::interop::{Format, Loss, plan::Plan};
 
 #[derive(Args)]
@@ -172,26 +172,9 @@ pub(super) fn import(ctx: &Ctx, args: ImportArgs) -> Outcome {
     let (snapshot, _) = load(ctx, DiagFormat::Text, None)?;
     let plan = match import::prepare(format, &sources, &snapshot) {
         Ok(plan) => plan,
-        Err(ImportError::Sources(mut diags)) => {
-            diag::normalize(&mut diags);
-            errln!("{}", diag::print(&diags, &sources, Printed::Human { color: ctx.color }).trim_end());
-            errln!("the import was refused: nothing was written");
-            return Err(Failure::Definitions);
-        }
-        Err(ImportError::Clash(clashes)) => {
-            for clash in &clashes {
-                errln!("{}: {clash}", if ctx.color { "\x1b[1;91merror\x1b[0m" } else { "error" });
-            }
-            errln!(
-                "the import would overwrite or duplicate definitions: nothing was written\n  help: move or rename what is there, or import into another repository"
-            );
-            return Err(Failure::Definitions);
-        }
-        Err(ImportError::Invalid(diags)) => {
-            let edited = snapshot.clone();
-            report(ctx, &diags, &edited, DiagFormat::Text);
-            errln!("the imported definitions would not compile (a bug in the {format} importer: please report it): nothing was written");
-            return Err(Failure::Definitions);
+        Err(err) => {
+            let invalid = format!("the imported definitions would not compile (a bug in the {format} importer: please report it)");
+            return Err(super::ctx::refused(ctx, err, &sources, &snapshot, "definitions", &invalid));
         }
     };
     print_plan(ctx, &plan, format, args.dry_run);

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::agent::Loss;
+use super::import::ImportError;
 use crate::diag::{Diagnostic, code};
 use crate::model::{Kind, Request, SKILL_FILE, Skill};
 use crate::parse::skill_folder::{COMPATIBILITY_MAX, DESCRIPTION_MAX, name_problem};
@@ -168,14 +169,9 @@ pub fn export(
     if diags.is_empty() { Ok((files, report)) } else { Err(diags) }
 }
 
-/// A YAML scalar for a string: plain where YAML reads it back as the same
-/// string, double-quoted (a JSON string, which YAML reads) where not.
+/// A YAML scalar for a string, as the harnesses write front matter.
 fn yaml_string(s: &str) -> String {
-    let value = Value::String(s.to_string());
-    let plain = !s.is_empty()
-        && !s.contains(['\n', '\r', '\t'])
-        && crate::parse::yaml_document(&format!("k: {s}\n")).is_ok_and(|node| node.to_json()["k"] == value);
-    if plain { s.to_string() } else { value.to_string() }
+    super::harness::yaml_value(&Value::String(s.to_string()))
 }
 
 /// A skill folder found for import: its name (the folder's), where it is
@@ -191,7 +187,7 @@ pub struct Found {
 /// (diagnostics against the source's path), no folder or skill name
 /// already there, and the repository still compiling with them in.
 /// Returns the files to write, by repository-relative path.
-pub fn plan_import(found: &[Found], snapshot: &Snapshot) -> Result<BTreeMap<String, Vec<u8>>, ImportRefusal> {
+pub fn plan_import(found: &[Found], snapshot: &Snapshot) -> Result<BTreeMap<String, Vec<u8>>, ImportError> {
     let catalog = crate::catalog::Catalog::load(snapshot).ok();
     let mut diags = Vec::new();
     let mut clashes = Vec::new();
@@ -228,10 +224,10 @@ pub fn plan_import(found: &[Found], snapshot: &Snapshot) -> Result<BTreeMap<Stri
         }
     }
     if !diags.is_empty() {
-        return Err(ImportRefusal::Sources(diags));
+        return Err(ImportError::Sources(diags));
     }
     if !clashes.is_empty() {
-        return Err(ImportRefusal::Clash(clashes));
+        return Err(ImportError::Clash(clashes));
     }
     let mut edited = snapshot.clone();
     for (path, bytes) in &out {
@@ -240,18 +236,8 @@ pub fn plan_import(found: &[Found], snapshot: &Snapshot) -> Result<BTreeMap<Stri
         }
     }
     let cache = crate::catalog::Cache::default();
-    let project = Project::load(&edited, &cache).map_err(ImportRefusal::Invalid)?;
+    let project = Project::load(&edited, &cache).map_err(ImportError::Invalid)?;
     crate::artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &edited, None, None, &crate::artifacts::Discard)
-        .map_err(ImportRefusal::Invalid)?;
+        .map_err(ImportError::Invalid)?;
     Ok(out)
-}
-
-/// Why an import of skill folders writes nothing.
-pub enum ImportRefusal {
-    /// A `SKILL.md` that breaks the specification or personac's rules.
-    Sources(Vec<Diagnostic>),
-    /// Folders or names already in the repository.
-    Clash(Vec<String>),
-    /// The repository would not compile with them.
-    Invalid(Vec<Diagnostic>),
 }

@@ -262,7 +262,7 @@ impl Importer for Harness {
 /// double-quoted (a JSON string is a valid YAML double-quoted scalar).
 /// A list or table is written as JSON, which is flow YAML, spaced as people
 /// write it (`[read, edit]` aside: `["read", "edit"]`).
-fn yaml_value(value: &Value) -> String {
+pub(super) fn yaml_value(value: &Value) -> String {
     match value {
         Value::String(s) => {
             let plain = !s.is_empty()
