@@ -75,6 +75,13 @@ pub enum Previous<'a> {
     /// edit checked before it is written). A persona whose inputs are as the
     /// index records compiled without errors then, so it is not compiled.
     Recorded,
+    /// Only listed: the base side of a diff, against the index committed at
+    /// its revision. A persona whose inputs are as that index records, and
+    /// none of whose sources is among [`Reuse::changed`] (what differs
+    /// between the two sides), keeps its entry there without being
+    /// compiled, and has no files: the other side lists it too
+    /// ([`Output::listed`]), and the two entries are the same.
+    Listed,
 }
 
 /// Compiles every persona of the catalog, in parallel.
@@ -103,6 +110,7 @@ pub fn compile(
     // most personas would otherwise wait for it at the end.
     let index_wanted = !matches!(reuse, Some(Reuse { from: Previous::Recorded, .. })) && sink.wants_index();
     let variables = sink.wants_variables();
+    let records = sink.wants_records() && catalog.config.provenance;
     let compile_all = || -> Vec<_> {
         names
             .par_iter()
@@ -112,7 +120,7 @@ pub fn compile(
                 {
                     return Ok(kept);
                 }
-                compile_persona(catalog, renderer, tokenizer, name, variables).map(
+                compile_persona(catalog, renderer, tokenizer, name, variables, records).map(
                     |PersonaOutput { artifacts, mut entry, variables: used }| {
                         let sources = entry["sources"].as_array().into_iter().flatten().filter_map(Value::as_str);
                         entry["inputs"] = json!(inputs_hash(snapshot, &globals, sources));
@@ -154,6 +162,10 @@ pub fn compile(
                     Compiled::Copied(files) => {
                         output.reused += 1;
                         output.files.extend(files);
+                    }
+                    Compiled::Listed => {
+                        output.reused += 1;
+                        output.listed.insert(name.clone());
                     }
                 }
                 index_personas.push((name, entry));
@@ -329,6 +341,9 @@ enum Compiled {
     Kept(usize),
     /// Copied from the previous build in memory: output paths and bytes.
     Copied(Vec<(String, Vec<u8>)>),
+    /// Listed as the previous build's index records it, without files
+    /// ([`Previous::Listed`]).
+    Listed,
 }
 
 /// The previous build's entry for a persona, if its inputs are unchanged
@@ -344,7 +359,13 @@ fn keep(
     let entry = reuse.previous.personas.get(name)?;
     let sources = entry.get("sources")?.as_array()?.iter().filter_map(Value::as_str);
     let unchanged = reuse.changed.is_some_and(|changed| changed.none_of(sources.clone()));
-    if !unchanged && entry.get("inputs")?.as_str()? != inputs_hash(snapshot, globals, sources) {
+    if let Previous::Listed = reuse.from {
+        // A change between the sides reaches it: compiled on both.
+        let recorded = entry.get("inputs")?.as_str()?;
+        if !unchanged || recorded != inputs_hash(snapshot, globals, sources) {
+            return None;
+        }
+    } else if !unchanged && entry.get("inputs")?.as_str()? != inputs_hash(snapshot, globals, sources) {
         return None;
     }
     entry.get("artifacts")?.as_object()?;
@@ -354,6 +375,9 @@ fn keep(
         return Some((Compiled::Kept(0), Entry { text: "".into(), sources: None }));
     }
     let kept = match reuse.from {
+        Previous::Listed => Compiled::Listed,
+        // Listed on the other side too: the same entry, no files.
+        Previous::Memory(output) if output.listed.contains(name) => Compiled::Listed,
         Previous::Disk(_) => {
             let (folder, index_time) = on_disk?;
             let untouched = match reuse.untouched.and_then(|u| u.of(name)) {
@@ -381,7 +405,7 @@ fn keep(
 /// A persona's artifact id and fingerprint, as `build` records them (the
 /// whole persona is compiled).
 pub fn identity(catalog: &Catalog, renderer: &Renderer, tokenizer: &Tokenizer, name: &str) -> Result<(String, String), Vec<Diagnostic>> {
-    let out = compile_persona(catalog, renderer, tokenizer, name, false)?;
+    let out = compile_persona(catalog, renderer, tokenizer, name, false, false)?;
     let field = |k: &str| out.entry[k].as_str().unwrap_or_default().to_string();
     Ok((field("id"), field("fingerprint")))
 }
@@ -389,7 +413,7 @@ pub fn identity(catalog: &Catalog, renderer: &Renderer, tokenizer: &Tokenizer, n
 /// A persona's manifest as `build` writes it. The whole persona is
 /// compiled: the manifest quotes the fingerprint of every view.
 pub fn manifest_of(catalog: &Catalog, renderer: &Renderer, tokenizer: &Tokenizer, name: &str) -> Result<Value, Vec<Diagnostic>> {
-    let out = compile_persona(catalog, renderer, tokenizer, name, false)?;
+    let out = compile_persona(catalog, renderer, tokenizer, name, false, false)?;
     let manifest = out.artifacts.iter().find(|a| a.path == "manifest.json").map(|a| a.bytes.as_slice()).unwrap_or_default();
     Ok(serde_json::from_slice(manifest).unwrap_or_default())
 }

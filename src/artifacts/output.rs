@@ -29,6 +29,13 @@ pub trait Sink: Sync {
     fn wants_variables(&self) -> bool {
         false
     }
+
+    /// Whether the views' source records are wanted (a build that only
+    /// validates keeps none: they cannot fail where the views did not, and
+    /// they are no part of the fingerprint).
+    fn wants_records(&self) -> bool {
+        true
+    }
 }
 
 /// Keeps every file in memory (a diff, `build --check`).
@@ -51,6 +58,10 @@ impl Sink for Discard {
     fn wants_index(&self) -> bool {
         false
     }
+
+    fn wants_records(&self) -> bool {
+        false
+    }
 }
 
 /// Keeps nothing, as [`Discard`], and records the variables each persona's
@@ -69,6 +80,10 @@ impl Sink for Linted {
     fn wants_variables(&self) -> bool {
         true
     }
+
+    fn wants_records(&self) -> bool {
+        false
+    }
 }
 
 /// Every output file, by path relative to the output folder.
@@ -86,6 +101,9 @@ pub struct Output {
     pub kept: foldhash::HashSet<String>,
     /// How many files those personas have.
     pub kept_files: usize,
+    /// Personas only listed in the index, as the previous build's index
+    /// records them, without their files ([`super::Previous::Listed`]).
+    pub listed: foldhash::HashSet<String>,
     pub personas: Vec<String>,
     /// How many of the personas were kept or copied from the previous build
     /// rather than compiled.

@@ -149,6 +149,7 @@ pub(super) fn compile_persona(
     tokenizer: &Tokenizer,
     name: &str,
     variables: bool,
+    with_records: bool,
 ) -> Result<PersonaOutput, Vec<Diagnostic>> {
     let base = catalog.resolve(name, &Request::default()).map_err(definitions)?;
     let (rendered, fitted) = views(renderer, tokenizer, &base)?;
@@ -180,7 +181,7 @@ pub(super) fn compile_persona(
                 };
                 match compiled.and_then(|(r, (_, fitted))| {
                     let recs = record_views(renderer, &r, &fitted)?;
-                    let traced = if catalog.config.provenance { provenance::records(renderer, &r, &fitted)? } else { [None, None] };
+                    let traced = if with_records { provenance::records(renderer, &r, &fitted)? } else { [None, None] };
                     Ok((r, fitted, recs, traced))
                 }) {
                     Ok((r, fitted, recs, traced)) => {

@@ -74,35 +74,69 @@ struct Compiled {
     output: Output,
 }
 
-fn compile(ctx: &Ctx, git: &Git, source: &Source, cache: &Cache, other: Option<&Compiled>) -> Result<Compiled, Failure> {
+/// How one side of a diff is compiled.
+enum Plan<'a> {
+    /// The base side: every persona that the difference between the two
+    /// snapshots reaches, or that the index committed with it does not
+    /// record as its inputs are; the others are only listed, as that index
+    /// records them ([`artifacts::Previous::Listed`]).
+    Base(&'a artifacts::Changed),
+    /// The head side: what the base side compiled and the difference does
+    /// not reach is copied from it, what it listed is listed.
+    Head(&'a Compiled, &'a artifacts::Changed),
+}
+
+fn compile(
+    ctx: &Ctx,
+    git: &Git,
+    source: &Source,
+    side: (Snapshot, Vec<Diagnostic>),
+    cache: &Cache,
+    plan: Plan,
+) -> Result<Compiled, Failure> {
     let label = label(source);
-    let (snapshot, diags) = snapshot(ctx, git, source)?;
+    let (snapshot, diags) = side;
     let failed = |ctx: &Ctx| {
         if !ctx.quiet {
             errln!("personac: the definitions at {label} have errors:\n");
         }
     };
     let project = load_snapshot(ctx, &snapshot, diags, DiagFormat::Text, cache).inspect_err(|_| failed(ctx))?;
-    // Personas whose inputs are the same on the other side are copied from it.
     // Both sides load through one Cache, so they share one tokenizer.
     let tokenizer = &project.tokenizer;
-    // Token counts a committed (or built) index.json already records, by
-    // artifact hash: only texts new to both sides are counted.
+    // The index committed (or built) with the base side: token counts it
+    // records, by artifact hash, are not counted again, and the personas
+    // whose inputs it records as they are need not be compiled.
     let out_dir = &project.catalog.config.out_dir.value;
-    let recorded = match source {
-        Source::Rev(rev) => git.read(rev, &format!("{out_dir}/{}", artifacts::INDEX)).and_then(|b| artifacts::PreviousIndex::parse(&b)),
-        Source::WorkingTree => artifacts::read_index(&ctx.root.join(out_dir)),
+    let recorded = match (&plan, source) {
+        (Plan::Head(..), _) => None,
+        (_, Source::Rev(rev)) => {
+            git.read(rev, &format!("{out_dir}/{}", artifacts::INDEX)).and_then(|b| artifacts::PreviousIndex::parse(&b))
+        }
+        (_, Source::WorkingTree) => artifacts::read_index(&ctx.root.join(out_dir)),
     };
-    if let Some(recorded) = recorded.filter(|r| r.encoding == tokenizer.encoding()) {
-        tokenizer.remember(recorded.artifacts.into_values());
+    let recorded = recorded.filter(|r| r.encoding == tokenizer.encoding());
+    if let Some(recorded) = &recorded {
+        tokenizer.remember(recorded.artifacts.values().cloned());
     }
-    let previous = other.and_then(|o| artifacts::PreviousIndex::of(&o.output));
-    let reuse = other.zip(previous.as_ref()).map(|(o, previous)| artifacts::Reuse {
-        previous,
-        from: artifacts::Previous::Memory(&o.output),
-        changed: None,
-        untouched: None,
-    });
+    let previous = match plan {
+        Plan::Base(_) => None,
+        Plan::Head(other, _) => artifacts::PreviousIndex::of(&other.output),
+    };
+    let reuse = match plan {
+        Plan::Base(changed) => recorded.as_ref().map(|previous| artifacts::Reuse {
+            previous,
+            from: artifacts::Previous::Listed,
+            changed: Some(changed),
+            untouched: None,
+        }),
+        Plan::Head(other, changed) => previous.as_ref().map(|previous| artifacts::Reuse {
+            previous,
+            from: artifacts::Previous::Memory(&other.output),
+            changed: Some(changed),
+            untouched: None,
+        }),
+    };
     match artifacts::compile(&project.catalog, &project.renderer, tokenizer, &snapshot, reuse, None, &artifacts::InMemory) {
         Ok(output) => Ok(Compiled { label, snapshot, project, output }),
         Err(diags) => {
@@ -113,11 +147,15 @@ fn compile(ctx: &Ctx, git: &Git, source: &Source, cache: &Cache, other: Option<&
     }
 }
 
-/// Compiles both sides and compares them.
+/// Compiles both sides and compares them. Only the personas whose inputs
+/// differ between the two snapshots are compiled, when the base side's
+/// committed index records the others' inputs as they are.
 fn compare(ctx: &Ctx, git: &Git, base: &Source, head: &Source) -> Result<(Compiled, Compiled, Report), Failure> {
     let cache = Cache::default();
-    let base = compile(ctx, git, base, &cache, None)?;
-    let head = compile(ctx, git, head, &cache, Some(&base))?;
+    let (base_side, head_side) = (snapshot(ctx, git, base)?, snapshot(ctx, git, head)?);
+    let changed = artifacts::Changed::between(&base_side.0, &head_side.0);
+    let base = compile(ctx, git, base, base_side, &cache, Plan::Base(&changed))?;
+    let head = compile(ctx, git, head, head_side, &cache, Plan::Head(&base, &changed))?;
     let report = diff::compare(
         &Side { label: base.label.clone(), snapshot: &base.snapshot, output: &base.output },
         &Side { label: head.label.clone(), snapshot: &head.snapshot, output: &head.output },

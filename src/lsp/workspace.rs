@@ -66,6 +66,10 @@ impl artifacts::Sink for Baselined {
     fn wants_variables(&self) -> bool {
         true
     }
+
+    fn wants_records(&self) -> bool {
+        false
+    }
 }
 
 impl Workspace {

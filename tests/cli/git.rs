@@ -257,3 +257,57 @@ fn a_repository_owned_by_another_user_is_refused_with_a_hint() {
     let run = repo.run(&["diff"]).code(2);
     assert!(run.stderr.contains("owned by another user") && run.stderr.contains("safe.directory"), "{}", run.stderr);
 }
+
+/// The example repository as two commits: its sources (with the
+/// build-output of the first commit only when `committed`), then a change
+/// that reaches some personas and not others (a shared part, one persona's
+/// own file, a new persona).
+fn examples_history(committed: bool) -> Repo {
+    let repo = Repo::new().git_init();
+    for (path, bytes) in crate::support::tree(&crate::support::examples_root()) {
+        let top = path.split('/').next().unwrap_or_default();
+        if ["personas", "parts", "traits", "skills", "guardrails", "arcs", "templates"].contains(&top) || path == "personac.toml" {
+            repo.write(&path, std::str::from_utf8(&bytes).unwrap());
+        }
+    }
+    if committed {
+        repo.run(&["build"]).success();
+    }
+    repo.commit("examples");
+    let tone = repo.read("parts/tone/tone-professional.md");
+    repo.write("parts/tone/tone-professional.md", &format!("{tone}Keep answers short.\n"));
+    let sam = repo.read("personas/sales-sam.yaml");
+    repo.write("personas/sales-sam.yaml", &sam.replace("tags: [sales, acme, pre-sales]", "tags: [sales, acme, pre-sales, changed]"));
+    repo.write("personas/zed.toml", "version = \"1.0.0\"\nsummary = \"Zed.\"\nparts = [\"tone-warm\"]\n");
+    repo.commit("a change");
+    repo
+}
+
+#[test]
+fn a_diff_that_lists_unreached_personas_from_the_committed_index_says_what_a_full_compile_says() {
+    // With the base's build-output committed, only the personas the change
+    // reaches are compiled; without it, every persona is. Both say the same.
+    let (listed, full) = (examples_history(true), examples_history(false));
+    for format in ["json", "text", "markdown"] {
+        let args = ["diff", "HEAD~1", "HEAD", "--format", format];
+        let (a, b) = (listed.run(&args).success().stdout, full.run(&args).success().stdout);
+        assert_eq!(a, b, "{format}");
+    }
+    let report = json(listed.run(&["diff", "HEAD~1", "HEAD", "--format", "json"]));
+    let names: Vec<&str> = report["personas"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"sales-sam") && names.contains(&"zed"), "{names:?}");
+    assert!(!names.contains(&"aria"), "aria uses nothing that changed: {names:?}");
+    // A committed index that no longer records a persona's inputs as they
+    // are (edited by hand, or made from other sources) is not trusted for it.
+    let index = listed.read("build-output/index.json").replace("\"inputs\": \"sha256:", "\"inputs\": \"sha256:0");
+    listed.git(&["checkout", "-q", "HEAD~1"]);
+    listed.write("build-output/index.json", &index);
+    listed.git(&["commit", "-qam", "a stale index"]);
+    let stale = listed.git(&["rev-parse", "HEAD"]);
+    listed.git(&["checkout", "-q", "main"]);
+    let args = ["diff", stale.trim(), "main", "--format", "json"];
+    let from_stale = listed.run(&args).success().stdout;
+    let expected = full.run(&["diff", "HEAD~1", "HEAD", "--format", "json"]).success().stdout;
+    let strip = |s: &str| s.replace(stale.trim(), "BASE").replace("HEAD~1", "BASE").replace("\"main\"", "\"HEAD\"");
+    assert_eq!(strip(&from_stale), strip(&expected));
+}
