@@ -2,7 +2,7 @@
 //! text line (file, line, definition, layer) that made it, or the layout's
 //! own line ([`crate::render::LineSource`]).
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::budget::Fitted;
 use crate::diag::Diagnostic;
@@ -44,47 +44,9 @@ pub(super) fn records(
     let traced = renderer.render_traced(resolved)?;
     let of = |i: usize| {
         let view = View::BOTH[i];
-        renderer.sources(&traced, view, &fitted[i].dropped_at, &fitted[i].text).map(|lines| record_bytes(&lines))
+        renderer.source_record_bytes(&traced, view, &fitted[i].dropped_at, &fitted[i].text, super::output::FORMAT)
     };
     Ok([of(0), of(1)])
-}
-
-/// `{"format": 2, "texts": [...], "lines": [[text, line] | "heading", ...]}`,
-/// one line of JSON: each text once, each line an index into them with its
-/// file line, or what the layout's own line is.
-fn record_bytes(lines: &[LineSource]) -> Vec<u8> {
-    // A text is told apart by what its record says of it; the JSON of each
-    // is made once.
-    type Key<'a> = (&'a str, &'a str, &'a str, &'static str, Option<&'a str>, Option<[u32; 2]>, bool);
-    let mut texts: Vec<Value> = Vec::new();
-    let mut index: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
-    let mut out = Vec::with_capacity(lines.len());
-    for l in lines {
-        let (Some(file), Some(line)) = (&l.file, l.line) else {
-            out.push(json!(l.field));
-            continue;
-        };
-        if l.kind == "layout" {
-            out.push(json!(l.field));
-            continue;
-        }
-        let key: Key = (file, &l.definition, l.field, l.kind, l.layer.as_deref(), l.lines, l.template);
-        let i = *index.entry(key).or_insert_with(|| {
-            let mut text = json!({
-                "definition": l.definition, "field": l.field, "file": file, "kind": l.kind,
-                "lines": l.lines, "template": l.template,
-            });
-            if let Some(layer) = &l.layer {
-                text["layer"] = json!(layer);
-            }
-            texts.push(text);
-            texts.len() - 1
-        });
-        out.push(json!([i, line]));
-    }
-    let mut bytes = serde_json::to_vec(&json!({ "format": super::output::FORMAT, "texts": texts, "lines": out })).unwrap_or_default();
-    bytes.push(b'\n');
-    bytes
 }
 
 /// The path of a view's source records: `detail.md` → `detail.sources.json`.

@@ -58,55 +58,60 @@ impl Renderer {
     /// not give the view back exactly (a layout that measures or rewrites
     /// its texts, a text holding U+E002 or U+E003).
     pub fn sources(&self, traced: &Traced, view_kind: View, dropped: &BTreeSet<usize>, view: &str) -> Option<Vec<LineSource>> {
-        let persona = traced.persona.as_ref()?;
-        let raw = self.layout_raw(persona, view_kind, dropped).ok()?;
-        let lines = tidy_marked(&raw);
-        let mut joined = String::with_capacity(view.len());
-        for (content, _) in &lines {
-            joined.push_str(content);
-            joined.push('\n');
-        }
-        if joined != view {
-            return None;
-        }
-        let layout = match view_kind {
-            View::Summary => &self.summary_layout,
-            View::Detail => &self.detail_layout,
-        };
+        let lines = self.marked_lines(traced, view_kind, dropped, view)?;
+        let layout = self.layout_name(view_kind);
         let custom = !layout.starts_with("builtin:") && self.origins.source(layout).is_some();
         Some(
             lines
                 .into_iter()
                 .map(|(text, mark)| match mark {
                     Some((mark, at)) => traced.record(text, mark, at),
-                    None => {
-                        let trimmed = text.trim_start();
-                        let field = if trimmed.is_empty() {
-                            "blank"
-                        } else if trimmed.starts_with('#') {
-                            "heading"
-                        } else if trimmed.starts_with("- ") || trimmed.starts_with("* ") {
-                            "listing"
-                        } else {
-                            "text"
-                        };
-                        LineSource {
-                            text,
-                            file: custom.then(|| Arc::from(layout.as_str())),
-                            line: None,
-                            lines: None,
-                            definition: layout.clone(),
-                            kind: "layout",
-                            field,
-                            layer: None,
-                            template: false,
-                            at: 0,
-                            source: String::new(),
-                        }
-                    }
+                    None => LineSource {
+                        file: custom.then(|| Arc::from(layout.as_str())),
+                        line: None,
+                        lines: None,
+                        definition: layout.clone(),
+                        kind: "layout",
+                        field: layout_field(&text),
+                        layer: None,
+                        template: false,
+                        at: 0,
+                        source: String::new(),
+                        text,
+                    },
                 })
                 .collect(),
         )
+    }
+
+    /// [`Renderer::sources`] as the bytes of the view's source records
+    /// (docs/artifacts.md, *Source records*), written straight from the
+    /// marks: `{"format": F, "lines": [[text, line] | "heading", ...],
+    /// "texts": [...]}`, each text once.
+    pub fn source_record_bytes(&self, traced: &Traced, view_kind: View, dropped: &BTreeSet<usize>, view: &str, format: u64) -> Option<Vec<u8>> {
+        let lines = self.marked_lines(traced, view_kind, dropped, view)?;
+        Some(traced.record_bytes(lines.iter().map(|(text, mark)| mark.map(|(m, _)| m).ok_or_else(|| layout_field(text))), format))
+    }
+
+    /// The view's lines laid out from `traced`'s marked texts, each with
+    /// its mark, when they give the view back exactly.
+    fn marked_lines(&self, traced: &Traced, view_kind: View, dropped: &BTreeSet<usize>, view: &str) -> Option<Vec<(String, Option<(usize, usize)>)>> {
+        let persona = traced.persona.as_ref()?;
+        let raw = self.layout_raw(persona, view_kind, dropped).ok()?;
+        let lines = tidy_marked(&raw);
+        // The view again, compared a line at a time.
+        let mut rest = view;
+        for (content, _) in &lines {
+            rest = rest.strip_prefix(content.as_str())?.strip_prefix('\n')?;
+        }
+        rest.is_empty().then_some(lines)
+    }
+
+    fn layout_name(&self, view_kind: View) -> &String {
+        match view_kind {
+            View::Summary => &self.summary_layout,
+            View::Detail => &self.detail_layout,
+        }
     }
 
     /// The source line (from 0) of each line of `expected`, what the
@@ -148,5 +153,19 @@ impl Renderer {
             joined.push_str(content);
         }
         (joined == expected).then(|| lines.into_iter().map(|(_, at)| at.map_or(0, |(n, _)| n)).collect())
+    }
+}
+
+/// What a line the layout wrote itself is.
+fn layout_field(text: &str) -> &'static str {
+    let trimmed = text.trim_start();
+    if trimmed.is_empty() {
+        "blank"
+    } else if trimmed.starts_with('#') {
+        "heading"
+    } else if trimmed.starts_with("- ") || trimmed.starts_with("* ") {
+        "listing"
+    } else {
+        "text"
     }
 }

@@ -189,6 +189,91 @@ impl Traced {
     }
 }
 
+impl Traced {
+    /// The bytes of a view's source records, from each line's mark or, for
+    /// a line the layout wrote, what it is: every text the lines name is
+    /// written once (texts the record would say the same of are one), in
+    /// the order the lines first name them.
+    pub(super) fn record_bytes(&self, lines: impl Iterator<Item = Result<usize, &'static str>>, format: u64) -> Vec<u8> {
+        // Each of the persona's texts: its place among the record's texts.
+        let mut placed: Vec<Option<usize>> = vec![None; self.texts.len()];
+        let mut by_json: foldhash::HashMap<String, usize> = foldhash::HashMap::default();
+        let mut texts: Vec<String> = Vec::new();
+        let mut out = Vec::with_capacity(4096);
+        let _ = write!(Bytes(&mut out), "{{\"format\":{format},\"lines\":[");
+        for (k, line) in lines.enumerate() {
+            if k > 0 {
+                out.push(b',');
+            }
+            let mark = match line {
+                Ok(mark) => mark,
+                Err(field) => {
+                    json_str(&mut out, field);
+                    continue;
+                }
+            };
+            let (t, line) = self.marks[mark];
+            let s = &self.texts[t];
+            let i = *placed[t].get_or_insert_with(|| {
+                let json = s.record_json();
+                let next = texts.len();
+                *by_json.entry(json).or_insert_with_key(|json| {
+                    texts.push(json.clone());
+                    next
+                })
+            });
+            let file_line = s.file_lines.get(line).copied().unwrap_or_else(|| s.text.file_line(line));
+            let _ = write!(Bytes(&mut out), "[{i},{file_line}]");
+        }
+        out.extend_from_slice(b"],\"texts\":[");
+        for (k, text) in texts.iter().enumerate() {
+            if k > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(text.as_bytes());
+        }
+        out.extend_from_slice(b"]}\n");
+        out
+    }
+}
+
+impl TextSource {
+    /// What a record says of the text, as JSON, its keys in order.
+    fn record_json(&self) -> String {
+        let mut out = Vec::with_capacity(160);
+        out.extend_from_slice(b"{\"definition\":");
+        json_str(&mut out, &self.definition);
+        out.extend_from_slice(b",\"field\":");
+        json_str(&mut out, self.field);
+        out.extend_from_slice(b",\"file\":");
+        json_str(&mut out, &self.file);
+        out.extend_from_slice(b",\"kind\":");
+        json_str(&mut out, self.kind.as_str());
+        if let Some(layer) = &self.layer {
+            out.extend_from_slice(b",\"layer\":");
+            json_str(&mut out, layer);
+        }
+        let [first, last] = self.span;
+        let _ = write!(Bytes(&mut out), ",\"lines\":[{first},{last}],\"template\":{}}}", self.template);
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+/// A string as JSON.
+fn json_str(out: &mut Vec<u8>, s: &str) {
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+/// `write!` into bytes.
+struct Bytes<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for Bytes<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
 fn stem(file: &str) -> &str {
     let name = file.rsplit('/').next().unwrap_or(file);
     name.rsplit_once('.').map_or(name, |(stem, _)| stem)
