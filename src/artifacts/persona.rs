@@ -46,7 +46,16 @@ pub fn views(
     tokenizer: &Tokenizer,
     resolved: &ResolvedPersona,
 ) -> Result<(RenderedPersona, [Fitted; 2]), Vec<Diagnostic>> {
-    let rendered = renderer.render_texts(resolved)?;
+    views_of(renderer, tokenizer, resolved, renderer.render_texts(resolved)?)
+}
+
+/// [`views`] of texts already rendered.
+fn views_of(
+    renderer: &Renderer,
+    tokenizer: &Tokenizer,
+    resolved: &ResolvedPersona,
+    rendered: RenderedPersona,
+) -> Result<(RenderedPersona, [Fitted; 2]), Vec<Diagnostic>> {
     let variant = variant(resolved);
     let fit =
         |view| budget::fit(renderer, &rendered, view, resolved.budget, tokenizer).map_err(|e| e.into_diagnostic(resolved, view, &variant));
@@ -55,6 +64,29 @@ pub fn views(
         (Ok(s), Ok(d)) => Ok((rendered, [s, d])),
         (s, d) => Err(s.err().into_iter().chain(d.err()).collect()),
     }
+}
+
+/// [`views`], with the views' source records when they are wanted (each
+/// `None` where its layout cannot be traced). The texts are rendered once,
+/// marked, and the views laid out from them without their marks.
+fn views_recorded(
+    renderer: &Renderer,
+    tokenizer: &Tokenizer,
+    resolved: &ResolvedPersona,
+    with_records: bool,
+) -> Result<(RenderedPersona, [Fitted; 2], [Option<Vec<u8>>; 2]), Vec<Diagnostic>> {
+    if !with_records {
+        let (rendered, fitted) = views(renderer, tokenizer, resolved)?;
+        return Ok((rendered, fitted, [None, None]));
+    }
+    let traced = renderer.render_traced(resolved)?;
+    let rendered = match traced.plain() {
+        Some(rendered) => rendered,
+        None => renderer.render_texts(resolved)?,
+    };
+    let (rendered, fitted) = views_of(renderer, tokenizer, resolved, rendered)?;
+    let records = provenance::records(renderer, &traced, &fitted);
+    Ok((rendered, fitted, records))
 }
 
 /// One view of a persona as a build writes it, with the record of its open
@@ -152,7 +184,7 @@ pub(super) fn compile_persona(
     with_records: bool,
 ) -> Result<PersonaOutput, Vec<Diagnostic>> {
     let base = catalog.resolve(name, &Request::default()).map_err(definitions)?;
-    let (rendered, fitted) = views(renderer, tokenizer, &base)?;
+    let (rendered, fitted, base_records) = views_recorded(renderer, tokenizer, &base, with_records)?;
     let mut used = variables.then(BTreeSet::new);
     if let Some(used) = &mut used {
         renderer.variables_of(&base, used);
@@ -175,13 +207,15 @@ pub(super) fn compile_persona(
             None => {
                 let request = Request { stage: v.stage.clone(), channel: v.channel.clone(), ..Request::default() };
                 let compiled = if v.stage.is_none() && v.channel.is_none() {
-                    Ok((base.clone(), (rendered.clone(), fitted.clone())))
+                    Ok((base.clone(), fitted.clone(), base_records.clone()))
                 } else {
-                    catalog.resolve(name, &request).map_err(definitions).and_then(|r| views(renderer, tokenizer, &r).map(|v| (r, v)))
+                    catalog
+                        .resolve(name, &request)
+                        .map_err(definitions)
+                        .and_then(|r| views_recorded(renderer, tokenizer, &r, with_records).map(|(_, fitted, traced)| (r, fitted, traced)))
                 };
-                match compiled.and_then(|(r, (_, fitted))| {
+                match compiled.and_then(|(r, fitted, traced)| {
                     let recs = record_views(renderer, &r, &fitted)?;
-                    let traced = if with_records { provenance::records(renderer, &r, &fitted)? } else { [None, None] };
                     Ok((r, fitted, recs, traced))
                 }) {
                     Ok((r, fitted, recs, traced)) => {

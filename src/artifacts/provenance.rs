@@ -5,7 +5,6 @@
 use serde_json::Value;
 
 use crate::budget::Fitted;
-use crate::diag::Diagnostic;
 use crate::model::{Request, ResolvedPersona};
 use crate::render::{LineSource, Renderer, View};
 
@@ -34,19 +33,14 @@ pub fn requests(base: &ResolvedPersona) -> Vec<Request> {
 }
 
 /// The source records of a variant's two views, as their files' bytes
-/// (docs/artifacts.md, *Source records*): `None` for a view whose layout
-/// cannot be traced.
-pub(super) fn records(
-    renderer: &Renderer,
-    resolved: &ResolvedPersona,
-    fitted: &[Fitted; 2],
-) -> Result<[Option<Vec<u8>>; 2], Vec<Diagnostic>> {
-    let traced = renderer.render_traced(resolved)?;
+/// (docs/artifacts.md, *Source records*), from its texts rendered marked:
+/// `None` for a view whose layout cannot be traced.
+pub(super) fn records(renderer: &Renderer, traced: &crate::render::Traced, fitted: &[Fitted; 2]) -> [Option<Vec<u8>>; 2] {
     let of = |i: usize| {
         let view = View::BOTH[i];
-        renderer.source_record_bytes(&traced, view, &fitted[i].dropped_at, &fitted[i].text, super::output::FORMAT)
+        renderer.source_record_bytes(traced, view, &fitted[i].dropped_at, &fitted[i].text, super::output::FORMAT)
     };
-    Ok([of(0), of(1)])
+    [of(0), of(1)]
 }
 
 /// The path of a view's source records: `detail.md` → `detail.sources.json`.

@@ -88,14 +88,27 @@ impl Renderer {
     /// (docs/artifacts.md, *Source records*), written straight from the
     /// marks: `{"format": F, "lines": [[text, line] | "heading", ...],
     /// "texts": [...]}`, each text once.
-    pub fn source_record_bytes(&self, traced: &Traced, view_kind: View, dropped: &BTreeSet<usize>, view: &str, format: u64) -> Option<Vec<u8>> {
+    pub fn source_record_bytes(
+        &self,
+        traced: &Traced,
+        view_kind: View,
+        dropped: &BTreeSet<usize>,
+        view: &str,
+        format: u64,
+    ) -> Option<Vec<u8>> {
         let lines = self.marked_lines(traced, view_kind, dropped, view)?;
         Some(traced.record_bytes(lines.iter().map(|(text, mark)| mark.map(|(m, _)| m).ok_or_else(|| layout_field(text))), format))
     }
 
     /// The view's lines laid out from `traced`'s marked texts, each with
     /// its mark, when they give the view back exactly.
-    fn marked_lines(&self, traced: &Traced, view_kind: View, dropped: &BTreeSet<usize>, view: &str) -> Option<Vec<(String, Option<(usize, usize)>)>> {
+    fn marked_lines(
+        &self,
+        traced: &Traced,
+        view_kind: View,
+        dropped: &BTreeSet<usize>,
+        view: &str,
+    ) -> Option<Vec<(String, Option<(usize, usize)>)>> {
         let persona = traced.persona.as_ref()?;
         let raw = self.layout_raw(persona, view_kind, dropped).ok()?;
         let lines = tidy_marked(&raw);

@@ -52,6 +52,9 @@ pub struct Traced {
     /// Each mark: its text, and the text's source line (from 0).
     marks: Vec<(usize, usize)>,
     pub(super) persona: Option<RenderedPersona>,
+    /// A rendered text held a mark's character itself: its marks cannot be
+    /// told from its text, and [`Traced::plain`] cannot be made.
+    tainted: bool,
 }
 
 /// Where one line of a view comes from.
@@ -126,6 +129,7 @@ impl Traced {
         if out.is_empty() {
             return out;
         }
+        self.tainted |= out.contains([OPEN, CLOSE]);
         let n = out.split('\n').count();
         // A literal text's lines are its own, after the blank lines `clean`
         // drops at its start; a template's come from its map, when it has
@@ -190,6 +194,58 @@ impl Traced {
 }
 
 impl Traced {
+    /// The rendered persona without its marks: what
+    /// [`Renderer::render_texts`](super::Renderer::render_texts) gives, made
+    /// without rendering again; `None` when a text held a mark's character.
+    pub fn plain(&self) -> Option<RenderedPersona> {
+        use super::rendered::{RenderedItem, RenderedPart};
+        if self.tainted {
+            return None;
+        }
+        let p = self.persona.as_ref()?;
+        let item = |i: &Arc<RenderedItem>| {
+            Arc::new(RenderedItem {
+                description: unmarked(&i.description),
+                content: unmarked(&i.content),
+                title: i.title.as_deref().map(unmarked),
+                name: i.name.clone(),
+                item_type: i.item_type.clone(),
+                severity: i.severity.clone(),
+                load: i.load,
+            })
+        };
+        let mut persona = p.persona.clone();
+        for text in [&mut persona.title, &mut persona.summary, &mut persona.description, &mut persona.detail] {
+            *text = unmarked(text);
+        }
+        Some(RenderedPersona {
+            persona,
+            parts: p
+                .parts
+                .iter()
+                .map(|part| {
+                    Arc::new(RenderedPart {
+                        title: unmarked(&part.title),
+                        description: unmarked(&part.description),
+                        summary: unmarked(&part.summary),
+                        content: unmarked(&part.content),
+                        ..(**part).clone()
+                    })
+                })
+                .collect(),
+            traits: p.traits.iter().map(item).collect(),
+            skills: p.skills.iter().map(item).collect(),
+            guardrails: p.guardrails.iter().map(item).collect(),
+            stage: p.stage.as_ref().map(|s| {
+                let mut s = s.clone();
+                s.description = unmarked(&s.description);
+                s.condition = unmarked(&s.condition);
+                s
+            }),
+            channel: p.channel.clone(),
+        })
+    }
+
     /// The bytes of a view's source records, from each line's mark or, for
     /// a line the layout wrote, what it is: every text the lines name is
     /// written once (texts the record would say the same of are one), in
@@ -257,6 +313,19 @@ impl TextSource {
         let _ = write!(Bytes(&mut out), ",\"lines\":[{first},{last}],\"template\":{}}}", self.template);
         String::from_utf8(out).unwrap_or_default()
     }
+}
+
+/// A marked text without its marks (each `OPEN digits CLOSE`).
+fn unmarked(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(OPEN) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + OPEN.len_utf8()..];
+        rest = after.find(CLOSE).map_or(after, |end| &after[end + CLOSE.len_utf8()..]);
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A string as JSON.
