@@ -1,18 +1,15 @@
-//! How a change alters the compiled prompts: two compiled outputs in, a
-//! report out, per persona: added, removed or changed; its version; each
+//! The report: per persona, added, removed or changed; its version; each
 //! artifact's token count before and after; a unified diff of each changed
-//! artifact; and the source files whose change caused it.
-//!
-//! Both sides are compiled by the same pipeline as `build`; this room only
-//! compares and presents. It reads nothing and writes nothing.
+//! artifact, hunk by hunk, with the source lines behind each hunk's changed
+//! lines on both sides; and the source files whose change caused it.
 
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
 
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::artifacts::{INDEX, Output};
+use super::lines::{Records, SourceRange};
+use crate::artifacts::{INDEX, Output, records_path};
 use crate::snapshot::Snapshot;
 
 /// One side of a diff: what was compiled, and from what.
@@ -32,7 +29,7 @@ pub enum Status {
 }
 
 impl Status {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Status::Added => "added",
             Status::Removed => "removed",
@@ -58,6 +55,24 @@ pub struct ArtifactDiff {
     pub token_delta: i64,
     /// A unified diff of the artifact's text.
     pub diff: String,
+    /// The diff's hunks, in order.
+    pub hunks: Vec<Hunk>,
+}
+
+/// One hunk of an artifact's unified diff.
+#[derive(Clone, Debug, Serialize)]
+pub struct Hunk {
+    /// `@@ -4,4 +4,5 @@`
+    pub header: String,
+    /// The source lines behind the hunk's removed lines (`old`) and added
+    /// lines (`new`), from each side's source records: `null` for a side
+    /// without records for the artifact (not a view, records turned off, or
+    /// no such file on that side); `[]` when only the layout's own lines
+    /// (headings, blanks) changed there.
+    pub sources: Change<Vec<SourceRange>>,
+    /// The hunk's lines as in `diff`, its header first.
+    #[serde(skip)]
+    pub text: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -127,7 +142,7 @@ pub fn compare(base: &Side, head: &Side) -> Report {
     for (name, status, old, new) in differing(&old_index, &new_index, "personas", same) {
         let null = Value::Null;
         let (old, new) = (old.unwrap_or(&null), new.unwrap_or(&null));
-        let artifacts = artifact_diffs(name, base, head, old, new);
+        let artifacts = artifact_diffs(name, (base, old), (head, new));
         let mut sources: BTreeSet<String> = BTreeSet::new();
         for entry in [old, new] {
             for s in entry.get("sources").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
@@ -148,7 +163,7 @@ pub fn compare(base: &Side, head: &Side) -> Report {
     Report { base: base.label.clone(), head: head.label.clone(), changed: !personas.is_empty(), personas }
 }
 
-fn artifact_diffs(name: &str, base: &Side, head: &Side, old: &Value, new: &Value) -> Vec<ArtifactDiff> {
+fn artifact_diffs(name: &str, (base, old): (&Side, &Value), (head, new): (&Side, &Value)) -> Vec<ArtifactDiff> {
     let mut out = Vec::new();
     for (path, status, o, n) in differing(old, new, "artifacts", |o, n| o.get("sha256") == n.get("sha256")) {
         let tokens = |a: Option<&Value>| a.and_then(|a| a.get("tokens")).and_then(Value::as_u64);
@@ -157,195 +172,61 @@ fn artifact_diffs(name: &str, base: &Side, head: &Side, old: &Value, new: &Value
         let file = format!("{name}/{path}");
         let text = |side: &Side| side.output.files.get(&file).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
         let (before, after) = (text(base), text(head));
-        let diff = similar::TextDiff::from_lines(&before, &after)
-            .unified_diff()
-            .context_radius(3)
-            .header(&format!("a/{file}"), &format!("b/{file}"))
-            .to_string();
-        out.push(ArtifactDiff { path: path.clone(), status, tokens, token_delta, diff });
+        let records = (records(name, path, base, old), records(name, path, head, new));
+        let (diff, hunks) = unified(&file, &before, &after, &records);
+        out.push(ArtifactDiff { path: path.clone(), status, tokens, token_delta, diff, hunks });
     }
     out
 }
 
-fn tokens_text(c: &Change<u64>, delta: i64) -> String {
+/// The source records of the view `path` on one side: `None` when the
+/// side's index entry lists none for it (not a view, records turned off, or
+/// no such view there).
+fn records(name: &str, path: &str, side: &Side, entry: &Value) -> Option<Records> {
+    let rel = records_path(path);
+    entry.get("provenance")?.get(&rel)?;
+    Records::parse(side.output.files.get(&format!("{name}/{rel}"))?)
+}
+
+/// The unified diff of `before` and `after` with three lines of context,
+/// whole and hunk by hunk, each hunk with its changed lines' sources.
+fn unified(file: &str, before: &str, after: &str, (old, new): &(Option<Records>, Option<Records>)) -> (String, Vec<Hunk>) {
+    let diff = similar::TextDiff::from_lines(before, after);
+    let mut unified = diff.unified_diff();
+    unified.context_radius(3);
+    let mut whole = String::new();
+    let mut hunks = Vec::new();
+    for hunk in unified.iter_hunks() {
+        if whole.is_empty() {
+            whole = format!("--- a/{file}\n+++ b/{file}\n");
+        }
+        let text = hunk.to_string();
+        whole.push_str(&text);
+        let (mut removed, mut added) = (Vec::new(), Vec::new());
+        for op in hunk.ops() {
+            let (tag, o, n) = op.as_tag_tuple();
+            if tag != similar::DiffTag::Equal {
+                removed.extend(o);
+                added.extend(n);
+            }
+        }
+        hunks.push(Hunk {
+            header: hunk.header().to_string(),
+            sources: Change { old: old.as_ref().map(|r| r.ranges(removed)), new: new.as_ref().map(|r| r.ranges(added)) },
+            text,
+        });
+    }
+    (whole, hunks)
+}
+
+/// `13 → 18 (+5)`.
+pub fn tokens_text(c: &Change<u64>, delta: i64) -> String {
     let side = |v: Option<u64>| v.map_or("–".to_string(), |v| v.to_string());
     format!("{} → {} ({delta:+})", side(c.old), side(c.new))
 }
 
-fn version_text(c: &Change<String>) -> String {
+/// `1.0.0`, or `1.0.0 → 1.1.0`.
+pub fn version_text(c: &Change<String>) -> String {
     let side = |v: &Option<String>| v.clone().unwrap_or_else(|| "–".into());
     if c.old == c.new { side(&c.new) } else { format!("{} → {}", side(&c.old), side(&c.new)) }
-}
-
-/// The summary and detail token change of a persona, for the one-line view.
-fn headline_tokens(p: &PersonaDiff) -> String {
-    match p.artifacts.iter().find(|a| a.path == "detail.md") {
-        Some(a) => format!("detail {}", tokens_text(&a.tokens, a.token_delta)),
-        None => "top-level views unchanged".into(),
-    }
-}
-
-/// For a terminal: a line per persona, then each changed artifact's diff.
-pub fn text(report: &Report, color: bool) -> String {
-    let paint = |code: &str, s: &str| if color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() };
-    let mut out = String::new();
-    if !report.changed {
-        let _ = writeln!(out, "No compiled output changed between {} and {}.", report.base, report.head);
-        return out;
-    }
-    let n = report.personas.len();
-    let _ = writeln!(out, "{n} persona{} changed between {} and {}:\n", if n == 1 { "" } else { "s" }, report.base, report.head);
-    for p in &report.personas {
-        let status = match p.status {
-            Status::Added => paint("1;32", "added  "),
-            Status::Removed => paint("1;31", "removed"),
-            Status::Changed => paint("1;33", "changed"),
-        };
-        let _ = writeln!(out, "  {status} {}  {}  {}", paint("1", &p.name), version_text(&p.version), headline_tokens(p));
-    }
-    for p in &report.personas {
-        let _ =
-            writeln!(out, "\n{} {} ({}, version {})", paint("1", "==="), paint("1", &p.name), p.status.as_str(), version_text(&p.version));
-        if !p.sources.is_empty() {
-            let _ = writeln!(out, "caused by: {}", p.sources.join(", "));
-        }
-        for a in &p.artifacts {
-            let _ = writeln!(out, "{}  {}  tokens {}", a.path, a.status.as_str(), tokens_text(&a.tokens, a.token_delta));
-        }
-        for a in &p.artifacts {
-            out.push('\n');
-            for line in a.diff.lines() {
-                let line = match line.chars().next() {
-                    _ if line.starts_with("+++") || line.starts_with("---") => paint("1", line),
-                    Some('+') => paint("32", line),
-                    Some('-') => paint("31", line),
-                    Some('@') => paint("36", line),
-                    _ => line.to_string(),
-                };
-                let _ = writeln!(out, "{line}");
-            }
-        }
-    }
-    out
-}
-
-/// For a pull-request comment: a summary table, then a collapsible diff per
-/// persona.
-/// The most a GitHub pull-request comment may hold, in characters.
-pub const COMMENT_LIMIT: usize = 65_536;
-
-/// The report as Markdown for a pull-request comment, within
-/// [`COMMENT_LIMIT`]: when the whole does not fit, the longest artifact
-/// diffs are shortened (each to the same number of characters, as few as
-/// needed), and past that the diffs and then table rows are left out,
-/// saying so.
-pub fn markdown(report: &Report) -> String {
-    let full = markdown_with(report, None, usize::MAX);
-    if full.chars().count() <= COMMENT_LIMIT {
-        return full;
-    }
-    let longest = report.personas.iter().flat_map(|p| &p.artifacts).map(|a| a.diff.len()).max().unwrap_or(0);
-    let (mut low, mut high) = (0, longest);
-    while low < high {
-        let mid = (low + high).div_ceil(2);
-        if markdown_with(report, Some(mid), usize::MAX).chars().count() <= COMMENT_LIMIT {
-            low = mid;
-        } else {
-            high = mid - 1;
-        }
-    }
-    let shortened = markdown_with(report, Some(low), usize::MAX);
-    if shortened.chars().count() <= COMMENT_LIMIT {
-        return shortened;
-    }
-    // Even without diffs it is too long: keep as many table rows as fit.
-    let (mut low, mut high) = (0, report.personas.len());
-    while low < high {
-        let mid = (low + high).div_ceil(2);
-        if markdown_with(report, Some(0), mid).chars().count() <= COMMENT_LIMIT {
-            low = mid;
-        } else {
-            high = mid - 1;
-        }
-    }
-    markdown_with(report, Some(0), low)
-}
-
-/// A diff cut to at most `cap` characters, at a line end, saying how much
-/// was left out.
-fn shorten(diff: &str, cap: usize) -> String {
-    if diff.len() <= cap {
-        return diff.to_string();
-    }
-    let mut kept = String::new();
-    for line in diff.split_inclusive('\n') {
-        if kept.len() + line.len() > cap {
-            break;
-        }
-        kept.push_str(line);
-    }
-    let total = diff.lines().count();
-    let shown = kept.lines().count();
-    let _ = writeln!(kept, "… {} of {total} lines left out to fit the comment; run `personac diff` for all of them", total - shown);
-    kept
-}
-
-/// The Markdown, with each diff cut to `cap` characters (`Some(0)`: diffs
-/// left out) and at most `rows` personas in the table.
-fn markdown_with(report: &Report, cap: Option<usize>, rows: usize) -> String {
-    let mut out = String::from("## personac: compiled prompt changes\n\n");
-    if !report.changed {
-        let _ = writeln!(out, "No compiled output changed between `{}` and `{}`.", report.base, report.head);
-        return out;
-    }
-    let _ = writeln!(out, "Comparing `{}` → `{}`.\n", report.base, report.head);
-    match cap {
-        Some(0) => {
-            out.push_str("> Shortened to fit a pull-request comment: the artifact diffs are left out; run `personac diff` to see them.\n\n")
-        }
-        Some(cap) => {
-            let _ = writeln!(
-                out,
-                "> Shortened to fit a pull-request comment: diffs longer than {cap} characters are cut; run `personac diff` for all of them.\n"
-            );
-        }
-        None => {}
-    }
-    out.push_str("| persona | change | version | detail tokens | caused by |\n|---|---|---|---|---|\n");
-    for p in report.personas.iter().take(rows) {
-        let tokens = p.artifacts.iter().find(|a| a.path == "detail.md").map_or("–".into(), |a| tokens_text(&a.tokens, a.token_delta));
-        let sources = p.sources.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
-        let _ = writeln!(out, "| `{}` | {} | {} | {} | {} |", p.name, p.status.as_str(), version_text(&p.version), tokens, sources);
-    }
-    if rows < report.personas.len() {
-        let _ = writeln!(out, "\n… and {} more changed personas, left out to fit the comment.", report.personas.len() - rows);
-        return out;
-    }
-    if cap == Some(0) {
-        return out;
-    }
-    for p in &report.personas {
-        let n = p.artifacts.len();
-        let _ = writeln!(
-            out,
-            "\n<details><summary><b>{}</b>: {} artifact{} {}</summary>\n",
-            p.name,
-            n,
-            if n == 1 { "" } else { "s" },
-            p.status.as_str()
-        );
-        out.push_str("| artifact | change | tokens |\n|---|---|---|\n");
-        for a in &p.artifacts {
-            let _ = writeln!(out, "| `{}` | {} | {} |", a.path, a.status.as_str(), tokens_text(&a.tokens, a.token_delta));
-        }
-        for a in &p.artifacts {
-            let diff = cap.map_or_else(|| a.diff.clone(), |cap| shorten(&a.diff, cap));
-            // A fence longer than any run of backticks in the diff.
-            let longest = diff.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-            let fence = "`".repeat(longest.max(2) + 1);
-            let _ = write!(out, "\n{fence}diff\n{diff}{fence}\n");
-        }
-        out.push_str("\n</details>\n");
-    }
-    out
 }
