@@ -16,11 +16,11 @@ use crate::snapshot::Snapshot;
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DiffFormat {
-    /// A unified diff of each changed artifact, for a terminal
+    /// A unified diff of each changed artifact, each hunk after the source lines behind it, for a terminal
     Text,
-    /// A table and collapsible diffs, for a pull-request comment (fits GitHub's 65,536 characters)
+    /// A table and collapsible diffs, for a pull-request comment (fits GitHub's 65,536 characters); source lines link to the files inside GitHub Actions
     Markdown,
-    /// One JSON object, for scripts
+    /// One JSON object, for scripts: each hunk's source lines under `hunks`
     Json,
 }
 
