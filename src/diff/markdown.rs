@@ -113,7 +113,7 @@ fn markdown_with(report: &Report, links: Option<&Links>, cap: Option<usize>, row
             let _ = writeln!(out, "| `{}` | {} | {} |", a.path, a.status.as_str(), tokens_text(&a.tokens, a.token_delta));
         }
         for a in &p.artifacts {
-            hunks(&mut out, &format!("{}/{}", p.name, a.path), a, links, cap.unwrap_or(usize::MAX));
+            hunks(&mut out, a, links, cap.unwrap_or(usize::MAX));
         }
         out.push_str("\n</details>\n");
     }
@@ -123,10 +123,11 @@ fn markdown_with(report: &Report, links: Option<&Links>, cap: Option<usize>, row
 /// An artifact's diff, hunk by hunk, cut to `cap` characters of diff in
 /// all (at a line end, saying how much was left out); each hunk with its
 /// sources above it.
-fn hunks(out: &mut String, file: &str, a: &ArtifactDiff, links: Option<&Links>, cap: usize) {
+fn hunks(out: &mut String, a: &ArtifactDiff, links: Option<&Links>, cap: usize) {
     let (total, mut shown, mut used) = (a.diff.lines().count(), 0, 0);
     for (i, hunk) in a.hunks.iter().enumerate() {
-        let text = if i == 0 { format!("--- a/{file}\n+++ b/{file}\n{}", hunk.text) } else { hunk.text.clone() };
+        // The first hunk starts after the file header, which it carries.
+        let text = if i == 0 { &a.diff[..hunk.at.end.min(a.diff.len())] } else { a.hunk_text(hunk) };
         let mut kept = String::new();
         for line in text.split_inclusive('\n') {
             if used + kept.len() + line.len() > cap {
@@ -203,4 +204,28 @@ fn url(links: &Links, sha: &str, r: &SourceRange) -> String {
         [a, b] => format!("L{a}-L{b}"),
     };
     format!("{}/{}/blob/{sha}/{path}#{anchor}", links.server.trim_end_matches('/'), links.repository)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_source_line_links_to_its_lines_at_a_commit_with_the_path_encoded() {
+        let links = Links { server: "https://github.com/".into(), repository: "acme/personas".into(), base: None, head: None };
+        let range = |file: &str, lines| SourceRange { file: file.into(), lines };
+        assert_eq!(
+            url(&links, "abc", &range("parts/tone/tone-warm.md", [7, 8])),
+            "https://github.com/acme/personas/blob/abc/parts/tone/tone-warm.md#L7-L8"
+        );
+        assert_eq!(
+            url(&links, "abc", &range("parts/a b#ü.md", [3, 3])),
+            "https://github.com/acme/personas/blob/abc/parts/a%20b%23%C3%BC.md#L3"
+        );
+        assert_eq!(code("parts/a.md:3"), "`parts/a.md:3`");
+        assert_eq!(code("parts/a`b.md:3"), "`` parts/a`b.md:3 ``");
+        let many: Vec<SourceRange> = (0..25).map(|i| range("p.md", [i * 2 + 1, i * 2 + 1])).collect();
+        let listed = side(&many, None);
+        assert!(listed.ends_with(", `p.md:39`, … and 5 more"), "{listed}");
+    }
 }

@@ -4,6 +4,9 @@
 //! lines on both sides; and the source files whose change caused it.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use rayon::prelude::*;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -70,9 +73,17 @@ pub struct Hunk {
     /// no such file on that side); `[]` when only the layout's own lines
     /// (headings, blanks) changed there.
     pub sources: Change<Vec<SourceRange>>,
-    /// The hunk's lines as in `diff`, its header first.
+    /// Where the hunk's lines are in the artifact's `diff` (bytes), its
+    /// header first.
     #[serde(skip)]
-    pub text: String,
+    pub at: std::ops::Range<usize>,
+}
+
+impl ArtifactDiff {
+    /// A hunk's lines, its header first.
+    pub fn hunk_text(&self, hunk: &Hunk) -> &str {
+        self.diff.get(hunk.at.clone()).unwrap_or_default()
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -135,31 +146,36 @@ fn manifest_hash(entry: &Value) -> Option<&Value> {
 /// Compares two compiled outputs.
 pub fn compare(base: &Side, head: &Side) -> Report {
     let (old_index, new_index) = (index(base.output), index(head.output));
-    let mut personas = Vec::new();
     // The fingerprint covers the views; the manifest (tags, settings…) is
     // compared on its own.
     let same = |o: &Value, n: &Value| o.get("fingerprint") == n.get("fingerprint") && manifest_hash(o) == manifest_hash(n);
-    for (name, status, old, new) in differing(&old_index, &new_index, "personas", same) {
-        let null = Value::Null;
-        let (old, new) = (old.unwrap_or(&null), new.unwrap_or(&null));
-        let artifacts = artifact_diffs(name, (base, old), (head, new));
-        let mut sources: BTreeSet<String> = BTreeSet::new();
-        for entry in [old, new] {
-            for s in entry.get("sources").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
-                if base.snapshot.get(s) != head.snapshot.get(s) {
-                    sources.insert(s.to_string());
+    // Each persona's artifacts are compared on their own, in parallel (at
+    // thousands of changed personas, reading their source records adds up).
+    let differing = differing(&old_index, &new_index, "personas", same);
+    let personas: Vec<PersonaDiff> = differing
+        .into_par_iter()
+        .map(|(name, status, old, new)| {
+            let null = Value::Null;
+            let (old, new) = (old.unwrap_or(&null), new.unwrap_or(&null));
+            let artifacts = artifact_diffs(name, (base, old), (head, new));
+            let mut sources: BTreeSet<String> = BTreeSet::new();
+            for entry in [old, new] {
+                for s in entry.get("sources").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+                    if base.snapshot.get(s) != head.snapshot.get(s) {
+                        sources.insert(s.to_string());
+                    }
                 }
             }
-        }
-        personas.push(PersonaDiff {
-            name: name.clone(),
-            status,
-            version: Change { old: str_at(old, "version"), new: str_at(new, "version") },
-            fingerprint: Change { old: str_at(old, "fingerprint"), new: str_at(new, "fingerprint") },
-            artifacts,
-            sources: sources.into_iter().collect(),
-        });
-    }
+            PersonaDiff {
+                name: name.clone(),
+                status,
+                version: Change { old: str_at(old, "version"), new: str_at(new, "version") },
+                fingerprint: Change { old: str_at(old, "fingerprint"), new: str_at(new, "fingerprint") },
+                artifacts,
+                sources: sources.into_iter().collect(),
+            }
+        })
+        .collect();
     Report { base: base.label.clone(), head: head.label.clone(), changed: !personas.is_empty(), personas }
 }
 
@@ -200,8 +216,8 @@ fn unified(file: &str, before: &str, after: &str, (old, new): &(Option<Records>,
         if whole.is_empty() {
             whole = format!("--- a/{file}\n+++ b/{file}\n");
         }
-        let text = hunk.to_string();
-        whole.push_str(&text);
+        let start = whole.len();
+        let _ = write!(whole, "{hunk}");
         let (mut removed, mut added) = (Vec::new(), Vec::new());
         for op in hunk.ops() {
             let (tag, o, n) = op.as_tag_tuple();
@@ -213,7 +229,7 @@ fn unified(file: &str, before: &str, after: &str, (old, new): &(Option<Records>,
         hunks.push(Hunk {
             header: hunk.header().to_string(),
             sources: Change { old: old.as_ref().map(|r| r.ranges(removed)), new: new.as_ref().map(|r| r.ranges(added)) },
-            text,
+            at: start..whole.len(),
         });
     }
     (whole, hunks)

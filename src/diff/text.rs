@@ -52,7 +52,7 @@ pub fn text(report: &Report, color: bool) -> String {
                 for line in sources(hunk) {
                     let _ = writeln!(out, "{}", paint("2", &line));
                 }
-                for line in hunk.text.lines() {
+                for line in a.hunk_text(hunk).lines() {
                     let line = match line.chars().next() {
                         Some('+') => paint("32", line),
                         Some('-') => paint("31", line),
