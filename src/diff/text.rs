@@ -67,8 +67,6 @@ pub fn text(report: &Report, color: bool) -> String {
     out
 }
 
-/// For a pull-request comment: a summary table, then a collapsible diff per
-
 /// The source lines behind a hunk, a line per side that has any:
 /// `sources - parts/tone-warm.md:7` then `        + parts/tone-warm.md:7-8`.
 fn sources(hunk: &Hunk) -> Vec<String> {
