@@ -88,7 +88,7 @@ fn record_bytes(lines: &[LineSource]) -> Vec<u8> {
 }
 
 /// The path of a view's source records: `detail.md` → `detail.sources.json`.
-pub(super) fn records_path(view_path: &str) -> String {
+pub fn records_path(view_path: &str) -> String {
     format!("{}.sources.json", view_path.strip_suffix(".md").unwrap_or(view_path))
 }
 
