@@ -44,7 +44,7 @@ pub(super) fn records(renderer: &Renderer, traced: &crate::render::Traced, fitte
 }
 
 /// The path of a view's source records: `detail.md` → `detail.sources.json`.
-pub(super) fn records_path(view_path: &str) -> String {
+pub fn records_path(view_path: &str) -> String {
     format!("{}.sources.json", view_path.strip_suffix(".md").unwrap_or(view_path))
 }
 

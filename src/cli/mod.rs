@@ -108,7 +108,7 @@ enum Command {
     List(query::ListArgs),
     /// Explain a line of a view (which definition and layer put it there) or a part's absence
     Why(why::WhyArgs),
-    /// Show how the compiled prompts differ between two revisions
+    /// Show how the compiled prompts differ between two revisions, and the source lines behind each change
     Diff(review::DiffArgs),
     /// Build, then rebuild on every change until interrupted (Ctrl-C)
     Watch(watching::WatchArgs),

@@ -9,18 +9,18 @@ use super::ctx::{Ctx, DiagFormat, Failure, Outcome, load_snapshot, report, statu
 use crate::artifacts::{self, Output};
 use crate::catalog::Cache;
 use crate::diag::{Diagnostic, code};
-use crate::diff::{self, Report, Side, Status};
+use crate::diff::{self, Report, Side, SourceRange, Status};
 use crate::git::{Git, Range};
 use crate::project::Project;
 use crate::snapshot::Snapshot;
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DiffFormat {
-    /// A unified diff of each changed artifact, for a terminal
+    /// A unified diff of each changed artifact, each hunk after the source lines behind it, for a terminal
     Text,
-    /// A table and collapsible diffs, for a pull-request comment (fits GitHub's 65,536 characters)
+    /// A table and collapsible diffs, for a pull-request comment (fits GitHub's 65,536 characters); source lines link to the files inside GitHub Actions
     Markdown,
-    /// One JSON object, for scripts
+    /// One JSON object, for scripts: each hunk's source lines under `hunks`
     Json,
 }
 
@@ -179,15 +179,28 @@ pub(super) fn diff(ctx: &Ctx, args: DiffArgs) -> Outcome {
             (Source::Rev(git.merge_base(&a, &b).map_err(usage)?), Source::Rev(b))
         }
     };
+    let links = links(&base, &head);
     let (base, head, report) = compare(ctx, &git, &base, &head)?;
     // The process ends now; freeing both compiled sides would only delay it.
     std::mem::forget((base, head));
     match args.format {
         DiffFormat::Text => out!("{}", diff::text(&report, ctx.color)),
-        DiffFormat::Markdown => out!("{}", diff::markdown(&report)),
+        DiffFormat::Markdown => out!("{}", diff::markdown(&report, links.as_ref())),
         DiffFormat::Json => outln!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
     }
     if args.exit_code && report.changed { Err(Failure::Definitions) } else { Ok(()) }
+}
+
+/// Inside GitHub Actions (`GITHUB_SERVER_URL` and `GITHUB_REPOSITORY`
+/// set), where the Markdown's source lines link to: each side's commit, the
+/// working tree's being `GITHUB_SHA` (the commit the workflow checked out).
+fn links(base: &Source, head: &Source) -> Option<diff::Links> {
+    let var = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let commit = |source: &Source| match source {
+        Source::Rev(rev) => Some(rev.commit.to_string()),
+        Source::WorkingTree => var("GITHUB_SHA"),
+    };
+    Some(diff::Links { server: var("GITHUB_SERVER_URL")?, repository: var("GITHUB_REPOSITORY")?, base: commit(base), head: commit(head) })
 }
 
 /// `check --base REV`: every persona whose compiled output changed since REV
@@ -228,12 +241,21 @@ pub(super) fn version_gate(ctx: &Ctx, base: &str, rev: Option<&str>, format: Dia
             .help(format!("versions only go up; use a version above {old}")))),
             (Status::Changed, Some(old), Some(new)) if new == old => {
                 let artifacts = p.artifacts.iter().map(|a| a.path.as_str()).collect::<Vec<_>>().join(", ");
+                let (before, after) = changed_lines(p);
+                let lines = match (before.is_empty(), after.is_empty()) {
+                    (_, false) => format!(" ({})", some_places(&after)),
+                    (false, true) => format!(" ({} at {})", some_places(&before), base.label),
+                    (true, true) => String::new(),
+                };
                 let mut d = Diagnostic::error(
                     code::VERSION_NOT_BUMPED,
-                    format!("persona `{}` changed since {} but its version is still {old}", p.name, base.label),
+                    format!("persona `{}` changed since {}{lines} but its version is still {old}", p.name, base.label),
                 )
                 .label("bump this version")
                 .help(format!("changed: {artifacts}"));
+                if !before.is_empty() && !after.is_empty() && before != after {
+                    d = d.help(format!("the lines it came from at {}: {}", base.label, some_places(&before)));
+                }
                 if !p.sources.is_empty() {
                     d = d.help(format!("because of: {}", p.sources.join(", ")));
                 }
@@ -286,6 +308,25 @@ pub(super) fn version_gate(ctx: &Ctx, base: &str, rev: Option<&str>, format: Dia
         status(ctx, "Checked", &format!("{n} persona{} against {}: {verdict}", if n == 1 { "" } else { "s" }, base.label));
     }
     Ok(())
+}
+
+/// The source lines behind a persona's changed lines, every view's hunks
+/// together: at the base, and now.
+fn changed_lines(p: &diff::PersonaDiff) -> (Vec<SourceRange>, Vec<SourceRange>) {
+    let hunks = || p.artifacts.iter().flat_map(|a| &a.hunks);
+    let before = diff::union(hunks().filter_map(|h| h.sources.old.as_deref()));
+    let after = diff::union(hunks().filter_map(|h| h.sources.new.as_deref()));
+    (before, after)
+}
+
+/// At most ten ranges, then how many more.
+fn some_places(ranges: &[SourceRange]) -> String {
+    const SHOWN: usize = 10;
+    let mut text = diff::places(&ranges[..ranges.len().min(SHOWN)]);
+    if ranges.len() > SHOWN {
+        text.push_str(&format!(" and {} more", ranges.len() - SHOWN));
+    }
+    text
 }
 
 fn index_of(output: &Output) -> Value {

@@ -141,6 +141,7 @@ impl Server {
         &self,
         name: &str,
         request: &Request,
+        annotate: Option<View>,
         f: impl FnOnce(&crate::model::ResolvedPersona, crate::render::RenderedPersona, [crate::budget::Fitted; 2]) -> Value,
     ) -> Answer {
         self.project(|loaded, project| {
@@ -152,12 +153,25 @@ impl Server {
                 }
             };
             let identity = artifacts::identity(&project.catalog, &project.renderer, &project.tokenizer, &resolved.name);
-            match artifacts::views(&project.renderer, &project.tokenizer, &resolved).and_then(|v| identity.map(|i| (v, i))) {
-                Ok(((rendered, fitted), (id, fingerprint))) => {
+            let views = match annotate {
+                // The view's source records, as `show --annotate --format json` gives them.
+                Some(view) => artifacts::traced_views(&project.renderer, &project.tokenizer, &resolved).map(|(rendered, [s, d])| {
+                    let traced = if view == View::Summary { &s } else { &d };
+                    let text = &traced.fitted.text;
+                    let lines = traced.lines.clone().unwrap_or_else(|| text.lines().map(crate::render::LineSource::unknown).collect());
+                    (rendered, [s.fitted, d.fitted], Some(lines))
+                }),
+                None => artifacts::views(&project.renderer, &project.tokenizer, &resolved).map(|(r, fitted)| (r, fitted, None)),
+            };
+            match views.and_then(|v| identity.map(|i| (v, i))) {
+                Ok(((rendered, fitted, lines), (id, fingerprint))) => {
                     // Which persona build answered, for an agent's logs.
                     let mut value = f(&resolved, rendered, fitted);
                     value["id"] = json!(id);
                     value["fingerprint"] = json!(fingerprint);
+                    if let Some(lines) = lines {
+                        value["lines"] = serde_json::to_value(&lines).unwrap_or_default();
+                    }
                     ok(value)
                 }
                 Err(d) => fail_with("the persona does not compile", &d, &loaded.snapshot),
@@ -344,6 +358,9 @@ pub struct PersonaArgs {
     /// Template variables, e.g. runtime variables such as `{"user_name": "Ada"}`.
     #[serde(default)]
     pub vars: BTreeMap<String, Value>,
+    /// `true` to add `lines`: each line of the view with the source line that made it (`{text, file, line, definition, kind, layer, …}`), as `personac show --annotate --format json` gives them.
+    #[serde(default)]
+    pub annotate: bool,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -398,7 +415,7 @@ impl Server {
     }
 
     #[tool(
-        description = "One compiled view of a persona as a system prompt: the summary view (default) or, with detail=true, the full detail view. Options: overrides (part type to part), types and limit (keep some parts), stage, channel, vars (fill runtime variables). Returns the text, the parts in assembly order, what the token budget dropped, and the token count."
+        description = "One compiled view of a persona as a system prompt: the summary view (default) or, with detail=true, the full detail view. Options: overrides (part type to part), types and limit (keep some parts), stage, channel, vars (fill runtime variables), annotate (each line with the source file and line that made it, for review). Returns the text, the parts in assembly order, what the token budget dropped, and the token count."
     )]
     async fn get_agent_persona(&self, Parameters(args): Parameters<PersonaArgs>) -> Answer {
         let request = Request {
@@ -413,7 +430,8 @@ impl Server {
             Ok(name) => name,
             Err(message) => return fail(message),
         };
-        self.compiled(name, &request, |resolved, rendered, [summary, detail]| {
+        let view = if args.detail { View::Detail } else { View::Summary };
+        self.compiled(name, &request, args.annotate.then_some(view), |resolved, rendered, [summary, detail]| {
             let (view, fitted) = if args.detail { (View::Detail, detail) } else { (View::Summary, summary) };
             describe::shown(resolved, &rendered, &fitted, view)
         })
@@ -462,7 +480,7 @@ impl Server {
             Ok(name) => name,
             Err(message) => return fail(message),
         };
-        self.compiled(name, &Request::default(), |resolved, rendered, [summary, detail]| {
+        self.compiled(name, &Request::default(), None, |resolved, rendered, [summary, detail]| {
             let mut value = json!({
                 "persona": resolved.name,
                 "version": resolved.version.as_ref().map(ToString::to_string),

@@ -235,6 +235,8 @@ fn a_markdown_diff_fits_a_pull_request_comment() {
         assert!(markdown.contains(&format!("| `p{i}` | changed |")), "the summary table lost p{i}");
     }
     assert!(markdown.contains("lines left out to fit the comment"));
+    // Each shortened diff still says which source lines it comes from.
+    assert!(markdown.contains("Source lines: `-` `parts/context-policy.md:5-4004` · `+` `parts/context-policy.md:5-4004`"), "{markdown}");
     // The text diff is never shortened.
     assert!(repo.run(&["diff"]).success().stdout.chars().count() > 65_536);
 }

@@ -11,6 +11,7 @@ mod conformance;
 mod conformance_runtime;
 mod corpus;
 mod diagnostics;
+mod diff_sources;
 mod examples;
 mod forms;
 mod git;

@@ -129,6 +129,46 @@ fn read_tools_answer_from_the_repository() {
     });
 }
 
+/// `annotate: true` answers each line of the view with its source, the same
+/// records `show --annotate --format json` prints, for every view a request
+/// may pick; without it, no `lines`.
+#[test]
+fn get_agent_persona_annotates_as_show_does() {
+    let repo = repo();
+    let show = |args: &[&str]| -> Value {
+        let mut all = vec!["show", "maya", "--annotate", "--format", "json"];
+        all.extend(args);
+        serde_json::from_str(&repo.run(&all).success().stdout).unwrap()
+    };
+    runtime().block_on(async {
+        let client = client(&repo, false).await;
+        let cases = [
+            (json!({ "name": "maya", "annotate": true }), show(&["--view", "summary"])),
+            (json!({ "name": "maya", "annotate": true, "detail": true }), show(&[])),
+            (json!({ "name": "maya", "annotate": true, "detail": true, "channel": "voice" }), show(&["--channel", "voice"])),
+        ];
+        for (args, cli) in cases {
+            let (err, answer) = call(&client, "get_agent_persona", args.clone()).await;
+            assert!(!err, "{answer}");
+            assert!(cli["lines"].as_array().is_some_and(|l| !l.is_empty()), "{cli}");
+            assert_eq!(answer["lines"], cli["lines"], "{args}");
+            assert_eq!(answer["text"], cli["text"], "{args}");
+        }
+        // A line of a part points at the part's file and line.
+        let (_, detail) = call(&client, "get_agent_persona", json!({ "name": "maya", "annotate": true, "detail": true })).await;
+        let goal = detail["lines"].as_array().unwrap().iter().find(|l| l["text"] == "Help with {{ topic }}.").unwrap();
+        assert_eq!(
+            (goal["file"].as_str(), goal["line"].as_u64(), goal["kind"].as_str()),
+            (Some("parts/goal-help.toml"), Some(3), Some("part"))
+        );
+        let (_, plain) = call(&client, "get_agent_persona", json!({ "name": "maya", "detail": true })).await;
+        assert!(plain.get("lines").is_none(), "{plain}");
+        let schema = client.list_all_tools().await.unwrap().into_iter().find(|t| t.name == "get_agent_persona").unwrap().input_schema;
+        assert_eq!(schema["properties"]["annotate"]["type"], "boolean", "{schema:?}");
+        client.cancel().await.unwrap();
+    });
+}
+
 #[test]
 fn write_tools_edit_files_like_the_authoring_commands() {
     let repo = repo();

@@ -107,6 +107,13 @@ impl Repo {
         run_in(self.root.as_path(), args)
     }
 
+    /// Runs the binary with these environment variables set.
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut command = personac();
+        command.envs(env.iter().copied()).arg("-C").arg(self.root.as_path()).arg("--color=never").args(args);
+        Run::of(command.output().expect("run personac"))
+    }
+
     /// Runs the binary from inside the repository, without `-C`.
     pub fn run_here(&self, args: &[&str]) -> Run {
         run_from(self.root.as_path(), args)
@@ -179,10 +186,15 @@ pub fn validate_output(out: &Path) {
     }
 }
 
-/// The binary under test, with the user's `NO_COLOR` left out.
+/// The binary under test, with the user's `NO_COLOR` left out, and outside
+/// GitHub Actions even when the suite runs there (`diff --format markdown`
+/// links source lines inside it).
 fn personac() -> std::process::Command {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_personac"));
     command.env_remove("NO_COLOR");
+    for name in ["GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"] {
+        command.env_remove(name);
+    }
     command
 }
 

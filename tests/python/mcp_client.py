@@ -62,6 +62,12 @@ async def main(binary, repo):
                 "name": "maya", "detail": True, "channel": "voice", "vars": {"user_name": "Ada"}})).content[0].text)
             check("a channel view with runtime vars", "Ada" in view["text"] and view["channel"] == "voice", view["text"][:200])
 
+            annotated = json.loads((await session.call_tool("get_agent_persona", {
+                "name": "maya", "detail": True, "annotate": True})).content[0].text)
+            lines = annotated.get("lines", [])
+            check("annotate gives each line of the view its source",
+                  [l["text"] for l in lines] == annotated["text"].rstrip("\n").split("\n") and any(l.get("file", "").startswith("parts/") and l.get("line") for l in lines), lines[:3])
+
             staged = json.loads((await session.call_tool("get_agent_persona", {"name": "aria", "stage": "trial"})).content[0].text)
             check("an arc stage view", staged["stage"] == "trial", staged["stage"])
 
