@@ -159,10 +159,13 @@ pub const EDITOR_URL: &str = "vscode://file{path}:{line}";
 /// in the repository, and the line (from 1).
 pub const EDITOR_URL_PLACEHOLDERS: [&str; 3] = ["path", "file", "line"];
 
+/// A placeholder's byte range in its pattern, braces included, and its name.
+pub type Placeholder<'a> = (std::ops::Range<usize>, &'a str);
+
 /// The placeholders of an editor URL pattern, with their byte ranges
 /// (braces included), or the range of what is not one (an unknown name, or
 /// a brace left open) and what is wrong with it.
-pub fn editor_url_placeholders(pattern: &str) -> Result<Vec<(std::ops::Range<usize>, &str)>, (std::ops::Range<usize>, String)> {
+pub fn editor_url_placeholders(pattern: &str) -> Result<Vec<Placeholder<'_>>, (std::ops::Range<usize>, String)> {
     let mut out = Vec::new();
     let mut at = 0;
     while let Some(open) = pattern[at..].find('{').map(|i| at + i) {

@@ -97,7 +97,7 @@ fn read_preview(r: &mut Reader, entry: &Entry) -> Option<Spanned<String>> {
     let url = url?;
     // The span of the value inside its quotes, where the text is the value.
     let raw = r.text.get(url.span.clone()).unwrap_or("");
-    let inner = (raw.len() == url.value.len() + 2 && &raw[1..raw.len() - 1] == url.value).then_some(url.span.start + 1);
+    let inner = (raw.len() == url.value.len() + 2 && raw[1..raw.len() - 1] == url.value).then_some(url.span.start + 1);
     let at = |range: std::ops::Range<usize>| inner.map_or(url.span.clone(), |start| start + range.start..start + range.end);
     let placeholders = crate::rules::EDITOR_URL_PLACEHOLDERS.map(|p| format!("{{{p}}}"));
     let help = format!("the placeholders are {}; e.g. \"idea://open?file={{path}}&line={{line}}\"", placeholders.join(", "));
