@@ -9,8 +9,9 @@
 # no-op rebuild, `check`, `show` and `manifest` of one persona, `diff` of a
 # one-part change, watch latency (edit to artifacts) and the latency of a
 # validated write through the MCP server, the language server (diagnostics
-# after a change, completion, hover: bench/lsp_latency.py); then the
-# 50-agent import.
+# after a change, completion, hover: bench/lsp_latency.py), the preview's
+# save-to-page latency beside the watch's (median of 20 saves:
+# bench/preview_latency.py); then the 50-agent import.
 #
 # Set BENCH_DIR to choose where the corpora are made (default: a temp dir on
 # /dev/shm when there is one, so that a noisy shared disk does not decide the

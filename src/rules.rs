@@ -150,3 +150,52 @@ fn normalize(path: &Path) -> PathBuf {
     }
     out
 }
+
+/// The preview's editor link when `[preview] editor_url` is not set:
+/// `{path}` is absolute, so it starts with `/` (`vscode://file/home/…:7`).
+pub const EDITOR_URL: &str = "vscode://file{path}:{line}";
+
+/// What `[preview] editor_url` may name: the file's absolute path, its path
+/// in the repository, and the line (from 1).
+pub const EDITOR_URL_PLACEHOLDERS: [&str; 3] = ["path", "file", "line"];
+
+/// A placeholder's byte range in its pattern, braces included, and its name.
+pub type Placeholder<'a> = (std::ops::Range<usize>, &'a str);
+
+/// The placeholders of an editor URL pattern, with their byte ranges
+/// (braces included), or the range of what is not one (an unknown name, or
+/// a brace left open) and what is wrong with it.
+pub fn editor_url_placeholders(pattern: &str) -> Result<Vec<Placeholder<'_>>, (std::ops::Range<usize>, String)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(open) = pattern[at..].find('{').map(|i| at + i) {
+        let Some(close) = pattern[open..].find('}').map(|i| open + i) else {
+            return Err((open..pattern.len(), format!("`{}` opens a placeholder it does not close", &pattern[open..])));
+        };
+        let name = &pattern[open + 1..close];
+        if !EDITOR_URL_PLACEHOLDERS.contains(&name) {
+            return Err((open..close + 1, format!("unknown placeholder `{{{name}}}` in the editor URL")));
+        }
+        out.push((open..close + 1, name));
+        at = close + 1;
+    }
+    Ok(out)
+}
+
+/// An editor URL pattern filled for one line of a file.
+pub fn editor_url(pattern: &str, path: &str, file: &str, line: u32) -> String {
+    let Ok(placeholders) = editor_url_placeholders(pattern) else { return String::new() };
+    let mut out = String::new();
+    let mut at = 0;
+    for (range, name) in placeholders {
+        out.push_str(&pattern[at..range.start]);
+        match name {
+            "path" => out.push_str(path),
+            "file" => out.push_str(file),
+            _ => out.push_str(&line.to_string()),
+        }
+        at = range.end;
+    }
+    out.push_str(&pattern[at..]);
+    out
+}

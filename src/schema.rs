@@ -301,6 +301,14 @@ pub fn config() -> Value {
                 "additionalProperties": false,
                 "properties": crate::rules::LINTS.iter().map(|(_, name)| (name.to_string(), json!({ "type": "string", "enum": ["allow", "warn", "deny"], "default": "warn" }))).collect::<serde_json::Map<_, _>>(),
             },
+            "preview": {
+                "type": "object",
+                "description": "`personac preview`'s page.",
+                "additionalProperties": false,
+                "properties": {
+                    "editor_url": { "type": "string", "default": crate::rules::EDITOR_URL, "description": "The link a source line opens: {path} (absolute), {file} (in the repository) and {line} are filled, e.g. \"idea://open?file={path}&line={line}\"." },
+                },
+            },
         },
     })
 }

@@ -10,7 +10,7 @@ use super::ctx::{Ctx, Outcome};
 use super::query::{ViewArg, on_reached};
 use crate::artifacts;
 use crate::describe::ShowError;
-use crate::model::{Kind, Layer, Layering, Request, ResolvedPersona};
+use crate::model::{self, Kind, Layer, Layering, Request, ResolvedPersona};
 use crate::project::Project;
 use crate::render::{LineSource, View};
 
@@ -166,9 +166,10 @@ fn layering(r: &ResolvedPersona, part: &str) -> Vec<String> {
                 out.push(format!("{part} ({layer}) brought the first part of type `{part_type}`"));
             }
         }
-        if let Some((_, was)) = replaced.iter().find(|(p, _)| p == part) {
-            out.push(format!("{part} ({was}) was replaced at layer {layer} by {}", parts.join(", ")));
-        }
+    }
+    // What took its place, as the preview strikes it through.
+    for gone in model::absent(&r.layering, &[]).iter().filter(|a| a.part == part) {
+        out.push(format!("{part} ({}) was {}", gone.layer, gone.reason()));
     }
     out
 }
@@ -209,8 +210,10 @@ fn explain_part(
                 let _ = writeln!(out, "its {} lines come from {}", shown.len(), places.join(", "));
             }
         }
-    } else if let Some(f) = r.filtered.iter().find(|f| f.part == part) {
-        let _ = writeln!(out, "part `{part}` ({}) is not in {what}: left out by `--{}`", f.layer, f.by);
+    } else if let Some(f) = model::absent(&[], &r.filtered).into_iter().find(|f| f.part == part)
+        && let model::Why::Filtered(by) = f.why
+    {
+        let _ = writeln!(out, "part `{part}` ({}) is not in {what}: left out by `--{by}`", f.layer);
     } else if history.is_empty() {
         match project.catalog.parts.contains_key(part) {
             true => {

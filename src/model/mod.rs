@@ -14,7 +14,7 @@ use serde::Serialize;
 mod layer;
 mod skill;
 mod text;
-pub use layer::{Filtered, Layer, Layering};
+pub use layer::{Absent, Filtered, Layer, Layering, Why, absent};
 pub use skill::{SKILL_FILE, SKILL_TEMPLATE_KEY, SkillFolder};
 pub use text::{Text, file_offset};
 
@@ -386,6 +386,8 @@ pub struct Config {
     pub exports: BTreeMap<String, ExportConfig>,
     /// `provenance = false`: `build` writes no source records.
     pub provenance: bool,
+    /// `[preview] editor_url`: the preview's link to a source line.
+    pub editor_url: Option<Spanned<String>>,
 }
 
 /// `[export.FORMAT]`: a folder `build` keeps an export current in.
@@ -409,6 +411,7 @@ impl Default for Config {
             lints: BTreeMap::new(),
             exports: BTreeMap::new(),
             provenance: true,
+            editor_url: None,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `personac.toml`: the output folder, the encoding, source records, extra part types,
-//! project vars, lint levels and the exports `build` keeps current.
+//! project vars, lint levels, the exports `build` keeps current and the
+//! preview's editor link.
 
 use std::sync::Arc;
 
@@ -85,6 +86,47 @@ fn read_lints(r: &mut Reader, entry: &Entry) -> std::collections::BTreeMap<Strin
     lints
 }
 
+/// `[preview]`: `editor_url`, a URL pattern for the page's links to a
+/// source line, whose placeholders are checked here.
+fn read_preview(r: &mut Reader, entry: &Entry) -> Option<Spanned<String>> {
+    let Ok(mut sub) = Reader::new(r.file, r.text, r.syntax, "`[preview]`".into(), &entry.node, entry.key_span.clone()) else {
+        return None;
+    };
+    let url = sub.string("editor_url");
+    r.diags.extend(sub.finish(&["editor_url"]));
+    let url = url?;
+    // The span of the value inside its quotes, where the text is the value.
+    let raw = r.text.get(url.span.clone()).unwrap_or("");
+    let inner = (raw.len() == url.value.len() + 2 && raw[1..raw.len() - 1] == url.value).then_some(url.span.start + 1);
+    let at = |range: std::ops::Range<usize>| inner.map_or(url.span.clone(), |start| start + range.start..start + range.end);
+    let placeholders = crate::rules::EDITOR_URL_PLACEHOLDERS.map(|p| format!("{{{p}}}"));
+    let help = format!("the placeholders are {}; e.g. \"idea://open?file={{path}}&line={{line}}\"", placeholders.join(", "));
+    match crate::rules::editor_url_placeholders(&url.value) {
+        Err((range, message)) => {
+            let name = url.value[range.clone()].trim_start_matches('{').trim_end_matches('}').to_string();
+            r.diags.push(
+                Diagnostic::error(code::CONFIG, message)
+                    .at(r.file, at(range))
+                    .suggest(&name, crate::rules::EDITOR_URL_PLACEHOLDERS)
+                    .help(help),
+            );
+            None
+        }
+        Ok(_)
+            if url.value.trim_start().to_ascii_lowercase().starts_with("javascript:")
+                || url.value.trim_start().to_ascii_lowercase().starts_with("data:") =>
+        {
+            r.diags.push(
+                Diagnostic::error(code::CONFIG, "the editor URL must open an editor, not run a script (`javascript:` or `data:`)")
+                    .at(r.file, url.span.clone())
+                    .help(help),
+            );
+            None
+        }
+        Ok(_) => Some(url),
+    }
+}
+
 pub(super) fn read_config(file: &Arc<str>, text: &str, doc: Document) -> Result<Config, Vec<Diagnostic>> {
     let mut r = Reader::new(file, text, doc.syntax, "`personac.toml`".into(), &doc.fields, doc.anchor).map_err(|d| vec![d])?;
     let mut config = Config::default();
@@ -107,6 +149,9 @@ pub(super) fn read_config(file: &Arc<str>, text: &str, doc: Document) -> Result<
     if let Some(entry) = r.table("export") {
         config.exports = read_exports(&mut r, entry, &config.out_dir.value);
     }
-    let diags = r.finish(&["out_dir", "encoding", "provenance", "part_types", "vars", "lints", "export"]);
+    if let Some(entry) = r.table("preview") {
+        config.editor_url = read_preview(&mut r, entry);
+    }
+    let diags = r.finish(&["out_dir", "encoding", "provenance", "part_types", "vars", "lints", "export", "preview"]);
     if diags.is_empty() { Ok(config) } else { Err(diags) }
 }

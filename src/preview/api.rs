@@ -1,47 +1,17 @@
-//! The preview's JSON: the personas of a loaded repository, and one view
-//! of one persona with the source of every line, from the same compile as
-//! `build` and `show --annotate` ([`artifacts::traced_views`]).
+//! The preview's JSON: one view of one persona with the source of every
+//! line, from the same compile as `build` and `show --annotate`
+//! ([`artifacts::traced_views`]), and what its layers and filters left out,
+//! as `why` tells it.
 
 use serde_json::{Value, json};
 
 use crate::artifacts;
 use crate::diag::{self, Diagnostic};
-use crate::model::Request;
+use crate::model::{self, Request};
 use crate::project::Project;
 use crate::render::{LineSource, View};
+use crate::rules;
 use crate::snapshot::Snapshot;
-
-/// The compiled personas (abstract bases left out): name, version, tokens
-/// per view, budget, channels, stages, and what the budget dropped.
-pub fn personas(project: &Project) -> Value {
-    let catalog = &project.catalog;
-    let mut out = Vec::new();
-    for (name, _) in catalog.personas.iter().filter(|(_, p)| !p.is_abstract) {
-        let mut entry = json!({ "name": name });
-        match catalog.resolve(name, &Request::default()) {
-            Err(_) => entry["warnings"] = json!(["does not resolve"]),
-            Ok(resolved) => {
-                entry["version"] = json!(resolved.version.as_ref().map(ToString::to_string));
-                entry["budget"] = json!(resolved.budget);
-                entry["channels"] = json!(resolved.channels);
-                entry["stages"] =
-                    json!(resolved.stage.as_ref().map(|s| s.arc.stages.iter().map(|s| s.name.value.clone()).collect::<Vec<_>>()));
-                entry["stage"] = json!(resolved.stage.as_ref().map(|s| s.stage().name.value.clone()));
-                entry["runtime_vars"] = json!(resolved.runtime_vars);
-                match artifacts::views(&project.renderer, &project.tokenizer, &resolved) {
-                    Ok((_, [summary, detail])) => {
-                        entry["tokens"] = json!({ "summary": summary.tokens, "detail": detail.tokens });
-                        let warnings: Vec<String> = detail.dropped.iter().map(|p| format!("part `{p}` dropped by the budget")).collect();
-                        entry["warnings"] = json!(warnings);
-                    }
-                    Err(d) => entry["warnings"] = json!(d.iter().map(|d| d.message.clone()).collect::<Vec<_>>()),
-                }
-            }
-        }
-        out.push(entry);
-    }
-    json!(out)
-}
 
 /// What the page asks for: a persona's view at a stage, on a channel, with
 /// runtime variables filled as `show --var` fills them.
@@ -51,12 +21,24 @@ pub struct ViewQuery {
     pub stage: Option<String>,
     pub channel: Option<String>,
     pub vars: Vec<(String, String)>,
+    /// Only parts of these types, as `show --types`.
+    pub types: Option<Vec<String>>,
+    /// Only the N parts of highest priority, as `show --limit`.
+    pub limit: Option<usize>,
 }
 
 impl ViewQuery {
-    /// From a URL's query string: `persona=maya&view=detail&stage=&channel=voice&var.NAME=VALUE`.
+    /// From a URL's query string: `persona=maya&view=detail&stage=&channel=voice&types=a,b&limit=N&var.NAME=VALUE`.
     pub fn parse(query: &str) -> Result<ViewQuery, String> {
-        let mut q = ViewQuery { persona: String::new(), view: View::Detail, stage: None, channel: None, vars: Vec::new() };
+        let mut q = ViewQuery {
+            persona: String::new(),
+            view: View::Detail,
+            stage: None,
+            channel: None,
+            vars: Vec::new(),
+            types: None,
+            limit: None,
+        };
         for (key, value) in pairs(query) {
             let some = |v: String| (!v.is_empty()).then_some(v);
             match key.as_str() {
@@ -70,6 +52,12 @@ impl ViewQuery {
                 }
                 "stage" => q.stage = some(value),
                 "channel" => q.channel = some(value),
+                "types" => {
+                    let types: Vec<String> = value.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect();
+                    q.types = (!types.is_empty()).then_some(types);
+                }
+                "limit" if value.is_empty() => q.limit = None,
+                "limit" => q.limit = Some(value.parse().map_err(|_| format!("the limit `{value}` is not a whole number"))?),
                 _ => match key.strip_prefix("var.") {
                     Some(name) if crate::parse::is_identifier(name) => q.vars.push((name.to_string(), value)),
                     Some(name) => return Err(format!("`{name}` is not a valid variable name")),
@@ -126,7 +114,8 @@ pub enum ViewError {
 /// One view with its line sources, its parts' token counts against the
 /// budget, and the parts the budget dropped.
 pub fn view(project: &Project, root: &std::path::Path, q: &ViewQuery) -> Result<Value, ViewError> {
-    let mut request = Request { stage: q.stage.clone(), channel: q.channel.clone(), ..Request::default() };
+    let mut request =
+        Request { stage: q.stage.clone(), channel: q.channel.clone(), types: q.types.clone(), limit: q.limit, ..Request::default() };
     for (k, v) in &q.vars {
         request.vars.insert(k.clone(), v.as_str().into());
     }
@@ -142,35 +131,44 @@ pub fn view(project: &Project, root: &std::path::Path, q: &ViewQuery) -> Result<
     let traced = if q.view == View::Summary { summary } else { detail };
     let text = &traced.fitted.text;
     let lines = traced.lines.unwrap_or_else(|| text.lines().map(LineSource::unknown).collect());
+    let editor = project.catalog.config.editor_url.as_ref().map_or(rules::EDITOR_URL, |u| u.value.as_str());
     let mut value = crate::describe::shown(&resolved, &rendered, &traced.fitted, q.view);
     value["lines"] = json!(
         lines
             .iter()
             .map(|l| {
                 let abs = l.file.as_ref().filter(|_| l.kind != "layout").map(|f| root.join(&**f).display().to_string());
+                let href =
+                    abs.as_ref().zip(l.file.as_ref()).zip(l.line).map(|((path, file), line)| rules::editor_url(editor, path, file, line));
                 json!({
                     "text": l.text, "file": l.file, "path": abs, "line": l.line, "definition": l.definition,
-                    "kind": l.kind, "field": l.field, "layer": l.layer, "place": l.place(),
+                    "kind": l.kind, "field": l.field, "layer": l.layer, "place": l.place(), "href": href,
                 })
             })
             .collect::<Vec<_>>()
     );
     let dropped = &traced.fitted.dropped;
-    value["parts"] = json!(
-        resolved
-            .parts
-            .iter()
-            .zip(&rendered.parts)
-            .map(|(p, r)| {
-                let body = if q.view == View::Summary { &r.summary } else { &r.content };
-                let tokens = project.tokenizer.count(body).unwrap_or(0);
-                json!({
-                    "name": r.name, "type": r.part_type, "layer": p.layer.to_string(), "tokens": tokens,
-                    "dropped": dropped.contains(&r.name).then_some("dropped by the budget"),
-                })
+    let mut parts: Vec<Value> = resolved
+        .parts
+        .iter()
+        .zip(&rendered.parts)
+        .map(|(p, r)| {
+            let body = if q.view == View::Summary { &r.summary } else { &r.content };
+            let tokens = project.tokenizer.count(body).unwrap_or(0);
+            json!({
+                "name": r.name, "type": r.part_type, "layer": p.layer.to_string(), "tokens": tokens,
+                "dropped": dropped.contains(&r.name).then_some("dropped by the budget"),
             })
-            .collect::<Vec<_>>()
-    );
+        })
+        .collect();
+    // What the layers replaced and the filters left out, as `why` tells it.
+    for gone in model::absent(&resolved.layering, &resolved.filtered) {
+        let part_type = gone.part_type.clone().or_else(|| project.catalog.parts.get(gone.part.as_str()).map(|p| p.part_type.value.clone()));
+        parts.push(json!({
+            "name": gone.part, "type": part_type, "layer": gone.layer.to_string(), "tokens": null, "dropped": gone.reason(),
+        }));
+    }
+    value["parts"] = json!(parts);
     value["budget"] = json!(resolved.budget);
     value["channels"] = json!(resolved.channels);
     value["runtime_vars"] = json!(resolved.runtime_vars);

@@ -16,6 +16,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use serde_json::{Value, json};
 
 use super::api::{self, ViewError, ViewQuery};
+use super::compare::{self, DiffError};
 use super::state::State;
 
 type Reply = Response<BoxBody<Bytes, Infallible>>;
@@ -67,14 +68,11 @@ async fn handle(state: &Arc<State>, port: u16, req: Request<Incoming>) -> Reply 
         "/style.css" => asset(STYLE, "text/css; charset=utf-8"),
         "/favicon.ico" => text(StatusCode::NO_CONTENT, ""),
         "/api/status" => json_reply(StatusCode::OK, &state.status()),
-        "/api/personas" => {
-            let state = state.clone();
-            blocking(move || match state.good() {
-                Some(good) => (StatusCode::OK, json!({ "personas": api::personas(&good.project), "status": state.status() })),
-                None => (StatusCode::SERVICE_UNAVAILABLE, json!({ "personas": [], "status": state.status() })),
-            })
-            .await
-        }
+        // Made with the load: nothing is compiled on a request.
+        "/api/personas" => match state.good() {
+            Some(good) => json_reply(StatusCode::OK, &json!({ "personas": &*good.personas.json, "status": state.status() })),
+            None => json_reply(StatusCode::SERVICE_UNAVAILABLE, &json!({ "personas": [], "status": state.status() })),
+        },
         "/api/view" => {
             let state = state.clone();
             blocking(move || {
@@ -92,6 +90,21 @@ async fn handle(state: &Arc<State>, port: u16, req: Request<Incoming>) -> Reply 
                         StatusCode::UNPROCESSABLE_ENTITY,
                         json!({ "error": "the persona does not compile", "diagnostics": api::diagnostics(&d, &good.snapshot) }),
                     ),
+                }
+            })
+            .await
+        }
+        "/api/diff" => {
+            let state = state.clone();
+            blocking(move || {
+                let rev = api::pairs(&query).into_iter().find(|(k, _)| k == "rev").map(|(_, v)| v).unwrap_or_default();
+                let Some(good) = state.good() else {
+                    return (StatusCode::SERVICE_UNAVAILABLE, json!({ "error": "the repository has errors", "status": state.status() }));
+                };
+                match compare::report(&state, &good, &rev) {
+                    Ok(report) => (StatusCode::OK, report),
+                    Err(DiffError::Request(e)) => (StatusCode::BAD_REQUEST, json!({ "error": e })),
+                    Err(DiffError::Definitions(v)) => (StatusCode::UNPROCESSABLE_ENTITY, v),
                 }
             })
             .await

@@ -5,7 +5,9 @@
 //!
 //! The sources are watched by the watch's own [`crate::watch::Changes`];
 //! each batch of changes is loaded as a watch's rebuild loads it
-//! ([`state`]); the page asks for JSON ([`api`]) over HTTP ([`http`]).
+//! ([`state`]), with the list of personas made once per load ([`list`]);
+//! the page asks for JSON ([`api`], and a diff against a revision:
+//! [`compare`]) over HTTP ([`http`]).
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -13,7 +15,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod api;
+mod compare;
 mod http;
+mod list;
 mod state;
 
 /// Serves the preview of the repository at `root` on 127.0.0.1:`port`

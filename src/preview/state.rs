@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Value, json};
 
 use super::api;
+use super::list::Personas;
 use crate::catalog::Cache;
 use crate::diag;
 use crate::project::Project;
@@ -21,6 +22,8 @@ use crate::snapshot::Snapshot;
 pub struct Good {
     pub snapshot: Snapshot,
     pub project: Project,
+    /// The list of personas, made with this load.
+    pub personas: Personas,
 }
 
 #[derive(Default)]
@@ -34,7 +37,8 @@ struct Current {
 
 pub struct State {
     pub root: PathBuf,
-    cache: Cache,
+    /// Parsed files by content, shared by every load (and a diff's other side).
+    pub cache: Cache,
     current: Mutex<Current>,
     /// Bumped after every load; the page's event streams wait on it.
     pub generation: tokio::sync::watch::Sender<u64>,
@@ -66,11 +70,16 @@ impl State {
                 Err(api::diagnostics(&diags, &snapshot))
             }
         };
+        let project = project.map(|project| {
+            let before = self.good();
+            let personas = Personas::make(&project, &snapshot, before.as_ref().map(|g| &g.personas));
+            (project, personas)
+        });
         let mut current = self.lock();
         match project {
-            Ok(project) => {
+            Ok((project, personas)) => {
                 current.snapshot = Some(snapshot.clone());
-                current.good = Some(Arc::new(Good { snapshot, project }));
+                current.good = Some(Arc::new(Good { snapshot, project, personas }));
                 current.broken = None;
             }
             Err(broken) => {

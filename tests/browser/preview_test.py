@@ -8,12 +8,15 @@ REPO's sources (personac.toml personas parts traits skills guardrails arcs)
 are copied to a temp dir and built there; the page must show maya's detail
 view exactly as `build-output/maya/detail.md`, the voice channel as
 `channels/voice/detail.md`, follow a save within 2 seconds without a
-reload, show a broken save's diagnostic while keeping the view, and give
-a line's file:line on a click of its label. A foreign Host is refused.
+reload, show a broken save's diagnostic while keeping the view, give
+a line's file:line on a click of its label, and in diff mode show a saved
+change against HEAD side by side with its token delta. A foreign Host is
+refused.
 """
 
 import argparse
 import http.client
+import json
 import os
 import re
 import shutil
@@ -40,7 +43,8 @@ def wait_for(driver, what, check, timeout=20.0):
     try:
         return WebDriverWait(driver, timeout, poll_frequency=0.02).until(lambda d: check(d))
     except Exception:
-        sys.exit(f"FAIL: {what} (within {timeout} s); the page shows:\n{text_of(driver, 'view')[:400]}")
+        shown = text_of(driver, "diff") if driver.find_element(By.ID, "diff").is_displayed() else text_of(driver, "view")
+        sys.exit(f"FAIL: {what} (within {timeout} s); the page shows:\n{shown[:600]}")
 
 
 def main():
@@ -61,6 +65,10 @@ def main():
         elif os.path.isfile(src):
             shutil.copy(src, root)
     subprocess.run([personac, "-q", "-C", root, "build"], check=True)
+    # A git repository, for the diff mode's HEAD.
+    git = ["git", "-C", root, "-c", "user.name=preview", "-c", "user.email=preview@example.invalid"]
+    for step in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "the example"]):
+        subprocess.run(git + step, check=True)
     read = lambda rel: open(os.path.join(root, rel), encoding="utf-8", newline="").read()
     detail, voice = read("build-output/maya/detail.md"), read("build-output/maya/channels/voice/detail.md")
 
@@ -107,6 +115,12 @@ def main():
         Select(driver.find_element(By.ID, "channel")).select_by_value("voice")
         wait_for(driver, "the voice channel, equal to channels/voice/detail.md", lambda d: text_of(d, "view") == voice)
         print("ok: the voice channel equals build-output/maya/channels/voice/detail.md")
+        # The part the voice channel's layer replaced is struck through, with why.
+        warm = driver.find_element(By.CSS_SELECTOR, '#parts .part.dropped[data-part="tone-warm"]')
+        name = warm.find_element(By.CSS_SELECTOR, ".name")
+        if "line-through" not in name.value_of_css_property("text-decoration") or "replaced at layer channel:voice by tone-spoken" not in warm.text:
+            sys.exit(f"FAIL: tone-warm on the voice channel shows {warm.text!r}")
+        print(f"ok: the replaced part is struck through: {warm.text!r}")
         Select(driver.find_element(By.ID, "channel")).select_by_value("")
         wait_for(driver, "the default channel again", lambda d: text_of(d, "view") == detail)
 
@@ -135,6 +149,39 @@ def main():
             f.write(original)
         wait_for(driver, "the mended part", lambda d: not box.is_displayed() and text_of(d, "view") == detail)
         print("ok: mended, the diagnostics go and the view is the built one again")
+
+        # Diff mode: a save against HEAD, side by side, with its token delta
+        # (before the editor link's click, after which clicks may not reach the page).
+        with open(os.path.join(root, PART), "w", encoding="utf-8", newline="") as f:
+            f.write(original.replace("Your name is Maya.", "Your name is Maya Preview."))
+        wait_for(driver, "the saved part again", lambda d: text_of(d, "view") == changed)
+        driver.find_element(By.ID, "diffmode").click()
+        detail_diff = '#diff section[data-persona="maya"] details[data-path="detail.md"]'
+        row = f"{detail_diff} tr"
+
+        def changed_row(d):
+            for tr in d.find_elements(By.CSS_SELECTOR, row):
+                cells = tr.find_elements(By.CSS_SELECTOR, "td.del, td.ins")
+                texts = {c.get_attribute("class"): c.text for c in cells}
+                if texts.get("del", "").startswith("Your name is Maya.") and texts.get("ins", "").startswith("Your name is Maya Preview."):
+                    return True
+            return False
+
+        wait_for(driver, "maya's detail.md changed line side by side in diff mode", changed_row)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("GET", "/api/diff?rev=HEAD", headers={"Host": f"127.0.0.1:{port}"})
+        report = json.loads(conn.getresponse().read())
+        conn.close()
+        maya = next(p for p in report["personas"] if p["name"] == "maya")
+        delta = next(a for a in maya["artifacts"] if a["path"] == "detail.md")["token_delta"]
+        shown_delta = driver.find_element(By.CSS_SELECTOR, f"{detail_diff} .delta").text
+        if delta == 0 or shown_delta != f"({delta:+d})":
+            sys.exit(f"FAIL: the token delta shown is {shown_delta!r}, the report's {delta}")
+        print(f"ok: diff mode shows the changed line side by side and the token delta {shown_delta}")
+        driver.find_element(By.ID, "diffmode").click()
+        with open(os.path.join(root, PART), "w", encoding="utf-8", newline="") as f:
+            f.write(original)
+        wait_for(driver, "the view again, mended", lambda d: d.find_element(By.ID, "view").is_displayed() and text_of(d, "view") == detail)
 
         # A line's label gives its file:line (and links it for the editor).
         number = next(i for i, l in enumerate(detail.split("\n")) if l.startswith("Your name is Maya."))

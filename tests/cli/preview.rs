@@ -226,3 +226,107 @@ fn preview_follows_saves_and_keeps_the_last_good_view_over_a_broken_one() {
     preview.until("/api/status", |s| s["ok"] == true);
     assert_eq!(preview.text("/api/view?persona=maya"), built);
 }
+
+#[test]
+fn preview_strikes_through_what_the_layers_replaced_and_the_filters_left_out_as_why_tells_it() {
+    let repo = example();
+    let preview = Preview::start(repo.path());
+    let parts = |path: &str| preview.json(path)["parts"].as_array().unwrap().clone();
+    let part = |parts: &[Value], name: &str| parts.iter().find(|p| p["name"] == name).unwrap_or_else(|| panic!("no part {name}")).clone();
+
+    // The voice channel's layer replaces tone-warm with tone-spoken.
+    let voice = parts("/api/view?persona=maya&channel=voice");
+    let warm = part(&voice, "tone-warm");
+    assert_eq!(warm["dropped"], "replaced at layer channel:voice by tone-spoken");
+    assert_eq!((warm["layer"].as_str(), warm["type"].as_str(), warm["tokens"].is_null()), (Some("own"), Some("tone"), true));
+    assert!(part(&voice, "tone-spoken")["dropped"].is_null());
+    let why = run_in(repo.path(), &["why", "maya", "--channel", "voice", "--part", "tone-warm"]).success();
+    assert!(why.stdout.contains("tone-warm (own) was replaced at layer channel:voice by tone-spoken"), "{}", why.stdout);
+    // On the default channel it is in the view.
+    assert!(part(&parts("/api/view?persona=maya"), "tone-warm")["dropped"].is_null());
+
+    // `types` and `limit` leave parts out, as `show --types` and `--limit` do.
+    let only = parts("/api/view?persona=maya&types=identity,tone");
+    assert_eq!(part(&only, "system-acme")["dropped"], "left out by `types`");
+    assert!(part(&only, "identity-maya")["dropped"].is_null());
+    let shown = run_in(repo.path(), &["show", "maya", "--types", "identity,tone"]).success();
+    assert_eq!(preview.text("/api/view?persona=maya&types=identity,tone"), shown.stdout);
+    let limited = parts("/api/view?persona=maya&limit=2");
+    let left: Vec<&Value> = limited.iter().filter(|p| p["dropped"] == "left out by `limit`").collect();
+    assert!(!left.is_empty(), "{limited:?}");
+    let why = run_in(repo.path(), &["why", "maya", "--limit", "2", "--part", left[0]["name"].as_str().unwrap()]).success();
+    assert!(why.stdout.contains("left out by `--limit`"), "{}", why.stdout);
+    assert_eq!(preview.get("/api/view?persona=maya&limit=many").0, 400);
+}
+
+#[test]
+fn preview_links_lines_with_the_editor_url_of_personac_toml_and_refuses_an_unknown_placeholder() {
+    let repo = example();
+    {
+        let preview = Preview::start(repo.path());
+        let view = preview.json("/api/view?persona=maya");
+        let line = view["lines"].as_array().unwrap().iter().find(|l| l["definition"] == "identity-maya").unwrap().clone();
+        assert_eq!(line["href"].as_str().unwrap(), format!("vscode://file{}:7", line["path"].as_str().unwrap()));
+    }
+    let config = repo.read("personac.toml");
+    repo.write("personac.toml", &format!("{config}\n[preview]\neditor_url = \"idea://open?file={{path}}&line={{line}}&in={{file}}\"\n"));
+    let preview = Preview::start(repo.path());
+    let view = preview.json("/api/view?persona=maya");
+    let line = view["lines"].as_array().unwrap().iter().find(|l| l["definition"] == "identity-maya").unwrap().clone();
+    let path = line["path"].as_str().unwrap();
+    assert_eq!(line["href"].as_str().unwrap(), format!("idea://open?file={path}&line=7&in=parts/identity/identity-maya.md"));
+    drop(preview);
+
+    // An unknown placeholder is an error at its place, with the ones there are.
+    let lines = config.lines().count() + 3;
+    repo.write("personac.toml", &format!("{config}\n[preview]\neditor_url = \"idea://open?file={{path}}&line={{lne}}\"\n"));
+    let run = repo.run(&["check"]).failure();
+    assert!(run.stderr.contains("unknown placeholder `{lne}` in the editor URL"), "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("personac.toml:{lines}:44")), "{}", run.stderr);
+    assert!(run.stderr.contains("did you mean `line`?") && run.stderr.contains("{path}, {file}, {line}"), "{}", run.stderr);
+    repo.write("personac.toml", &format!("{config}\n[preview]\neditor_url = \"javascript:alert({{line}})\"\n"));
+    let run = repo.run(&["check"]).failure();
+    assert!(run.stderr.contains("must open an editor, not run a script"), "{}", run.stderr);
+    repo.write("personac.toml", &format!("{config}\n[preview]\neditor = \"x\"\n"));
+    assert!(repo.run(&["check"]).failure().stderr.contains("editor"));
+}
+
+#[test]
+fn preview_diff_is_personac_diffs_report_against_head_or_any_revision() {
+    let repo = example().git_init();
+    repo.write(".gitignore", "build-output/\n");
+    let first = repo.commit("first");
+    let part = "parts/identity/identity-maya.md";
+    let text = repo.read(part);
+    repo.write(part, &text.replace("Your name is Maya.", "You are Maya."));
+    repo.commit("second");
+    let preview = Preview::start(repo.path());
+    let report = preview.json("/api/diff");
+    assert_eq!(report["changed"], false, "{report}");
+    assert_eq!(preview.json("/api/diff?rev=HEAD"), report);
+
+    // A save: the working tree against HEAD, and against the first commit.
+    repo.write(part, &text.replace("Your name is Maya.", "Your name is Maya Diffed, the one and only."));
+    preview.until("/api/view?persona=maya", |v| v["text"].as_str().is_some_and(|t| t.contains("Maya Diffed")));
+    for rev in ["HEAD", first.as_str()] {
+        let report = preview.json(&format!("/api/diff?rev={rev}"));
+        let cli: Value = serde_json::from_str(&repo.run(&["diff", rev, "--format", "json"]).success().stdout).unwrap();
+        assert_eq!(report, cli, "against {rev}");
+        let maya = report["personas"].as_array().unwrap().iter().find(|p| p["name"] == "maya").expect("maya changed");
+        let detail = maya["artifacts"].as_array().unwrap().iter().find(|a| a["path"] == "detail.md").unwrap();
+        assert!(detail["diff"].as_str().unwrap().contains("+Your name is Maya Diffed, the one and only."), "{detail}");
+        assert_ne!(detail["token_delta"], 0);
+        assert_eq!(maya["sources"], serde_json::json!([part]));
+    }
+    // The list of personas follows the save too.
+    let report = preview.json("/api/diff");
+    let maya = report["personas"].as_array().unwrap().iter().find(|p| p["name"] == "maya").unwrap();
+    let tokens = maya["artifacts"].as_array().unwrap().iter().find(|a| a["path"] == "detail.md").unwrap()["tokens"]["new"].clone();
+    let personas = preview.json("/api/personas");
+    let listed = personas["personas"].as_array().unwrap().iter().find(|p| p["name"] == "maya").unwrap();
+    assert_eq!(listed["tokens"]["detail"], tokens);
+
+    let (status, body) = preview.get("/api/diff?rev=no-such-branch");
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("no-such-branch"), "{body}");
+}

@@ -69,7 +69,10 @@ async function loadPersonas() {
 
 async function loadView() {
   if (!current) return;
-  const params = new URLSearchParams({ persona: current, view: $('which').value, stage: $('stage').value, channel: $('channel').value });
+  const params = new URLSearchParams({
+    persona: current, view: $('which').value, stage: $('stage').value, channel: $('channel').value,
+    types: $('types').value, limit: $('limit').value.trim(),
+  });
   for (const i of $('vars').querySelectorAll('input')) if (i.value !== '') params.set(`var.${i.name}`, i.value);
   const { ok, body } = await getJSON(`/api/view?${params}`);
   $('error').hidden = ok;
@@ -87,13 +90,16 @@ function renderView(d) {
   parts.replaceChildren();
   const scale = d.budget || Math.max(d.tokens, 1);
   for (const p of d.parts) {
-    const row = el('div', { class: 'part' + (p.dropped ? ' dropped' : ''), title: p.dropped || '' });
+    // Dropped by the budget, replaced by a layer or left out by a filter.
+    const row = el('div', { class: 'part' + (p.dropped ? ' dropped' : ''), title: p.dropped || '', 'data-part': p.name });
     row.append(el('span', { class: 'name' }, `${p.name} (${p.type}, ${p.layer})`));
-    const bar = el('div', { class: 'bar', role: 'img', 'aria-label': `${p.tokens} tokens` });
+    const tokens = p.tokens === null ? 0 : p.tokens;
+    const bar = el('div', { class: 'bar', role: 'img', 'aria-label': p.tokens === null ? 'not in the view' : `${p.tokens} tokens` });
     const fill = el('span');
-    fill.style.width = `${Math.min(100, (100 * p.tokens) / scale)}%`;
+    fill.style.width = `${Math.min(100, (100 * tokens) / scale)}%`;
     bar.append(fill);
-    row.append(bar, el('span', {}, p.dropped ? `${p.tokens} · ${p.dropped}` : `${p.tokens} tokens`));
+    const count = p.tokens === null ? '' : `${p.tokens} tokens`;
+    row.append(bar, el('span', { class: 'why' }, p.dropped ? [count, p.dropped].filter(Boolean).join(' · ') : count));
     parts.append(row);
   }
   const gutter = $('gutter');
@@ -103,7 +109,8 @@ function renderView(d) {
   for (const [i, l] of d.lines.entries()) {
     const label = l.kind === 'layout' ? `(${l.field})` : `${l.place}  ${l.definition}${l.layer ? ' · ' + l.layer : ''}`;
     const attrs = { 'data-line': String(i), 'data-place': l.place, title: label };
-    if (l.path && l.line) attrs.href = `vscode://file/${l.path.replace(/^\/+/, "")}:${l.line}`;
+    // The link `[preview] editor_url` makes (vscode://file… by default).
+    if (l.href) attrs.href = l.href;
     const a = el('a', attrs, label);
     a.addEventListener('click', () => { $('selected').textContent = l.place; });
     gutter.append(a);
@@ -127,10 +134,105 @@ function status(s) {
   if (s.good && s.generation !== shown) {
     shown = s.generation;
     loadPersonas();
+    if (diffMode()) loadDiff();
   }
 }
 
+// Diff mode: the working tree against a revision, as `personac diff`.
+function diffMode() {
+  return $('diffmode').getAttribute('aria-pressed') === 'true';
+}
+
+function setDiffMode(on) {
+  $('diffmode').setAttribute('aria-pressed', String(on));
+  $('diff').hidden = !on;
+  $('viewbox').hidden = on;
+  $('parts').hidden = on;
+  if (on) loadDiff();
+}
+
+function signed(n) {
+  return n > 0 ? `+${n}` : String(n);
+}
+
+async function loadDiff() {
+  const box = $('diff');
+  const { ok, body } = await getJSON(`/api/diff?${new URLSearchParams({ rev: $('rev').value.trim() || 'HEAD' })}`);
+  box.replaceChildren();
+  if (!ok) {
+    box.append(el('p', { class: 'failed', role: 'alert' }, body.error + (body.diagnostics ? '\n' + body.diagnostics.map(describe).join('\n') : '')));
+    return;
+  }
+  const n = body.personas.length;
+  box.append(el('p', { class: 'summary' },
+    n ? `${n} persona${n === 1 ? '' : 's'} changed between ${body.base} and ${body.head}.` : `No compiled output changed between ${body.base} and ${body.head}.`));
+  for (const p of body.personas) {
+    const section = el('section', { class: 'persona-diff', 'data-persona': p.name });
+    const version = p.version.old === p.version.new ? (p.version.new || '–') : `${p.version.old || '–'} → ${p.version.new || '–'}`;
+    section.append(el('h3', {}, `${p.name} · ${p.status} · version ${version}`));
+    if (p.sources.length) section.append(el('p', { class: 'sources' }, `caused by: ${p.sources.join(', ')}`));
+    for (const a of p.artifacts) {
+      const details = el('details', { open: '', 'data-path': a.path });
+      const summary = el('summary', {}, `${a.path} · ${a.status} · tokens ${a.tokens.old ?? '–'} → ${a.tokens.new ?? '–'} `);
+      summary.append(el('span', { class: 'delta' + (a.token_delta > 0 ? ' up' : a.token_delta < 0 ? ' down' : '') }, `(${signed(a.token_delta)})`));
+      details.append(summary, sideBySide(a.diff));
+      section.append(details);
+    }
+    box.append(section);
+  }
+}
+
+// A unified diff as a table: the revision's lines left, the working tree's right.
+function sideBySide(diff) {
+  const table = el('table', { class: 'sbs' });
+  let dels = [];
+  let adds = [];
+  let left = 0;
+  let right = 0;
+  const cell = (n, text, kind) => [el('td', { class: 'n' }, n === null ? '' : String(n)), el('td', { class: kind }, text === null ? '' : text)];
+  const row = (a, b, kinds) => {
+    const tr = el('tr');
+    tr.append(...cell(a === null ? null : ++left, a, kinds[0]), ...cell(b === null ? null : ++right, b, kinds[1]));
+    table.append(tr);
+  };
+  const flush = () => {
+    for (let i = 0; i < Math.max(dels.length, adds.length); i++) {
+      const a = i < dels.length ? dels[i] : null;
+      const b = i < adds.length ? adds[i] : null;
+      row(a, b, [a === null ? 'none' : 'del', b === null ? 'none' : 'ins']);
+    }
+    dels = [];
+    adds = [];
+  };
+  let inHunk = false;
+  for (const line of diff.split('\n')) {
+    const hunk = line.match(/^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/);
+    if (hunk) {
+      flush();
+      inHunk = true;
+      left = Number(hunk[1]) - 1;
+      right = Number(hunk[2]) - 1;
+      const tr = el('tr', { class: 'hunk' });
+      tr.append(el('td', { colspan: '4' }, line));
+      table.append(tr);
+    } else if (!inHunk || line.startsWith('\\')) {
+      // The ---/+++ header, or "\ No newline at end of file".
+    } else if (line.startsWith('-')) {
+      dels.push(line.slice(1));
+    } else if (line.startsWith('+')) {
+      adds.push(line.slice(1));
+    } else if (line.startsWith(' ')) {
+      flush();
+      row(line.slice(1), line.slice(1), ['same', 'same']);
+    }
+  }
+  flush();
+  return table;
+}
+
 $('search').addEventListener('input', renderList);
-for (const id of ['which', 'stage', 'channel']) $(id).addEventListener('change', loadView);
+for (const id of ['which', 'stage', 'channel', 'types', 'limit']) $(id).addEventListener('change', loadView);
+$('diffmode').addEventListener('click', () => setDiffMode(!diffMode()));
+$('rev').addEventListener('change', () => { if (diffMode()) loadDiff(); });
 const events = new EventSource('/events');
 events.addEventListener('status', (e) => status(JSON.parse(e.data)));
