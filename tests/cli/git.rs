@@ -264,11 +264,8 @@ fn a_repository_owned_by_another_user_is_refused_with_a_hint() {
 /// own file, a new persona).
 fn examples_history(committed: bool) -> Repo {
     let repo = Repo::new().git_init();
-    for (path, bytes) in crate::support::tree(&crate::support::examples_root()) {
-        let top = path.split('/').next().unwrap_or_default();
-        if ["personas", "parts", "traits", "skills", "guardrails", "arcs", "templates"].contains(&top) || path == "personac.toml" {
-            repo.write(&path, std::str::from_utf8(&bytes).unwrap());
-        }
+    for (path, bytes) in crate::support::example_sources() {
+        repo.write(&path, std::str::from_utf8(&bytes).unwrap());
     }
     if committed {
         repo.run(&["build"]).success();

@@ -211,11 +211,8 @@ fn provenance_build_writes_records_that_config_turns_off() {
 /// A copy of the example repository's sources, to change.
 fn examples_copy() -> crate::support::Repo {
     let repo = crate::support::Repo::new();
-    for (path, bytes) in crate::support::tree(&examples_root()) {
-        let top = path.split('/').next().unwrap_or_default();
-        if ["personas", "parts", "traits", "skills", "guardrails", "arcs", "templates"].contains(&top) || path == "personac.toml" {
-            repo.write(&path, std::str::from_utf8(&bytes).unwrap());
-        }
+    for (path, bytes) in crate::support::example_sources() {
+        repo.write(&path, std::str::from_utf8(&bytes).unwrap());
     }
     repo
 }

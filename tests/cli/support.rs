@@ -208,6 +208,19 @@ impl Run {
     }
 }
 
+/// The example repository's definitions and config, by path: only their
+/// folders are read (the repository's root also holds `target/`, gigabytes
+/// a test must not read into memory).
+pub fn example_sources() -> BTreeMap<String, Vec<u8>> {
+    let root = examples_root();
+    let mut out = BTreeMap::new();
+    for folder in ["personas", "parts", "traits", "skills", "guardrails", "arcs", "templates"] {
+        out.extend(tree(&root.join(folder)).into_iter().map(|(path, bytes)| (format!("{folder}/{path}"), bytes)));
+    }
+    out.insert("personac.toml".to_string(), std::fs::read(root.join("personac.toml")).unwrap());
+    out
+}
+
 pub fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     if !root.exists() {
