@@ -66,6 +66,9 @@ fn views_of(
     }
 }
 
+/// A request's rendered texts, its two views, and their source records.
+type Recorded = (RenderedPersona, [Fitted; 2], [Option<Vec<u8>>; 2]);
+
 /// [`views`], with the views' source records when they are wanted (each
 /// `None` where its layout cannot be traced). The texts are rendered once,
 /// marked, and the views laid out from them without their marks.
@@ -74,7 +77,7 @@ fn views_recorded(
     tokenizer: &Tokenizer,
     resolved: &ResolvedPersona,
     with_records: bool,
-) -> Result<(RenderedPersona, [Fitted; 2], [Option<Vec<u8>>; 2]), Vec<Diagnostic>> {
+) -> Result<Recorded, Vec<Diagnostic>> {
     if !with_records {
         let (rendered, fitted) = views(renderer, tokenizer, resolved)?;
         return Ok((rendered, fitted, [None, None]));

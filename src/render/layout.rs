@@ -13,7 +13,7 @@ use super::bare::substitute;
 use super::engine;
 use super::rendered::{RenderedPersona, View};
 use super::shown::{Shown, tidy};
-use super::sources::{LineSource, MarkAt, Traced, mark_source, read_marks, tidy_marked};
+use super::sources::{LineSource, MarkAt, MarkedLine, Traced, mark_source, read_marks, tidy_marked};
 use crate::diag::Diagnostic;
 
 impl Renderer {
@@ -102,13 +102,7 @@ impl Renderer {
 
     /// The view's lines laid out from `traced`'s marked texts, each with
     /// its mark, when they give the view back exactly.
-    fn marked_lines(
-        &self,
-        traced: &Traced,
-        view_kind: View,
-        dropped: &BTreeSet<usize>,
-        view: &str,
-    ) -> Option<Vec<(String, Option<(usize, usize)>)>> {
+    fn marked_lines(&self, traced: &Traced, view_kind: View, dropped: &BTreeSet<usize>, view: &str) -> Option<Vec<MarkedLine>> {
         let persona = traced.persona.as_ref()?;
         let raw = self.layout_raw(persona, view_kind, dropped).ok()?;
         let lines = tidy_marked(&raw);

@@ -348,6 +348,10 @@ fn stem(file: &str) -> &str {
     name.rsplit_once('.').map_or(name, |(stem, _)| stem)
 }
 
+/// A line of a view laid out from marked texts, without its marks, and
+/// the mark that names it with where the text's line starts in it.
+pub(super) type MarkedLine = (String, Option<(usize, usize)>);
+
 /// Which of a line's marks names it.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum MarkAt {
