@@ -120,14 +120,23 @@ impl Diagnostic {
 /// The closest candidate to `wrong`, if it is close enough to be a likely typo.
 pub fn did_you_mean<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let mut best: Option<(f64, &str)> = None;
+    let wrong_len = wrong.chars().count();
     for candidate in candidates {
-        let score = strsim::jaro_winkler(wrong, candidate);
         // Close in spelling, not only in its first letters: `temperature`
-        // is no misspelled `template`.
-        let close = strsim::levenshtein(wrong, candidate) <= (candidate.chars().count() / 3).max(2)
-            || candidate.starts_with(wrong)
-            || wrong.starts_with(candidate);
-        if score >= 0.8 && close && best.is_none_or(|(b, name)| score > b || (score == b && candidate < name)) {
+        // is no misspelled `template`. The cheap tests come first (among
+        // thousands of names, the edit distance of each was most of a
+        // language server's answer to a misspelled part): an edit distance
+        // is at least the difference in length.
+        let prefix = candidate.starts_with(wrong) || wrong.starts_with(candidate);
+        let (len, most) = (candidate.chars().count(), (candidate.chars().count() / 3).max(2));
+        if !prefix && len.abs_diff(wrong_len) > most {
+            continue;
+        }
+        let score = strsim::jaro_winkler(wrong, candidate);
+        if score < 0.8 || best.is_some_and(|(b, name)| score < b || (score == b && candidate >= name)) {
+            continue;
+        }
+        if prefix || strsim::levenshtein(wrong, candidate) <= most {
             best = Some((score, candidate));
         }
     }
@@ -354,5 +363,48 @@ mod tests {
         let names = ["tone-warm", "tone-spoken", "goal-sell"];
         assert_eq!(did_you_mean("tone-warn", names), Some("tone-warm"));
         assert_eq!(did_you_mean("zzzz", names), None);
+    }
+
+    /// The tests in the order that skips work pick what testing every
+    /// candidate fully picks.
+    #[test]
+    fn did_you_mean_skips_only_what_could_not_win() {
+        fn every_test<'a>(wrong: &str, candidates: &[&'a str]) -> Option<&'a str> {
+            let mut best: Option<(f64, &str)> = None;
+            for &candidate in candidates {
+                let score = strsim::jaro_winkler(wrong, candidate);
+                let close = strsim::levenshtein(wrong, candidate) <= (candidate.chars().count() / 3).max(2)
+                    || candidate.starts_with(wrong)
+                    || wrong.starts_with(candidate);
+                if score >= 0.8 && close && best.is_none_or(|(b, name)| score > b || (score == b && candidate < name)) {
+                    best = Some((score, candidate));
+                }
+            }
+            best.map(|(_, name)| name)
+        }
+        let names = [
+            "tone-warm",
+            "tone-warmer",
+            "tone-wa",
+            "tone-spoken",
+            "tone-professional",
+            "goal-sell",
+            "goal-sells",
+            "goal",
+            "template",
+            "temperature",
+            "archetype-24957",
+            "archetype-2495",
+            "archetype-24975",
+            "ärger-ü",
+            "a",
+            "ab",
+            "",
+        ];
+        let wrongs =
+            ["tonne-warm", "tone-warn", "tone", "tone-warmest", "temp", "templat", "archetype-2497", "ärger", "b", "", "goal-sel", "zzzz"];
+        for wrong in wrongs {
+            assert_eq!(did_you_mean(wrong, names), every_test(wrong, &names), "{wrong}");
+        }
     }
 }
