@@ -24,6 +24,25 @@ impl Project {
         Project::load_after(snapshot, cache, None)
     }
 
+    /// [`Project::load_after`] of a snapshot read with problems (`read`:
+    /// files that could not be read): it fails with those and the load's,
+    /// sorted, and loads only when there are none.
+    pub fn load_read(
+        snapshot: &Snapshot,
+        cache: &Cache,
+        earlier: Option<(Project, &Snapshot)>,
+        mut read: Vec<Diagnostic>,
+    ) -> Result<Project, Vec<Diagnostic>> {
+        match Project::load_after(snapshot, cache, earlier) {
+            Ok(project) if read.is_empty() => Ok(project),
+            loaded => {
+                read.extend(loaded.err().unwrap_or_default());
+                crate::diag::normalize(&mut read);
+                Err(read)
+            }
+        }
+    }
+
     /// [`Project::load`], patching `earlier`, the project of the snapshot
     /// given with it, where it can: only the files that changed since are
     /// parsed and registered again (a watch's rebuild).

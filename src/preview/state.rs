@@ -14,7 +14,6 @@ use serde_json::{Value, json};
 use super::api;
 use super::list::Personas;
 use crate::catalog::Cache;
-use crate::diag;
 use crate::project::Project;
 use crate::snapshot::Snapshot;
 
@@ -58,18 +57,11 @@ impl State {
     /// changed. A load with errors keeps the last good one.
     pub fn reload(&self, changed: Option<&[String]>) {
         let last = self.lock().snapshot.take();
-        let (snapshot, mut diags) = match (last, changed) {
+        let (snapshot, diags) = match (last, changed) {
             (Some(last), Some(paths)) => last.refresh(&self.root, paths),
             _ => Snapshot::from_dir(&self.root),
         };
-        let project = match Project::load(&snapshot, &self.cache) {
-            Ok(project) if diags.is_empty() => Ok(project),
-            loaded => {
-                diags.extend(loaded.err().unwrap_or_default());
-                diag::normalize(&mut diags);
-                Err(api::diagnostics(&diags, &snapshot))
-            }
-        };
+        let project = Project::load_read(&snapshot, &self.cache, None, diags).map_err(|diags| api::diagnostics(&diags, &snapshot));
         let project = project.map(|project| {
             let before = self.good();
             let personas = Personas::make(&project, &snapshot, before.as_ref().map(|g| &g.personas));

@@ -203,7 +203,7 @@ impl State {
     fn loaded(&self) -> Arc<Loaded> {
         let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
         let (last, stale) = (current.0.clone(), current.1.take());
-        let (snapshot, mut diags) = match (&last, stale) {
+        let (snapshot, diags) = match (&last, stale) {
             (Some(last), None) => return last.clone(),
             (Some(last), Some(Stale::Paths(paths))) => {
                 let (snapshot, diags) = last.snapshot.refresh(&self.root, &paths);
@@ -221,14 +221,7 @@ impl State {
             }
             _ => Snapshot::from_dir(&self.root),
         };
-        let project = match Project::load(&snapshot, &self.cache) {
-            Ok(project) if diags.is_empty() => Ok(project),
-            loaded => {
-                diags.extend(loaded.err().unwrap_or_default());
-                diag::normalize(&mut diags);
-                Err(diags)
-            }
-        };
+        let project = Project::load_read(&snapshot, &self.cache, None, diags);
         let loaded = Arc::new(Loaded { snapshot, project });
         current.0 = Some(loaded.clone());
         loaded

@@ -321,7 +321,7 @@ fn rebuild(
     if !std::mem::take(&mut after.looking) {
         after.look();
     }
-    let (snapshot, mut diags) = match last.as_ref() {
+    let (snapshot, diags) = match last.as_ref() {
         Some(previous) => previous.refresh(root, trigger),
         None => Snapshot::from_dir(root),
     };
@@ -329,11 +329,9 @@ fn rebuild(
     let snapshot = std::sync::Arc::new(snapshot);
     *last = Some(snapshot.clone());
     let (earlier, before) = after.earlier.take().unzip();
-    let project = match Project::load_after(&snapshot, cache, earlier.zip(before.as_deref())) {
-        Ok(project) if diags.is_empty() => project,
-        loaded => {
-            diags.extend(loaded.err().unwrap_or_default());
-            crate::diag::normalize(&mut diags);
+    let project = match Project::load_read(&snapshot, cache, earlier.zip(before.as_deref()), diags) {
+        Ok(project) => project,
+        Err(diags) => {
             on_event(Event::Failed { trigger, diagnostics: &diags, snapshot: &snapshot });
             return;
         }
