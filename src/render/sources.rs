@@ -225,11 +225,16 @@ impl Traced {
                 .iter()
                 .map(|part| {
                     Arc::new(RenderedPart {
+                        name: part.name.clone(),
+                        part_type: part.part_type.clone(),
                         title: unmarked(&part.title),
+                        own_title: part.own_title,
+                        order: part.order,
+                        priority: part.priority,
                         description: unmarked(&part.description),
                         summary: unmarked(&part.summary),
                         content: unmarked(&part.content),
-                        ..(**part).clone()
+                        load: part.load,
                     })
                 })
                 .collect(),
