@@ -45,7 +45,7 @@ pub use mark::mark;
 use output::recorded_sources;
 pub use output::{Discard, FORMAT, INDEX, InMemory, Linted, Output, Sink, Sweep};
 use persona::{PersonaOutput, compile_persona};
-pub use persona::{recorded_view, traced_views, views};
+pub use persona::{recorded_view, traced_views, traced_views_marked, views};
 pub use provenance::{Traced, entry_files, records_path, requests};
 pub use segments::{Piece, Segments, fill_checked};
 pub use untouched::Guard;

@@ -71,7 +71,7 @@ type Recorded = (RenderedPersona, [Fitted; 2], [Option<Vec<u8>>; 2]);
 
 /// [`views`], with the views' source records when they are wanted (each
 /// `None` where its layout cannot be traced). The texts are rendered once,
-/// marked, and the views laid out from them without their marks.
+/// traced, and the views laid out from them as rendered.
 fn views_recorded(
     renderer: &Renderer,
     tokenizer: &Tokenizer,
@@ -82,13 +82,13 @@ fn views_recorded(
         let (rendered, fitted) = views(renderer, tokenizer, resolved)?;
         return Ok((rendered, fitted, [None, None]));
     }
-    let traced = renderer.render_traced(resolved)?;
+    let mut traced = renderer.render_traced(resolved)?;
     let rendered = match traced.plain() {
         Some(rendered) => rendered,
         None => renderer.render_texts(resolved)?,
     };
     let (rendered, fitted) = views_of(renderer, tokenizer, resolved, rendered)?;
-    let records = provenance::records(renderer, &traced, &fitted);
+    let records = provenance::records(renderer, &traced, &rendered, &fitted);
     Ok((rendered, fitted, records))
 }
 
@@ -114,8 +114,31 @@ pub fn traced_views(
     tokenizer: &Tokenizer,
     resolved: &ResolvedPersona,
 ) -> Result<(RenderedPersona, [Traced; 2]), Vec<Diagnostic>> {
+    traced_views_with(renderer, tokenizer, resolved, None)
+}
+
+/// [`traced_views`], the texts marked line by line whatever the layout
+/// (the way a layout template of the repository's own is traced): what
+/// tracing a built-in layout by where it writes each text must agree with.
+pub fn traced_views_marked(
+    renderer: &Renderer,
+    tokenizer: &Tokenizer,
+    resolved: &ResolvedPersona,
+) -> Result<(RenderedPersona, [Traced; 2]), Vec<Diagnostic>> {
+    traced_views_with(renderer, tokenizer, resolved, Some(false))
+}
+
+fn traced_views_with(
+    renderer: &Renderer,
+    tokenizer: &Tokenizer,
+    resolved: &ResolvedPersona,
+    locate: Option<bool>,
+) -> Result<(RenderedPersona, [Traced; 2]), Vec<Diagnostic>> {
     let (rendered, [summary, detail]) = views(renderer, tokenizer, resolved)?;
-    let traced = renderer.render_traced(resolved)?;
+    let traced = match locate {
+        Some(locate) => renderer.render_traced_with(resolved, locate)?,
+        None => renderer.render_traced(resolved)?,
+    };
     let of = |view: View, fitted: Fitted| {
         let lines = renderer.sources(&traced, view, &fitted.dropped_at, &fitted.text);
         Traced { view, fitted, lines }

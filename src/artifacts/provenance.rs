@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::budget::Fitted;
 use crate::model::{Request, ResolvedPersona};
-use crate::render::{LineSource, Renderer, View};
+use crate::render::{LineSource, RenderedPersona, Renderer, View};
 
 /// One view of a persona as compiled, with the source of each line
 /// (`None` when its layout does not give its texts' lines back whole).
@@ -33,12 +33,18 @@ pub fn requests(base: &ResolvedPersona) -> Vec<Request> {
 }
 
 /// The source records of a variant's two views, as their files' bytes
-/// (docs/artifacts.md, *Source records*), from its texts rendered marked:
+/// (docs/artifacts.md, *Source records*), from its traced texts (and
+/// `rendered`, the persona [`crate::render::Traced::plain`] gave):
 /// `None` for a view whose layout cannot be traced.
-pub(super) fn records(renderer: &Renderer, traced: &crate::render::Traced, fitted: &[Fitted; 2]) -> [Option<Vec<u8>>; 2] {
+pub(super) fn records(
+    renderer: &Renderer,
+    traced: &crate::render::Traced,
+    rendered: &RenderedPersona,
+    fitted: &[Fitted; 2],
+) -> [Option<Vec<u8>>; 2] {
     let of = |i: usize| {
         let view = View::BOTH[i];
-        renderer.source_record_bytes(traced, view, &fitted[i].dropped_at, &fitted[i].text, super::output::FORMAT)
+        renderer.source_record_bytes(traced, rendered, view, &fitted[i].dropped_at, &fitted[i].text, super::output::FORMAT)
     };
     [of(0), of(1)]
 }

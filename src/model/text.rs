@@ -20,6 +20,27 @@ pub struct Text {
     /// [`Text::lines`], for source records; first the line of the span's
     /// start. Empty for a text no file holds.
     pub file_lines: Arc<[u32]>,
+    /// [`Text::file_line_table`], made once: every stage and channel of
+    /// every persona that shows the text traces it again.
+    pub table: LineTable,
+}
+
+/// A text's [`Text::file_line_table`] once made, shared by its clones. It
+/// follows from the text's other fields, so it takes no part in comparing
+/// texts.
+#[derive(Clone, Default)]
+pub struct LineTable(Arc<std::sync::OnceLock<Arc<[u32]>>>);
+
+impl PartialEq for LineTable {
+    fn eq(&self, _: &LineTable) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for LineTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LineTable")
+    }
 }
 
 impl Text {
@@ -37,6 +58,11 @@ impl Text {
             }
             None => first,
         }
+    }
+
+    /// [`Text::file_line_table`], made once for the text and its clones.
+    pub fn line_table(&self) -> Arc<[u32]> {
+        self.table.0.get_or_init(|| self.file_line_table().into()).clone()
     }
 
     /// [`Text::file_line`] of every line of the source, in one pass.
@@ -91,11 +117,17 @@ mod tests {
             (&[(0, 10), (2, 12), (11, 43)], &[5, 5, 5, 9]),
         ];
         for (lines, file_lines) in maps {
-            let text = Text { source: source.into(), span: 0..source.len(), lines: lines.into(), file_lines: file_lines.into() };
+            let text = Text {
+                source: source.into(),
+                span: 0..source.len(),
+                lines: lines.into(),
+                file_lines: file_lines.into(),
+                table: Default::default(),
+            };
             let asked: Vec<u32> = (0..source.split('\n').count()).map(|k| text.file_line(k)).collect();
             assert_eq!(text.file_line_table(), asked, "{lines:?}");
         }
-        let empty = Text { source: "a\nb".into(), span: 0..3, lines: [].into(), file_lines: [].into() };
+        let empty = Text { source: "a\nb".into(), span: 0..3, lines: [].into(), file_lines: [].into(), table: Default::default() };
         assert_eq!(empty.file_line_table(), [0, 0]);
     }
 }

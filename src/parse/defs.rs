@@ -78,6 +78,7 @@ pub(super) fn read_definition(file: &Arc<str>, text: &str, kind: Kind, stem: &st
         span: offset..offset + source.len(),
         lines: [(0, offset)].into(),
         file_lines: super::node::line_numbers(text, offset, &[(0, offset)]).into(),
+        table: Default::default(),
         source: source.into(),
     });
     let mut long_text = |r: &mut Reader, field: &str| -> Option<Text> {

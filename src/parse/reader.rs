@@ -99,6 +99,7 @@ impl<'a> Reader<'a> {
                     source: s.as_str().into(),
                     span: entry.node.span.clone(),
                     file_lines: line_numbers(self.text, entry.node.span.start, &lines).into(),
+                    table: Default::default(),
                     lines: lines.into(),
                 })
             }

@@ -162,6 +162,7 @@ pub(super) fn read(file: &Arc<str>, text: &str, doc: Document) -> Result<Definit
         span: offset..offset + source.len(),
         lines: [(0, offset)].into(),
         file_lines: super::node::line_numbers(text, offset, &[(0, offset)]).into(),
+        table: Default::default(),
         source: source.into(),
     });
     let meta = Meta { name: folder.to_string(), file: file.clone(), name_span, description: Some(description), tags: Vec::new(), template };

@@ -12,7 +12,7 @@
 //! templates, does not apply: this code's work is linear in the view. A value is printed as minijinja prints it:
 //! a string as is, a missing one as `None`.
 
-use std::fmt::Write as _;
+use std::fmt::Write;
 
 use std::sync::Arc;
 
@@ -26,13 +26,28 @@ pub const BUILTIN_LAYOUTS: [&str; 2] = [BUILTIN_SUMMARY, BUILTIN_DETAIL];
 pub(super) const BUILTIN_SUMMARY_NAME: &str = "<builtin>/summary.md.j2";
 pub(super) const BUILTIN_DETAIL_NAME: &str = "<builtin>/detail.md.j2";
 
+/// Whether `layout` names a built-in layout.
+pub(super) fn is_builtin(layout: &str) -> bool {
+    layout == BUILTIN_SUMMARY_NAME || layout == BUILTIN_DETAIL_NAME
+}
+
 /// The view, if `layout` names a built-in layout.
 pub(super) fn layout(layout: &str, shown: &Shown<'_>) -> Option<String> {
+    let mut out = String::with_capacity(8192);
+    layout_into(layout, shown, &mut out).then_some(out)
+}
+
+/// [`layout`], written into `out`: each text is written whole, in one
+/// `write_str` of the rendered persona's own string, which is how
+/// [`super::sources`] finds where each text went. `false` if `layout`
+/// names no built-in layout.
+pub(super) fn layout_into(layout: &str, shown: &Shown<'_>, out: &mut impl Write) -> bool {
     match layout {
-        BUILTIN_SUMMARY_NAME => Some(summary(shown)),
-        BUILTIN_DETAIL_NAME => Some(detail(shown)),
-        _ => None,
+        BUILTIN_SUMMARY_NAME => summary(shown, out),
+        BUILTIN_DETAIL_NAME => detail(shown, out),
+        _ => return false,
     }
+    true
 }
 
 /// A value that may be missing, as a template prints it (minijinja prints
@@ -42,9 +57,9 @@ fn or_none(value: &Option<String>) -> &str {
 }
 
 /// The traits section, the same in both layouts.
-fn traits(out: &mut String, shown: &Shown<'_>) {
+fn traits(out: &mut impl Write, shown: &Shown<'_>) {
     if !shown.traits.is_empty() {
-        out.push_str("\n## Traits\n\n");
+        let _ = out.write_str("\n## Traits\n\n");
         for t in &shown.traits {
             let _ = writeln!(out, "- **{}** ({}): {}", t.name, or_none(&t.item_type), pick(shown.view, &t.description, &t.content));
         }
@@ -52,26 +67,25 @@ fn traits(out: &mut String, shown: &Shown<'_>) {
 }
 
 /// `templates/summary.md.j2`.
-fn summary(shown: &Shown<'_>) -> String {
+fn summary(shown: &Shown<'_>, out: &mut impl Write) {
     let view = shown.view;
-    let mut out = String::with_capacity(4096);
     // `write!` into a String cannot fail.
     let _ = write!(out, "# {}\n\n{}\n", shown.persona.persona.title, shown.text);
     if !shown.parts.is_empty() {
-        out.push_str("\n## Parts\n\n");
+        let _ = out.write_str("\n## Parts\n\n");
         for p in &shown.parts {
             let _ = writeln!(out, "- **{}** (`{}`): {}", p.title, p.name, pick(view, &p.summary, &p.content));
         }
     }
-    traits(&mut out, shown);
+    traits(out, shown);
     if !shown.skills.is_empty() {
-        out.push_str("\n## Skills\n\n");
+        let _ = out.write_str("\n## Skills\n\n");
         for s in &shown.skills {
             let _ = writeln!(out, "- **{}**: {}", s.title.as_ref().unwrap_or(&s.name), pick(view, &s.description, &s.content));
         }
     }
     if !shown.guardrails.is_empty() {
-        out.push_str("\n## Guardrails\n\n");
+        let _ = out.write_str("\n## Guardrails\n\n");
         for g in &shown.guardrails {
             let _ = writeln!(
                 out,
@@ -82,13 +96,11 @@ fn summary(shown: &Shown<'_>) -> String {
             );
         }
     }
-    out
 }
 
 /// `templates/detail.md.j2`.
-fn detail(shown: &Shown<'_>) -> String {
+fn detail(shown: &Shown<'_>, out: &mut impl Write) {
     let view = shown.view;
-    let mut out = String::with_capacity(8192);
     // `headings = "own"`: only the headings the definitions wrote.
     let own = shown.persona.persona.own_headings;
     if !own {
@@ -104,19 +116,20 @@ fn detail(shown: &Shown<'_>) -> String {
             let _ = write!(out, "\n{}\n", pick(view, &p.summary, &p.content));
         }
     }
-    traits(&mut out, shown);
+    traits(out, shown);
     let (own_skills, skills): (Vec<&&Arc<RenderedItem>>, Vec<_>) = shown.skills.iter().partition(|s| own && s.title.is_some());
     for s in &own_skills {
         let _ = write!(out, "\n## {}\n\n{}\n", s.title.as_deref().unwrap_or_default(), pick(view, &s.description, &s.content));
     }
     if !skills.is_empty() {
-        out.push_str("\n## Skills\n");
+        let _ = out.write_str("\n## Skills\n");
         for s in &skills {
             let _ = write!(out, "\n### {}\n\n{}\n", s.title.as_ref().unwrap_or(&s.name), pick(view, &s.description, &s.content));
         }
     }
     if !shown.on_demand.is_empty() {
-        out.push_str("\n## On demand\n\nNot loaded here: fetch one with its tool, naming this persona, when the task needs it.\n\n");
+        let _ =
+            out.write_str("\n## On demand\n\nNot loaded here: fetch one with its tool, naming this persona, when the task needs it.\n\n");
         let persona = &shown.persona.persona.name;
         for item in &shown.on_demand {
             let _ = writeln!(
@@ -131,7 +144,7 @@ fn detail(shown: &Shown<'_>) -> String {
         let _ = write!(out, "\n## {}\n\n{}\n", g.title.as_deref().unwrap_or_default(), pick(view, &g.description, &g.content));
     }
     if !guardrails.is_empty() {
-        out.push_str("\n## Guardrails\n\nFollow these rules in every reply; they outrank everything above.\n");
+        let _ = out.write_str("\n## Guardrails\n\nFollow these rules in every reply; they outrank everything above.\n");
         for g in &guardrails {
             match &g.title {
                 Some(title) => _ = write!(out, "\n### {title}\n"),
@@ -140,7 +153,6 @@ fn detail(shown: &Shown<'_>) -> String {
             let _ = write!(out, "\n{}\n", pick(view, &g.description, &g.content));
         }
     }
-    out
 }
 
 #[cfg(test)]

@@ -11,9 +11,10 @@ use minijinja::Value;
 use super::Renderer;
 use super::bare::substitute;
 use super::engine;
+use super::marks::{MarkAt, MarkedLine, located_lines, mark_source, read_marks, tidy_marked};
 use super::rendered::{RenderedPersona, View};
 use super::shown::{Shown, tidy};
-use super::sources::{LineSource, MarkAt, MarkedLine, Traced, mark_source, read_marks, tidy_marked};
+use super::sources::{LineSource, Traced};
 use crate::diag::Diagnostic;
 
 impl Renderer {
@@ -58,14 +59,13 @@ impl Renderer {
     /// not give the view back exactly (a layout that measures or rewrites
     /// its texts, a text holding U+E002 or U+E003).
     pub fn sources(&self, traced: &Traced, view_kind: View, dropped: &BTreeSet<usize>, view: &str) -> Option<Vec<LineSource>> {
-        let lines = self.marked_lines(traced, view_kind, dropped, view)?;
         let layout = self.layout_name(view_kind);
         let custom = !layout.starts_with("builtin:") && self.origins.source(layout).is_some();
-        Some(
+        self.with_marked_lines(traced, None, view_kind, dropped, view, |lines| {
             lines
                 .into_iter()
                 .map(|(text, mark)| match mark {
-                    Some((mark, at)) => traced.record(text, mark, at),
+                    Some((mark, at)) => traced.record(text.into_owned(), mark, at),
                     None => LineSource {
                         file: custom.then(|| Arc::from(layout.as_str())),
                         line: None,
@@ -77,41 +77,66 @@ impl Renderer {
                         template: false,
                         at: 0,
                         source: String::new(),
-                        text,
+                        text: text.into_owned(),
                     },
                 })
-                .collect(),
-        )
+                .collect()
+        })
     }
 
     /// [`Renderer::sources`] as the bytes of the view's source records
+    /// (`persona`: the rendered persona, if [`Traced::plain`] lent it)
     /// (docs/artifacts.md, *Source records*), written straight from the
     /// marks: `{"format": F, "lines": [[text, line] | "heading", ...],
     /// "texts": [...]}`, each text once.
     pub fn source_record_bytes(
         &self,
         traced: &Traced,
+        persona: &RenderedPersona,
         view_kind: View,
         dropped: &BTreeSet<usize>,
         view: &str,
         format: u64,
     ) -> Option<Vec<u8>> {
-        let lines = self.marked_lines(traced, view_kind, dropped, view)?;
-        Some(traced.record_bytes(lines.iter().map(|(text, mark)| mark.map(|(m, _)| m).ok_or_else(|| layout_field(text))), format))
+        self.with_marked_lines(traced, Some(persona), view_kind, dropped, view, |lines| {
+            traced.record_bytes(lines.iter().map(|(text, mark)| mark.map(|(m, _)| m).ok_or_else(|| layout_field(text))), format)
+        })
     }
 
-    /// The view's lines laid out from `traced`'s marked texts, each with
-    /// its mark, when they give the view back exactly.
-    fn marked_lines(&self, traced: &Traced, view_kind: View, dropped: &BTreeSet<usize>, view: &str) -> Option<Vec<MarkedLine>> {
-        let persona = traced.persona.as_ref()?;
-        let raw = self.layout_raw(persona, view_kind, dropped).ok()?;
-        let lines = tidy_marked(&raw);
+    /// `then` of the view's lines laid out from `traced`'s marked texts,
+    /// each with its mark, when they give the view back exactly.
+    fn with_marked_lines<R>(
+        &self,
+        traced: &Traced,
+        lent: Option<&RenderedPersona>,
+        view_kind: View,
+        dropped: &BTreeSet<usize>,
+        view: &str,
+        then: impl FnOnce(Vec<MarkedLine<'_>>) -> R,
+    ) -> Option<R> {
+        let persona = traced.laid_out(lent)?;
+        let raw;
+        let lines = match traced.places() {
+            Some(places) => {
+                let shown = Shown::of(persona, view_kind, dropped);
+                let mut out = Locating { out: String::with_capacity(view.len() + 256), places, written: Vec::new() };
+                if !super::builtin::layout_into(self.layout_name(view_kind), &shown, &mut out) {
+                    return None;
+                }
+                raw = out.out;
+                located_lines(&raw, &out.written)
+            }
+            None => {
+                raw = self.layout_raw(persona, view_kind, dropped).ok()?;
+                tidy_marked(&raw)
+            }
+        };
         // The view again, compared a line at a time.
         let mut rest = view;
         for (content, _) in &lines {
-            rest = rest.strip_prefix(content.as_str())?.strip_prefix('\n')?;
+            rest = rest.strip_prefix(&**content)?.strip_prefix('\n')?;
         }
-        rest.is_empty().then_some(lines)
+        rest.is_empty().then(|| then(lines))
     }
 
     fn layout_name(&self, view_kind: View) -> &String {
@@ -150,7 +175,8 @@ impl Renderer {
             lines.pop();
         }
         if let Some((last, _)) = lines.last_mut() {
-            last.truncate(last.trim_end().len());
+            let kept = last.trim_end().len();
+            last.to_mut().truncate(kept);
         }
         let mut joined = String::with_capacity(expected.len());
         for (i, (content, _)) in lines.iter().enumerate() {
@@ -160,6 +186,28 @@ impl Renderer {
             joined.push_str(content);
         }
         (joined == expected).then(|| lines.into_iter().map(|(_, at)| at.map_or(0, |(n, _)| n)).collect())
+    }
+}
+
+/// A view being written by a built-in layout, with where it wrote each
+/// text it shows: `(offset, first mark, length)`
+/// ([`super::sources::located_lines`]).
+struct Locating<'a> {
+    out: String,
+    places: &'a foldhash::HashMap<usize, (usize, usize)>,
+    written: Vec<(usize, usize, usize)>,
+}
+
+impl std::fmt::Write for Locating<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        if let Some(&(first, len)) = self.places.get(&(s.as_ptr() as usize))
+            && len <= s.len()
+            && len > 0
+        {
+            self.written.push((self.out.len(), first, len));
+        }
+        self.out.push_str(s);
+        Ok(())
     }
 }
 

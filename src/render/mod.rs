@@ -23,6 +23,7 @@ mod builtin;
 mod engine;
 mod errors;
 mod layout;
+mod marks;
 mod origins;
 mod rendered;
 mod shown;
@@ -186,7 +187,16 @@ impl Renderer {
     /// [`Renderer::render_texts`], with every line of every text marked
     /// with the source line that made it, for [`Renderer::sources`].
     pub fn render_traced(&self, persona: &ResolvedPersona) -> Result<Traced, Vec<Diagnostic>> {
-        let mut traced = Traced::default();
+        // Built-in layouts say where they write each text: the texts need
+        // no marks ([`Traced::located`]).
+        let builtin = [&self.summary_layout, &self.detail_layout].iter().all(|l| builtin::is_builtin(l));
+        self.render_traced_with(persona, builtin)
+    }
+
+    /// [`Renderer::render_traced`], the texts marked line by line even for
+    /// a built-in layout when `locate` is false (a test compares the two).
+    pub fn render_traced_with(&self, persona: &ResolvedPersona, locate: bool) -> Result<Traced, Vec<Diagnostic>> {
+        let mut traced = if locate { Traced::located() } else { Traced::default() };
         let rendered = self.render_all(persona, Placeholder::Braces, Some(&mut traced))?;
         traced.persona = Some(rendered);
         Ok(traced)
@@ -285,21 +295,11 @@ impl Renderer {
             .iter()
             .map(|t| item(&t.meta, Kind::Trait, Some(t.trait_type.value.clone()), t.instruction.as_ref(), None, None, t.load))
             .collect();
-        let skills = persona
+        let mut skills = persona
             .skills
             .iter()
-            .map(|s| {
-                let rendered = item(&s.meta, Kind::Skill, None, s.content.as_ref(), None, s.title.as_ref(), s.load);
-                match s.folder.as_deref().filter(|f| !f.references.is_empty()) {
-                    Some(folder) => {
-                        let mut rendered = (*rendered).clone();
-                        rendered.content = with_references(&rendered.content, &s.meta.name, folder);
-                        Arc::new(rendered)
-                    }
-                    None => rendered,
-                }
-            })
-            .collect();
+            .map(|s| item(&s.meta, Kind::Skill, None, s.content.as_ref(), None, s.title.as_ref(), s.load))
+            .collect::<Vec<_>>();
         let guardrails = persona
             .guardrails
             .iter()
@@ -318,6 +318,19 @@ impl Renderer {
                 next: s.arc.stages.get(s.index + 1).map(|n| n.name.value.clone()),
             }
         });
+        // A skill's references are listed after its text, in the text's
+        // own string (its other texts are not copied: a traced text is
+        // found by where its string is).
+        for (rendered, s) in skills.iter_mut().zip(&persona.skills) {
+            if let Some(folder) = s.folder.as_deref().filter(|f| !f.references.is_empty()) {
+                let rendered = Arc::make_mut(rendered);
+                let extended = with_references(&rendered.content, &s.meta.name, folder);
+                if let Some(traced) = traced.as_deref_mut() {
+                    traced.extended(&rendered.content, &extended);
+                }
+                rendered.content = extended;
+            }
+        }
         if !diags.is_empty() {
             // What a text's variables resolve to depends on the persona:
             // say which one was being compiled.

@@ -36,7 +36,9 @@ pub(super) struct Shown<'a> {
 pub(super) struct Listed<'a> {
     pub kind: &'static str,
     pub name: &'a str,
-    pub title: String,
+    /// The part's own title (the rendered text itself, not a copy), or
+    /// its name's.
+    pub title: std::borrow::Cow<'a, str>,
     pub description: &'a str,
     pub tool: &'static str,
 }
@@ -53,7 +55,7 @@ impl<'a> Shown<'a> {
                 continue;
             }
             if listed(p.load) {
-                let title = if p.own_title { p.title.clone() } else { title_case(&p.name) };
+                let title = if p.own_title { (&p.title).into() } else { title_case(&p.name).into() };
                 let description = if p.description.is_empty() { &p.summary } else { &p.description };
                 on_demand.push(Listed { kind: "part", name: &p.name, title, description, tool: "get_agent_part" });
                 continue;
@@ -73,7 +75,13 @@ impl<'a> Shown<'a> {
             let mut inline = Vec::new();
             for item in list {
                 if listed(item.load) {
-                    on_demand.push(Listed { kind, name: &item.name, title: title_case(&item.name), description: &item.description, tool });
+                    on_demand.push(Listed {
+                        kind,
+                        name: &item.name,
+                        title: title_case(&item.name).into(),
+                        description: &item.description,
+                        tool,
+                    });
                 } else {
                     inline.push(item);
                 }
@@ -116,7 +124,7 @@ impl<'a> Shown<'a> {
                 Value::from_pairs([
                     ("kind", Value::from(l.kind)),
                     ("name", Value::from(l.name)),
-                    ("title", Value::from(l.title.as_str())),
+                    ("title", Value::from(&*l.title)),
                     ("description", Value::from(l.description)),
                     ("tool", Value::from(l.tool)),
                 ])

@@ -2,9 +2,12 @@
 //! text that made it (file, line, definition, layer), or the layout's own
 //! line (a heading, a listing).
 //!
-//! Made as the runtime variables' records are: each rendered text is laid
-//! out again with every one of its lines marked, the marks are read back
-//! line by line, and the view without them must be the view exactly. A
+//! Each line of each rendered text gets a mark ([`super::marks`]). With a
+//! layout template of the repository's own, the marks travel in the texts:
+//! the view is laid out again from them, the marks are read back line by
+//! line, and the view without them must be the view exactly. A built-in
+//! layout reports where it wrote each text instead, so the texts stay as
+//! rendered and are laid out once more, unmarked ([`Traced::located`]). A
 //! template's output lines are traced to its source lines the same way: its
 //! source is rendered again with each line marked where a mark cannot change
 //! what it renders (not inside a tag, not before a block tag that strips the
@@ -18,9 +21,7 @@ use serde::Serialize;
 use super::rendered::RenderedPersona;
 use crate::model::{Kind, Meta, Text};
 
-/// Opens a line mark; [`CLOSE`] ends it, with the line's number between.
-const OPEN: char = '\u{E002}';
-const CLOSE: char = '\u{E003}';
+use super::marks::{CLOSE, OPEN};
 
 /// What a rendered text is, for its records.
 pub(super) struct What {
@@ -41,7 +42,7 @@ struct TextSource {
     text: Text,
     template: bool,
     /// The file line of each of the text's lines, and its first and last.
-    file_lines: Vec<u32>,
+    file_lines: Arc<[u32]>,
     span: [u32; 2],
 }
 
@@ -55,6 +56,16 @@ pub struct Traced {
     /// A rendered text held a mark's character itself: its marks cannot be
     /// told from its text, and [`Traced::plain`] cannot be made.
     tainted: bool,
+    /// How a view's lines are traced to the texts. `None`: every line of
+    /// every text carries its mark, which any layout template carries into
+    /// the view. Else the texts are left as rendered, and this finds each by
+    /// where its string is (its address: first mark, and the length the
+    /// marks cover) when a built-in layout writes it whole
+    /// ([`super::builtin::layout_into`]): the same records, without marking
+    /// the texts and reading the marks back.
+    located: Option<foldhash::HashMap<usize, (usize, usize)>>,
+    /// The rendered persona was lent out by [`Traced::plain`].
+    lent: bool,
 }
 
 /// Where one line of a view comes from.
@@ -121,6 +132,28 @@ impl LineSource {
 }
 
 impl Traced {
+    /// Texts traced by where their strings are, for built-in layouts.
+    pub(super) fn located() -> Traced {
+        Traced { located: Some(Default::default()), ..Traced::default() }
+    }
+
+    /// The texts' strings, by address, for a built-in layout to report
+    /// where it wrote them; `None` when the texts are marked.
+    pub(super) fn places(&self) -> Option<&foldhash::HashMap<usize, (usize, usize)>> {
+        self.located.as_ref()
+    }
+
+    /// `extended`, the text `text` with more after it (a skill's
+    /// references), has `text`'s marks.
+    pub(super) fn extended(&mut self, text: &str, extended: &str) {
+        if let Some(located) = &mut self.located
+            && let Some(&(first, _)) = located.get(&(text.as_ptr() as usize))
+        {
+            let kept = extended.len().min(text.trim_end().len());
+            located.insert(extended.as_ptr() as usize, (first, kept));
+        }
+    }
+
     /// Marks every line of `out`, the rendered `text` of a definition, with
     /// the source line that made it: `map` gives a template's (from
     /// [`Renderer::template_lines`](super::Renderer)); a text that is not one is its own.
@@ -129,8 +162,8 @@ impl Traced {
         if out.is_empty() {
             return out;
         }
-        self.tainted |= out.contains([OPEN, CLOSE]);
-        let n = out.split('\n').count();
+        self.tainted |= holds_mark_char(&out);
+        let n = memchr::memchr_iter(b'\n', out.as_bytes()).count() + 1;
         // A literal text's lines are its own, after the blank lines `clean`
         // drops at its start; a template's come from its map, when it has
         // one of the right length (else every line is the text's first).
@@ -147,10 +180,11 @@ impl Traced {
             (Kind::Persona, _) => Some(format!("ancestor:{definition}")),
             (_, layer) => layer,
         };
-        let table = text.file_line_table();
-        let last = text.source.trim_end().split('\n').count().saturating_sub(1);
+        let table = text.line_table();
+        let last = memchr::memchr_iter(b'\n', text.source.trim_end().as_bytes()).count();
         let span = [table.first().copied().unwrap_or(0), table.get(last).or(table.last()).copied().unwrap_or(0)];
         let t = self.texts.len();
+        let first = self.marks.len();
         self.texts.push(TextSource {
             file: file.clone(),
             kind: what.kind,
@@ -162,16 +196,34 @@ impl Traced {
             file_lines: table,
             span,
         });
+        if let Some(located) = &mut self.located {
+            self.marks.extend((0..n).map(|i| (t, line_of(i))));
+            located.insert(out.as_ptr() as usize, (first, out.len()));
+            return out;
+        }
         let mut marked = String::with_capacity(out.len() + n * 6);
         for (i, line) in out.split('\n').enumerate() {
             if i > 0 {
                 marked.push('\n');
             }
-            let _ = write!(marked, "{OPEN}{}{CLOSE}", self.marks.len());
+            marked.push(OPEN);
+            marked.push_str(decimal(self.marks.len(), &mut [0; 20]));
+            marked.push(CLOSE);
             self.marks.push((t, line_of(i)));
             marked.push_str(line);
         }
         marked
+    }
+
+    /// The persona whose views are laid out for the records: its own, or
+    /// `lent`, the one [`Traced::plain`] lent (moved since, never copied:
+    /// its strings are where they were).
+    pub(super) fn laid_out<'a>(&'a self, lent: Option<&'a RenderedPersona>) -> Option<&'a RenderedPersona> {
+        match (&self.persona, self.lent) {
+            (Some(persona), _) => Some(persona),
+            (None, true) => lent,
+            (None, false) => None,
+        }
     }
 
     pub(super) fn record(&self, text: String, mark: usize, at: usize) -> LineSource {
@@ -197,8 +249,15 @@ impl Traced {
     /// The rendered persona without its marks: what
     /// [`Renderer::render_texts`](super::Renderer::render_texts) gives, made
     /// without rendering again; `None` when a text held a mark's character.
-    pub fn plain(&self) -> Option<RenderedPersona> {
+    /// Texts traced by where they are are left as rendered: the persona is
+    /// lent, and the records are made of it where the caller passes it back
+    /// ([`Traced::laid_out`]).
+    pub fn plain(&mut self) -> Option<RenderedPersona> {
         use super::rendered::{RenderedItem, RenderedPart};
+        if self.located.is_some() {
+            self.lent = true;
+            return self.persona.take();
+        }
         if self.tainted {
             return None;
         }
@@ -256,12 +315,14 @@ impl Traced {
     /// written once (texts the record would say the same of are one), in
     /// the order the lines first name them.
     pub(super) fn record_bytes(&self, lines: impl Iterator<Item = Result<usize, &'static str>>, format: u64) -> Vec<u8> {
-        // Each of the persona's texts: its place among the record's texts.
+        // Each of the persona's texts: its place among the record's texts,
+        // found by what the record says of it.
         let mut placed: Vec<Option<usize>> = vec![None; self.texts.len()];
-        let mut by_json: foldhash::HashMap<String, usize> = foldhash::HashMap::default();
-        let mut texts: Vec<String> = Vec::new();
+        let mut by_record: foldhash::HashMap<RecordKey<'_>, usize> = foldhash::HashMap::default();
+        let mut texts: Vec<u8> = Vec::with_capacity(1024);
         let mut out = Vec::with_capacity(4096);
         let _ = write!(Bytes(&mut out), "{{\"format\":{format},\"lines\":[");
+        let mut buf = [0; 20];
         for (k, line) in lines.enumerate() {
             if k > 0 {
                 out.push(b',');
@@ -276,48 +337,78 @@ impl Traced {
             let (t, line) = self.marks[mark];
             let s = &self.texts[t];
             let i = *placed[t].get_or_insert_with(|| {
-                let json = s.record_json();
-                let next = texts.len();
-                *by_json.entry(json).or_insert_with_key(|json| {
-                    texts.push(json.clone());
+                let next = by_record.len();
+                *by_record.entry(s.key()).or_insert_with(|| {
+                    if next > 0 {
+                        texts.push(b',');
+                    }
+                    s.write_record(&mut texts);
                     next
                 })
             });
             let file_line = s.file_lines.get(line).copied().unwrap_or_else(|| s.text.file_line(line));
-            let _ = write!(Bytes(&mut out), "[{i},{file_line}]");
+            out.push(b'[');
+            out.extend_from_slice(decimal(i, &mut buf).as_bytes());
+            out.push(b',');
+            out.extend_from_slice(decimal(file_line as usize, &mut buf).as_bytes());
+            out.push(b']');
         }
         out.extend_from_slice(b"],\"texts\":[");
-        for (k, text) in texts.iter().enumerate() {
-            if k > 0 {
-                out.push(b',');
-            }
-            out.extend_from_slice(text.as_bytes());
-        }
+        out.extend_from_slice(&texts);
         out.extend_from_slice(b"]}\n");
         out
     }
 }
 
+/// What a record says of a text: texts it says the same of are one.
+type RecordKey<'a> = (&'a str, &'static str, &'a str, Kind, Option<&'a str>, [u32; 2], bool);
+
 impl TextSource {
+    fn key(&self) -> RecordKey<'_> {
+        (&self.definition, self.field, &self.file, self.kind, self.layer.as_deref(), self.span, self.template)
+    }
+
     /// What a record says of the text, as JSON, its keys in order.
-    fn record_json(&self) -> String {
-        let mut out = Vec::with_capacity(160);
+    fn write_record(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(b"{\"definition\":");
-        json_str(&mut out, &self.definition);
+        json_str(out, &self.definition);
         out.extend_from_slice(b",\"field\":");
-        json_str(&mut out, self.field);
+        json_str(out, self.field);
         out.extend_from_slice(b",\"file\":");
-        json_str(&mut out, &self.file);
+        json_str(out, &self.file);
         out.extend_from_slice(b",\"kind\":");
-        json_str(&mut out, self.kind.as_str());
+        json_str(out, self.kind.as_str());
         if let Some(layer) = &self.layer {
             out.extend_from_slice(b",\"layer\":");
-            json_str(&mut out, layer);
+            json_str(out, layer);
         }
         let [first, last] = self.span;
-        let _ = write!(Bytes(&mut out), ",\"lines\":[{first},{last}],\"template\":{}}}", self.template);
-        String::from_utf8(out).unwrap_or_default()
+        let _ = write!(Bytes(out), ",\"lines\":[{first},{last}],\"template\":{}}}", self.template);
     }
+}
+
+/// Whether `text` holds U+E002 or U+E003, the marks' characters (both
+/// start with the byte 0xEE in UTF-8, which text seldom holds).
+fn holds_mark_char(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(0xEE, bytes).any(|i| bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0x82 | 0x83)))
+}
+
+/// `n` in decimal, written without the formatting machinery (a mark per
+/// line of every text of every view), in `buf`.
+fn decimal(n: usize, buf: &mut [u8; 20]) -> &str {
+    let mut at = buf.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // ASCII digits.
+    std::str::from_utf8(&buf[at..]).unwrap_or_default()
 }
 
 /// A marked text without its marks (each `OPEN digits CLOSE`).
@@ -351,226 +442,4 @@ impl std::fmt::Write for Bytes<'_> {
 fn stem(file: &str) -> &str {
     let name = file.rsplit('/').next().unwrap_or(file);
     name.rsplit_once('.').map_or(name, |(stem, _)| stem)
-}
-
-/// A line of a view laid out from marked texts, without its marks, and
-/// the mark that names it with where the text's line starts in it.
-pub(super) type MarkedLine = (String, Option<(usize, usize)>);
-
-/// Which of a line's marks names it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum MarkAt {
-    /// The last mark before its first character (a template's lines: a
-    /// line a value filled keeps the mark of the line that wrote it).
-    First,
-    /// The last mark on it (a view's lines: `- **Title**: summary` is the
-    /// summary's).
-    Last,
-}
-
-/// The lines of `text` without their marks, each with the mark that names
-/// it.
-pub(super) fn read_marks(text: &str, at: MarkAt) -> Vec<(String, Option<(usize, usize)>)> {
-    let mut out = Vec::new();
-    let mut current = None;
-    for line in text.split('\n') {
-        let mut content = String::with_capacity(line.len());
-        let mut named = None;
-        let mut last = None;
-        // Text is copied a stretch at a time, between marks.
-        let mut rest = line;
-        while !rest.is_empty() {
-            let Some(i) = rest.find(OPEN) else {
-                named.get_or_insert(current);
-                content.push_str(rest);
-                break;
-            };
-            if i > 0 {
-                named.get_or_insert(current);
-                content.push_str(&rest[..i]);
-            }
-            let after = &rest[i + OPEN.len_utf8()..];
-            if let Some(end) = after.find(CLOSE)
-                && let Ok(n) = after[..end].parse::<usize>()
-            {
-                current = Some((n, 0));
-                last = Some((n, content.len()));
-                rest = &after[end + CLOSE.len_utf8()..];
-                continue;
-            }
-            // Not a mark: the character is text.
-            named.get_or_insert(current);
-            content.push(OPEN);
-            rest = after;
-        }
-        let mark = match at {
-            MarkAt::First => named.unwrap_or(current),
-            MarkAt::Last => last,
-        };
-        out.push((content, mark));
-    }
-    out
-}
-
-/// A view laid out from marked texts, tidied as [`super::tidy`] tidies,
-/// with each line's mark.
-pub(super) fn tidy_marked(text: &str) -> Vec<(String, Option<(usize, usize)>)> {
-    let mut lines = read_marks(text, MarkAt::Last);
-    if text.ends_with('\n') {
-        lines.pop();
-    }
-    let lead = lines.iter().take_while(|(c, _)| c.is_empty()).count();
-    let mut out: Vec<(String, Option<(usize, usize)>)> = Vec::with_capacity(lines.len());
-    let mut blank_run = 0;
-    for (mut content, mark) in lines.into_iter().skip(lead) {
-        if content.ends_with('\r') {
-            content.pop();
-        }
-        content.truncate(content.trim_end().len());
-        if content.is_empty() {
-            blank_run += 1;
-            if blank_run > 1 {
-                continue;
-            }
-        } else {
-            blank_run = 0;
-        }
-        out.push((content, mark));
-    }
-    while out.last().is_some_and(|(c, _)| c.is_empty()) {
-        out.pop();
-    }
-    out
-}
-
-/// `source` with each line marked with its number (from 0) where a mark
-/// renders as written: in text, not inside a tag or a comment, and on a
-/// line led by a tag only after that tag, when text follows it.
-pub(super) fn mark_source(source: &str) -> String {
-    #[derive(Clone, Copy)]
-    enum State {
-        Data,
-        Raw,
-        Tag { close: &'static str, comment: bool, quote: Option<char>, raw_after: bool },
-    }
-    let mut state = State::Data;
-    let mut out = String::with_capacity(source.len() + source.len() / 4);
-    for (k, line) in source.split_inclusive('\n').enumerate() {
-        let lead = line.trim_start_matches([' ', '\t']);
-        let tag_led = lead.starts_with("{%") || lead.starts_with("{#") || lead.starts_with("{{-");
-        let mut pending = false;
-        match state {
-            State::Data if tag_led => pending = true,
-            State::Raw if lead.starts_with("{%") => {}
-            State::Data | State::Raw => {
-                let _ = write!(out, "{OPEN}{k}{CLOSE}");
-            }
-            State::Tag { .. } => {}
-        }
-        let mut i = 0;
-        while i < line.len() {
-            let rest = &line[i..];
-            let c = rest.chars().next().unwrap_or(' ');
-            match state {
-                State::Data => {
-                    if rest.starts_with("{{") {
-                        state = State::Tag { close: "}}", comment: false, quote: None, raw_after: false };
-                        out.push_str("{{");
-                        i += 2;
-                        continue;
-                    }
-                    if rest.starts_with("{#") {
-                        state = State::Tag { close: "#}", comment: true, quote: None, raw_after: false };
-                        out.push_str("{#");
-                        i += 2;
-                        continue;
-                    }
-                    if let Some(tag) = rest.strip_prefix("{%") {
-                        let word = tag.trim_start_matches(['-', '+']).trim_start();
-                        let raw_after =
-                            word.strip_prefix("raw").is_some_and(|after| !after.starts_with(|c: char| c.is_alphanumeric() || c == '_'));
-                        state = State::Tag { close: "%}", comment: false, quote: None, raw_after };
-                        out.push_str("{%");
-                        i += 2;
-                        continue;
-                    }
-                }
-                State::Raw => {
-                    if rest.starts_with("{%") && rest[2..].trim_start_matches(['-', '+']).trim_start().starts_with("endraw") {
-                        state = State::Tag { close: "%}", comment: false, quote: None, raw_after: false };
-                        out.push_str("{%");
-                        i += 2;
-                        continue;
-                    }
-                }
-                State::Tag { close, comment, quote, raw_after } => {
-                    if let Some(q) = quote {
-                        if c == '\\' {
-                            let next = rest[1..].chars().next().map_or(0, char::len_utf8);
-                            out.push_str(&rest[..1 + next]);
-                            i += 1 + next;
-                            continue;
-                        }
-                        if c == q {
-                            state = State::Tag { close, comment, quote: None, raw_after };
-                        }
-                    } else if !comment && (c == '"' || c == '\'') {
-                        state = State::Tag { close, comment, quote: Some(c), raw_after };
-                    } else if rest.starts_with(close) {
-                        out.push_str(close);
-                        i += 2;
-                        state = if raw_after { State::Raw } else { State::Data };
-                        if pending {
-                            pending = false;
-                            let after = line[i..].trim_start_matches([' ', '\t']);
-                            if !after.trim().is_empty() && !after.starts_with('{') {
-                                let _ = write!(out, "{OPEN}{k}{CLOSE}");
-                            }
-                        }
-                        continue;
-                    }
-                }
-            }
-            out.push(c);
-            i += c.len_utf8();
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn lines_of(rendered_marked: &str) -> Vec<(String, Option<usize>)> {
-        read_marks(rendered_marked, MarkAt::First).into_iter().map(|(c, m)| (c, m.map(|(n, _)| n))).collect()
-    }
-
-    #[test]
-    fn marks_go_where_they_render_as_written() {
-        let source = "Intro\n{% for x in xs %}\n- {{ x }}\n{% endfor %}\n{% if a %}yes{% endif %}\n{{ \"}}\" }}\n{% raw %}\n{{ kept }}\n{% endraw %}\nEnd";
-        let marked = mark_source(source);
-        let unmarked: String = marked.chars().filter(|&c| !matches!(c, OPEN | CLOSE | '0'..='9')).collect();
-        assert_eq!(unmarked, source.replace(|c: char| c.is_ascii_digit(), ""));
-        assert!(marked.starts_with(&format!("{OPEN}0{CLOSE}Intro\n{{% for x in xs %}}\n{OPEN}2{CLOSE}- {{{{ x }}}}")));
-        assert!(marked.contains(&format!("{{% if a %}}{OPEN}4{CLOSE}yes")));
-        assert!(marked.contains(&format!("{OPEN}7{CLOSE}{{{{ kept }}}}")));
-        assert!(marked.ends_with(&format!("{OPEN}9{CLOSE}End")));
-    }
-
-    #[test]
-    fn a_line_a_value_filled_keeps_the_mark_of_the_line_that_wrote_it() {
-        let rendered = format!("{OPEN}0{CLOSE}a\nb\n{OPEN}2{CLOSE}c{OPEN}3{CLOSE}d");
-        assert_eq!(lines_of(&rendered), [("a".to_string(), Some(0)), ("b".to_string(), Some(0)), ("cd".to_string(), Some(2))]);
-    }
-
-    #[test]
-    fn a_marked_view_tidies_as_the_view() {
-        let raw = format!("\n# T  \n\n\n{OPEN}0{CLOSE}one\n{OPEN}1{CLOSE}\n{OPEN}2{CLOSE}\n- **x**: {OPEN}3{CLOSE}two\n\n");
-        let lines = tidy_marked(&raw);
-        let text: String = lines.iter().map(|(c, _)| format!("{c}\n")).collect();
-        let plain: String = raw.chars().filter(|&c| !matches!(c, OPEN | CLOSE | '0'..='9')).collect();
-        assert_eq!(text, super::super::shown::tidy(&plain));
-        assert_eq!(lines.iter().map(|(_, m)| *m).collect::<Vec<_>>(), [None, None, Some((0, 0)), Some((1, 0)), Some((3, 9))]);
-    }
 }

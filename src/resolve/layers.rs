@@ -138,7 +138,7 @@ mod tests {
         Part {
             meta: Meta { name: name.into(), file, name_span: 0..0, description: None, tags: vec![], template: true },
             part_type: Spanned::new(t.into(), 0..0),
-            summary: Text { source: name.into(), span: 0..0, lines: [].into(), file_lines: [].into() },
+            summary: Text { source: name.into(), span: 0..0, lines: [].into(), file_lines: [].into(), table: Default::default() },
             content: None,
             title: None,
         }

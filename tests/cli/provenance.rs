@@ -42,8 +42,12 @@ fn check_repo(root: &Path) -> usize {
         for request in personac::artifacts::requests(&base) {
             let resolved = project.catalog.resolve(name, &request).unwrap();
             let (_, views) = personac::artifacts::traced_views(&project.renderer, &project.tokenizer, &resolved).unwrap();
-            for traced in views {
+            // Built-in layouts are traced by where they write each text:
+            // the same lines as marking every line of every text.
+            let (_, marked) = personac::artifacts::traced_views_marked(&project.renderer, &project.tokenizer, &resolved).unwrap();
+            for (traced, marked) in views.into_iter().zip(marked) {
                 let what = format!("{name} {request:?} {}", traced.view.as_str());
+                assert_eq!(traced.lines, marked.lines, "{what}: located and marked records differ");
                 let lines = traced.lines.unwrap_or_else(|| panic!("no records for {what}"));
                 assert_eq!(lines.iter().map(|l| format!("{}\n", l.text)).collect::<String>(), traced.fitted.text, "{what}");
                 let mut previous: Option<(String, u32)> = None;
