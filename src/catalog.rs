@@ -35,6 +35,11 @@ pub struct Catalog {
     /// Definitions whose files did not parse, by kind and name (the file
     /// stem): a reference to one is not reported again as unknown.
     pub broken: std::collections::BTreeSet<(Kind, String)>,
+    /// The did-you-mean of each unknown name reported, by kind: a name
+    /// misspelled in a base persona is reported by every view of every
+    /// persona that extends it, and each did-you-mean looks through every
+    /// name of its kind. Forgotten when a definition comes or goes.
+    suggested: Mutex<foldhash::HashMap<(Kind, String), Option<String>>>,
 }
 
 /// The definitions of one kind, by name: sorted to go through (outputs
@@ -355,6 +360,7 @@ impl Catalog {
     }
 
     fn insert(&mut self, definition: Definition) {
+        self.suggested.get_mut().unwrap_or_else(|p| p.into_inner()).clear();
         match definition {
             Definition::Persona(d) => _ = self.personas.insert(d.meta.name.clone(), d),
             Definition::Part(d) => _ = self.parts.insert(d.meta.name.clone(), d),
@@ -366,6 +372,7 @@ impl Catalog {
     }
 
     fn remove(&mut self, kind: Kind, name: &str) {
+        self.suggested.get_mut().unwrap_or_else(|p| p.into_inner()).clear();
         match kind {
             Kind::Persona => _ = self.personas.remove(name),
             Kind::Part => _ = self.parts.remove(name),
@@ -489,12 +496,20 @@ impl Catalog {
     }
 
     fn unknown_name(&self, kind: Kind, file: &Arc<str>, name: &Spanned<String>) -> Diagnostic {
-        let names: Vec<&str> = self.names(kind).collect();
-        let diag = Diagnostic::error(code::UNKNOWN_REFERENCE, format!("unknown {kind} `{}`", name.value))
+        let key = (kind, name.value.clone());
+        let known = self.suggested.lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned();
+        let suggestion = known.unwrap_or_else(|| {
+            let best = crate::diag::did_you_mean(&name.value, self.names(kind)).map(str::to_string);
+            self.suggested.lock().unwrap_or_else(|p| p.into_inner()).insert(key, best.clone());
+            best
+        });
+        let mut diag = Diagnostic::error(code::UNKNOWN_REFERENCE, format!("unknown {kind} `{}`", name.value))
             .at(file, name.span.clone())
-            .label(format!("no {kind} has this name"))
-            .suggest(&name.value, names.iter().copied());
-        if names.is_empty() {
+            .label(format!("no {kind} has this name"));
+        if let Some(best) = suggestion {
+            diag = diag.help(format!("did you mean `{best}`?"));
+        }
+        if self.names(kind).next().is_none() {
             diag.help(format!("there are no {kind} definitions; create `{}/{}.toml`", kind.folder(), name.value))
         } else {
             diag

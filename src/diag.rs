@@ -118,19 +118,37 @@ impl Diagnostic {
 }
 
 /// The closest candidate to `wrong`, if it is close enough to be a likely typo.
+///
+/// The candidate with the highest Jaro-Winkler score (0.8 at least) among
+/// those close in spelling, the first by name among equals. Among tens of
+/// thousands of names most cannot win, and a bound on each one's score,
+/// from the characters it shares with `wrong`, says so without scoring it:
+/// candidates are scored from the highest bound down, until the bound falls
+/// below the best score found.
 pub fn did_you_mean<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let mut best: Option<(f64, &str)> = None;
     let wrong_len = wrong.chars().count();
+    let shared = Shared::of(wrong);
+    let mut open: Vec<(f64, &str, bool, usize)> = Vec::new();
     for candidate in candidates {
         // Close in spelling, not only in its first letters: `temperature`
-        // is no misspelled `template`. The cheap tests come first (among
-        // thousands of names, the edit distance of each was most of a
-        // language server's answer to a misspelled part): an edit distance
-        // is at least the difference in length.
+        // is no misspelled `template`. An edit distance is at least the
+        // difference in length.
         let prefix = candidate.starts_with(wrong) || wrong.starts_with(candidate);
-        let (len, most) = (candidate.chars().count(), (candidate.chars().count() / 3).max(2));
+        let len = if candidate.is_ascii() { candidate.len() } else { candidate.chars().count() };
+        let most = (len / 3).max(2);
         if !prefix && len.abs_diff(wrong_len) > most {
             continue;
+        }
+        let ceiling = shared.ceiling(wrong, wrong_len, candidate, len);
+        if ceiling >= 0.8 - SLACK {
+            open.push((ceiling, candidate, prefix, most));
+        }
+    }
+    open.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut best: Option<(f64, &str)> = None;
+    for (ceiling, candidate, prefix, most) in open {
+        if best.is_some_and(|(b, _)| ceiling < b - SLACK) {
+            break;
         }
         let score = strsim::jaro_winkler(wrong, candidate);
         if score < 0.8 || best.is_some_and(|(b, name)| score < b || (score == b && candidate >= name)) {
@@ -141,6 +159,58 @@ pub fn did_you_mean<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a st
         }
     }
     best.map(|(_, name)| name)
+}
+
+/// How far a bound on a score is kept above it, for the rounding of the
+/// two computations (each off by far less).
+const SLACK: f64 = 1e-9;
+
+/// The characters of a name typed wrong, counted, to bound a candidate's
+/// Jaro-Winkler score: Jaro's matches pair equal characters, each at most
+/// once, so they are at most the characters the two share (counted with
+/// their repeats), and the score grows with the matches and the common
+/// prefix (at most 4 characters).
+struct Shared {
+    /// Each ASCII character's count; `None` when `wrong` is not ASCII.
+    counts: Option<[u16; 128]>,
+}
+
+impl Shared {
+    fn of(wrong: &str) -> Shared {
+        let counts = wrong.is_ascii().then(|| {
+            let mut counts = [0u16; 128];
+            for b in wrong.bytes() {
+                counts[usize::from(b)] = counts[usize::from(b)].saturating_add(1);
+            }
+            counts
+        });
+        Shared { counts }
+    }
+
+    /// A score `strsim::jaro_winkler(wrong, candidate)` cannot exceed
+    /// (lengths in characters); 1 where no bound is made.
+    fn ceiling(&self, wrong: &str, wrong_len: usize, candidate: &str, len: usize) -> f64 {
+        let Some(counts) = &self.counts else { return 1.0 };
+        if !candidate.is_ascii() || wrong_len == 0 || len == 0 {
+            return 1.0;
+        }
+        let mut left = *counts;
+        let mut matches = 0usize;
+        for b in candidate.bytes() {
+            let n = &mut left[usize::from(b)];
+            if *n > 0 {
+                *n -= 1;
+                matches += 1;
+            }
+        }
+        if matches == 0 {
+            return 0.0;
+        }
+        let m = matches as f64;
+        let jaro = ((m / wrong_len as f64 + m / len as f64 + 1.0) / 3.0).min(1.0);
+        let prefix = wrong.bytes().zip(candidate.bytes()).take(4).take_while(|(a, b)| a == b).count();
+        jaro + 0.1 * prefix as f64 * (1.0 - jaro)
+    }
 }
 
 /// Sorts diagnostics by file and position and drops exact duplicates (a base
@@ -405,6 +475,22 @@ mod tests {
             ["tonne-warm", "tone-warn", "tone", "tone-warmest", "temp", "templat", "archetype-2497", "ärger", "b", "", "goal-sel", "zzzz"];
         for wrong in wrongs {
             assert_eq!(did_you_mean(wrong, names), every_test(wrong, &names), "{wrong}");
+        }
+        // Thousands of names alike but for their digits, as a generated
+        // corpus names its parts: the bound skips most of them.
+        let many: Vec<String> = (0..3000u32)
+            .map(|i| {
+                let kind = ["tone", "goal", "archetype", "voice", "système"][i as usize % 5];
+                format!("{kind}-{:05}", i.wrapping_mul(7919) % 30011)
+            })
+            .collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        for wrong in ["tonne-08518", "tone-0851", "goal-1234", "archetyp-23709", "voice", "systeme-00042", "tone-", "x", "tone-08518x"] {
+            assert_eq!(did_you_mean(wrong, many.iter().copied()), every_test(wrong, &many), "{wrong}");
+        }
+        for &wrong in many.iter().step_by(97) {
+            let typo = wrong.replacen('-', "_", 1);
+            assert_eq!(did_you_mean(&typo, many.iter().copied()), every_test(&typo, &many), "{typo}");
         }
     }
 }

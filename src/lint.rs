@@ -17,7 +17,7 @@ pub fn name_of(code: &str) -> Option<&'static str> {
 
 /// The lints of a catalog at the levels its `[lints]` table sets: allowed
 /// ones are left out, denied ones are errors.
-pub fn leveled(catalog: &Catalog, renderer: &Renderer, recorded: &Recorded) -> Vec<Diagnostic> {
+pub fn leveled(catalog: &Catalog, renderer: &Renderer, recorded: &[&Recorded]) -> Vec<Diagnostic> {
     let mut diags = lint(catalog, renderer, recorded);
     diags.retain_mut(|d| {
         let name = name_of(d.code).unwrap_or_default();
@@ -35,11 +35,13 @@ pub fn leveled(catalog: &Catalog, renderer: &Renderer, recorded: &Recorded) -> V
 
 /// The variables the templates of every view of a persona use, by persona,
 /// as a compile recorded them ([`crate::artifacts::Linted`]); a persona not
-/// recorded is resolved again.
+/// recorded is resolved again. The lints take a list of records, the first
+/// that has a persona saying (a compile that kept most personas, over the
+/// compile they were kept from).
 pub type Recorded = std::collections::BTreeMap<String, BTreeSet<String>>;
 
 /// Every lint of a catalog that compiles.
-pub fn lint(catalog: &Catalog, renderer: &Renderer, recorded: &Recorded) -> Vec<Diagnostic> {
+pub fn lint(catalog: &Catalog, renderer: &Renderer, recorded: &[&Recorded]) -> Vec<Diagnostic> {
     use rayon::prelude::*;
     let mut diags = Vec::new();
     unused_definitions(catalog, &mut diags);
@@ -64,8 +66,9 @@ pub fn lint(catalog: &Catalog, renderer: &Renderer, recorded: &Recorded) -> Vec<
         })
         .collect();
     diags.extend(each.into_iter().flatten());
-    empty_texts(catalog, &mut diags);
-    template_comments(catalog, &mut diags);
+    let texts = every_text(catalog);
+    empty_texts(&texts, &mut diags);
+    template_comments(&texts, &mut diags);
     for arc in catalog.arcs.values() {
         for stage in arc.stages.iter().filter(|s| s.parts.is_empty()) {
             diags.push(
@@ -81,7 +84,7 @@ pub fn lint(catalog: &Catalog, renderer: &Renderer, recorded: &Recorded) -> Vec<
 }
 
 fn unused_definitions(catalog: &Catalog, diags: &mut Vec<Diagnostic>) {
-    let mut used: BTreeSet<(Kind, &str)> = BTreeSet::new();
+    let mut used: foldhash::HashSet<(Kind, &str)> = foldhash::HashSet::default();
     used.extend(catalog.personas.values().flat_map(|p| p.references()));
     used.extend(catalog.arcs.values().flat_map(|a| a.references()));
     for kind in [Kind::Part, Kind::Trait, Kind::Skill, Kind::Guardrail, Kind::Arc] {
@@ -125,11 +128,11 @@ fn linked_twice(persona: &Persona, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-fn empty_texts(catalog: &Catalog, diags: &mut Vec<Diagnostic>) {
+fn empty_texts(texts: &[(&Meta, What, &'static str, &Text)], diags: &mut Vec<Diagnostic>) {
     // Descriptions are short by nature, and arcs' texts are optional.
     let long = ["summary", "detail", "content", "instruction"];
-    for (meta, what, field, text) in every_text(catalog) {
-        if long.contains(&field) && !what.starts_with("arc ") && text.source.trim().is_empty() {
+    for &(meta, what, field, text) in texts {
+        if long.contains(&field) && what.kind != "arc" && text.source.trim().is_empty() {
             diags.push(
                 Diagnostic::warning(code::EMPTY_TEXT, format!("the `{field}` of {what} is empty"))
                     .at(&meta.file, text.span.clone())
@@ -139,50 +142,59 @@ fn empty_texts(catalog: &Catalog, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// What a text belongs to, written as "persona `maya`" when a diagnostic
+/// says it (the texts of every definition are gone through on every check;
+/// few are reported).
+#[derive(Clone, Copy)]
+struct What<'a> {
+    kind: &'static str,
+    name: &'a str,
+}
+
+impl std::fmt::Display for What<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} `{}`", self.kind, self.name)
+    }
+}
+
 /// Every text of every definition, with its file, what it is, its field and
 /// whether it is a template.
-fn every_text(catalog: &Catalog) -> Vec<(&Meta, String, &'static str, &Text)> {
-    type Texts<'a> = Vec<(&'a Meta, String, &'static str, &'a Text)>;
+fn every_text(catalog: &Catalog) -> Vec<(&Meta, What<'_>, &'static str, &Text)> {
+    type Texts<'a> = Vec<(&'a Meta, What<'a>, &'static str, &'a Text)>;
     let mut out: Texts = Vec::new();
-    fn push<'a>(out: &mut Texts<'a>, meta: &'a Meta, what: String, field: &'static str, text: Option<&'a Text>) {
+    fn push<'a>(out: &mut Texts<'a>, meta: &'a Meta, kind: &'static str, field: &'static str, text: Option<&'a Text>) {
         if let Some(text) = text {
-            out.push((meta, what, field, text));
+            out.push((meta, What { kind, name: &meta.name }, field, text));
         }
     }
-    let mut add = |meta, what, field, text| push(&mut out, meta, what, field, text);
+    let mut add = |meta, kind, field, text| push(&mut out, meta, kind, field, text);
     for p in catalog.personas.values() {
-        let what = format!("persona `{}`", p.meta.name);
-        add(&p.meta, what.clone(), "summary", p.summary.as_ref());
-        add(&p.meta, what.clone(), "description", p.meta.description.as_ref());
-        add(&p.meta, what, "detail", p.detail.as_ref());
+        add(&p.meta, "persona", "summary", p.summary.as_ref());
+        add(&p.meta, "persona", "description", p.meta.description.as_ref());
+        add(&p.meta, "persona", "detail", p.detail.as_ref());
     }
     for p in catalog.parts.values() {
-        let what = format!("part `{}`", p.meta.name);
-        add(&p.meta, what.clone(), "summary", Some(&p.summary));
-        add(&p.meta, what.clone(), "description", p.meta.description.as_ref());
-        add(&p.meta, what, "content", p.content.as_ref());
+        add(&p.meta, "part", "summary", Some(&p.summary));
+        add(&p.meta, "part", "description", p.meta.description.as_ref());
+        add(&p.meta, "part", "content", p.content.as_ref());
     }
     for t in catalog.traits.values() {
-        let what = format!("trait `{}`", t.meta.name);
-        add(&t.meta, what.clone(), "description", t.meta.description.as_ref());
-        add(&t.meta, what, "instruction", t.instruction.as_ref());
+        add(&t.meta, "trait", "description", t.meta.description.as_ref());
+        add(&t.meta, "trait", "instruction", t.instruction.as_ref());
     }
     for s in catalog.skills.values() {
-        let what = format!("skill `{}`", s.meta.name);
-        add(&s.meta, what.clone(), "description", s.meta.description.as_ref());
-        add(&s.meta, what, "content", s.content.as_ref());
+        add(&s.meta, "skill", "description", s.meta.description.as_ref());
+        add(&s.meta, "skill", "content", s.content.as_ref());
     }
     for g in catalog.guardrails.values() {
-        let what = format!("guardrail `{}`", g.meta.name);
-        add(&g.meta, what.clone(), "description", g.meta.description.as_ref());
-        add(&g.meta, what, "content", g.content.as_ref());
+        add(&g.meta, "guardrail", "description", g.meta.description.as_ref());
+        add(&g.meta, "guardrail", "content", g.content.as_ref());
     }
     for a in catalog.arcs.values() {
-        let what = format!("arc `{}`", a.meta.name);
-        add(&a.meta, what.clone(), "summary", a.summary.as_ref());
+        add(&a.meta, "arc", "summary", a.summary.as_ref());
         for s in &a.stages {
-            add(&a.meta, what.clone(), "stage description", s.description.as_ref());
-            add(&a.meta, what.clone(), "stage condition", s.condition.as_ref());
+            add(&a.meta, "arc", "stage description", s.description.as_ref());
+            add(&a.meta, "arc", "stage condition", s.condition.as_ref());
         }
     }
     out
@@ -191,8 +203,8 @@ fn every_text(catalog: &Catalog) -> Vec<(&Meta, String, &'static str, &Text)> {
 /// A `{# … #}` comment in a definition's text is deleted from the prompt:
 /// prose that vanishes is rarely what its author meant (`{#id}` anchors,
 /// `${#arr[@]}` in shell).
-fn template_comments(catalog: &Catalog, diags: &mut Vec<Diagnostic>) {
-    for (meta, what, field, text) in every_text(catalog) {
+fn template_comments(texts: &[(&Meta, What, &'static str, &Text)], diags: &mut Vec<Diagnostic>) {
+    for &(meta, what, field, text) in texts {
         if !meta.template {
             continue;
         }
@@ -231,7 +243,7 @@ fn used_variables(catalog: &Catalog, renderer: &Renderer, persona: &Persona) -> 
 fn unused_variables(
     catalog: &Catalog,
     renderer: &Renderer,
-    recorded: &Recorded,
+    recorded: &[&Recorded],
     persona: &Persona,
     extended: bool,
     diags: &mut Vec<Diagnostic>,
@@ -240,7 +252,7 @@ fn unused_variables(
         return;
     }
     let resolved;
-    let used = match recorded.get(&persona.meta.name) {
+    let used = match recorded.iter().find_map(|r| r.get(&persona.meta.name)) {
         Some(used) => used,
         None => {
             resolved = used_variables(catalog, renderer, persona);

@@ -365,8 +365,13 @@ fn keep(
         if !unchanged || recorded != inputs_hash(snapshot, globals, sources) {
             return None;
         }
-    } else if !unchanged && entry.get("inputs")?.as_str()? != inputs_hash(snapshot, globals, sources) {
-        return None;
+    } else if !unchanged {
+        // Among what changed since (a source, the config or a template):
+        // its inputs hash differently from those recorded, without hashing
+        // them to find out (a change to a base persona reaches thousands).
+        if reuse.changed.is_some() || entry.get("inputs")?.as_str()? != inputs_hash(snapshot, globals, sources) {
+            return None;
+        }
     }
     entry.get("artifacts")?.as_object()?;
     let paths = provenance::entry_files(entry).map(|(path, _)| path);

@@ -275,7 +275,7 @@ pub(super) fn check(ctx: &Ctx, args: CheckArgs) -> Outcome {
     out_dir(ctx, &project, None)?;
     match artifacts::compile(&project.catalog, &project.renderer, &project.tokenizer, &snapshot, None, None, &artifacts::Linted) {
         Ok(output) => {
-            let mut warnings = crate::lint::leveled(&project.catalog, &project.renderer, &output.variables);
+            let mut warnings = crate::lint::leveled(&project.catalog, &project.renderer, &[&output.variables]);
             if deny_warnings {
                 for w in &mut warnings {
                     w.severity = diag::Severity::Error;

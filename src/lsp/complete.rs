@@ -31,12 +31,6 @@ pub fn completion(ws: &mut Workspace, params: CompletionParams) -> Option<Comple
         },
     };
     let catalog = &analysis.project.catalog;
-    let items = match context::slot(text, offset, syntax, fields) {
-        Slot::Variable => variables(catalog, &path),
-        Slot::Key(keys) => self::keys(kind, &keys),
-        Slot::Value(keys) => values(catalog, kind, &path, &keys),
-        Slot::None => Vec::new(),
-    };
     // Each item replaces the whole name being typed (names hold `-`, which
     // editors count as a word's end).
     let is_name = |c: char| c.is_alphanumeric() || c == '-' || c == '_';
@@ -47,7 +41,12 @@ pub fn completion(ws: &mut Workspace, params: CompletionParams) -> Option<Comple
     // too many to send on every keystroke); the editor asks again when the
     // word changes, as the list says it is incomplete.
     let typed = &text[start..offset];
-    let all = items.len();
+    let Offered { items, all } = match context::slot(text, offset, syntax, fields) {
+        Slot::Variable => variables(catalog, &path).into(),
+        Slot::Key(keys) => self::keys(kind, &keys).into(),
+        Slot::Value(keys) => values(catalog, kind, &path, &keys, typed),
+        Slot::None => Vec::new().into(),
+    };
     let items: Vec<CompletionItem> = items
         .into_iter()
         .filter(|item| in_order(typed, &item.label))
@@ -59,6 +58,20 @@ pub fn completion(ws: &mut Workspace, params: CompletionParams) -> Option<Comple
 
 /// The most items one answer holds; more typed narrows the rest.
 const MAX_ITEMS: usize = 200;
+
+/// The items a slot offers: those made, and how many it offers in all.
+/// Of the names of a kind (30,000 parts at 10,000 personas) only those
+/// that fit what is typed, up to [`MAX_ITEMS`], are made into items.
+struct Offered {
+    items: Vec<CompletionItem>,
+    all: usize,
+}
+
+impl From<Vec<CompletionItem>> for Offered {
+    fn from(items: Vec<CompletionItem>) -> Offered {
+        Offered { all: items.len(), items }
+    }
+}
 
 /// Whether `label` holds the characters of `typed` in order (as editors
 /// match a completion).
@@ -80,20 +93,23 @@ fn item(label: &str, kind: CompletionItemKind, detail: Option<String>) -> Comple
     CompletionItem { label: label.to_string(), kind: Some(kind), detail, ..Default::default() }
 }
 
-/// Definitions of a kind, with their description as detail.
-fn definitions<'a>(catalog: &'a Catalog, kind: Kind, keep: impl Fn(&str) -> bool + 'a) -> Vec<CompletionItem> {
-    catalog
-        .names(kind)
-        .filter(|n| keep(n))
-        .map(|name| {
-            let meta = catalog.meta(kind, name);
-            let detail = match kind {
-                Kind::Part => catalog.part(name).map(|p| format!("{} part: {}", p.part_type.value, short(&p.summary.source))),
-                _ => meta.and_then(|m| m.description.as_ref()).map(|d| format!("{kind}: {}", short(&d.source))),
-            };
-            item(name, CompletionItemKind::REFERENCE, detail.or_else(|| Some(kind.to_string())))
-        })
-        .collect()
+/// Definitions of a kind, with their description as detail: those that
+/// fit what is typed, up to [`MAX_ITEMS`], and how many there are.
+fn definitions(catalog: &Catalog, kind: Kind, keep: impl Fn(&str) -> bool, typed: &str) -> Offered {
+    let mut offered = Offered { items: Vec::new(), all: 0 };
+    for name in catalog.names(kind).filter(|n| keep(n)) {
+        offered.all += 1;
+        if offered.items.len() == MAX_ITEMS || !in_order(typed, name) {
+            continue;
+        }
+        let meta = catalog.meta(kind, name);
+        let detail = match kind {
+            Kind::Part => catalog.part(name).map(|p| format!("{} part: {}", p.part_type.value, short(&p.summary.source))),
+            _ => meta.and_then(|m| m.description.as_ref()).map(|d| format!("{kind}: {}", short(&d.source))),
+        };
+        offered.items.push(item(name, CompletionItemKind::REFERENCE, detail.or_else(|| Some(kind.to_string()))));
+    }
+    offered
 }
 
 fn words(words: impl IntoIterator<Item = impl AsRef<str>>, detail: &str) -> Vec<CompletionItem> {
@@ -118,16 +134,16 @@ fn keys(kind: Kind, keys: &[String]) -> Vec<CompletionItem> {
     fields.into_iter().map(|f| item(f, CompletionItemKind::FIELD, Some(format!("{kind} field")))).collect()
 }
 
-fn values(catalog: &Catalog, kind: Kind, path: &str, keys: &[String]) -> Vec<CompletionItem> {
+fn values(catalog: &Catalog, kind: Kind, path: &str, keys: &[String], typed: &str) -> Offered {
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
     let own = names::defined_in(catalog, path).map(|(_, n)| n);
-    match (kind, &keys[..]) {
-        (Kind::Persona, ["parts"] | ["parts", "name"]) => definitions(catalog, Kind::Part, |_| true),
-        (Kind::Persona, ["traits"] | ["traits", "name"]) => definitions(catalog, Kind::Trait, |_| true),
-        (Kind::Persona, ["skills"] | ["skills", "name"]) => definitions(catalog, Kind::Skill, |_| true),
-        (Kind::Persona, ["guardrails"]) => definitions(catalog, Kind::Guardrail, |_| true),
-        (Kind::Persona, ["extends"]) => definitions(catalog, Kind::Persona, move |n| Some(n) != own.as_deref()),
-        (Kind::Persona, ["arc"] | ["arc", "name"]) => definitions(catalog, Kind::Arc, |_| true),
+    let items = match (kind, &keys[..]) {
+        (Kind::Persona, ["parts"] | ["parts", "name"]) => return definitions(catalog, Kind::Part, |_| true, typed),
+        (Kind::Persona, ["traits"] | ["traits", "name"]) => return definitions(catalog, Kind::Trait, |_| true, typed),
+        (Kind::Persona, ["skills"] | ["skills", "name"]) => return definitions(catalog, Kind::Skill, |_| true, typed),
+        (Kind::Persona, ["guardrails"]) => return definitions(catalog, Kind::Guardrail, |_| true, typed),
+        (Kind::Persona, ["extends"]) => return definitions(catalog, Kind::Persona, move |n| Some(n) != own.as_deref(), typed),
+        (Kind::Persona, ["arc"] | ["arc", "name"]) => return definitions(catalog, Kind::Arc, |_| true, typed),
         (Kind::Persona, ["arc", "stage"]) => {
             let arc = own.as_deref().and_then(|n| catalog.persona(n)).and_then(|p| p.arc.as_ref()).map(|a| a.name.value.clone());
             catalog
@@ -143,18 +159,19 @@ fn values(catalog: &Catalog, kind: Kind, path: &str, keys: &[String]) -> Vec<Com
         }
         (Kind::Persona, ["channels", _, "overrides", part_type]) => {
             let part_type = part_type.to_string();
-            definitions(catalog, Kind::Part, move |n| catalog.part(n).is_some_and(|p| p.part_type.value == part_type))
+            return definitions(catalog, Kind::Part, move |n| catalog.part(n).is_some_and(|p| p.part_type.value == part_type), typed);
         }
         (Kind::Persona, ["parts" | "stages", "mode"] | ["arc", "mode"]) => words(["replace", "append"], "mode"),
         (Kind::Persona, ["parts" | "traits" | "skills", "load"]) => words(["inline", "on_demand"], "load"),
         (Kind::Persona, ["abstract"] | ["headings"]) | (_, ["template"]) => words(["true", "false"], "boolean"),
-        (Kind::Arc, ["stages", "parts"] | ["stages", "parts", "name"]) => definitions(catalog, Kind::Part, |_| true),
+        (Kind::Arc, ["stages", "parts"] | ["stages", "parts", "name"]) => return definitions(catalog, Kind::Part, |_| true, typed),
         (Kind::Arc, ["stages", "parts", "mode"]) => words(["replace", "append"], "mode"),
         (Kind::Part, ["type"]) => words(&catalog.part_types, "part type"),
         (Kind::Trait, ["type"]) => words(TRAIT_TYPES, "trait type"),
         (Kind::Guardrail, ["severity"]) => words(SEVERITIES, "severity"),
         _ => Vec::new(),
-    }
+    };
+    items.into()
 }
 
 /// The variables a text of this file can use, with where each comes from:

@@ -38,74 +38,115 @@ pub fn defined_in(catalog: &Catalog, path: &str) -> Option<(Kind, String)> {
     catalog.skills.values().find(|s| &*s.meta.file == path).map(|s| (Kind::Skill, s.meta.name.clone()))
 }
 
+/// What a name names, borrowed from the definitions: looking for one
+/// target through every file compares names without copying them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Named<'a> {
+    Def(Kind, &'a str),
+    Stage { arc: &'a str, stage: &'a str },
+    PartType(&'a str),
+}
+
+impl Named<'_> {
+    fn target(self) -> Target {
+        match self {
+            Named::Def(kind, name) => Target::Def(kind, name.to_string()),
+            Named::Stage { arc, stage } => Target::Stage { arc: arc.to_string(), stage: stage.to_string() },
+            Named::PartType(t) => Target::PartType(t.to_string()),
+        }
+    }
+}
+
+impl Target {
+    fn named(&self) -> Named<'_> {
+        match self {
+            Target::Def(kind, name) => Named::Def(*kind, name),
+            Target::Stage { arc, stage } => Named::Stage { arc, stage },
+            Target::PartType(t) => Named::PartType(t),
+        }
+    }
+}
+
 /// Every name a file writes, in file order.
 pub fn occurrences(catalog: &Catalog, snapshot: &Snapshot, path: &str) -> Vec<Occurrence> {
     let mut found = Vec::new();
-    let Some((kind, name)) = defined_in(catalog, path) else { return found };
-    let Some(meta) = catalog.meta(kind, &name) else { return found };
-    own_name(meta, kind, snapshot.get(path).unwrap_or(""), &mut found);
-    match kind {
-        Kind::Persona => {
-            if let Some(p) = catalog.personas.get(&name) {
-                persona(p, &mut found);
-            }
-        }
-        Kind::Arc => {
-            if let Some(a) = catalog.arcs.get(&name) {
-                arc(a, &mut found);
-            }
-        }
-        Kind::Part => {
-            if let Some(p) = catalog.parts.get(&name) {
-                found.push(reference(&p.part_type.span, Target::PartType(p.part_type.value.clone())));
-            }
-        }
-        Kind::Trait | Kind::Skill | Kind::Guardrail => {}
-    }
+    each(catalog, snapshot, path, &mut |span, named, defining| {
+        found.push(Occurrence { span: span.clone(), target: named.target(), defining });
+    });
     found.sort_by_key(|o| o.span.start);
     found
 }
 
+/// Each name a file writes, in no order: its span, what it names, and
+/// whether it is the name's own definition.
+fn each<'c>(catalog: &'c Catalog, snapshot: &Snapshot, path: &str, found: &mut dyn FnMut(&Range<usize>, Named<'c>, bool)) {
+    let Some((kind, name)) = defined_in(catalog, path) else { return };
+    let Some(meta) = catalog.meta(kind, &name) else { return };
+    own_name(meta, kind, snapshot.get(path).unwrap_or(""), found);
+    match kind {
+        Kind::Persona => {
+            if let Some(p) = catalog.personas.get(&name) {
+                persona(p, found);
+            }
+        }
+        Kind::Arc => {
+            if let Some(a) = catalog.arcs.get(&name) {
+                arc(a, found);
+            }
+        }
+        Kind::Part => {
+            if let Some(p) = catalog.parts.get(&name) {
+                found(&p.part_type.span, Named::PartType(&p.part_type.value), false);
+            }
+        }
+        Kind::Trait | Kind::Skill | Kind::Guardrail => {}
+    }
+}
+
 /// Where the definition is named: its `name` field, if it has one (else
 /// the name's span is where its fields start).
-fn own_name(meta: &Meta, kind: Kind, text: &str, found: &mut Vec<Occurrence>) {
+fn own_name<'c>(meta: &'c Meta, kind: Kind, text: &str, found: &mut dyn FnMut(&Range<usize>, Named<'c>, bool)) {
     if text.get(meta.name_span.clone()).is_some_and(|t| t.contains(meta.name.as_str())) {
-        found.push(Occurrence { span: meta.name_span.clone(), target: Target::Def(kind, meta.name.clone()), defining: true });
+        found(&meta.name_span, Named::Def(kind, &meta.name), true);
     }
 }
 
-fn reference(span: &Range<usize>, target: Target) -> Occurrence {
-    Occurrence { span: span.clone(), target, defining: false }
-}
-
-fn persona(p: &Arc<Persona>, found: &mut Vec<Occurrence>) {
-    let def = |kind: Kind, name: &str| Target::Def(kind, name.to_string());
+fn persona<'c>(p: &'c Arc<Persona>, found: &mut dyn FnMut(&Range<usize>, Named<'c>, bool)) {
     if let Some(e) = &p.extends {
-        found.push(reference(&e.span, def(Kind::Persona, &e.value)));
+        found(&e.span, Named::Def(Kind::Persona, &e.value), false);
     }
-    found.extend(p.parts.iter().map(|r| reference(&r.name.span, def(Kind::Part, &r.name.value))));
-    found.extend(p.traits.iter().map(|l| reference(&l.name.span, def(Kind::Trait, &l.name.value))));
-    found.extend(p.skills.iter().map(|l| reference(&l.name.span, def(Kind::Skill, &l.name.value))));
-    found.extend(p.guardrails.iter().map(|g| reference(&g.span, def(Kind::Guardrail, &g.value))));
+    for r in &p.parts {
+        found(&r.name.span, Named::Def(Kind::Part, &r.name.value), false);
+    }
+    for l in &p.traits {
+        found(&l.name.span, Named::Def(Kind::Trait, &l.name.value), false);
+    }
+    for l in &p.skills {
+        found(&l.name.span, Named::Def(Kind::Skill, &l.name.value), false);
+    }
+    for g in &p.guardrails {
+        found(&g.span, Named::Def(Kind::Guardrail, &g.value), false);
+    }
     if let Some(a) = &p.arc {
-        found.push(reference(&a.name.span, def(Kind::Arc, &a.name.value)));
+        found(&a.name.span, Named::Def(Kind::Arc, &a.name.value), false);
         if let Some(stage) = &a.stage {
-            found.push(reference(&stage.span, Target::Stage { arc: a.name.value.clone(), stage: stage.value.clone() }));
+            found(&stage.span, Named::Stage { arc: &a.name.value, stage: &stage.value }, false);
         }
     }
     for channel in p.channels.iter().flatten() {
         for (part_type, part) in &channel.overrides {
-            found.push(reference(&part_type.span, Target::PartType(part_type.value.clone())));
-            found.push(reference(&part.span, def(Kind::Part, &part.value)));
+            found(&part_type.span, Named::PartType(&part_type.value), false);
+            found(&part.span, Named::Def(Kind::Part, &part.value), false);
         }
     }
 }
 
-fn arc(a: &Arc<CharacterArc>, found: &mut Vec<Occurrence>) {
+fn arc<'c>(a: &'c Arc<CharacterArc>, found: &mut dyn FnMut(&Range<usize>, Named<'c>, bool)) {
     for stage in &a.stages {
-        let target = Target::Stage { arc: a.meta.name.clone(), stage: stage.name.value.clone() };
-        found.push(Occurrence { span: stage.name.span.clone(), target, defining: true });
-        found.extend(stage.parts.iter().map(|p| reference(&p.name.span, Target::Def(Kind::Part, p.name.value.clone()))));
+        found(&stage.name.span, Named::Stage { arc: &a.meta.name, stage: &stage.name.value }, true);
+        for p in &stage.parts {
+            found(&p.name.span, Named::Def(Kind::Part, &p.name.value), false);
+        }
     }
 }
 
@@ -132,9 +173,17 @@ pub fn references(catalog: &Catalog, snapshot: &Snapshot, target: &Target) -> Ve
     }
     files.sort();
     files.dedup();
+    let wanted = target.named();
     let mut found = Vec::new();
     for file in files {
-        found.extend(occurrences(catalog, snapshot, file).into_iter().filter(|o| &o.target == target).map(|o| (file.clone(), o)));
+        let mut here: Vec<Occurrence> = Vec::new();
+        each(catalog, snapshot, file, &mut |span, named, defining| {
+            if named == wanted {
+                here.push(Occurrence { span: span.clone(), target: target.clone(), defining });
+            }
+        });
+        here.sort_by_key(|o| o.span.start);
+        found.extend(here.into_iter().map(|o| (file.clone(), o)));
     }
     found
 }

@@ -48,9 +48,11 @@ pub struct Workspace {
     baseline: std::sync::Mutex<Option<Baseline>>,
 }
 
-/// A compile of every persona without an error: its index (each persona's
-/// inputs) and the variables each persona's templates used.
+/// A compile of every persona without an error: the snapshot it compiled,
+/// its index (each persona's inputs, and how many personas reach each
+/// source) and the variables each persona's templates used.
 struct Baseline {
+    snapshot: Snapshot,
     index: artifacts::PreviousIndex,
     variables: crate::lint::Recorded,
 }
@@ -111,12 +113,8 @@ impl Workspace {
     }
 
     fn analyse(&self, earlier: Option<Analysis>) -> Analysis {
-        let mut snapshot = self.disk.0.clone();
-        for (path, doc) in &self.open {
-            if is_source_path(path) {
-                snapshot = snapshot.with_file(path, &doc.text);
-            }
-        }
+        let open = self.open.iter().filter(|(path, _)| is_source_path(path));
+        let snapshot = self.disk.0.with_files(open.map(|(path, doc)| (path.as_str(), doc.text.as_str())));
         let mut diags = self.disk.1.clone();
         diags.extend(snapshot.warnings());
         let (project, before) = match earlier.filter(|a| a.patchable) {
@@ -135,24 +133,30 @@ impl Workspace {
             let mut baseline = self.baseline.lock().unwrap_or_else(|p| p.into_inner());
             let compiled = match baseline.as_ref() {
                 Some(base) => {
-                    let reuse =
-                        artifacts::Reuse { previous: &base.index, from: artifacts::Previous::Recorded, changed: None, untouched: None };
-                    artifacts::compile(catalog, renderer, tokenizer, &snapshot, Some(reuse), None, &artifacts::Linted).map(|output| {
-                        let mut variables = base.variables.clone();
-                        variables.retain(|name, _| catalog.personas.contains_key(name));
-                        variables.extend(output.variables);
-                        variables
-                    })
+                    // What changed since tells which personas' inputs may
+                    // differ (the others' are not hashed again) and which
+                    // files' templates the baseline did not check.
+                    let changed = artifacts::Changed::between(&base.snapshot, &snapshot);
+                    let reuse = artifacts::Reuse {
+                        previous: &base.index,
+                        from: artifacts::Previous::Recorded,
+                        changed: Some(&changed),
+                        untouched: None,
+                    };
+                    artifacts::compile(catalog, renderer, tokenizer, &snapshot, Some(reuse), None, &artifacts::Linted)
+                        .map(|output| crate::lint::leveled(catalog, renderer, &[&output.variables, &base.variables]))
                 }
                 None => artifacts::compile(catalog, renderer, tokenizer, &snapshot, None, None, &Baselined).map(|output| {
-                    if let Some(index) = artifacts::PreviousIndex::of(&output) {
-                        *baseline = Some(Baseline { index, variables: output.variables.clone() });
+                    let lints = crate::lint::leveled(catalog, renderer, &[&output.variables]);
+                    if let Some(mut index) = artifacts::PreviousIndex::of(&output) {
+                        index.count_reached();
+                        *baseline = Some(Baseline { snapshot: snapshot.clone(), index, variables: output.variables });
                     }
-                    output.variables
+                    lints
                 }),
             };
             match compiled {
-                Ok(variables) => diags.extend(crate::lint::leveled(catalog, renderer, &variables)),
+                Ok(lints) => diags.extend(lints),
                 Err(more) => diags.extend(more),
             }
         } else {

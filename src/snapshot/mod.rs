@@ -262,6 +262,16 @@ impl Snapshot {
         edited
     }
 
+    /// This snapshot with several files' texts replaced or added (the
+    /// buffers an editor has open), copied once.
+    pub fn with_files<'a>(&self, files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Snapshot {
+        let mut edited = self.clone();
+        for (path, text) in files {
+            edited.insert(path, text);
+        }
+        edited
+    }
+
     /// This snapshot without one file (a deletion, before it is made).
     pub fn without(&self, path: &str) -> Snapshot {
         let mut edited = self.clone();
@@ -291,10 +301,45 @@ impl Snapshot {
 
     /// The paths whose text differs between `earlier` and this snapshot:
     /// changed, added or removed.
+    ///
+    /// The two lists of files are gone through side by side, in path order:
+    /// a file whose text both share (a snapshot made from the other keeps
+    /// the texts it did not change) is the same without a look at its hash.
     pub fn changed_since(&self, earlier: &Snapshot) -> foldhash::HashSet<Arc<str>> {
-        let changed = self.hashes.iter().filter(|(path, hash)| earlier.hashes.get(&***path) != Some(*hash));
-        let removed = earlier.hashes.keys().filter(|path| !self.hashes.contains_key(&***path));
-        changed.map(|(path, _)| path).chain(removed).cloned().collect()
+        use std::cmp::Ordering;
+        let mut changed = foldhash::HashSet::default();
+        let (mut now, mut before) = (self.files.iter().peekable(), earlier.files.iter().peekable());
+        loop {
+            match (now.peek(), before.peek()) {
+                (None, None) => break,
+                (Some((path, _)), None) => {
+                    changed.insert((*path).clone());
+                    now.next();
+                }
+                (None, Some((path, _))) => {
+                    changed.insert((*path).clone());
+                    before.next();
+                }
+                (Some((path, text)), Some((was, old))) => match path.cmp(was) {
+                    Ordering::Less => {
+                        changed.insert((*path).clone());
+                        now.next();
+                    }
+                    Ordering::Greater => {
+                        changed.insert((*was).clone());
+                        before.next();
+                    }
+                    Ordering::Equal => {
+                        if !Arc::ptr_eq(text, old) && self.hashes.get(&***path) != earlier.hashes.get(&***path) {
+                            changed.insert((*path).clone());
+                        }
+                        now.next();
+                        before.next();
+                    }
+                },
+            }
+        }
+        changed
     }
 
     /// A file's shared path and text.

@@ -592,3 +592,115 @@ fn hover_code_actions_and_symbols() {
     assert_eq!(names, ["tone-spoken", "tone-warm", "tone-warmer"]);
     lsp.shutdown();
 }
+
+/// What `check --format json` reports for one file of a repository.
+fn checked(repo: &Repo, path: &str) -> Vec<Value> {
+    let check = repo.run(&["check", "--format", "json"]);
+    let all = check.stderr.lines().chain(check.stdout.lines()).filter_map(|l| serde_json::from_str::<Value>(l).ok());
+    all.filter(|d| d["file"] == path).collect()
+}
+
+/// Whether the diagnostics published for a file (ASCII) are those `check`
+/// gives: the same codes at the same places, each message and help in the
+/// published text.
+fn agrees(published: &[Value], check: &[Value]) -> bool {
+    let key = |code: &Value, line: u64, column: u64| (code.as_str().unwrap_or("").to_string(), line, column);
+    let mut published: Vec<_> = published
+        .iter()
+        .map(|d| {
+            (key(&d["code"], d["range"]["start"]["line"].as_u64().unwrap() + 1, d["range"]["start"]["character"].as_u64().unwrap() + 1), d)
+        })
+        .collect();
+    let mut check: Vec<_> =
+        check.iter().map(|d| (key(&d["code"], d["line"].as_u64().unwrap_or(1), d["column"].as_u64().unwrap_or(1)), d)).collect();
+    published.sort_by(|a, b| a.0.cmp(&b.0));
+    check.sort_by(|a, b| a.0.cmp(&b.0));
+    published.len() == check.len()
+        && published.iter().zip(&check).all(|((at, p), (was, c))| {
+            let message = p["message"].as_str().unwrap_or("");
+            at == was
+                && message.starts_with(c["message"].as_str().unwrap())
+                && c["help"].as_str().into_iter().flat_map(str::lines).all(|help| message.contains(&format!("help: {help}")))
+        })
+}
+
+/// A base persona two others extend, a part only the base uses and one no
+/// persona uses: after each edit (in the buffer, or on disk), the
+/// diagnostics of the files it changes are those `check` gives of the
+/// files as edited, though the server compiles again only the personas
+/// the edit reaches.
+#[test]
+fn diagnostics_after_each_edit_are_those_check_gives() {
+    let files = [
+        ("personac.toml", "[lints]\npersona-without-description = \"allow\"\n"),
+        ("parts/goal-help.toml", "type = \"goal\"\nsummary = \"Help {{ customer }}.\"\n"),
+        ("parts/goal-spare.toml", "type = \"goal\"\nsummary = \"Spare.\"\n"),
+        (
+            "personas/base.toml",
+            "version = \"1.0.0\"\nsummary = \"Base.\"\nparts = [\"tone-warm\", \"goal-help\"]\nvars = { customer = \"you\" }\n",
+        ),
+        ("personas/kid-a.toml", "version = \"1.0.0\"\nextends = \"base\"\nsummary = \"A.\"\n"),
+        ("personas/kid-b.toml", "version = \"1.0.0\"\nextends = \"base\"\nsummary = \"B.\"\n"),
+    ];
+    let (repo, mirror) = (Repo::minimal(), Repo::minimal());
+    for (path, text) in files {
+        repo.write(path, text);
+        mirror.write(path, text);
+    }
+    let mut lsp = Client::start(repo.path());
+    for path in ["personas/base.toml", "personas/kid-a.toml", "parts/goal-spare.toml"] {
+        lsp.open(&repo, path);
+    }
+    let spare_unused = checked(&mirror, "parts/goal-spare.toml");
+    assert!(!spare_unused.is_empty(), "an unused part is a warning");
+    lsp.diagnostics("parts/goal-spare.toml", |d| agrees(d, &spare_unused));
+    let mut version = 1;
+    let mut edit = |lsp: &mut Client, path: &str, text: &str, changed: &[&str]| {
+        version += 1;
+        lsp.change(path, version, text);
+        mirror.write(path, text);
+        for path in changed {
+            let check = checked(&mirror, path);
+            lsp.diagnostics(path, |d| agrees(d, &check));
+        }
+    };
+
+    // A misspelled part in the base: reported once, with its did-you-mean,
+    // though each persona that extends it resolves it.
+    let base = "version = \"1.0.0\"\nsummary = \"Base.\"\nparts = [\"tone-warn\", \"goal-help\"]\nvars = { customer = \"you\" }\n";
+    edit(&mut lsp, "personas/base.toml", base, &["personas/base.toml"]);
+    assert!(checked(&mirror, "personas/base.toml").iter().any(|d| d["help"] == "did you mean `tone-warm`?"));
+    // A part that is closer to the misspelling comes on disk: the
+    // did-you-mean is the new one.
+    for r in [&repo, &mirror] {
+        r.write("parts/tone-war.toml", "type = \"tone\"\nsummary = \"War.\"\n");
+    }
+    let uri = lsp.uri("parts/tone-war.toml");
+    lsp.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": uri, "type": 1 }] }));
+    let check = checked(&mirror, "personas/base.toml");
+    assert!(check.iter().any(|d| d["help"] == "did you mean `tone-war`?"), "{check:?}");
+    lsp.diagnostics("personas/base.toml", |d| agrees(d, &check));
+    for r in [&repo, &mirror] {
+        r.remove("parts/tone-war.toml");
+    }
+    lsp.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": uri, "type": 3 }] }));
+    let check = checked(&mirror, "personas/base.toml");
+    lsp.diagnostics("personas/base.toml", |d| agrees(d, &check));
+
+    // Mended; then the part no persona uses stops compiling: its template
+    // is checked though no persona renders it.
+    edit(&mut lsp, "personas/base.toml", files[3].1, &["personas/base.toml"]);
+    edit(&mut lsp, "parts/goal-spare.toml", "type = \"goal\"\nsummary = \"Spare {{ customer \"\n", &["parts/goal-spare.toml"]);
+    // It compiles, but with a variable no persona defines; a child takes it
+    // up (the error is the child's render), then drops it again.
+    edit(&mut lsp, "parts/goal-spare.toml", "type = \"goal\"\nsummary = \"Spare {{ order }}.\"\n", &["parts/goal-spare.toml"]);
+    let kid = "version = \"1.0.0\"\nextends = \"base\"\nsummary = \"A.\"\nparts = [\"goal-spare\"]\n";
+    edit(&mut lsp, "personas/kid-a.toml", kid, &["parts/goal-spare.toml"]);
+    assert!(checked(&mirror, "parts/goal-spare.toml").iter().any(|d| d["code"] == "E0301"));
+    edit(&mut lsp, "personas/kid-a.toml", files[4].1, &["parts/goal-spare.toml"]);
+    // Mended (still unused: the same warning), then used: no diagnostic.
+    edit(&mut lsp, "parts/goal-spare.toml", files[2].1, &[]);
+    edit(&mut lsp, "personas/kid-a.toml", kid, &["parts/goal-spare.toml"]);
+    assert!(checked(&mirror, "parts/goal-spare.toml").is_empty());
+    lsp.shutdown();
+}
