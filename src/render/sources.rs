@@ -144,10 +144,12 @@ impl Traced {
     }
 
     /// `extended`, the text `text` with more after it (a skill's
-    /// references), has `text`'s marks.
+    /// references), has `text`'s marks. `text` is about to be dropped: its
+    /// address is forgotten, so that no string made later at the same
+    /// address is taken for it (every address kept is a live string's).
     pub(super) fn extended(&mut self, text: &str, extended: &str) {
         if let Some(located) = &mut self.located
-            && let Some(&(first, _)) = located.get(&(text.as_ptr() as usize))
+            && let Some((first, _)) = located.remove(&(text.as_ptr() as usize))
         {
             let kept = extended.len().min(text.trim_end().len());
             located.insert(extended.as_ptr() as usize, (first, kept));
