@@ -14,7 +14,6 @@ Prints one line: the medians, and the preview's over the watch's.
 """
 import http.client
 import json
-import os
 import re
 import statistics
 import subprocess
@@ -22,11 +21,11 @@ import sys
 import threading
 import time
 
+import watching
+
 repo, binary = sys.argv[1], sys.argv[2]
 saves = int(sys.argv[3]) if len(sys.argv) > 3 else 20
-index = json.load(open(os.path.join(repo, "build-output", "index.json")))
-rel = next(s for s in index["personas"]["persona-00001"]["sources"] if s.startswith("parts/") and s.endswith(".md"))
-part = os.path.join(repo, rel)
+part = watching.part_of_first_persona(repo)
 original = open(part).read()
 
 
@@ -38,26 +37,12 @@ def save(i):
 
 
 def watch():
-    p = subprocess.Popen([binary, "-C", repo, "watch", "--format", "json"], stdout=subprocess.PIPE, text=True)
-    for line in p.stdout:
-        if json.loads(line)["event"] == "built":
-            break
-    target = os.path.join(repo, "build-output", "index.json")
-    seen = lambda: (lambda st: (st.st_ino, st.st_mtime_ns, st.st_size))(os.stat(target))
+    p = watching.start(binary, repo)
     out = []
     for i in range(saves):
-        before = seen()
-        t0 = time.perf_counter()
-        save(i)
-        while seen() == before:
-            time.sleep(0.001)
-        out.append((time.perf_counter() - t0) * 1000)
-        for line in p.stdout:
-            if json.loads(line)["event"] in ("built", "failed"):
-                break
+        out.append(watching.timed_save(p, repo, lambda: save(i))[0])
         time.sleep(0.3)
-    p.send_signal(2)
-    p.wait()
+    watching.stop(p)
     return out
 
 

@@ -11,7 +11,9 @@ and times each save until index.json (written last, by a rename) is a new
 file. The first save of a run is left out. Prints min, lower quartile and
 median per binary over three rounds.
 """
-import json, os, statistics, subprocess, sys, time
+import os, statistics, sys, time
+
+import watching
 
 repo, bins = sys.argv[1], sys.argv[2:]
 GAP = float(os.environ.get("GAP", "0.5"))
@@ -19,35 +21,20 @@ SAVES, ROUNDS = 6, 3
 
 
 def run(binary):
-    p = subprocess.Popen([binary, "-C", repo, "watch", "--format", "json"], stdout=subprocess.PIPE, text=True)
-    for line in p.stdout:
-        if json.loads(line)["event"] == "built":
-            break
-    index = json.load(open(f"{repo}/build-output/index.json"))
-    sources = index["personas"]["persona-00001"]["sources"]
-    part = f"{repo}/" + next(s for s in sources if s.startswith("parts/") and s.endswith(".md"))
-    target = f"{repo}/build-output/index.json"
+    part = watching.part_of_first_persona(repo)
+    p = watching.start(binary, repo)
 
-    def seen():
-        st = os.stat(target)
-        return (st.st_ino, st.st_mtime_ns, st.st_size)
+    def append(text):
+        with open(part, "w") as f:
+            f.write(text + f"Edit {time.time_ns()}.\n")
 
     time.sleep(0.5)
     out = []
     for _ in range(SAVES):
-        before, text = seen(), open(part).read()
-        t0 = time.perf_counter()
-        with open(part, "w") as f:
-            f.write(text + f"Edit {time.time_ns()}.\n")
-        while seen() == before:
-            time.sleep(0.001)
-        out.append((time.perf_counter() - t0) * 1000)
-        for line in p.stdout:
-            if json.loads(line)["event"] in ("built", "failed"):
-                break
+        text = open(part).read()
+        out.append(watching.timed_save(p, repo, lambda: append(text))[0])
         time.sleep(GAP)
-    p.send_signal(2)
-    p.wait()
+    watching.stop(p)
     return out[1:]
 
 
