@@ -64,8 +64,6 @@ pub struct Traced {
     /// ([`super::builtin::layout_into`]): the same records, without marking
     /// the texts and reading the marks back.
     located: Option<foldhash::HashMap<usize, (usize, usize)>>,
-    /// The rendered persona was lent out by [`Traced::plain`].
-    lent: bool,
 }
 
 /// Where one line of a view comes from.
@@ -221,11 +219,8 @@ impl Traced {
     /// `lent`, the one [`Traced::plain`] lent (moved since, never copied:
     /// its strings are where they were).
     pub(super) fn laid_out<'a>(&'a self, lent: Option<&'a RenderedPersona>) -> Option<&'a RenderedPersona> {
-        match (&self.persona, self.lent) {
-            (Some(persona), _) => Some(persona),
-            (None, true) => lent,
-            (None, false) => None,
-        }
+        // Texts that are marked are never lent: their persona is kept.
+        self.persona.as_ref().or(lent.filter(|_| self.located.is_some()))
     }
 
     pub(super) fn record(&self, text: String, mark: usize, at: usize) -> LineSource {
@@ -257,7 +252,6 @@ impl Traced {
     pub fn plain(&mut self) -> Option<RenderedPersona> {
         use super::rendered::{RenderedItem, RenderedPart};
         if self.located.is_some() {
-            self.lent = true;
             return self.persona.take();
         }
         if self.tainted {
